@@ -1,0 +1,77 @@
+package io.switchboard;
+
+import io.switchboard.config.SettingsException;
+import io.switchboard.config.SwitchboardSettings;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import com.typesafe.config.Config;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code java -jar switchboard-node.jar [--config FILE]}: starts one node. The configuration file may
+ * also be named by {@code SWITCHBOARD_CONFIG}; without one, the built-in defaults serve a simulated
+ * model on 127.0.0.1:8080.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    // Initialise logging before Pekko's threads start, so no early log line is queued and replayed.
+    LoggerFactory.getLogger(Main.class);
+    Config config;
+    SwitchboardSettings settings;
+    try {
+      Optional<Path> file = configFile(args);
+      config = SwitchboardSettings.load(file);
+      settings = SwitchboardSettings.from(config, System::getenv);
+    } catch (SettingsException e) {
+      System.err.println("switchboard: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    CompletableFuture<ServerBinding> bound = new CompletableFuture<>();
+    ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, bound), "switchboard", config);
+    SwitchboardSettings served = settings;
+    bound.whenComplete((binding, error) -> {
+      if (error != null) {
+        System.err.println("switchboard: could not listen on " + served.http().host() + ":" + served.http().port()
+            + ": " + error.getMessage());
+        system.terminate();
+        system.getWhenTerminated().thenRun(() -> System.exit(1));
+      } else {
+        System.out.println(startupLine(binding.localAddress(), served));
+      }
+    });
+  }
+
+  static String startupLine(InetSocketAddress address, SwitchboardSettings settings) {
+    String models = settings.models().values().stream()
+        .map(m -> m.name() + " (provider " + m.provider() + ", "
+            + settings.providers().get(m.provider()).kind().configName() + ")")
+        .collect(Collectors.joining(", "));
+    return "Switchboard listening on http://" + address.getHostString() + ":" + address.getPort()
+        + " serving models: " + models;
+  }
+
+  private static Optional<Path> configFile(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config")) {
+        if (i + 1 >= args.length) throw new SettingsException("--config needs a file path");
+        return Optional.of(Path.of(args[i + 1]));
+      }
+      if (args[i].startsWith("--config=")) return Optional.of(Path.of(args[i].substring("--config=".length())));
+      if (args[i].equals("--help") || args[i].equals("-h")) {
+        System.out.println("usage: java -jar switchboard-node.jar [--config FILE]   (or SWITCHBOARD_CONFIG=FILE)");
+        System.exit(0);
+      }
+      throw new SettingsException("unknown argument '" + args[i] + "'; usage: [--config FILE]");
+    }
+    String env = System.getenv(SwitchboardSettings.CONFIG_ENV);
+    return env == null || env.isBlank() ? Optional.empty() : Optional.of(Path.of(env));
+  }
+}

@@ -1,0 +1,100 @@
+package io.switchboard.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The whole {@code switchboard} section, read once at start-up and checked, so a mistake stops the
+ * node with a message naming the key instead of surfacing as a failed request later.
+ *
+ * <p>Secrets are looked up through {@code env} (the process environment in production), never
+ * read from a file.
+ */
+public record SwitchboardSettings(
+    HttpSettings http, Map<String, ProviderSettings> providers, Map<String, ModelSettings> models) {
+
+  /** Environment variable naming an optional configuration file. */
+  public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
+
+  public SwitchboardSettings {
+    providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
+    models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
+  }
+
+  /**
+   * Loads the configuration: system properties over the optional file over {@code reference.conf}.
+   *
+   * @param file a HOCON file given on the command line or through {@value #CONFIG_ENV}
+   */
+  public static Config load(Optional<Path> file) {
+    if (file.isEmpty()) return ConfigFactory.load();
+    Path path = file.get();
+    if (!Files.isReadable(path)) {
+      throw new SettingsException("configuration file " + path.toAbsolutePath() + " does not exist or cannot be read");
+    }
+    try {
+      return ConfigFactory.load(ConfigFactory.parseFile(path.toFile()));
+    } catch (ConfigException e) {
+      throw new SettingsException("configuration file " + path.toAbsolutePath() + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static SwitchboardSettings from(Config root, Function<String, String> env) {
+    try {
+      Config sb = root.getConfig("switchboard");
+      Config defaults = sb.getConfig("provider-defaults");
+      Map<String, ProviderSettings> providers = new TreeMap<>();
+      for (String id : presentKeys(sb.getObject("providers"))) {
+        Config own = sb.getConfig("providers").getConfig(quoted(id));
+        providers.put(id, ProviderSettings.from(id, own.withFallback(defaults), env));
+      }
+      Map<String, ModelSettings> models = new TreeMap<>();
+      for (String name : presentKeys(sb.getObject("models"))) {
+        Config m = sb.getConfig("models").getConfig(quoted(name));
+        String path = "switchboard.models." + name;
+        if (!m.hasPath("provider")) throw new SettingsException(path + ".provider is missing");
+        String provider = m.getString("provider");
+        if (!providers.containsKey(provider)) {
+          throw new SettingsException(path + ".provider = \"" + provider + "\" names no provider under switchboard.providers"
+              + " (configured: " + providers.keySet() + ")");
+        }
+        String upstream = m.hasPath("upstream-model") ? m.getString("upstream-model") : name;
+        models.put(name, new ModelSettings(name, provider, upstream));
+      }
+      if (models.isEmpty()) {
+        throw new SettingsException("switchboard.models is empty: configure at least one model to serve");
+      }
+      return new SwitchboardSettings(HttpSettings.from(sb.getConfig("http")), providers, models);
+    } catch (ConfigException e) {
+      throw new SettingsException("invalid configuration: " + e.getMessage(), e);
+    }
+  }
+
+  public SwitchboardSettings withHttp(HttpSettings newHttp) {
+    return new SwitchboardSettings(newHttp, providers, models);
+  }
+
+  /** Keys whose value is an object; a key set to {@code null} removes a default entry. */
+  private static Iterable<String> presentKeys(ConfigObject object) {
+    return object.entrySet().stream()
+        .filter(e -> e.getValue().valueType() == ConfigValueType.OBJECT)
+        .map(Map.Entry::getKey)
+        .sorted()
+        .toList();
+  }
+
+  private static String quoted(String key) {
+    return "\"" + key.replace("\"", "\\\"") + "\"";
+  }
+}

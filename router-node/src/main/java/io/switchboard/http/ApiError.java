@@ -1,0 +1,122 @@
+package io.switchboard.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.api.openai.ErrorResponse;
+import io.switchboard.provider.AdmissionRejectedException;
+import io.switchboard.provider.ProviderActor;
+import io.switchboard.provider.UpstreamException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * An error as the client sees it: an HTTP status, the OpenAI error envelope, and when useful a
+ * {@code Retry-After}. Every failure on the request path ends up here, so clients get one shape.
+ */
+public final class ApiError extends RuntimeException {
+  public static final String INVALID_REQUEST = "invalid_request_error";
+
+  private final int status;
+  private final ErrorResponse body;
+  private final Duration retryAfter;
+
+  public ApiError(int status, ErrorResponse body, Duration retryAfter) {
+    super(body.error().message());
+    this.status = status;
+    this.body = body;
+    this.retryAfter = retryAfter;
+  }
+
+  public static ApiError of(int status, String type, String code, String param, String message) {
+    return new ApiError(status, ErrorResponse.of(message, type, param, code), null);
+  }
+
+  public static ApiError invalidRequest(String message, String param, String code) {
+    return of(400, INVALID_REQUEST, code, param, message);
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public ErrorResponse body() {
+    return body;
+  }
+
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
+  }
+
+  /** The client-facing form of any failure on the request path. */
+  public static ApiError from(Throwable failure, ObjectMapper mapper) {
+    Throwable t = failure;
+    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+    if (t instanceof ApiError api) return api;
+    if (t instanceof AdmissionRejectedException rejected) return fromRejection(rejected.rejection());
+    if (t instanceof UpstreamException upstream) return fromUpstream(upstream, mapper);
+    return of(500, "server_error", "internal_error", null,
+        "The gateway failed while handling this request. It has been logged; retry, and report it if it persists.");
+  }
+
+  private static ApiError fromRejection(ProviderActor.Rejected rejected) {
+    return new ApiError(429,
+        ErrorResponse.of(rejected.message(), "rate_limit_error", null, "rate_limit_exceeded"),
+        rejected.retryAfter());
+  }
+
+  private static ApiError fromUpstream(UpstreamException e, ObjectMapper mapper) {
+    return switch (e.kind()) {
+      case TIMEOUT -> of(504, "upstream_timeout", "upstream_timeout", null, e.getMessage());
+      case CONNECTION_FAILED -> of(502, "upstream_connection_error", "upstream_connection_error", null, e.getMessage());
+      case MALFORMED_RESPONSE ->
+          of(502, "upstream_malformed_response", "upstream_malformed_response", null, e.getMessage());
+      case EMPTY_RESPONSE -> of(502, "upstream_empty_response", "upstream_empty_response", null, e.getMessage());
+      case REJECTED_CREDENTIALS -> of(502, "upstream_auth_error", "upstream_auth_error", null, e.getMessage()
+          + " The gateway's key for this provider is missing or wrong; this is not about your own key.");
+      case SERVER_ERROR -> of(502, "upstream_error", "upstream_http_" + e.upstreamStatus(), null, e.getMessage());
+      case RATE_LIMITED -> new ApiError(429,
+          ErrorResponse.of(e.getMessage(), "rate_limit_error", null, "rate_limit_exceeded"),
+          e.retryAfter().orElse(null));
+      case REQUEST_REJECTED -> upstreamEnvelope(e, mapper)
+          .map(body -> new ApiError(e.upstreamStatus(), body, null))
+          .orElseGet(() -> of(e.upstreamStatus(), INVALID_REQUEST, null, null, e.getMessage()));
+    };
+  }
+
+  /** The upstream's own envelope, when it sent one: it names the offending parameter best. */
+  private static Optional<ErrorResponse> upstreamEnvelope(UpstreamException e, ObjectMapper mapper) {
+    return e.upstreamBody().flatMap(text -> {
+      try {
+        ErrorResponse parsed = mapper.readValue(text, ErrorResponse.class);
+        return parsed != null && parsed.error() != null && parsed.error().message() != null
+            ? Optional.of(parsed) : Optional.empty();
+      } catch (java.io.IOException notAnEnvelope) {
+        return Optional.empty();
+      }
+    });
+  }
+
+  public HttpResponse toResponse(ObjectMapper mapper) {
+    HttpResponse response = HttpResponse.create()
+        .withStatus(StatusCodes.get(status))
+        .withEntity(ContentTypes.APPLICATION_JSON, toJson(mapper));
+    if (retryAfter != null) {
+      long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+      response = response.addHeader(RawHeader.create("Retry-After", Long.toString(seconds)));
+    }
+    return response;
+  }
+
+  public ByteString toJson(ObjectMapper mapper) {
+    try {
+      return ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(body));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("error envelope could not be written", e);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.switchboard.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.api.openai.ModelInfo;
+import io.switchboard.api.openai.ModelList;
+import io.switchboard.routing.ModelRouter;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Rejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP surface: the OpenAI-compatible {@code /v1} routes and the health probes. Anything a client
+ * gets wrong (unknown path, wrong method) is answered in the OpenAI error envelope too.
+ */
+public final class ApiRoutes extends AllDirectives {
+  private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
+
+  private final ChatCompletions chat;
+  private final ObjectMapper mapper;
+  private final ByteString models;
+  private final BooleanSupplier ready;
+
+  ApiRoutes(ChatCompletions chat, ModelRouter router, ObjectMapper mapper, long startedEpochSecond,
+      BooleanSupplier ready) {
+    this.chat = chat;
+    this.mapper = mapper;
+    this.ready = ready;
+    List<ModelInfo> data = router.deployments().stream()
+        .map(d -> ModelInfo.of(d.model().name(), startedEpochSecond, d.provider().id()))
+        .toList();
+    this.models = json(ModelList.of(data));
+  }
+
+  public Route route() {
+    return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
+        path("health", () -> get(() -> complete(jsonResponse(200, "{\"status\":\"ok\"}")))),
+        path("ready", () -> get(() -> complete(ready.getAsBoolean()
+            ? jsonResponse(200, "{\"status\":\"ready\"}")
+            : jsonResponse(503, "{\"status\":\"not ready\"}")))),
+        pathPrefix("v1", () -> concat(
+            path(PathMatchers.segment("chat").slash("completions"), () ->
+                post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
+            path("models", () -> get(() -> complete(
+                HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, models)))))))));
+  }
+
+  private RejectionHandler rejectionHandler() {
+    return RejectionHandler.newBuilder()
+        .handleAll(MethodRejection.class, rejections -> extractRequest(request -> complete(error(
+            ApiError.of(405, ApiError.INVALID_REQUEST, "method_not_allowed", null,
+                "Method " + request.method().value() + " is not allowed on " + request.getUri().path()
+                    + "; use " + rejections.stream().map(r -> r.supported().value())
+                        .collect(Collectors.joining(" or ")) + ".")))))
+        .handleNotFound(extractRequest(request -> complete(error(
+            ApiError.of(404, ApiError.INVALID_REQUEST, "unknown_url", null,
+                "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
+                    + ". Routes: POST /v1/chat/completions, GET /v1/models, GET /health, GET /ready.")))))
+        .handle(Rejection.class, rejection -> complete(error(
+            ApiError.invalidRequest("The request was rejected: " + rejection, null, "invalid_request"))))
+        .build();
+  }
+
+  private ExceptionHandler exceptionHandler() {
+    return ExceptionHandler.newBuilder()
+        .match(Throwable.class, failure -> {
+          ApiError error = ApiError.from(failure, mapper);
+          if (!(failure instanceof ApiError)) log.error("request failed unexpectedly", failure);
+          return complete(error(error));
+        })
+        .build();
+  }
+
+  private HttpResponse error(ApiError error) {
+    return error.toResponse(mapper);
+  }
+
+  private static HttpResponse jsonResponse(int status, String json) {
+    return HttpResponse.create().withStatus(StatusCodes.get(status)).withEntity(ContentTypes.APPLICATION_JSON, json);
+  }
+
+  private ByteString json(Object value) {
+    try {
+      return ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(value));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package io.switchboard.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.routing.ModelRouter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.stream.Materializer;
+
+/**
+ * Binds the routes. {@code /ready} answers 200 from the moment the port is bound until coordinated
+ * shutdown begins, so a load balancer stops sending before in-flight requests are drained.
+ */
+public final class HttpServer {
+  private static final Duration DRAIN = Duration.ofSeconds(10);
+
+  private HttpServer() {}
+
+  public static CompletionStage<ServerBinding> start(
+      ActorSystem<?> system, SwitchboardSettings settings, ModelRouter router, ObjectMapper mapper, Clock clock) {
+    AtomicBoolean ready = new AtomicBoolean(false);
+    ChatCompletions chat = new ChatCompletions(router, mapper, settings.http(), Materializer.matFromSystem(system));
+    ApiRoutes routes = new ApiRoutes(chat, router, mapper, clock.instant().getEpochSecond(), ready::get);
+    CoordinatedShutdown.get(system.classicSystem()).addTask(
+        CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
+          ready.set(false);
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    return Http.get(system)
+        .newServerAt(settings.http().host(), settings.http().port())
+        .bind(routes.route())
+        .thenApply(binding -> {
+          binding.addToCoordinatedShutdown(DRAIN, system);
+          ready.set(true);
+          return binding;
+        });
+  }
+}

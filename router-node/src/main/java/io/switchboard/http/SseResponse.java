@@ -1,0 +1,69 @@
+package io.switchboard.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.provider.UpstreamException;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.japi.pf.PFBuilder;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * A streaming chat completion as the client receives it: server-sent events passed through one by
+ * one, with the guarantees a client needs to never hang or misread the end.
+ *
+ * <ul>
+ *   <li>A failure after the first byte becomes a final {@code data: {"error": ...}} event in the OpenAI
+ *       envelope, then the stream closes (the status line has already been sent).
+ *   <li>A stream that ends without {@code data: [DONE]} gets an error event saying it was cut short.
+ *   <li>When the stream ends, fails, or the client goes away, {@code onTermination} runs once: the
+ *       provider slot is released and, through cancellation, the upstream call is stopped.
+ * </ul>
+ */
+final class SseResponse {
+  private static final ByteString DONE_PREFIX = ByteString.fromString("data: [DONE]");
+  private static final ByteString ERROR_PREFIX = ByteString.fromString("data: {\"error\"");
+
+  private SseResponse() {}
+
+  static HttpResponse of(
+      Source<ByteString, NotUsed> events, Runnable onTermination, List<HttpHeader> headers, ObjectMapper mapper) {
+    Source<ByteString, NotUsed> body = events
+        .recover(new PFBuilder<Throwable, ByteString>()
+            .match(Throwable.class, failure -> errorEvent(ApiError.from(failure, mapper), mapper))
+            .build())
+        .statefulMap(
+            () -> new boolean[1],
+            (ended, event) -> {
+              if (startsWith(event, DONE_PREFIX) || startsWith(event, ERROR_PREFIX)) ended[0] = true;
+              return Pair.create(ended, event);
+            },
+            ended -> ended[0] ? Optional.empty() : Optional.of(errorEvent(truncated(), mapper)))
+        .watchTermination((notUsed, done) -> {
+          done.whenComplete((ok, error) -> onTermination.run());
+          return NotUsed.getInstance();
+        });
+    return HttpResponse.create()
+        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), body))
+        .addHeaders(headers);
+  }
+
+  private static boolean startsWith(ByteString event, ByteString prefix) {
+    return event.length() >= prefix.length() && event.slice(0, prefix.length()).equals(prefix);
+  }
+
+  private static ApiError truncated() {
+    return ApiError.from(new UpstreamException(UpstreamException.Kind.MALFORMED_RESPONSE, "",
+        "The upstream stream ended before its final 'data: [DONE]' event; the answer may be incomplete."), null);
+  }
+
+  static ByteString errorEvent(ApiError error, ObjectMapper mapper) {
+    return ByteString.fromString("data: ").concat(error.toJson(mapper)).concat(ByteString.fromString("\n\n"));
+  }
+}

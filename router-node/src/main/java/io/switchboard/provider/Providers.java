@@ -1,0 +1,50 @@
+package io.switchboard.provider;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.config.ProviderSettings;
+import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.provider.openai.OpenAiUpstream;
+import io.switchboard.provider.simulated.SimulatedUpstream;
+import java.time.Clock;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+
+/** Every configured provider, started: its admission actor spawned and its upstream client built. */
+public final class Providers {
+  private final Map<String, ProviderHandle> byId;
+
+  private Providers(Map<String, ProviderHandle> byId) {
+    this.byId = Collections.unmodifiableMap(byId);
+  }
+
+  /** Spawns one supervised provider actor per configured provider as children of {@code context}. */
+  public static Providers start(ActorContext<?> context, SwitchboardSettings settings, ObjectMapper mapper, Clock clock) {
+    Map<String, ProviderHandle> handles = new LinkedHashMap<>();
+    for (ProviderSettings provider : settings.providers().values()) {
+      ActorRef<ProviderActor.Command> admission =
+          context.spawn(ProviderActor.create(provider), "provider-" + actorSafe(provider.id()));
+      Upstream upstream = switch (provider.kind()) {
+        case OPENAI -> new OpenAiUpstream(context.getSystem(), provider, mapper);
+        case SIMULATED -> new SimulatedUpstream(context.getSystem(), provider, mapper, clock);
+      };
+      handles.put(provider.id(), new ProviderHandle(provider, admission, upstream, context.getSystem().scheduler()));
+    }
+    return new Providers(handles);
+  }
+
+  public Optional<ProviderHandle> get(String id) {
+    return Optional.ofNullable(byId.get(id));
+  }
+
+  public Map<String, ProviderHandle> all() {
+    return byId;
+  }
+
+  private static String actorSafe(String id) {
+    return id.replaceAll("[^A-Za-z0-9_-]", "_");
+  }
+}

@@ -1,0 +1,75 @@
+package io.switchboard.provider;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * An upstream could not give a usable answer. Says what happened ({@link Kind}); how a client is told
+ * is the HTTP layer's business.
+ */
+public final class UpstreamException extends RuntimeException {
+
+  /** What went wrong upstream. */
+  public enum Kind {
+    /** A timeout: connect, first byte, total, or idle between stream chunks. */
+    TIMEOUT,
+    /** No connection, or the connection broke (refused, reset, unknown host, closed early). */
+    CONNECTION_FAILED,
+    /** A 2xx answer that is not what the protocol promises (bad JSON, wrong shape, cut short). */
+    MALFORMED_RESPONSE,
+    /** A 2xx answer with no body at all. */
+    EMPTY_RESPONSE,
+    /** The upstream refused the gateway's own credentials (401/403). */
+    REJECTED_CREDENTIALS,
+    /** The upstream's own rate limit (429). */
+    RATE_LIMITED,
+    /** The upstream rejected the request itself (another 4xx). */
+    REQUEST_REJECTED,
+    /** The upstream failed (5xx). */
+    SERVER_ERROR
+  }
+
+  private final Kind kind;
+  private final String provider;
+  private final int upstreamStatus;
+  private final String upstreamBody;
+  private final Duration retryAfter;
+
+  public UpstreamException(Kind kind, String provider, String message) {
+    this(kind, provider, message, 0, null, null, null);
+  }
+
+  public UpstreamException(
+      Kind kind, String provider, String message, int upstreamStatus, String upstreamBody, Duration retryAfter,
+      Throwable cause) {
+    super(message, cause);
+    this.kind = kind;
+    this.provider = provider;
+    this.upstreamStatus = upstreamStatus;
+    this.upstreamBody = upstreamBody;
+    this.retryAfter = retryAfter;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public String provider() {
+    return provider;
+  }
+
+  /** The upstream's HTTP status, or 0 when there was no HTTP answer. */
+  public int upstreamStatus() {
+    return upstreamStatus;
+  }
+
+  /** The upstream's error body, when it sent one. */
+  public Optional<String> upstreamBody() {
+    return Optional.ofNullable(upstreamBody);
+  }
+
+  /** How long the upstream asked us to wait, when it said. */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
+  }
+}
