@@ -15,8 +15,11 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 public final class Guardian {
   private Guardian() {}
 
-  /** @param bound completed with the server binding, or failed when the port cannot be bound */
-  public static Behavior<Void> create(SwitchboardSettings settings, CompletableFuture<ServerBinding> bound) {
+  /** A node that is serving: where it listens and the providers it admits to. */
+  public record Started(ServerBinding binding, Providers providers) {}
+
+  /** @param started completed once the port is bound, or failed when it cannot be */
+  public static Behavior<Void> create(SwitchboardSettings settings, CompletableFuture<Started> started) {
     return Behaviors.setup(context -> {
       var mapper = OpenAiJson.newMapper();
       Clock clock = Clock.systemUTC();
@@ -24,8 +27,8 @@ public final class Guardian {
       ModelRouter router = ModelRouter.of(settings, providers);
       HttpServer.start(context.getSystem(), settings, router, mapper, clock)
           .whenComplete((binding, error) -> {
-            if (error != null) bound.completeExceptionally(error);
-            else bound.complete(binding);
+            if (error != null) started.completeExceptionally(error);
+            else started.complete(new Started(binding, providers));
           });
       return Behaviors.empty();
     });

@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -34,17 +33,17 @@ public final class Main {
       System.exit(2);
       return;
     }
-    CompletableFuture<ServerBinding> bound = new CompletableFuture<>();
+    CompletableFuture<Guardian.Started> bound = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, bound), "switchboard", config);
     SwitchboardSettings served = settings;
-    bound.whenComplete((binding, error) -> {
+    bound.whenComplete((started, error) -> {
       if (error != null) {
         System.err.println("switchboard: could not listen on " + served.http().host() + ":" + served.http().port()
             + ": " + error.getMessage());
         system.terminate();
         system.getWhenTerminated().thenRun(() -> System.exit(1));
       } else {
-        System.out.println(startupLine(binding.localAddress(), served));
+        System.out.println(startupLine(started.binding().localAddress(), served));
       }
     });
   }

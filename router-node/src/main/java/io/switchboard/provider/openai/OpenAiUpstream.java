@@ -197,9 +197,11 @@ public final class OpenAiUpstream implements Upstream {
   }
 
   private UpstreamException connectionFailure(Throwable cause) {
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
     String what = hasCause(cause, UnknownHostException.class)
         ? "could not resolve the host of " + settings.openai().baseUrl()
-        : "connection to " + settings.openai().baseUrl() + " failed: " + cause.getMessage();
+        : "connection to " + settings.openai().baseUrl() + " failed: " + root.getMessage();
     return failure(Kind.CONNECTION_FAILED, "Provider '" + settings.id() + "': " + what, cause);
   }
 

@@ -1,0 +1,119 @@
+package io.switchboard;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.provider.ProviderActor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * A whole Switchboard node started inside a test's actor system on a random port, and a plain JDK
+ * HTTP client to talk to it the way any OpenAI client would.
+ *
+ * <pre>{@code
+ * try (TestGateway gateway = TestGateway.start(testKit, "switchboard.providers.p { kind = openai ... }")) {
+ *   HttpResponse<String> r = gateway.post("/v1/chat/completions", "{...}");
+ * }
+ * }</pre>
+ */
+public final class TestGateway implements AutoCloseable {
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+  private final ActorTestKit testKit;
+  private final ActorRef<Void> guardian;
+  private final Guardian.Started started;
+  private final HttpClient client = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+
+  private TestGateway(ActorTestKit testKit, ActorRef<Void> guardian, Guardian.Started started) {
+    this.testKit = testKit;
+    this.guardian = guardian;
+    this.started = started;
+  }
+
+  public static TestGateway start(ActorTestKit testKit, String hocon) {
+    return start(testKit, hocon, Map.of());
+  }
+
+  /** @param env what the node sees as its environment (provider keys) */
+  public static TestGateway start(ActorTestKit testKit, String hocon, Map<String, String> env) {
+    Config config = ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve();
+    SwitchboardSettings settings = SwitchboardSettings.from(config, env::get);
+    settings = settings.withHttp(settings.http().withPort(0));
+    CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
+    ActorRef<Void> guardian = testKit.spawn(Guardian.create(settings, started));
+    try {
+      return new TestGateway(testKit, guardian, started.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+    } catch (Exception e) {
+      throw new AssertionError("gateway did not start", e);
+    }
+  }
+
+  public URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + started.binding().localAddress().getPort() + path);
+  }
+
+  public HttpResponse<String> post(String path, String body) {
+    return send(HttpRequest.newBuilder(uri(path))
+        .timeout(TIMEOUT)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpResponse<String> get(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Returns once the response headers arrived; the body is read as it streams. */
+  public HttpResponse<InputStream> postStreaming(String path, String body) {
+    return send(HttpRequest.newBuilder(uri(path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofInputStream());
+  }
+
+  public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    try {
+      return client.send(request, handler);
+    } catch (IOException e) {
+      throw new AssertionError("request to the gateway failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The admission state of one provider, straight from its actor. */
+  public ProviderActor.Status status(String provider) {
+    try {
+      return started.providers().get(provider).orElseThrow().status().toCompletableFuture()
+          .get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      started.binding().unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // best effort: the test kit's shutdown closes whatever is left
+    }
+    testKit.stop(guardian);
+  }
+}
