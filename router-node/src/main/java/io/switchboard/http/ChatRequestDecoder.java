@@ -1,6 +1,6 @@
 package io.switchboard.http;
 
-import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -22,6 +23,8 @@ import org.apache.pekko.util.ByteString;
  * into a 400 whose message and {@code param} name the offending field ({@code messages[1].role}).
  */
 final class ChatRequestDecoder {
+  /** Jackson names the (redacted) input source inside some messages; clients need only line and column. */
+  private static final Pattern SOURCE_NOTE = Pattern.compile("\\[Source: .*?; ");
   private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
 
   private final ObjectMapper mapper;
@@ -56,19 +59,8 @@ final class ChatRequestDecoder {
     ChatCompletionRequest request;
     try {
       request = mapper.readValue(body.toArrayUnsafe(), ChatCompletionRequest.class);
-    } catch (JsonParseException e) {
-      throw ApiError.invalidRequest("We could not parse the JSON body of your request: " + e.getOriginalMessage()
-          + location(e) + ". Send valid JSON.", null, "invalid_json");
-    } catch (MismatchedInputException e) {
-      String path = path(e);
-      if (path.isEmpty()) {
-        throw ApiError.invalidRequest("The request body must be a JSON object.", null, "invalid_json");
-      }
-      throw ApiError.invalidRequest("Invalid type for '" + path + "': expected " + describe(e.getTargetType())
-          + ".", path, "invalid_type");
     } catch (JsonProcessingException e) {
-      throw ApiError.invalidRequest("We could not read the JSON body of your request: " + e.getOriginalMessage(),
-          null, "invalid_json");
+      throw invalidJson(e);
     } catch (IOException e) {
       throw new IllegalStateException("reading from memory failed", e);
     }
@@ -108,6 +100,28 @@ final class ChatRequestDecoder {
       String param = request.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
       throw ApiError.invalidRequest("Invalid value for '" + param + "': it must be at least 1.", param, "invalid_value");
     }
+  }
+
+  /**
+   * A syntax error (possibly wrapped by databind with the path where it struck), or a value of the
+   * wrong type, each told in the client's terms.
+   */
+  private static ApiError invalidJson(JsonProcessingException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StreamReadException syntax) {
+        return ApiError.invalidRequest("We could not parse the JSON body of your request: "
+            + SOURCE_NOTE.matcher(syntax.getOriginalMessage()).replaceAll("[") + location(syntax)
+            + ". Send valid JSON.", null, "invalid_json");
+      }
+    }
+    if (e instanceof MismatchedInputException mismatch) {
+      String path = path(mismatch);
+      if (path.isEmpty()) return ApiError.invalidRequest("The request body must be a JSON object.", null, "invalid_json");
+      return ApiError.invalidRequest("Invalid type for '" + path + "': expected " + describe(mismatch.getTargetType())
+          + ".", path, "invalid_type");
+    }
+    return ApiError.invalidRequest("We could not read the JSON body of your request: " + e.getOriginalMessage(),
+        null, "invalid_json");
   }
 
   private static ApiError missing(String param) {
