@@ -99,6 +99,8 @@ class NodeJarIT {
       assertEquals(200, plain.statusCode(), plain.body());
       assertTrue(plain.body().contains("\"object\":\"chat.completion\""), plain.body());
       assertEquals("true", plain.headers().firstValue("x-switchboard-simulated").orElseThrow());
+      // Our Pekko settings survived the jar's merge of every library's reference.conf.
+      assertEquals("switchboard", plain.headers().firstValue("server").orElseThrow());
 
       HttpResponse<String> stream = client.send(HttpRequest.newBuilder(chat)
           .header("Content-Type", "application/json")

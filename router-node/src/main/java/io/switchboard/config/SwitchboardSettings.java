@@ -33,7 +33,8 @@ public record SwitchboardSettings(
   }
 
   /**
-   * Loads the configuration: system properties over the optional file over {@code reference.conf}.
+   * Loads the configuration: system properties over the optional file over the node's
+   * {@code application.conf} (its Pekko settings) over every {@code reference.conf}.
    *
    * @param file a HOCON file given on the command line or through {@value #CONFIG_ENV}
    */
@@ -44,7 +45,8 @@ public record SwitchboardSettings(
       throw new SettingsException("configuration file " + path.toAbsolutePath() + " does not exist or cannot be read");
     }
     try {
-      return ConfigFactory.load(ConfigFactory.parseFile(path.toFile()));
+      return ConfigFactory.load(ConfigFactory.parseFile(path.toFile())
+          .withFallback(ConfigFactory.parseResources("application.conf")));
     } catch (ConfigException e) {
       throw new SettingsException("configuration file " + path.toAbsolutePath() + ": " + e.getMessage(), e);
     }
