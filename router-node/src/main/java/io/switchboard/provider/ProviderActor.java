@@ -138,7 +138,7 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
         it.remove();
         waiting.replyTo().tell(new Rejected(Reason.QUEUE_TIMEOUT,
             "Waited " + settings.queue().maxWait().toMillis() + " ms for one of provider '" + settings.id()
-                + "''s " + settings.maxInFlight() + " request slots without getting one. Retry after "
+                + "'s " + settings.maxInFlight() + " request slots without getting one. Retry after "
                 + RETRY_AFTER.toSeconds() + "s.",
             RETRY_AFTER));
         break;

@@ -1,0 +1,190 @@
+package io.switchboard.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading the {@code switchboard} section: defaults, overrides, secrets and the mistakes it refuses. */
+@Tag("unit")
+class SwitchboardSettingsTest {
+  private static final Function<String, String> NO_ENV = k -> null;
+
+  /** The given HOCON laid over the defaults, read with {@code env} as the environment. */
+  private static SwitchboardSettings settings(String hocon, Function<String, String> env) {
+    return SwitchboardSettings.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve(), env);
+  }
+
+  private static SwitchboardSettings settings(String hocon) {
+    return settings(hocon, NO_ENV);
+  }
+
+  /** Reading the HOCON fails; returns the message, after checking it names {@code key}. */
+  private static String failure(String hocon, String key) {
+    SettingsException e = assertThrows(SettingsException.class, () -> settings(hocon));
+    assertTrue(e.getMessage().contains(key), "message should name " + key + ": " + e.getMessage());
+    return e.getMessage();
+  }
+
+  @Test
+  void defaults_serveTheSimulatedModelOnLocalhost() {
+    SwitchboardSettings s = SwitchboardSettings.from(ConfigFactory.load(), NO_ENV);
+
+    assertEquals(Set.of("switchboard-sim"), s.models().keySet());
+    ModelSettings model = s.models().get("switchboard-sim");
+    assertEquals("simulated", model.provider());
+    assertEquals("switchboard-sim-1", model.upstreamModel());
+    assertEquals(Set.of("simulated"), s.providers().keySet());
+    assertEquals(ProviderKind.SIMULATED, s.providers().get("simulated").kind());
+    assertEquals("127.0.0.1", s.http().host());
+    assertEquals(8080, s.http().port());
+    assertEquals(4L * 1024 * 1024, s.http().maxRequestBody());
+  }
+
+  @Test
+  void providerEntry_inheritsUnsetKeysFromProviderDefaults_andOverridesTheOthers() {
+    SwitchboardSettings s = settings("""
+        switchboard.providers.p {
+          kind = simulated
+          max-in-flight = 3
+          queue.max-wait = 2s
+          timeouts.connect = 1s
+          simulated.latency = 10ms
+        }
+        """);
+    ProviderSettings p = s.providers().get("p");
+    ProviderSettings defaults = s.providers().get("simulated");
+
+    assertEquals(3, p.maxInFlight());
+    assertEquals(Duration.ofSeconds(2), p.queue().maxWait());
+    assertEquals(Duration.ofSeconds(1), p.timeouts().connect());
+    assertEquals(Duration.ofMillis(10), p.simulated().latency());
+
+    // Siblings of the overridden keys, in the same nested sections, still come from provider-defaults.
+    assertEquals(1024, p.queue().maxSize());
+    assertEquals(Duration.ofSeconds(60), p.timeouts().firstByte());
+    assertEquals(Duration.ofSeconds(600), p.timeouts().total());
+    assertEquals(40.0, p.simulated().tokensPerSecond());
+    assertEquals(42L, p.simulated().seed());
+    assertEquals(32, p.maxConnections());
+    assertEquals(1024 * 1024, p.maxStreamEvent());
+    assertEquals(defaults.supervision(), p.supervision());
+    assertEquals(64, defaults.maxInFlight(), "one provider's overrides must not leak into another");
+  }
+
+  @Test
+  void nullEntries_removeTheDefaultProviderAndModel() {
+    SwitchboardSettings s = settings("""
+        switchboard.providers.simulated = null
+        switchboard.models.switchboard-sim = null
+        switchboard.providers.local { kind = simulated }
+        switchboard.models.mine { provider = local }
+        """);
+
+    assertEquals(Set.of("local"), s.providers().keySet());
+    assertEquals(Set.of("mine"), s.models().keySet());
+    assertEquals("mine", s.models().get("mine").upstreamModel(), "upstream-model defaults to the model name");
+  }
+
+  @Test
+  void openAiProvider_readsItsKeyFromTheNamedEnvironmentVariable_andNeverPrintsIt() {
+    String key = "sk-live-9d2e7b13c0";
+    String hocon = """
+        switchboard.providers.oa {
+          kind = openai
+          openai { base-url = "http://localhost:8000/v1//", api-key-env = "OA_KEY" }
+        }
+        """;
+
+    ProviderSettings p = settings(hocon, Map.of("OA_KEY", key + "\n")::get).providers().get("oa");
+
+    assertEquals(ProviderKind.OPENAI, p.kind());
+    assertNull(p.simulated());
+    assertEquals("http://localhost:8000/v1", p.openai().baseUrl());
+    assertEquals("OA_KEY", p.openai().apiKeyEnv());
+    Secret secret = p.openai().apiKey().orElseThrow();
+    assertEquals(key, secret.reveal(), "the key is read from OA_KEY, surrounding whitespace removed");
+    assertFalse(secret.toString().contains(key), secret.toString());
+    assertFalse(p.openai().toString().contains(key), p.openai().toString());
+    assertFalse(p.toString().contains(key), p.toString());
+
+    ProviderSettings unset = settings(hocon, NO_ENV).providers().get("oa");
+    assertEquals(Optional.empty(), unset.openai().apiKey());
+  }
+
+  @Test
+  void unknownKind_namesTheKey() {
+    String message = failure("switchboard.providers.p { kind = anthropic }", "switchboard.providers.p.kind");
+    assertTrue(message.contains("anthropic"), message);
+  }
+
+  @Test
+  void modelForAMissingProvider_namesTheModelKey() {
+    failure("switchboard.models.fast { provider = nowhere }", "switchboard.models.fast.provider");
+    failure("switchboard.providers.simulated = null", "switchboard.models.switchboard-sim.provider");
+  }
+
+  @Test
+  void errorRateOutsideZeroToOne_namesTheKey() {
+    failure("switchboard.providers.p { kind = simulated, simulated.error-rate = 1.5 }",
+        "switchboard.providers.p.simulated.error-rate");
+    failure("switchboard.providers.p { kind = simulated, simulated.error-rate = -0.1 }",
+        "switchboard.providers.p.simulated.error-rate");
+  }
+
+  @Test
+  void maxInFlightZero_namesTheKey() {
+    failure("switchboard.providers.p { kind = simulated, max-in-flight = 0 }", "switchboard.providers.p.max-in-flight");
+  }
+
+  @Test
+  void baseUrlWithoutHttpScheme_namesTheKey() {
+    failure("switchboard.providers.p { kind = openai, openai.base-url = \"api.openai.com/v1\" }",
+        "switchboard.providers.p.openai.base-url");
+  }
+
+  @Test
+  void noModelsAtAll_isRefused() {
+    failure("switchboard.models.switchboard-sim = null", "switchboard.models");
+  }
+
+  @Test
+  void load_readsAHoconFile(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("switchboard.conf");
+    Files.writeString(file, """
+        switchboard {
+          http.port = 9191
+          models.extra { provider = simulated, upstream-model = sim-2 }
+        }
+        """);
+
+    SwitchboardSettings s = SwitchboardSettings.from(SwitchboardSettings.load(Optional.of(file)), NO_ENV);
+
+    assertEquals(9191, s.http().port());
+    assertEquals("sim-2", s.models().get("extra").upstreamModel());
+    assertTrue(s.models().containsKey("switchboard-sim"), "the file is laid over the defaults");
+  }
+
+  @Test
+  void load_missingFile_namesThePath(@TempDir Path dir) {
+    Path missing = dir.resolve("nope.conf");
+
+    SettingsException e = assertThrows(SettingsException.class, () -> SwitchboardSettings.load(Optional.of(missing)));
+
+    assertTrue(e.getMessage().contains(missing.toAbsolutePath().toString()), e.getMessage());
+  }
+}
