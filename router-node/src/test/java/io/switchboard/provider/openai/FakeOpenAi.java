@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -23,6 +24,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -62,6 +64,8 @@ public final class FakeOpenAi implements BeforeAllCallback, AfterAllCallback, Be
   private ServerBinding binding;
   private volatile Function<Received, CompletionStage<HttpResponse>> behaviour;
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final AtomicInteger active = new AtomicInteger();
+  private final AtomicInteger mostActive = new AtomicInteger();
   private volatile CompletableFuture<Done> streamEnded = new CompletableFuture<>();
 
   @Override
@@ -79,6 +83,8 @@ public final class FakeOpenAi implements BeforeAllCallback, AfterAllCallback, Be
   @Override
   public void beforeEach(ExtensionContext context) {
     received.clear();
+    active.set(0);
+    mostActive.set(0);
     streamEnded = new CompletableFuture<>();
     behaviour = this::documented;
   }
@@ -106,8 +112,14 @@ public final class FakeOpenAi implements BeforeAllCallback, AfterAllCallback, Be
       Received r = new Received(request.getUri().path(),
           request.getHeader("Authorization").map(h -> h.value()).orElse(null), strict.getData());
       received.add(r);
-      return behaviour.apply(r);
+      mostActive.accumulateAndGet(active.incrementAndGet(), Math::max);
+      return behaviour.apply(r).whenComplete((response, error) -> active.decrementAndGet());
     });
+  }
+
+  /** The most requests the fake was answering at the same moment since the test began. */
+  public int mostConcurrentRequests() {
+    return mostActive.get();
   }
 
   // ---- behaviours -------------------------------------------------------------------------------
@@ -130,6 +142,12 @@ public final class FakeOpenAi implements BeforeAllCallback, AfterAllCallback, Be
 
   public static Function<Received, CompletionStage<HttpResponse>> rawOk(String body) {
     return r -> done(HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, body));
+  }
+
+  /** OpenAI's documented answer, sent only after {@code delay}. */
+  public Function<Received, CompletionStage<HttpResponse>> delayed(Duration delay) {
+    return r -> Patterns.after(delay, system.classicSystem().scheduler(), system.executionContext(),
+        () -> documented(r));
   }
 
   /** Never sends response headers. */

@@ -236,6 +236,44 @@ class OpenAiUpstreamTest {
   }
 
   @Test
+  void bodyNotFinishedInTime_becomes504() throws Exception {
+    gateway(upstream.baseUrl(), "switchboard.providers.upstream.timeouts.total = 1s");
+    upstream.answer(upstream.stallAfterFirstChunk());
+
+    HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("gpt-4o-mini", ""));
+
+    assertError(response, 504, "upstream_timeout");
+    assertTrue(response.body().contains("timeouts.total"), response.body());
+    assertSlotsFree();
+  }
+
+  @Test
+  void connectionPool_opensNoMoreConnectionsThanConfigured() throws Exception {
+    for (int connections : new int[] {1, 4}) {
+      // One connection serializes the four calls; first-byte must cover the wait in the pool.
+      gateway(upstream.baseUrl(), "switchboard.providers.upstream { max-in-flight = 4, timeouts.first-byte = 10s, "
+          + "connection-pool.max-connections = " + connections + " }");
+      upstream.beforeEach(null);
+      upstream.answer(upstream.delayed(Duration.ofMillis(300)));
+
+      List<CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        calls.add(CompletableFuture.supplyAsync(() -> gateway.post("/v1/chat/completions", chat("gpt-4o-mini", ""))));
+      }
+      for (CompletableFuture<HttpResponse<String>> call : calls) {
+        assertEquals(200, call.get(20, TimeUnit.SECONDS).statusCode());
+      }
+      if (connections == 1) {
+        assertEquals(1, upstream.mostConcurrentRequests(), "one connection: one request at a time upstream");
+      } else {
+        assertTrue(upstream.mostConcurrentRequests() > 1, "four connections let requests overlap");
+      }
+      gateway.close();
+      gateway = null;
+    }
+  }
+
+  @Test
   void streamThatGoesSilent_endsWithATimeoutErrorEvent() throws Exception {
     gateway();
     upstream.answer(upstream.stallAfterFirstChunk());
