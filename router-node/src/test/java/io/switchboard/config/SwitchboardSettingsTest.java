@@ -80,7 +80,7 @@ class SwitchboardSettingsTest {
     assertEquals(Duration.ofSeconds(600), p.timeouts().total());
     assertEquals(40.0, p.simulated().tokensPerSecond());
     assertEquals(42L, p.simulated().seed());
-    assertEquals(32, p.maxConnections());
+    assertEquals(64, p.maxConnections());
     assertEquals(1024 * 1024, p.maxStreamEvent());
     assertEquals(defaults.supervision(), p.supervision());
     assertEquals(64, defaults.maxInFlight(), "one provider's overrides must not leak into another");
