@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.routing.ModelRouter;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,8 +19,6 @@ import org.apache.pekko.stream.Materializer;
  * shutdown begins, so a load balancer stops sending before in-flight requests are drained.
  */
 public final class HttpServer {
-  private static final Duration DRAIN = Duration.ofSeconds(10);
-
   private HttpServer() {}
 
   public static CompletionStage<ServerBinding> start(
@@ -38,7 +35,7 @@ public final class HttpServer {
         .newServerAt(settings.http().host(), settings.http().port())
         .bind(routes.route())
         .thenApply(binding -> {
-          binding.addToCoordinatedShutdown(DRAIN, system);
+          binding.addToCoordinatedShutdown(settings.http().shutdownDrain(), system);
           ready.set(true);
           return binding;
         });

@@ -27,6 +27,7 @@ public final class Providers {
     for (ProviderSettings provider : settings.providers().values()) {
       ActorRef<ProviderActor.Command> admission =
           context.spawn(ProviderActor.create(provider), "provider-" + actorSafe(provider.id()));
+      warnIfKeyMissing(context, provider);
       Upstream upstream = switch (provider.kind()) {
         case OPENAI -> new OpenAiUpstream(context.getSystem(), provider, mapper);
         case SIMULATED -> new SimulatedUpstream(context.getSystem(), provider, mapper, clock);
@@ -42,6 +43,14 @@ public final class Providers {
 
   public Map<String, ProviderHandle> all() {
     return byId;
+  }
+
+  /** A key variable that is named but unset shows up here, at start-up, rather than as 502s later. */
+  private static void warnIfKeyMissing(ActorContext<?> context, ProviderSettings provider) {
+    if (provider.openai() != null && !provider.openai().apiKeyEnv().isBlank() && provider.openai().apiKey().isEmpty()) {
+      context.getLog().warn("provider '{}': environment variable {} is not set; its requests go without an API key",
+          provider.id(), provider.openai().apiKeyEnv());
+    }
   }
 
   private static String actorSafe(String id) {
