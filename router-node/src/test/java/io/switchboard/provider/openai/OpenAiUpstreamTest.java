@@ -362,6 +362,26 @@ class OpenAiUpstreamTest {
   }
 
   @Test
+  void clientHangingUpBeforeTheStreamStarts_stillFreesTheSlot() throws Exception {
+    gateway();
+    upstream.answer(upstream.delayed(Duration.ofMillis(500)));
+    String body = chat("gpt-4o-mini", ",\"stream\":true");
+    try (java.net.Socket client = new java.net.Socket("127.0.0.1", gateway.uri("/").getPort())) {
+      client.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+          + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      client.getOutputStream().flush();
+      TestProbe<Object> probe = testKit.createTestProbe();
+      probe.awaitAssert(Duration.ofSeconds(5), () -> {
+        assertEquals(1, upstream.received().size(), "the request reached the upstream");
+        return null;
+      });
+    } // hang up while the upstream has not answered yet
+
+    assertSlotsFree();
+  }
+
+  @Test
   void fullSlotsAndFullQueue_answer429WithRetryAfter() throws Exception {
     gateway(upstream.baseUrl(), "switchboard.providers.upstream { max-in-flight = 1, queue.max-size = 0 }");
     upstream.answer(upstream.endlessStream(Duration.ofMillis(50)));
