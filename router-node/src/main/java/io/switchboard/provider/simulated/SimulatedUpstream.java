@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,6 +51,8 @@ public final class SimulatedUpstream implements Upstream {
   private final org.apache.pekko.actor.Scheduler scheduler;
   private final ExecutionContext executor;
   private final AtomicLong requests = new AtomicLong();
+  /** Keeps response ids unique across restarts; the text and the failure sequence stay seeded. */
+  private final long idSalt = new SplittableRandom().nextLong();
 
   public SimulatedUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
     this.settings = settings;
@@ -105,7 +108,7 @@ public final class SimulatedUpstream implements Upstream {
     int count = limit == null ? natural : Math.max(0, Math.min(natural, limit));
     String finish = limit != null && limit < natural ? "length" : "stop";
     return new Answer(
-        "chatcmpl-sim-" + Long.toHexString(mix(sim.seed() ^ sequence) & Long.MAX_VALUE),
+        "chatcmpl-sim-" + Long.toHexString(mix(idSalt ^ sequence) & Long.MAX_VALUE),
         clock.instant().getEpochSecond(),
         call.upstreamModel(),
         SimulatedText.promptTokens(request.messages()),

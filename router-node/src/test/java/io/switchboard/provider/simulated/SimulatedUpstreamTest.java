@@ -95,6 +95,19 @@ class SimulatedUpstreamTest {
   }
 
   @Test
+  void responseIds_areUniqueAcrossRequestsAndAcrossRestarts() throws Exception {
+    SimulatedUpstream before = upstream(INSTANT);
+    SimulatedUpstream afterRestart = upstream(INSTANT);
+
+    String first = completion(before.send(ask("hi", "")).toCompletableFuture().get()).path("id").asText();
+    String second = completion(before.send(ask("hi", "")).toCompletableFuture().get()).path("id").asText();
+    String restarted = completion(afterRestart.send(ask("hi", "")).toCompletableFuture().get()).path("id").asText();
+
+    assertNotEquals(first, second);
+    assertNotEquals(first, restarted, "a restarted node must not reuse ids");
+  }
+
+  @Test
   void completion_isAnOpenAiChatCompletionThatSaysItIsSimulated() throws Exception {
     JsonNode answer = completion(upstream(INSTANT).send(ask("hi", "")).toCompletableFuture().get());
 
