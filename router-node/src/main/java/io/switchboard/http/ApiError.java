@@ -54,13 +54,19 @@ public final class ApiError extends RuntimeException {
 
   /** The client-facing form of any failure on the request path. */
   public static ApiError from(Throwable failure, ObjectMapper mapper) {
-    Throwable t = failure;
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+    Throwable t = unwrap(failure);
     if (t instanceof ApiError api) return api;
     if (t instanceof AdmissionRejectedException rejected) return fromRejection(rejected.rejection());
     if (t instanceof UpstreamException upstream) return fromUpstream(upstream, mapper);
     return of(500, "server_error", "internal_error", null,
         "The gateway failed while handling this request. It has been logged; retry, and report it if it persists.");
+  }
+
+  /** The failure itself, from under the {@link CompletionException}s that futures wrap it in. */
+  static Throwable unwrap(Throwable failure) {
+    Throwable t = failure;
+    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+    return t;
   }
 
   private static ApiError fromRejection(ProviderActor.Rejected rejected) {

@@ -12,6 +12,8 @@ import io.switchboard.provider.UpstreamReply;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.ModelRouter;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -43,6 +45,8 @@ final class ChatCompletions {
   private final HttpSettings http;
   private final Materializer materializer;
   private final ChatRequestDecoder decoder;
+  /** Response headers by model: fixed per deployment, so built once rather than per request. */
+  private final Map<String, List<HttpHeader>> headersByModel;
 
   ChatCompletions(ModelRouter router, ObjectMapper mapper, HttpSettings http, Materializer materializer) {
     this.router = router;
@@ -50,6 +54,8 @@ final class ChatCompletions {
     this.http = http;
     this.materializer = materializer;
     this.decoder = new ChatRequestDecoder(mapper);
+    this.headersByModel = router.deployments().stream()
+        .collect(Collectors.toUnmodifiableMap(d -> d.model().name(), ChatCompletions::headers));
   }
 
   CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -78,7 +84,7 @@ final class ChatCompletions {
       permit.release();
       return CompletableFuture.failedFuture(e);
     }
-    List<HttpHeader> headers = headers(deployment);
+    List<HttpHeader> headers = headersByModel.get(deployment.model().name());
     return reply.handle((answer, error) -> {
       if (error != null) {
         permit.release();
@@ -107,7 +113,7 @@ final class ChatCompletions {
   }
 
   private RuntimeException bodyError(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = ApiError.unwrap(error);
     if (cause instanceof EntityStreamSizeException) {
       return ApiError.of(413, ApiError.INVALID_REQUEST, "request_too_large", null,
           "The request body is larger than this gateway's limit of " + http.maxRequestBody()
@@ -123,18 +129,12 @@ final class ChatCompletions {
 
   private HttpResponse errorResponse(Throwable failure) {
     ApiError error = ApiError.from(failure, mapper);
-    Throwable cause = unwrap(failure);
+    Throwable cause = ApiError.unwrap(failure);
     if (cause instanceof UpstreamException) {
       log.warn("upstream failure answered {}: {}", error.status(), cause.getMessage());
     } else if (!(cause instanceof ApiError) && !(cause instanceof AdmissionRejectedException)) {
       log.error("chat completion failed unexpectedly", cause);
     }
     return error.toResponse(mapper);
-  }
-
-  private static Throwable unwrap(Throwable error) {
-    Throwable t = error;
-    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
-    return t;
   }
 }

@@ -1,7 +1,6 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.switchboard.provider.UpstreamException;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.NotUsed;
@@ -44,7 +43,7 @@ final class SseResponse {
               if (startsWith(event, DONE_PREFIX) || startsWith(event, ERROR_PREFIX)) ended[0] = true;
               return Pair.create(ended, event);
             },
-            ended -> ended[0] ? Optional.empty() : Optional.of(errorEvent(truncated(), mapper)))
+            ended -> ended[0] ? Optional.empty() : Optional.of(errorEvent(TRUNCATED, mapper)))
         .watchTermination((notUsed, done) -> {
           done.whenComplete((ok, error) -> onTermination.run());
           return NotUsed.getInstance();
@@ -58,10 +57,9 @@ final class SseResponse {
     return event.length() >= prefix.length() && event.slice(0, prefix.length()).equals(prefix);
   }
 
-  private static ApiError truncated() {
-    return ApiError.from(new UpstreamException(UpstreamException.Kind.MALFORMED_RESPONSE, "",
-        "The upstream stream ended before its final 'data: [DONE]' event; the answer may be incomplete."), null);
-  }
+  private static final ApiError TRUNCATED = ApiError.of(502, "upstream_malformed_response",
+      "upstream_malformed_response", null,
+      "The upstream stream ended before its final 'data: [DONE]' event; the answer may be incomplete.");
 
   static ByteString errorEvent(ApiError error, ObjectMapper mapper) {
     return ByteString.fromString("data: ").concat(error.toJson(mapper)).concat(ByteString.fromString("\n\n"));

@@ -2,7 +2,6 @@ package io.switchboard.provider;
 
 import io.switchboard.config.ProviderSettings;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -30,17 +29,14 @@ public record ProviderHandle(
     return AskPattern.<ProviderActor.Command, ProviderActor.AdmissionResult>ask(
             admission, ProviderActor.Acquire::new, timeout, scheduler)
         .handle((result, error) -> {
-          if (result instanceof ProviderActor.Granted granted) {
-            return CompletableFuture.completedFuture(new Permit(admission, granted.permitId()));
-          }
+          if (result instanceof ProviderActor.Granted granted) return new Permit(admission, granted.permitId());
           ProviderActor.Rejected rejected = result instanceof ProviderActor.Rejected r ? r
               : new ProviderActor.Rejected(ProviderActor.Reason.PROVIDER_RESTARTING,
                   "Provider '" + id() + "' did not answer admission within " + timeout.toSeconds()
                       + "s. Retry after " + ProviderActor.RETRY_AFTER.toSeconds() + "s.",
                   ProviderActor.RETRY_AFTER);
-          return CompletableFuture.<Permit>failedFuture(new AdmissionRejectedException(rejected));
-        })
-        .thenCompose(stage -> stage);
+          throw new AdmissionRejectedException(rejected);
+        });
   }
 
   public CompletionStage<ProviderActor.Status> status() {

@@ -69,7 +69,7 @@ class HttpApiTest {
     assertTrue(response.headers().firstValue("content-type").orElseThrow().startsWith("application/json"));
     JsonNode error = json(response.body()).path("error");
     assertEquals(List.of("message", "type", "param", "code"), fieldNames(error), response.body());
-    assertEquals(param == null ? null : param, error.path("param").isNull() ? null : error.path("param").asText());
+    assertEquals(param, error.path("param").isNull() ? null : error.path("param").asText());
     assertEquals(code, error.path("code").asText());
     return error;
   }

@@ -1,6 +1,8 @@
 package io.switchboard.provider.openai;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.config.ProviderSettings;
@@ -135,22 +137,36 @@ public final class OpenAiUpstream implements Upstream {
         });
   }
 
+  /**
+   * Checks that a 2xx body is a whole JSON object with a top-level {@code choices} array. It scans
+   * tokens without building a tree: every answer pays for this, and the bytes go to the client as
+   * they are.
+   */
   private void checkChatCompletion(ByteString body) {
     if (body.isEmpty() || body.utf8String().isBlank()) {
       throw failure(Kind.EMPTY_RESPONSE, "Provider '" + settings.id() + "' answered 200 with an empty body.", null);
     }
-    JsonNode tree;
-    try {
-      tree = mapper.readTree(body.toArrayUnsafe());
+    boolean hasChoices = false;
+    try (JsonParser parser = mapper.getFactory().createParser(body.toArrayUnsafe())) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) throw notACompletion(null);
+      for (JsonToken token = parser.nextToken(); token == JsonToken.FIELD_NAME; token = parser.nextToken()) {
+        boolean choices = "choices".equals(parser.currentName());
+        JsonToken value = parser.nextToken();
+        if (choices && value == JsonToken.START_ARRAY) hasChoices = true;
+        parser.skipChildren();
+      }
+      if (parser.nextToken() != null) throw notACompletion(null);
     } catch (java.io.IOException e) {
       throw failure(Kind.MALFORMED_RESPONSE,
           "Provider '" + settings.id() + "' answered 200 with a body that is not valid JSON.", e);
     }
-    if (tree == null || !tree.isObject() || !tree.path("choices").isArray()) {
-      throw failure(Kind.MALFORMED_RESPONSE,
-          "Provider '" + settings.id() + "' answered 200 with JSON that is not a chat completion (no 'choices').",
-          null);
-    }
+    if (!hasChoices) throw notACompletion(null);
+  }
+
+  private UpstreamException notACompletion(Throwable cause) {
+    return failure(Kind.MALFORMED_RESPONSE,
+        "Provider '" + settings.id() + "' answered 200 with JSON that is not a chat completion (no 'choices').",
+        cause);
   }
 
   private CompletionStage<UpstreamReply> streaming(HttpResponse response) {

@@ -82,6 +82,11 @@ public final class FakeOpenAi implements BeforeAllCallback, AfterAllCallback, Be
 
   @Override
   public void beforeEach(ExtensionContext context) {
+    reset();
+  }
+
+  /** Back to OpenAI's documented answers, with nothing received; done before each test. */
+  public void reset() {
     received.clear();
     active.set(0);
     mostActive.set(0);

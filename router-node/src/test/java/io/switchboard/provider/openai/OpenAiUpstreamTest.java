@@ -253,7 +253,7 @@ class OpenAiUpstreamTest {
       // One connection serializes the four calls; first-byte must cover the wait in the pool.
       gateway(upstream.baseUrl(), "switchboard.providers.upstream { max-in-flight = 4, timeouts.first-byte = 10s, "
           + "connection-pool.max-connections = " + connections + " }");
-      upstream.beforeEach(null);
+      upstream.reset();
       upstream.answer(upstream.delayed(Duration.ofMillis(300)));
 
       List<CompletableFuture<HttpResponse<String>>> calls = new java.util.ArrayList<>();
@@ -308,6 +308,9 @@ class OpenAiUpstreamTest {
   void malformedOrEmpty200_becomes502NeverA200() throws Exception {
     gateway();
     upstream.answer(FakeOpenAi.rawOk("<html>upstream proxy error</html>"));
+    assertError(gateway.post("/v1/chat/completions", chat("gpt-4o-mini", "")), 502, "upstream_malformed_response");
+
+    upstream.answer(FakeOpenAi.rawOk("{\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,"));
     assertError(gateway.post("/v1/chat/completions", chat("gpt-4o-mini", "")), 502, "upstream_malformed_response");
 
     upstream.answer(FakeOpenAi.rawOk("{\"unexpected\":true}"));
