@@ -1,0 +1,50 @@
+package io.switchboard.retry;
+
+import static java.util.Objects.requireNonNull;
+
+import io.switchboard.provider.UpstreamException;
+
+/**
+ * Which upstream failures are worth another attempt, and which count against the provider's health.
+ * The two questions differ: a 429 is worth retrying later but says nothing about the upstream being
+ * broken, while a malformed answer is the upstream's fault but would most likely come back the same.
+ *
+ * <p>Retried: 408, 409, 429, any 5xx (including Anthropic's 529 "overloaded"), timeouts and connection
+ * failures. Not retried: every other 4xx (400, 401, 403, 404, 422, ...), and malformed or empty
+ * answers.
+ */
+public final class Retryable {
+
+  private Retryable() {
+  }
+
+  /** Whether the same request may succeed if sent again (possibly after a wait). */
+  public static boolean shouldRetry(UpstreamException failure) {
+    requireNonNull(failure, "failure");
+    return switch (failure.kind()) {
+      case TIMEOUT, CONNECTION_FAILED -> true;
+      case MALFORMED_RESPONSE, EMPTY_RESPONSE, REJECTED_CREDENTIALS -> false;
+      case RATE_LIMITED, SERVER_ERROR, REQUEST_REJECTED -> failure.upstreamStatus() == 0
+          ? failure.kind() != UpstreamException.Kind.REQUEST_REJECTED
+          : isRetryableStatus(failure.upstreamStatus());
+    };
+  }
+
+  /** Whether an upstream HTTP status is worth retrying: 408, 409, 429 and every 5xx. */
+  public static boolean isRetryableStatus(int status) {
+    return status == 408 || status == 409 || status == 429 || (status >= 500 && status <= 599);
+  }
+
+  /**
+   * Whether the failure says the provider is unhealthy, for its circuit breaker: server errors,
+   * broken connections, timeouts and answers that break the protocol. Rate limits, rejected requests
+   * and rejected credentials do not: the upstream is working, it just said no.
+   */
+  public static boolean countsAsProviderFailure(UpstreamException failure) {
+    requireNonNull(failure, "failure");
+    return switch (failure.kind()) {
+      case SERVER_ERROR, CONNECTION_FAILED, TIMEOUT, MALFORMED_RESPONSE, EMPTY_RESPONSE -> true;
+      case RATE_LIMITED, REQUEST_REJECTED, REJECTED_CREDENTIALS -> false;
+    };
+  }
+}

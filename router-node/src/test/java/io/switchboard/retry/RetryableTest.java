@@ -1,0 +1,57 @@
+package io.switchboard.retry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.switchboard.provider.UpstreamException;
+import io.switchboard.provider.UpstreamException.Kind;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Which upstream failures are retried, and which count against the provider's breaker. */
+@Tag("unit")
+class RetryableTest {
+
+  private static UpstreamException failure(Kind kind, int status) {
+    return new UpstreamException(kind, "test-provider", kind + " " + status, status, null, null, null);
+  }
+
+  @ParameterizedTest(name = "{0} {1}: retry={2}, breaker={3}")
+  @CsvSource({
+      // kind,               status, retried, counts against the provider
+      "RATE_LIMITED,           429,  true,  false",
+      "RATE_LIMITED,           0,    true,  false",
+      "REQUEST_REJECTED,       408,  true,  false",
+      "REQUEST_REJECTED,       409,  true,  false",
+      "REQUEST_REJECTED,       400,  false, false",
+      "REQUEST_REJECTED,       404,  false, false",
+      "REQUEST_REJECTED,       413,  false, false",
+      "REQUEST_REJECTED,       422,  false, false",
+      "REQUEST_REJECTED,       0,    false, false",
+      "REJECTED_CREDENTIALS,   401,  false, false",
+      "REJECTED_CREDENTIALS,   403,  false, false",
+      "SERVER_ERROR,           500,  true,  true",
+      "SERVER_ERROR,           502,  true,  true",
+      "SERVER_ERROR,           503,  true,  true",
+      "SERVER_ERROR,           504,  true,  true",
+      "SERVER_ERROR,           529,  true,  true",
+      "SERVER_ERROR,           0,    true,  true",
+      "TIMEOUT,                0,    true,  true",
+      "CONNECTION_FAILED,      0,    true,  true",
+      "MALFORMED_RESPONSE,     200,  false, true",
+      "EMPTY_RESPONSE,         200,  false, true",
+  })
+  void classification(Kind kind, int status, boolean retried, boolean countsAgainstProvider) {
+    UpstreamException failure = failure(kind, status);
+
+    assertEquals(retried, Retryable.shouldRetry(failure), "retry");
+    assertEquals(countsAgainstProvider, Retryable.countsAsProviderFailure(failure), "breaker");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"408, true", "409, true", "429, true", "500, true", "529, true", "599, true", "400, false",
+      "401, false", "403, false", "404, false", "422, false", "200, false", "600, false"})
+  void statuses(int status, boolean retried) {
+    assertEquals(retried, Retryable.isRetryableStatus(status));
+  }
+}
