@@ -3,34 +3,57 @@ package io.switchboard;
 import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.http.HttpServer;
+import io.switchboard.persistence.Schema;
 import io.switchboard.provider.Providers;
 import io.switchboard.routing.ModelRouter;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
-/** Root of a node: starts the provider actors, the router over them, and the HTTP server. */
+/**
+ * Root of a node: prepares the persistence tables, then starts the provider actors, the router over
+ * them, and the HTTP server. Providers start only once the tables exist, so they can load their
+ * state at once; a node whose database cannot be reached never opens its port.
+ */
 public final class Guardian {
   private Guardian() {}
 
   /** A node that is serving: where it listens and the providers it admits to. */
   public record Started(ServerBinding binding, Providers providers) {}
 
-  /** @param started completed once the port is bound, or failed when it cannot be */
+  /** The persistence tables are ready, or could not be prepared ({@code error} set). */
+  private record SchemaReady(Throwable error) {}
+
+  /** @param started completed once the port is bound, or failed when it cannot be or the database is unreachable */
   public static Behavior<Void> create(SwitchboardSettings settings, CompletableFuture<Started> started) {
-    return Behaviors.setup(context -> {
-      var mapper = OpenAiJson.newMapper();
-      Clock clock = Clock.systemUTC();
-      Providers providers = Providers.start(context, settings, mapper, clock);
-      ModelRouter router = ModelRouter.of(settings, providers);
-      HttpServer.start(context.getSystem(), settings, router, mapper, clock)
-          .whenComplete((binding, error) -> {
-            if (error != null) started.completeExceptionally(error);
-            else started.complete(new Started(binding, providers));
-          });
-      return Behaviors.empty();
-    });
+    return Behaviors.<Object>setup(context -> {
+      context.pipeToSelf(Schema.create(context.getSystem(), settings.persistence()),
+          (done, error) -> new SchemaReady(error));
+      return Behaviors.receive(Object.class)
+          .onMessage(SchemaReady.class, ready -> {
+            if (ready.error() != null) {
+              started.completeExceptionally(ready.error());
+              return Behaviors.stopped();
+            }
+            serve(context, settings, started);
+            return Behaviors.empty();
+          })
+          .build();
+    }).narrow();
+  }
+
+  private static void serve(ActorContext<?> context, SwitchboardSettings settings, CompletableFuture<Started> started) {
+    var mapper = OpenAiJson.newMapper();
+    Clock clock = Clock.systemUTC();
+    Providers providers = Providers.start(context, settings, mapper, clock);
+    ModelRouter router = ModelRouter.of(settings, providers);
+    HttpServer.start(context.getSystem(), settings, router, mapper, clock)
+        .whenComplete((binding, error) -> {
+          if (error != null) started.completeExceptionally(error);
+          else started.complete(new Started(binding, providers));
+        });
   }
 }

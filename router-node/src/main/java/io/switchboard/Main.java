@@ -2,10 +2,13 @@ package io.switchboard;
 
 import io.switchboard.config.SettingsException;
 import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.persistence.PersistenceConfig;
+import io.switchboard.persistence.StateStoreException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 import com.typesafe.config.Config;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -28,6 +31,7 @@ public final class Main {
       Optional<Path> file = configFile(args);
       config = SwitchboardSettings.load(file);
       settings = SwitchboardSettings.from(config, System::getenv);
+      config = PersistenceConfig.layeredOver(config, settings.persistence());
     } catch (SettingsException e) {
       System.err.println("switchboard: " + e.getMessage());
       System.exit(2);
@@ -38,14 +42,19 @@ public final class Main {
     SwitchboardSettings served = settings;
     bound.whenComplete((started, error) -> {
       if (error != null) {
-        System.err.println("switchboard: could not listen on " + served.http().host() + ":" + served.http().port()
-            + ": " + error.getMessage());
+        System.err.println("switchboard: " + failure(error, served));
         system.terminate();
         system.getWhenTerminated().thenRun(() -> System.exit(1));
       } else {
         System.out.println(startupLine(started.binding().localAddress(), served));
       }
     });
+  }
+
+  static String failure(Throwable error, SwitchboardSettings settings) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof StateStoreException) return cause.getMessage();
+    return "could not listen on " + settings.http().host() + ":" + settings.http().port() + ": " + cause.getMessage();
   }
 
   static String startupLine(InetSocketAddress address, SwitchboardSettings settings) {

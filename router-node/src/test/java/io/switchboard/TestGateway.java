@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * HTTP client to talk to it the way any OpenAI client would.
  *
  * <pre>{@code
+ * // testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(tempDir)).build()
  * try (TestGateway gateway = TestGateway.start(testKit, "switchboard.providers.p { kind = openai ... }")) {
  *   HttpResponse<String> r = gateway.post("/v1/chat/completions", "{...}");
  * }
@@ -48,9 +49,18 @@ public final class TestGateway implements AutoCloseable {
     return start(testKit, hocon, Map.of());
   }
 
-  /** @param env what the node sees as its environment (provider keys) */
+  /**
+   * @param testKit built on a persistence configuration ({@code TestStores.h2(dataDir)}): the node's
+   *     settings are read over the test kit's, so both name the same database
+   * @param env what the node sees as its environment (provider keys)
+   */
   public static TestGateway start(ActorTestKit testKit, String hocon, Map<String, String> env) {
-    Config config = ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve();
+    Config system = testKit.system().settings().config();
+    if (system.getString("pekko.persistence.state.plugin").isEmpty()) {
+      throw new AssertionError("build the test kit on a store, e.g. new JUnit5TestKitBuilder()"
+          + ".withCustomConfig(TestStores.h2(tempDir)): the node prepares its database at start-up");
+    }
+    Config config = ConfigFactory.parseString(hocon).withFallback(system).resolve();
     SwitchboardSettings settings = SwitchboardSettings.from(config, env::get);
     settings = settings.withHttp(settings.http().withPort(0));
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();

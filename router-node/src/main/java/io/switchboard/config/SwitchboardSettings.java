@@ -22,7 +22,10 @@ import java.util.function.Function;
  * read from a file.
  */
 public record SwitchboardSettings(
-    HttpSettings http, Map<String, ProviderSettings> providers, Map<String, ModelSettings> models) {
+    HttpSettings http,
+    Map<String, ProviderSettings> providers,
+    Map<String, ModelSettings> models,
+    PersistenceSettings persistence) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -77,14 +80,15 @@ public record SwitchboardSettings(
       if (models.isEmpty()) {
         throw new SettingsException("switchboard.models is empty: configure at least one model to serve");
       }
-      return new SwitchboardSettings(HttpSettings.from(sb.getConfig("http")), providers, models);
+      return new SwitchboardSettings(HttpSettings.from(sb.getConfig("http")), providers, models,
+          PersistenceSettings.from(sb.getConfig("persistence"), env));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
-    return new SwitchboardSettings(newHttp, providers, models);
+    return new SwitchboardSettings(newHttp, providers, models, persistence);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.switchboard.TestGateway;
+import io.switchboard.persistence.TestStores;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Many clients at once through a provider that admits only a few: every request waits its turn in
@@ -32,7 +35,11 @@ class ConcurrentRequestsTest {
   private static final int PLAIN = 200;
   private static final int STREAMS = 100;
 
-  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+  @JUnit5TestKit final ActorTestKit testKit;
+
+  ConcurrentRequestsTest(@TempDir Path dataDir) {
+    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
+  }
 
   @Test
   void manyConcurrentRequestsAndStreams_areAllServed_throughEightSlots() throws Exception {

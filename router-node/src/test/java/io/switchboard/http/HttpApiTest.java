@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.SseEvents;
 import io.switchboard.TestGateway;
+import io.switchboard.persistence.TestStores;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The HTTP surface as a client meets it, on the default simulated provider: chat completions plain
@@ -34,7 +37,11 @@ class HttpApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String CHAT = "/v1/chat/completions";
 
-  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+  @JUnit5TestKit final ActorTestKit testKit;
+
+  HttpApiTest(@TempDir Path dataDir) {
+    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
+  }
 
   private TestGateway gateway;
 
