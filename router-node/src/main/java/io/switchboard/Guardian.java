@@ -4,6 +4,8 @@ import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.http.HttpServer;
 import io.switchboard.persistence.Schema;
+import io.switchboard.persistence.StateStore;
+import io.switchboard.provider.ProviderState;
 import io.switchboard.provider.Providers;
 import io.switchboard.routing.ModelRouter;
 import java.time.Clock;
@@ -48,9 +50,10 @@ public final class Guardian {
   private static void serve(ActorContext<?> context, SwitchboardSettings settings, CompletableFuture<Started> started) {
     var mapper = OpenAiJson.newMapper();
     Clock clock = Clock.systemUTC();
-    Providers providers = Providers.start(context, settings, mapper, clock);
+    Providers providers = Providers.start(context, settings, mapper, clock,
+        StateStore.jdbc(context.getSystem(), ProviderState.class));
     ModelRouter router = ModelRouter.of(settings, providers);
-    HttpServer.start(context.getSystem(), settings, router, mapper, clock)
+    HttpServer.start(context.getSystem(), settings, providers, router, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);
           else started.complete(new Started(binding, providers));

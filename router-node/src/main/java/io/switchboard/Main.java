@@ -59,8 +59,9 @@ public final class Main {
 
   static String startupLine(InetSocketAddress address, SwitchboardSettings settings) {
     String models = settings.models().values().stream()
-        .map(m -> m.name() + " (provider " + m.provider() + ", "
-            + settings.providers().get(m.provider()).kind().configName() + ")")
+        .map(m -> m.name() + " (" + m.deployments().stream()
+            .map(d -> "provider " + d.provider() + ", " + settings.providers().get(d.provider()).kind().configName())
+            .collect(Collectors.joining("; then ")) + ")")
         .collect(Collectors.joining(", "));
     return "Switchboard listening on http://" + address.getHostString() + ":" + address.getPort()
         + " serving models: " + models;

@@ -1,8 +1,12 @@
 package io.switchboard.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -18,17 +22,67 @@ public record ProviderSettings(
     Timeouts timeouts,
     int maxStreamEvent,
     Supervision supervision,
+    Limits limits,
+    Breaker breaker,
+    Retries retries,
+    Duration permitLease,
+    Checkpoint checkpoint,
     OpenAi openai,
     Simulated simulated) {
 
   /** The provider's admission queue: how many may wait and for how long. */
-  public record Queue(int maxSize, Duration maxWait) {}
+  public record Queue(int maxSize, Duration maxWait, Duration maxWaitOverrideCap) {}
 
   /** Upstream timeouts; each one ends in a 504 (or, mid-stream, an error event). */
   public record Timeouts(Duration connect, Duration firstByte, Duration total, Duration streamIdle) {}
 
   /** Restart-with-backoff parameters for the provider actor. */
   public record Supervision(Duration minBackoff, Duration maxBackoff, double randomFactor) {}
+
+  /**
+   * Requests and tokens per minute, each 0 when not set. A limit not set in config is learned from the
+   * upstream's {@code x-ratelimit-limit-*} headers when {@code learnFromHeaders}.
+   */
+  public record Rate(long requestsPerMinute, long tokensPerMinute) {
+    public static final Rate NONE = new Rate(0, 0);
+  }
+
+  /** The provider's own limits, and those of single upstream models where they differ. */
+  public record Limits(Rate provider, Map<String, Rate> models, boolean learnFromHeaders) {
+    public Limits {
+      models = Map.copyOf(models);
+    }
+
+    /** The configured limits for one upstream model; {@link Rate#NONE} when it has none of its own. */
+    public Rate model(String upstreamModel) {
+      return models.getOrDefault(upstreamModel, Rate.NONE);
+    }
+  }
+
+  /** When the provider's circuit breaker opens, and how long it stays open. */
+  public record Breaker(
+      int consecutiveFailures,
+      double failureRate,
+      Duration window,
+      int minimumCalls,
+      Duration resetTimeout,
+      double resetMultiplier,
+      Duration maxResetTimeout) {}
+
+  /** Retries of failed upstream calls: how many, how far apart, and what share of traffic they may be. */
+  public record Retries(
+      int maxAttempts,
+      Duration baseDelay,
+      Duration maxDelay,
+      double budgetRatio,
+      int budgetMinPerSecond,
+      Duration budgetWindow) {}
+
+  /**
+   * How provider state is persisted: at most every {@code interval}, and a bucket may spend
+   * {@code allowance} (a share of its capacity) between two writes, which is what a crash can lose.
+   */
+  public record Checkpoint(Duration interval, double allowance) {}
 
   /**
    * An OpenAI-compatible upstream. {@code apiKey} is empty when no key is configured or the named
@@ -48,7 +102,9 @@ public record ProviderSettings(
     ProviderKind kind = ProviderKind.parse(c.getString("kind"), path + ".kind");
     int maxInFlight = positive(c.getInt("max-in-flight"), path + ".max-in-flight");
     Queue queue = new Queue(
-        nonNegative(c.getInt("queue.max-size"), path + ".queue.max-size"), c.getDuration("queue.max-wait"));
+        nonNegative(c.getInt("queue.max-size"), path + ".queue.max-size"),
+        positive(c.getDuration("queue.max-wait"), path + ".queue.max-wait"),
+        positive(c.getDuration("queue.max-wait-override-cap"), path + ".queue.max-wait-override-cap"));
     Timeouts timeouts = new Timeouts(
         c.getDuration("timeouts.connect"),
         c.getDuration("timeouts.first-byte"),
@@ -58,6 +114,25 @@ public record ProviderSettings(
         c.getDuration("supervision.min-backoff"),
         c.getDuration("supervision.max-backoff"),
         c.getDouble("supervision.random-factor"));
+    Limits limits = limits(c.getConfig("limits"), path);
+    Breaker breaker = new Breaker(
+        positive(c.getInt("breaker.consecutive-failures"), path + ".breaker.consecutive-failures"),
+        share(c.getDouble("breaker.failure-rate"), path + ".breaker.failure-rate"),
+        positive(c.getDuration("breaker.window"), path + ".breaker.window"),
+        positive(c.getInt("breaker.minimum-calls"), path + ".breaker.minimum-calls"),
+        positive(c.getDuration("breaker.reset-timeout"), path + ".breaker.reset-timeout"),
+        atLeastOne(c.getDouble("breaker.reset-multiplier"), path + ".breaker.reset-multiplier"),
+        positive(c.getDuration("breaker.max-reset-timeout"), path + ".breaker.max-reset-timeout"));
+    Retries retries = new Retries(
+        positive(c.getInt("retries.max-attempts"), path + ".retries.max-attempts"),
+        positive(c.getDuration("retries.base-delay"), path + ".retries.base-delay"),
+        positive(c.getDuration("retries.max-delay"), path + ".retries.max-delay"),
+        share(c.getDouble("retries.budget.ratio"), path + ".retries.budget.ratio"),
+        nonNegative(c.getInt("retries.budget.min-per-second"), path + ".retries.budget.min-per-second"),
+        positive(c.getDuration("retries.budget.window"), path + ".retries.budget.window"));
+    Checkpoint checkpoint = new Checkpoint(
+        positive(c.getDuration("checkpoint.interval"), path + ".checkpoint.interval"),
+        share(c.getDouble("checkpoint.allowance"), path + ".checkpoint.allowance"));
     OpenAi openai = kind == ProviderKind.OPENAI ? openAi(c.getConfig("openai"), path, env) : null;
     Simulated simulated = kind == ProviderKind.SIMULATED ? simulated(c.getConfig("simulated"), path) : null;
     return new ProviderSettings(
@@ -69,6 +144,11 @@ public record ProviderSettings(
         timeouts,
         (int) Math.min(Integer.MAX_VALUE, c.getBytes("max-stream-event")),
         supervision,
+        limits,
+        breaker,
+        retries,
+        positive(c.getDuration("permit-lease"), path + ".permit-lease"),
+        checkpoint,
         openai,
         simulated);
   }
@@ -100,6 +180,43 @@ public record ProviderSettings(
         errorRate,
         c.getLong("seed"),
         positive(c.getInt("default-completion-tokens"), path + ".simulated.default-completion-tokens"));
+  }
+
+  private static Limits limits(Config c, String path) {
+    Map<String, Rate> models = new TreeMap<>();
+    for (var entry : c.getObject("models").entrySet()) {
+      if (entry.getValue().valueType() != ConfigValueType.OBJECT) continue;
+      String key = "\"" + entry.getKey().replace("\"", "\\\"") + "\"";
+      models.put(entry.getKey(), rate(c.getConfig("models").getConfig(key).withFallback(RATE_DEFAULTS),
+          path + ".limits.models." + entry.getKey()));
+    }
+    return new Limits(rate(c, path + ".limits"), models, c.getBoolean("learn-from-headers"));
+  }
+
+  private static final Config RATE_DEFAULTS =
+      ConfigFactory.parseString("requests-per-minute = 0, tokens-per-minute = 0");
+
+  private static Rate rate(Config c, String path) {
+    long rpm = c.getLong("requests-per-minute");
+    long tpm = c.getLong("tokens-per-minute");
+    if (rpm < 0) throw new SettingsException(path + ".requests-per-minute = " + rpm + " must not be negative (0: no limit)");
+    if (tpm < 0) throw new SettingsException(path + ".tokens-per-minute = " + tpm + " must not be negative (0: no limit)");
+    return new Rate(rpm, tpm);
+  }
+
+  private static Duration positive(Duration value, String path) {
+    if (value.isNegative() || value.isZero()) throw new SettingsException(path + " = " + value + " must be positive");
+    return value;
+  }
+
+  private static double share(double value, String path) {
+    if (value < 0.0 || value > 1.0) throw new SettingsException(path + " = " + value + " must be between 0.0 and 1.0");
+    return value;
+  }
+
+  private static double atLeastOne(double value, String path) {
+    if (value < 1.0) throw new SettingsException(path + " = " + value + " must be at least 1.0");
+    return value;
   }
 
   private static int positive(int value, String path) {

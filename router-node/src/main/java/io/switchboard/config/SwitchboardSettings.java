@@ -7,10 +7,13 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValueType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -66,16 +69,8 @@ public record SwitchboardSettings(
       }
       Map<String, ModelSettings> models = new TreeMap<>();
       for (String name : presentKeys(sb.getObject("models"))) {
-        Config m = sb.getConfig("models").getConfig(quoted(name));
-        String path = "switchboard.models." + name;
-        if (!m.hasPath("provider")) throw new SettingsException(path + ".provider is missing");
-        String provider = m.getString("provider");
-        if (!providers.containsKey(provider)) {
-          throw new SettingsException(path + ".provider = \"" + provider + "\" names no provider under switchboard.providers"
-              + " (configured: " + providers.keySet() + ")");
-        }
-        String upstream = m.hasPath("upstream-model") ? m.getString("upstream-model") : name;
-        models.put(name, new ModelSettings(name, provider, upstream));
+        Config m = sb.getConfig("models").getConfig(quoted(name)).withFallback(sb.getConfig("model-defaults"));
+        models.put(name, model(name, m, providers.keySet()));
       }
       if (models.isEmpty()) {
         throw new SettingsException("switchboard.models is empty: configure at least one model to serve");
@@ -85,6 +80,46 @@ public record SwitchboardSettings(
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A model entry: either {@code provider} (+ {@code upstream-model}) for a single deployment, or
+   * {@code deployments = [...]}, an ordered fallback list whose entries may override the model's
+   * {@code max-output-tokens} and {@code context-window}.
+   */
+  private static ModelSettings model(String name, Config m, Set<String> providers) {
+    String path = "switchboard.models." + name;
+    List<ModelSettings.DeploymentSettings> deployments = new ArrayList<>();
+    if (m.hasPath("deployments")) {
+      if (m.hasPath("provider")) {
+        throw new SettingsException(path + " sets both provider and deployments; use one of them");
+      }
+      List<? extends Config> entries = m.getConfigList("deployments");
+      for (int i = 0; i < entries.size(); i++) {
+        deployments.add(deployment(name, entries.get(i).withFallback(m), path + ".deployments[" + i + "]", providers));
+      }
+      if (deployments.isEmpty()) throw new SettingsException(path + ".deployments is empty: list at least one");
+    } else {
+      if (!m.hasPath("provider")) throw new SettingsException(path + ".provider is missing (or list deployments)");
+      deployments.add(deployment(name, m, path, providers));
+    }
+    return new ModelSettings(name, deployments);
+  }
+
+  private static ModelSettings.DeploymentSettings deployment(
+      String name, Config d, String path, Set<String> providers) {
+    if (!d.hasPath("provider")) throw new SettingsException(path + ".provider is missing");
+    String provider = d.getString("provider");
+    if (!providers.contains(provider)) {
+      throw new SettingsException(path + ".provider = \"" + provider + "\" names no provider under switchboard.providers"
+          + " (configured: " + providers + ")");
+    }
+    int maxOutput = d.getInt("max-output-tokens");
+    if (maxOutput < 1) throw new SettingsException(path + ".max-output-tokens = " + maxOutput + " must be at least 1");
+    int context = d.getInt("context-window");
+    if (context < 0) throw new SettingsException(path + ".context-window = " + context + " must not be negative");
+    String upstream = d.hasPath("upstream-model") ? d.getString("upstream-model") : name;
+    return new ModelSettings.DeploymentSettings(provider, upstream, maxOutput, context);
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {

@@ -5,6 +5,7 @@ import io.switchboard.api.openai.ErrorResponse;
 import io.switchboard.provider.AdmissionRejectedException;
 import io.switchboard.provider.ProviderActor;
 import io.switchboard.provider.UpstreamException;
+import io.switchboard.routing.Dispatcher;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -58,6 +59,9 @@ public final class ApiError extends RuntimeException {
     if (t instanceof ApiError api) return api;
     if (t instanceof AdmissionRejectedException rejected) return fromRejection(rejected.rejection());
     if (t instanceof UpstreamException upstream) return fromUpstream(upstream, mapper);
+    if (t instanceof Dispatcher.ContextTooLongException tooLong) {
+      return of(400, INVALID_REQUEST, "context_length_exceeded", "messages", tooLong.getMessage());
+    }
     return of(500, "server_error", "internal_error", null,
         "The gateway failed while handling this request. It has been logged; retry, and report it if it persists.");
   }
@@ -70,6 +74,12 @@ public final class ApiError extends RuntimeException {
   }
 
   private static ApiError fromRejection(ProviderActor.Rejected rejected) {
+    if (rejected.reason() == ProviderActor.Reason.CIRCUIT_OPEN
+        || rejected.reason() == ProviderActor.Reason.PROVIDER_RESTARTING) {
+      return new ApiError(503,
+          ErrorResponse.of(rejected.message(), "service_unavailable_error", null, "provider_unavailable"),
+          rejected.retryAfter());
+    }
     return new ApiError(429,
         ErrorResponse.of(rejected.message(), "rate_limit_error", null, "rate_limit_exceeded"),
         rejected.retryAfter());

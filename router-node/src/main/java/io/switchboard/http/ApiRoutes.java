@@ -30,17 +30,19 @@ public final class ApiRoutes extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
 
   private final ChatCompletions chat;
+  private final AdminRoutes admin;
   private final ObjectMapper mapper;
   private final ByteString models;
   private final BooleanSupplier ready;
 
-  ApiRoutes(ChatCompletions chat, ModelRouter router, ObjectMapper mapper, long startedEpochSecond,
+  ApiRoutes(ChatCompletions chat, AdminRoutes admin, ModelRouter router, ObjectMapper mapper, long startedEpochSecond,
       BooleanSupplier ready) {
     this.chat = chat;
+    this.admin = admin;
     this.mapper = mapper;
     this.ready = ready;
-    List<ModelInfo> data = router.deployments().stream()
-        .map(d -> ModelInfo.of(d.model().name(), startedEpochSecond, d.provider().id()))
+    List<ModelInfo> data = router.models().entrySet().stream()
+        .map(m -> ModelInfo.of(m.getKey(), startedEpochSecond, m.getValue().get(0).provider().id()))
         .toList();
     this.models = json(ModelList.of(data));
   }
@@ -51,6 +53,7 @@ public final class ApiRoutes extends AllDirectives {
         path("ready", () -> get(() -> complete(ready.getAsBoolean()
             ? jsonResponse(200, "{\"status\":\"ready\"}")
             : jsonResponse(503, "{\"status\":\"not ready\"}")))),
+        pathPrefix("admin", admin::route),
         pathPrefix("v1", () -> concat(
             path(PathMatchers.segment("chat").slash("completions"), () ->
                 post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
@@ -68,7 +71,8 @@ public final class ApiRoutes extends AllDirectives {
         .handleNotFound(extractRequest(request -> complete(error(
             ApiError.of(404, ApiError.INVALID_REQUEST, "unknown_url", null,
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
-                    + ". Routes: POST /v1/chat/completions, GET /v1/models, GET /health, GET /ready.")))))
+                    + ". Routes: POST /v1/chat/completions, GET /v1/models, GET /admin/providers, GET /health,"
+                    + " GET /ready.")))))
         .handle(Rejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request was rejected: " + rejection, null, "invalid_request"))))
         .build();

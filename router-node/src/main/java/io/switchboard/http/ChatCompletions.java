@@ -1,23 +1,26 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
 import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.config.HttpSettings;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.provider.AdmissionRejectedException;
+import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.Permit;
 import io.switchboard.provider.UpstreamException;
-import io.switchboard.provider.UpstreamCall;
 import io.switchboard.provider.UpstreamReply;
+import io.switchboard.provider.UsageReader;
 import io.switchboard.routing.Deployment;
+import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelRouter;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -30,32 +33,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /v1/chat/completions}: read the body (bounded), decode it once, route the model, take a
- * slot at the provider, call the upstream from this node, and answer: JSON, or server-sent events
- * passed through as they arrive. The slot is released on every path, exactly once.
+ * {@code POST /v1/chat/completions}: read the body (bounded), decode it once, route the model to its
+ * deployments, let the {@link Dispatcher} get it admitted and served (retries, fallbacks), and answer:
+ * JSON, or server-sent events passed through as they arrive. The permit is released on every path,
+ * exactly once, with the usage the upstream reported, so the provider's buckets settle.
  */
 final class ChatCompletions {
   static final String DEPLOYMENT_HEADER = "x-switchboard-deployment";
   static final String SIMULATED_HEADER = "x-switchboard-simulated";
+  static final String MAX_WAIT_HEADER = "x-switchboard-max-wait";
 
   private static final Logger log = LoggerFactory.getLogger(ChatCompletions.class);
 
   private final ModelRouter router;
+  private final Dispatcher dispatcher;
   private final ObjectMapper mapper;
   private final HttpSettings http;
   private final Materializer materializer;
   private final ChatRequestDecoder decoder;
-  /** Response headers by model: fixed per deployment, so built once rather than per request. */
-  private final Map<String, List<HttpHeader>> headersByModel;
+  private final UsageReader usage;
+  /** Response headers by deployment label: fixed per deployment, so built once rather than per request. */
+  private final Map<String, List<HttpHeader>> headersByDeployment;
 
-  ChatCompletions(ModelRouter router, ObjectMapper mapper, HttpSettings http, Materializer materializer) {
+  ChatCompletions(ModelRouter router, Dispatcher dispatcher, ObjectMapper mapper, HttpSettings http,
+      Materializer materializer) {
     this.router = router;
+    this.dispatcher = dispatcher;
     this.mapper = mapper;
     this.http = http;
     this.materializer = materializer;
     this.decoder = new ChatRequestDecoder(mapper);
-    this.headersByModel = router.deployments().stream()
-        .collect(Collectors.toUnmodifiableMap(d -> d.model().name(), ChatCompletions::headers));
+    this.usage = new UsageReader(mapper);
+    this.headersByDeployment = router.deployments().stream()
+        .collect(Collectors.toUnmodifiableMap(Deployment::label, ChatCompletions::headers, (a, b) -> a));
   }
 
   CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -65,38 +75,42 @@ final class ChatCompletions {
         .exceptionally(error -> {
           throw bodyError(error);
         })
-        .thenCompose(strict -> serve(strict.getData()))
+        .thenCompose(strict -> serve(strict.getData(), maxWait(request)))
         .exceptionally(this::errorResponse);
   }
 
-  private CompletionStage<HttpResponse> serve(ByteString body) {
+  private CompletionStage<HttpResponse> serve(ByteString body, Optional<Duration> maxWait) {
     ChatCompletionRequest chat = decoder.decode(body);
-    Deployment deployment = router.route(chat.model()).orElseThrow(() -> modelNotFound(chat.model()));
-    return deployment.provider().acquire().thenCompose(permit -> call(deployment, chat, body, permit));
+    List<Deployment> deployments = router.route(chat.model()).orElseThrow(() -> modelNotFound(chat.model()));
+    return dispatcher.dispatch(chat, body, deployments, maxWait).thenApply(this::respond);
   }
 
-  private CompletionStage<HttpResponse> call(Deployment deployment, ChatCompletionRequest chat, ByteString body,
-      Permit permit) {
-    CompletionStage<UpstreamReply> reply;
-    try {
-      reply = deployment.provider().upstream().send(new UpstreamCall(chat, body, deployment.upstreamModel()));
-    } catch (RuntimeException e) {
-      permit.release();
-      return CompletableFuture.failedFuture(e);
+  private HttpResponse respond(Dispatcher.Dispatched call) {
+    List<HttpHeader> headers = headersByDeployment.get(call.deployment().label());
+    Permit permit = call.permit();
+    if (call.reply() instanceof UpstreamReply.Streaming streaming) {
+      return SseResponse.of(streaming.events(), permit::release, streaming.signals(), headers, usage, mapper);
     }
-    List<HttpHeader> headers = headersByModel.get(deployment.model().name());
-    return reply.handle((answer, error) -> {
-      if (error != null) {
-        permit.release();
-        throw new CompletionException(error);
-      }
-      if (answer instanceof UpstreamReply.Streaming streaming) {
-        return SseResponse.of(streaming.events(), permit::release, headers, mapper);
-      }
-      permit.release();
-      ByteString json = ((UpstreamReply.Complete) answer).body();
-      return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, json).addHeaders(headers);
-    });
+    UpstreamReply.Complete complete = (UpstreamReply.Complete) call.reply();
+    permit.release(new CallOutcome.Succeeded(usage.fromCompletion(complete.body()).orElse(null), complete.signals()));
+    return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, complete.body()).addHeaders(headers);
+  }
+
+  /** The client's own admission wait, from {@value #MAX_WAIT_HEADER}: milliseconds, or a duration like {@code 5s}. */
+  private static Optional<Duration> maxWait(HttpRequest request) {
+    Optional<HttpHeader> header = request.getHeader(MAX_WAIT_HEADER);
+    if (header.isEmpty()) return Optional.empty();
+    String value = header.get().value().trim();
+    try {
+      Duration wait = value.chars().allMatch(Character::isDigit)
+          ? Duration.ofMillis(Long.parseLong(value))
+          : ConfigFactory.parseString("w = \"" + value.replace("\"", "") + "\"").getDuration("w");
+      if (!wait.isNegative()) return Optional.of(wait);
+    } catch (RuntimeException invalid) {
+      // answered below
+    }
+    throw ApiError.of(400, ApiError.INVALID_REQUEST, "invalid_header", MAX_WAIT_HEADER,
+        "Header " + MAX_WAIT_HEADER + " must be milliseconds or a duration such as 5s; got '" + value + "'.");
   }
 
   private static List<HttpHeader> headers(Deployment deployment) {
@@ -130,7 +144,7 @@ final class ChatCompletions {
   private HttpResponse errorResponse(Throwable failure) {
     ApiError error = ApiError.from(failure, mapper);
     Throwable cause = ApiError.unwrap(failure);
-    if (cause instanceof UpstreamException) {
+    if (cause instanceof UpstreamException || cause instanceof Dispatcher.ContextTooLongException) {
       log.warn("upstream failure answered {}: {}", error.status(), cause.getMessage());
     } else if (!(cause instanceof ApiError) && !(cause instanceof AdmissionRejectedException)) {
       log.error("chat completion failed unexpectedly", cause);

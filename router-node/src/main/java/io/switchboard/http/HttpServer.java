@@ -2,7 +2,11 @@ package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.provider.Providers;
+import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelRouter;
+import io.switchboard.tokens.TokenEstimator;
+import java.util.Random;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,10 +26,13 @@ public final class HttpServer {
   private HttpServer() {}
 
   public static CompletionStage<ServerBinding> start(
-      ActorSystem<?> system, SwitchboardSettings settings, ModelRouter router, ObjectMapper mapper, Clock clock) {
+      ActorSystem<?> system, SwitchboardSettings settings, Providers providers, ModelRouter router, ObjectMapper mapper,
+      Clock clock) {
     AtomicBoolean ready = new AtomicBoolean(false);
-    ChatCompletions chat = new ChatCompletions(router, mapper, settings.http(), Materializer.matFromSystem(system));
-    ApiRoutes routes = new ApiRoutes(chat, router, mapper, clock.instant().getEpochSecond(), ready::get);
+    Dispatcher dispatcher = new Dispatcher(new TokenEstimator(), clock, system, new Random());
+    ChatCompletions chat =
+        new ChatCompletions(router, dispatcher, mapper, settings.http(), Materializer.matFromSystem(system));
+    ApiRoutes routes = new ApiRoutes(chat, new AdminRoutes(providers, mapper), router, mapper, clock.instant().getEpochSecond(), ready::get);
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

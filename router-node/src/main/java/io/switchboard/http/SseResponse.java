@@ -3,6 +3,12 @@ package io.switchboard.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
+import io.switchboard.provider.CallOutcome;
+import io.switchboard.provider.TokenUsage;
+import io.switchboard.provider.UpstreamSignals;
+import io.switchboard.provider.UsageReader;
+import io.switchboard.routing.Dispatcher;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -21,8 +27,10 @@ import org.apache.pekko.util.ByteString;
  *   <li>A failure after the first byte becomes a final {@code data: {"error": ...}} event in the OpenAI
  *       envelope, then the stream closes (the status line has already been sent).
  *   <li>A stream that ends without {@code data: [DONE]} gets an error event saying it was cut short.
- *   <li>When the stream ends, fails, or the client goes away, {@code onTermination} runs once: the
- *       provider slot is released and, through cancellation, the upstream call is stopped.
+ *   <li>When the stream ends, fails, or the client goes away, {@code settle} runs once with how it ended
+ *       (with the usage chunk's counts, when the upstream sent one): the provider permit is released and,
+ *       through cancellation, the upstream call is stopped. A client that goes away is settled as
+ *       {@link CallOutcome.NotSent}: its reservation is refunded in full.
  * </ul>
  */
 final class SseResponse {
@@ -31,9 +39,18 @@ final class SseResponse {
 
   private SseResponse() {}
 
-  static HttpResponse of(
-      Source<ByteString, NotUsed> events, Runnable onTermination, List<HttpHeader> headers, ObjectMapper mapper) {
+  static HttpResponse of(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle, UpstreamSignals signals,
+      List<HttpHeader> headers, UsageReader usage, ObjectMapper mapper) {
+    StreamEnd end = new StreamEnd();
     Source<ByteString, NotUsed> body = events
+        .map(event -> {
+          if (end.usage == null) end.usage = usage.fromEvent(event).orElse(null);
+          return event;
+        })
+        .mapError(Throwable.class, failure -> {
+          end.failure = failure;
+          return failure;
+        })
         .recover(new PFBuilder<Throwable, ByteString>()
             .match(Throwable.class, failure -> errorEvent(ApiError.from(failure, mapper), mapper))
             .build())
@@ -43,14 +60,33 @@ final class SseResponse {
               if (startsWith(event, DONE_PREFIX) || startsWith(event, ERROR_PREFIX)) ended[0] = true;
               return Pair.create(ended, event);
             },
-            ended -> ended[0] ? Optional.empty() : Optional.of(errorEvent(TRUNCATED, mapper)))
+            ended -> {
+              end.completed = true;
+              end.sawEnd = ended[0];
+              return ended[0] ? Optional.empty() : Optional.of(errorEvent(TRUNCATED, mapper));
+            })
         .watchTermination((notUsed, done) -> {
-          done.whenComplete((ok, error) -> onTermination.run());
+          done.whenComplete((ok, error) -> settle.accept(end.outcome(signals)));
           return NotUsed.getInstance();
         });
     return HttpResponse.create()
         .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), body))
         .addHeaders(headers);
+  }
+
+  /** How a stream ended, gathered as it passes: what settles the provider permit. */
+  private static final class StreamEnd {
+    volatile TokenUsage usage;
+    volatile Throwable failure;
+    volatile boolean completed;
+    volatile boolean sawEnd;
+
+    CallOutcome outcome(UpstreamSignals signals) {
+      if (failure != null) return Dispatcher.failed(failure);
+      if (!completed) return CallOutcome.NOT_SENT;
+      if (!sawEnd) return new CallOutcome.Failed(true, false, UpstreamSignals.NONE);
+      return new CallOutcome.Succeeded(usage, signals);
+    }
   }
 
   private static boolean startsWith(ByteString event, ByteString prefix) {

@@ -4,8 +4,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * A granted slot at a provider. Released exactly once however many paths (completion, failure, client
- * cancellation) try to release it.
+ * An admitted call at a provider. Released exactly once, with the call's outcome, however many paths
+ * (completion, failure, client cancellation) try to release it; the first one wins.
  */
 public final class Permit {
   private final ActorRef<ProviderActor.Command> provider;
@@ -17,7 +17,11 @@ public final class Permit {
     this.id = id;
   }
 
-  public void release() {
-    if (released.compareAndSet(false, true)) provider.tell(new ProviderActor.Release(id));
+  public void release(CallOutcome outcome) {
+    if (released.compareAndSet(false, true)) provider.tell(new ProviderActor.Release(id, outcome));
+  }
+
+  public boolean isReleased() {
+    return released.get();
   }
 }

@@ -1,12 +1,21 @@
 package io.switchboard.provider;
 
 import io.switchboard.JsonSerializable;
+import io.switchboard.breaker.CircuitBreaker;
 import io.switchboard.config.ProviderSettings;
+import io.switchboard.persistence.StateStore;
+import io.switchboard.ratelimit.ProviderLimits;
+import io.switchboard.retry.RetryBudget;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.HashSet;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Iterator;
-import java.util.Set;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -16,79 +25,222 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Admission control for one provider account: at most {@code max-in-flight} requests run upstream at
- * once, and the rest wait in a bounded FIFO queue for up to {@code queue.max-wait}. Only these small
- * control messages pass through the actor; request and response bodies never do.
+ * Admission for one provider account. A request is admitted when a slot is free ({@code max-in-flight}),
+ * every token bucket that applies to it holds its reservation, the upstream has not asked for a pause,
+ * and the circuit breaker lets it through; otherwise it waits in a bounded FIFO queue until it can be,
+ * or is rejected at once when its deadline cannot be met. Only these small control messages pass
+ * through the actor; request and response bodies never do.
  *
- * <p>Trade-off: the actor's state lives in memory. When it restarts (supervised, with backoff) the
- * waiting requests are answered {@link Rejected} at once rather than left to time out, and permits
- * granted before the restart are forgotten, so the in-flight count briefly under-counts until those
- * requests finish. Persisted limits arrive with the token buckets.
+ * <p>State (bucket levels, pause, learned limits, breaker) is loaded before the first command is
+ * handled (commands are stashed meanwhile) and checkpointed in batches; see {@link ProviderLimits} for
+ * why a crash never lets through a burst.
  *
- * <p>Waiting is timed by the actor's scheduler, so tests drive it with Pekko's {@code ManualTime}.
+ * <p>Trade-offs: the permits in flight are kept outside the restartable behaviour, so a supervised
+ * restart neither forgets running requests nor double-counts them, but a lost JVM loses them (their
+ * reservations are in the persisted floors already). Requests waiting in the queue when the actor
+ * fails are answered {@link Reason#PROVIDER_RESTARTING} at once, and {@link ProviderHandle} asks again
+ * within their deadline, so they are served after the restart rather than left hanging.
+ *
+ * <p>Time comes from the injected {@link Clock} and waiting from the actor's timers, so tests drive
+ * both with Pekko's {@code ManualTime}.
  */
 public final class ProviderActor extends AbstractBehavior<ProviderActor.Command> {
 
   /** Messages the provider actor understands. */
   public sealed interface Command extends JsonSerializable {}
 
-  /** Ask for a slot to call the upstream; answered {@link Granted} now or later, or {@link Rejected}. */
-  public record Acquire(ActorRef<AdmissionResult> replyTo) implements Command {}
+  /**
+   * Ask to call the upstream for {@code model}, reserving one request and {@code tokens}. Answered
+   * {@link Granted} now or later, or {@link Rejected}. A {@code retry} is admitted only within the
+   * provider's retry budget.
+   */
+  public record Acquire(
+      String model, int tokens, long deadlineEpochMillis, boolean retry, ActorRef<AdmissionResult> replyTo)
+      implements Command {}
 
-  /** Hand a granted slot back: the upstream call is over, whatever its outcome. */
-  public record Release(long permitId) implements Command {}
+  /** Hand a granted permit back, saying how the call ended. */
+  public record Release(long permitId, CallOutcome outcome) implements Command {}
 
   /** Ask for a snapshot of the admission state. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
-  private record QueueWaitExpired(long ticket) implements Command {}
+  private record StateLoaded(Optional<StateStore.Stored<ProviderState>> stored) implements Command {}
+
+  private record StateLoadFailed(Throwable error) implements Command {}
+
+  private record WaitExpired(long ticket) implements Command {}
+
+  private enum Tick implements Command {
+    WAKE,
+    CHECKPOINT,
+    SWEEP_LEASES,
+    BREAKER
+  }
+
+  private record CheckpointWritten(long revision) implements Command {}
+
+  private record CheckpointFailed(Throwable error) implements Command {}
 
   /** The answer to {@link Acquire}. */
   public sealed interface AdmissionResult extends JsonSerializable {}
 
-  /** A slot was granted; hand it back with {@link Release}. */
-  public record Granted(long permitId) implements AdmissionResult {}
+  /** Admitted; hand the permit back with {@link Release}. {@code probe}: the breaker's half-open trial. */
+  public record Granted(long permitId, boolean probe) implements AdmissionResult {}
 
-  /** No slot: why, in words a client can act on, and when it is worth trying again. */
+  /** Not admitted: why, in words a client can act on, and when it is worth trying again. */
   public record Rejected(Reason reason, String message, Duration retryAfter) implements AdmissionResult {}
 
   /** Why admission was refused. */
   public enum Reason {
+    /** The queue is full. */
     QUEUE_FULL,
+    /** The request cannot be admitted before its deadline, known on arrival. */
+    DEADLINE_UNREACHABLE,
+    /** The request waited until its deadline. */
     QUEUE_TIMEOUT,
-    PROVIDER_RESTARTING
+    /** The actor restarted (or could not load its state) while the request waited. */
+    PROVIDER_RESTARTING,
+    /** The circuit breaker is open. */
+    CIRCUIT_OPEN,
+    /** A retry, but retries already make up the provider's whole retry budget. */
+    RETRY_BUDGET_EXHAUSTED
   }
 
-  /** Admission state at one moment. */
-  public record Status(String provider, int inFlight, int maxInFlight, int queued, int queueCapacity)
+  /** Admission state at one moment, as {@code GET /admin/providers} shows it. */
+  public record Status(
+      String provider,
+      int inFlight,
+      int maxInFlight,
+      int queued,
+      int queueCapacity,
+      List<ProviderLimits.BucketStatus> buckets,
+      long pausedUntilEpochMillis,
+      String breaker,
+      Map<String, Long> breakerTransitions,
+      long lastCheckpointEpochMillis)
       implements JsonSerializable {}
 
-  private record Waiting(long ticket, ActorRef<AdmissionResult> replyTo) {}
+  private record Waiting(
+      long ticket, String model, int tokens, long deadline, boolean probe, ActorRef<AdmissionResult> replyTo) {}
+
+  /** A permit in flight: what it reserved and when its lease runs out. */
+  private record Held(String model, int tokens, boolean probe, long grantedAt, long leaseExpires) {}
+
+  /** The permits in flight; outlives restarts of the behaviour (see the class comment). */
+  private static final class InFlight {
+    final Map<Long, Held> permits = new HashMap<>();
+  }
 
   static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+  /** How long an upstream 429 without Retry-After pauses the provider. */
+  static final Duration DEFAULT_PAUSE = Duration.ofSeconds(1);
 
   private final ProviderSettings settings;
+  private final StateStore<ProviderState> store;
+  private final String persistenceId;
+  private final Clock clock;
   private final TimerScheduler<Command> timers;
-  private final Set<Long> permits = new HashSet<>();
+  private final Map<Long, Held> inFlight;
+  private final ProviderLimits limits;
+  private final CircuitBreaker breaker;
+  private final RetryBudget retryBudget;
   private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
-  private long nextPermit = 1;
+  private final Map<CircuitBreaker.State, Long> transitions = new EnumMap<>(CircuitBreaker.State.class);
+  private long nextPermit = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE / 2);
   private long nextTicket = 1;
+  private long revision;
+  private boolean dirty;
+  private boolean writing;
+  private boolean writeAgain;
+  private long lastCheckpoint;
 
   /** The provider actor under supervision: restarted with backoff when it fails. */
-  public static Behavior<Command> create(ProviderSettings settings) {
+  public static Behavior<Command> create(ProviderSettings settings, StateStore<ProviderState> store, Clock clock) {
+    InFlight inFlight = new InFlight();
     ProviderSettings.Supervision s = settings.supervision();
-    return Behaviors.supervise(
-            Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers -> new ProviderActor(ctx, settings, timers))))
+    return Behaviors.supervise(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers ->
+            Behaviors.<Command>withStash(settings.queue().maxSize() + 1024,
+                stash -> loading(ctx, timers, stash, settings, store, clock, inFlight)))))
         .onFailure(SupervisorStrategy.restartWithBackoff(s.minBackoff(), s.maxBackoff(), s.randomFactor()));
   }
 
-  private ProviderActor(ActorContext<Command> context, ProviderSettings settings, TimerScheduler<Command> timers) {
+  public static String persistenceId(String providerId) {
+    return "provider|" + providerId;
+  }
+
+  private static Behavior<Command> loading(ActorContext<Command> ctx, TimerScheduler<Command> timers,
+      StashBuffer<Command> stash, ProviderSettings settings, StateStore<ProviderState> store, Clock clock,
+      InFlight inFlight) {
+    ctx.pipeToSelf(store.load(persistenceId(settings.id())),
+        (stored, error) -> error == null ? new StateLoaded(stored) : new StateLoadFailed(error));
+    return Behaviors.receive(Command.class)
+        .onMessage(StateLoaded.class, loaded -> stash.unstashAll(
+            new ProviderActor(ctx, timers, settings, store, clock, inFlight, loaded.stored())))
+        .onMessage(StateLoadFailed.class, failed -> {
+          stash.forEach(command -> {
+            if (command instanceof Acquire acquire) acquire.replyTo().tell(restarting(settings.id()));
+          });
+          throw new IllegalStateException(
+              "provider '" + settings.id() + "' could not load its persisted state", failed.error());
+        })
+        .onMessage(Command.class, command -> {
+          if (!stash.isFull()) {
+            stash.stash(command);
+          } else if (command instanceof Acquire acquire) {
+            acquire.replyTo().tell(restarting(settings.id()));
+          }
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private ProviderActor(ActorContext<Command> context, TimerScheduler<Command> timers, ProviderSettings settings,
+      StateStore<ProviderState> store, Clock clock, InFlight inFlight,
+      Optional<StateStore.Stored<ProviderState>> stored) {
     super(context);
     this.settings = settings;
+    this.store = store;
+    this.persistenceId = persistenceId(settings.id());
+    this.clock = clock;
     this.timers = timers;
+    this.inFlight = inFlight.permits;
+    long now = clock.millis();
+    ProviderState state = stored.map(StateStore.Stored::value).orElse(null);
+    this.revision = stored.map(StateStore.Stored::revision).orElse(0L);
+    this.limits = ProviderLimits.restore(settings.limits(), settings.checkpoint().allowance(),
+        state == null ? ProviderLimits.Snapshot.EMPTY : state.limits(), now);
+    CircuitBreaker.Settings breakerSettings = breakerSettings(settings.breaker());
+    this.breaker = state != null && state.breaker() != null
+        ? CircuitBreaker.restore(breakerSettings, state.breaker(), this::onTransition)
+        : new CircuitBreaker(breakerSettings, this::onTransition);
+    ProviderSettings.Retries r = settings.retries();
+    this.retryBudget = new RetryBudget(r.budgetRatio(), r.budgetMinPerSecond(), r.budgetWindow());
+    timers.startTimerWithFixedDelay(Tick.CHECKPOINT, Tick.CHECKPOINT, settings.checkpoint().interval());
+    Duration sweep = settings.permitLease().dividedBy(4).compareTo(Duration.ofSeconds(10)) < 0
+        ? settings.permitLease().dividedBy(4) : Duration.ofSeconds(10);
+    timers.startTimerWithFixedDelay(Tick.SWEEP_LEASES, Tick.SWEEP_LEASES, sweep);
+    scheduleBreakerTick();
+    context.getLog().info("provider '{}' ready: {} bucket(s), breaker {}, {} request(s) in flight, state {}",
+        settings.id(), limits.status(now).size(), breaker.state(now),
+        this.inFlight.size(), state == null ? "new" : "restored (revision " + revision + ")");
+    // Buckets start with no allowance: the first grant waits for a checkpoint of the restored floors.
+    if (!limits.isEmpty()) writeCheckpoint();
+  }
+
+  static CircuitBreaker.Settings breakerSettings(ProviderSettings.Breaker b) {
+    return CircuitBreaker.Settings.custom()
+        .consecutiveFailureThreshold(b.consecutiveFailures())
+        .failureRateThreshold(b.failureRate())
+        .slidingWindow(b.window(), CircuitBreaker.Settings.DEFAULT_WINDOW_BUCKETS)
+        .minimumCalls(b.minimumCalls())
+        .initialResetTimeout(b.resetTimeout())
+        .resetTimeoutMultiplier(b.resetMultiplier())
+        .maxResetTimeout(b.maxResetTimeout())
+        .build();
   }
 
   @Override
@@ -96,77 +248,293 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
     return newReceiveBuilder()
         .onMessage(Acquire.class, this::onAcquire)
         .onMessage(Release.class, this::onRelease)
-        .onMessage(QueueWaitExpired.class, this::onQueueWaitExpired)
+        .onMessage(WaitExpired.class, this::onWaitExpired)
         .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessageEquals(Tick.WAKE, this::drainQueue)
+        .onMessageEquals(Tick.CHECKPOINT, this::onCheckpointTick)
+        .onMessageEquals(Tick.SWEEP_LEASES, this::onSweepLeases)
+        .onMessageEquals(Tick.BREAKER, this::onBreakerTick)
+        .onMessage(CheckpointWritten.class, this::onCheckpointWritten)
+        .onMessage(CheckpointFailed.class, this::onCheckpointFailed)
         .onSignal(PreRestart.class, signal -> rejectAllWaiting())
         .onSignal(PostStop.class, signal -> rejectAllWaiting())
         .build();
   }
 
   private Behavior<Command> onAcquire(Acquire acquire) {
-    if (permits.size() < settings.maxInFlight() && queue.isEmpty()) {
-      acquire.replyTo().tell(grant());
-    } else if (queue.size() >= settings.queue().maxSize()) {
+    long now = clock.millis();
+    CircuitBreaker.Decision decision = breaker.tryAcquire(now);
+    if (decision instanceof CircuitBreaker.Refused refused) {
+      acquire.replyTo().tell(new Rejected(Reason.CIRCUIT_OPEN,
+          "Provider '" + settings.id() + "' is failing and its circuit breaker is open. Retry after "
+              + seconds(refused.retryAfterMillis()) + "s.",
+          Duration.ofMillis(Math.max(1000, refused.retryAfterMillis()))));
+      return this;
+    }
+    boolean probe = decision instanceof CircuitBreaker.Probe;
+    if (acquire.retry()) {
+      if (!retryBudget.tryRetry(now)) {
+        abandonProbe(probe, now);
+        acquire.replyTo().tell(new Rejected(Reason.RETRY_BUDGET_EXHAUSTED,
+            "Provider '" + settings.id() + "' has used its retry budget (" + settings.retries().budgetRatio()
+                + " of requests); this retry is not made.",
+            RETRY_AFTER));
+        return this;
+      }
+    } else {
+      retryBudget.onRequest(now);
+    }
+    // Fast path: nothing queued, a slot free, every bucket holding the reservation, allowance left.
+    if (queue.isEmpty() && inFlight.size() < settings.maxInFlight()
+        && limits.millisUntilAdmissible(acquire.model(), acquire.tokens(), now) == 0
+        && !limits.needsCheckpoint(acquire.model(), acquire.tokens())) {
+      grant(acquire.model(), acquire.tokens(), probe, acquire.replyTo(), now);
+      return this;
+    }
+    if (queue.size() >= settings.queue().maxSize()) {
+      abandonProbe(probe, now);
       acquire.replyTo().tell(new Rejected(Reason.QUEUE_FULL,
-          "Provider '" + settings.id() + "' has " + permits.size() + " requests in flight (limit "
+          "Provider '" + settings.id() + "' has " + inFlight.size() + " requests in flight (limit "
               + settings.maxInFlight() + ") and its queue of " + settings.queue().maxSize()
               + " is full. Retry after " + RETRY_AFTER.toSeconds() + "s.",
           RETRY_AFTER));
-    } else {
-      long ticket = nextTicket++;
-      queue.addLast(new Waiting(ticket, acquire.replyTo()));
-      timers.startSingleTimer(ticket, new QueueWaitExpired(ticket), settings.queue().maxWait());
+      return this;
+    }
+    long wait = limits.millisUntilAdmissibleBehindQueue(acquire.model(), acquire.tokens(), now);
+    if (now + wait > acquire.deadlineEpochMillis()) {
+      abandonProbe(probe, now);
+      acquire.replyTo().tell(new Rejected(Reason.DEADLINE_UNREACHABLE,
+          limitMessage(acquire.model(), wait, acquire.deadlineEpochMillis() - now), Duration.ofMillis(wait)));
+      return this;
+    }
+    long ticket = nextTicket++;
+    queue.addLast(new Waiting(ticket, acquire.model(), acquire.tokens(), acquire.deadlineEpochMillis(), probe,
+        acquire.replyTo()));
+    limits.queued(acquire.model(), acquire.tokens(), +1);
+    timers.startSingleTimer(ticket, new WaitExpired(ticket), Duration.ofMillis(acquire.deadlineEpochMillis() - now));
+    return drainQueue();
+  }
+
+  private String limitMessage(String model, long waitMillis, long allowedMillis) {
+    long now = clock.millis();
+    StringBuilder which = new StringBuilder();
+    if (limits.pausedUntil() > now) which.append("the provider asked for a pause; ");
+    for (ProviderLimits.BucketStatus b : limits.status(now)) {
+      if (b.scope().equals(ProviderLimits.PROVIDER_SCOPE) || b.scope().equals(model)) {
+        which.append(b.dimension() == ProviderLimits.Dimension.REQUESTS ? "requests" : "tokens")
+            .append(" per minute ").append(b.limitPerMinute())
+            .append(b.scope().equals(ProviderLimits.PROVIDER_SCOPE) ? "" : " for " + b.scope())
+            .append(b.learned() ? " (learned from the provider)" : "")
+            .append(", ").append((long) Math.max(0, b.level())).append(" left; ");
+      }
+    }
+    return "Provider '" + settings.id() + "' rate limit reached (" + which.toString().replaceAll("; $", "")
+        + "). The request could be admitted in " + waitMillis + " ms, but may wait only " + Math.max(0, allowedMillis)
+        + " ms. Retry after " + seconds(waitMillis) + "s.";
+  }
+
+  private Behavior<Command> drainQueue() {
+    long now = clock.millis();
+    while (!queue.isEmpty()) {
+      Waiting head = queue.peekFirst();
+      if (inFlight.size() >= settings.maxInFlight()) return this;
+      long wait = limits.millisUntilAdmissible(head.model(), head.tokens(), now);
+      if (wait > 0) {
+        timers.startSingleTimer(Tick.WAKE, Tick.WAKE, Duration.ofMillis(wait));
+        return this;
+      }
+      if (limits.needsCheckpoint(head.model(), head.tokens())) {
+        writeCheckpoint();
+        return this;
+      }
+      queue.pollFirst();
+      timers.cancel(head.ticket());
+      limits.queued(head.model(), head.tokens(), -1);
+      grant(head.model(), head.tokens(), head.probe(), head.replyTo(), now);
     }
     return this;
+  }
+
+  private void grant(String model, int tokens, boolean probe, ActorRef<AdmissionResult> replyTo, long now) {
+    long id = nextPermit++;
+    inFlight.put(id, new Held(model, tokens, probe, now, now + settings.permitLease().toMillis()));
+    if (!limits.isEmpty()) {
+      limits.take(model, tokens, now);
+      dirty = true;
+      if (limits.allowanceRunningLow()) writeCheckpoint();
+    }
+    replyTo.tell(new Granted(id, probe));
   }
 
   private Behavior<Command> onRelease(Release release) {
-    if (permits.remove(release.permitId())) {
-      while (permits.size() < settings.maxInFlight() && !queue.isEmpty()) {
-        Waiting next = queue.pollFirst();
-        timers.cancel(next.ticket());
-        next.replyTo().tell(grant());
-      }
+    Held held = inFlight.remove(release.permitId());
+    if (held == null) return drainQueue();
+    long now = clock.millis();
+    CallOutcome outcome = release.outcome();
+    if (outcome instanceof CallOutcome.Succeeded s) {
+      int used = s.usage() != null ? s.usage().total() : held.tokens();
+      limits.settle(held.model(), held.tokens() - used, false, now);
+      breaker.onSuccess(now, held.probe(), held.grantedAt());
+      heed(held.model(), s.signals(), false, now);
+    } else if (outcome instanceof CallOutcome.Failed f) {
+      // The upstream saw the request: its reservation stands, as the provider may count it.
+      if (f.providerFault()) breaker.onFailure(now, held.probe(), held.grantedAt());
+      else breaker.onSuccess(now, held.probe(), held.grantedAt());
+      heed(held.model(), f.signals(), f.rateLimited(), now);
+    } else {
+      limits.settle(held.model(), held.tokens(), true, now);
+      abandonProbe(held.probe(), now);
     }
-    return this;
+    dirty = true;
+    scheduleBreakerTick();
+    return drainQueue();
   }
 
-  private Behavior<Command> onQueueWaitExpired(QueueWaitExpired expired) {
+  /** Learns limits the upstream announced, and pauses when it asked for one. */
+  private void heed(String model, UpstreamSignals signals, boolean rateLimited, long now) {
+    if (signals.saysAnything()) {
+      limits.learn(model, signals.limitRequests(), signals.limitTokens(), signals.remainingRequests(),
+          signals.remainingTokens(), now);
+    }
+    long pause = signals.pauseMillis() > 0 ? signals.pauseMillis() : rateLimited ? DEFAULT_PAUSE.toMillis() : 0;
+    if (pause > 0) {
+      limits.pauseUntil(now + pause);
+      getContext().getLog().info("provider '{}' paused for {} ms at the upstream's request", settings.id(), pause);
+    }
+  }
+
+  private Behavior<Command> onWaitExpired(WaitExpired expired) {
+    long now = clock.millis();
     for (Iterator<Waiting> it = queue.iterator(); it.hasNext(); ) {
       Waiting waiting = it.next();
       if (waiting.ticket() == expired.ticket()) {
         it.remove();
+        limits.queued(waiting.model(), waiting.tokens(), -1);
+        abandonProbe(waiting.probe(), now);
         waiting.replyTo().tell(new Rejected(Reason.QUEUE_TIMEOUT,
-            "Waited " + settings.queue().maxWait().toMillis() + " ms for one of provider '" + settings.id()
-                + "'s " + settings.maxInFlight() + " request slots without getting one. Retry after "
-                + RETRY_AFTER.toSeconds() + "s.",
+            "Waited until this request's deadline for provider '" + settings.id() + "' (" + inFlight.size()
+                + " of " + settings.maxInFlight() + " slots busy, " + queue.size() + " requests still queued"
+                + (limits.isEmpty() ? "" : ", rate limits as in GET /admin/providers") + ") without being admitted."
+                + " Retry after " + RETRY_AFTER.toSeconds() + "s.",
             RETRY_AFTER));
         break;
       }
     }
+    return drainQueue();
+  }
+
+  private Behavior<Command> onSweepLeases() {
+    long now = clock.millis();
+    for (Iterator<Map.Entry<Long, Held>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, Held> e = it.next();
+      if (e.getValue().leaseExpires() <= now) {
+        it.remove();
+        abandonProbe(e.getValue().probe(), now);
+        getContext().getLog().warn("provider '{}': permit {} was not released within {}; its slot is freed",
+            settings.id(), e.getKey(), settings.permitLease());
+      }
+    }
+    return drainQueue();
+  }
+
+  private void abandonProbe(boolean probe, long now) {
+    if (probe) breaker.onProbeAbandoned(now);
+  }
+
+  private void onTransition(CircuitBreaker.Transition t) {
+    transitions.merge(t.to(), 1L, Long::sum);
+    dirty = true;
+    getContext().getLog().warn("provider '{}' circuit breaker {} -> {}: {}", settings.id(), t.from(), t.to(), t.reason());
+    if (t.to() == CircuitBreaker.State.OPEN) {
+      long retry = Math.max(1000, breaker.nextTransitionAt().orElse(t.atEpochMillis()) - t.atEpochMillis());
+      for (Waiting waiting : queue) {
+        timers.cancel(waiting.ticket());
+        waiting.replyTo().tell(new Rejected(Reason.CIRCUIT_OPEN,
+            "Provider '" + settings.id() + "' started failing while this request waited, and its circuit breaker"
+                + " opened. Retry after " + seconds(retry) + "s.",
+            Duration.ofMillis(retry)));
+        limits.queued(waiting.model(), waiting.tokens(), -1);
+      }
+      queue.clear();
+    }
+  }
+
+  /** While the breaker is open, a timer makes its move to half-open happen (and be logged) on time. */
+  private void scheduleBreakerTick() {
+    long at = breaker.nextTransitionAt().orElse(0);
+    if (at > 0) timers.startSingleTimer(Tick.BREAKER, Tick.BREAKER, Duration.ofMillis(Math.max(1, at - clock.millis())));
+  }
+
+  private Behavior<Command> onBreakerTick() {
+    breaker.state(clock.millis());
+    return this;
+  }
+
+  private Behavior<Command> onCheckpointTick() {
+    if (dirty) writeCheckpoint();
+    return this;
+  }
+
+  private void writeCheckpoint() {
+    if (writing) {
+      writeAgain = true;
+      return;
+    }
+    long now = clock.millis();
+    Waiting head = queue.peekFirst();
+    ProviderState state = new ProviderState(now, limits.checkpoint(now, head == null ? 0 : head.tokens()),
+        breaker.snapshot());
+    long next = revision + 1;
+    writing = true;
+    dirty = false;
+    getContext().pipeToSelf(store.save(persistenceId, next, state),
+        (done, error) -> error == null ? new CheckpointWritten(next) : new CheckpointFailed(error));
+  }
+
+  private Behavior<Command> onCheckpointWritten(CheckpointWritten written) {
+    writing = false;
+    revision = written.revision();
+    lastCheckpoint = clock.millis();
+    limits.checkpointWritten();
+    if (writeAgain) {
+      writeAgain = false;
+      writeCheckpoint();
+    }
+    return drainQueue();
+  }
+
+  private Behavior<Command> onCheckpointFailed(CheckpointFailed failed) {
+    writing = false;
+    dirty = true;
+    getContext().getLog().error("provider '{}': state checkpoint failed; admission waits once the current allowance"
+        + " is spent, until a checkpoint succeeds: {}", settings.id(), failed.error().toString());
     return this;
   }
 
   private Behavior<Command> onGetStatus(GetStatus get) {
-    get.replyTo().tell(new Status(
-        settings.id(), permits.size(), settings.maxInFlight(), queue.size(), settings.queue().maxSize()));
+    long now = clock.millis();
+    Map<String, Long> counts = new java.util.TreeMap<>();
+    transitions.forEach((state, count) -> counts.put(state.name().toLowerCase(java.util.Locale.ROOT), count));
+    get.replyTo().tell(new Status(settings.id(), inFlight.size(), settings.maxInFlight(), queue.size(),
+        settings.queue().maxSize(), limits.status(now), limits.pausedUntil(),
+        breaker.state(now).name().toLowerCase(java.util.Locale.ROOT), counts, lastCheckpoint));
     return this;
   }
 
-  private Granted grant() {
-    long id = nextPermit++;
-    permits.add(id);
-    return new Granted(id);
+  private static Rejected restarting(String provider) {
+    return new Rejected(Reason.PROVIDER_RESTARTING,
+        "Provider '" + provider + "' is restarting and could not admit this request. Retry after "
+            + RETRY_AFTER.toSeconds() + "s.",
+        RETRY_AFTER);
   }
 
   private Behavior<Command> rejectAllWaiting() {
-    for (Waiting waiting : queue) {
-      waiting.replyTo().tell(new Rejected(Reason.PROVIDER_RESTARTING,
-          "Provider '" + settings.id() + "' restarted while this request waited for a slot. Retry after "
-              + RETRY_AFTER.toSeconds() + "s.",
-          RETRY_AFTER));
-    }
+    for (Waiting waiting : queue) waiting.replyTo().tell(restarting(settings.id()));
     queue.clear();
     return this;
+  }
+
+  private static long seconds(long millis) {
+    return Math.max(1, (millis + 999) / 1000);
   }
 }

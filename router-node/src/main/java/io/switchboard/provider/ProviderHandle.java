@@ -1,7 +1,9 @@
 package io.switchboard.provider;
 
 import io.switchboard.config.ProviderSettings;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -10,12 +12,14 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 /**
  * What the request path holds of one provider: its admission actor and its upstream client.
  *
- * <p>{@link #acquire()} asks with a timeout a little longer than the queue's own wait, so the actor
- * (which always answers within {@code queue.max-wait}) decides, and the ask timeout only fires when
- * the actor itself is unreachable.
+ * <p>{@link #acquire} asks with a timeout a little longer than the request's own deadline, so the actor
+ * (which always answers by the deadline) decides, and the ask timeout only fires when the actor itself
+ * is unreachable. A request turned away because the actor restarted asks again while its deadline
+ * allows: the restarted actor serves it.
  */
 public record ProviderHandle(
-    ProviderSettings settings, ActorRef<ProviderActor.Command> admission, Upstream upstream, Scheduler scheduler) {
+    ProviderSettings settings, ActorRef<ProviderActor.Command> admission, Upstream upstream, Scheduler scheduler,
+    Clock clock) {
 
   static final Duration ASK_MARGIN = Duration.ofSeconds(5);
 
@@ -23,19 +27,38 @@ public record ProviderHandle(
     return settings.id();
   }
 
-  /** A permit once a slot is free; fails with {@link AdmissionRejectedException} otherwise. */
-  public CompletionStage<Permit> acquire() {
-    Duration timeout = settings.queue().maxWait().plus(ASK_MARGIN);
-    return AskPattern.<ProviderActor.Command, ProviderActor.AdmissionResult>ask(
-            admission, ProviderActor.Acquire::new, timeout, scheduler)
-        .handle((result, error) -> {
-          if (result instanceof ProviderActor.Granted granted) return new Permit(admission, granted.permitId());
+  /**
+   * A permit once {@code model}'s call reserving {@code tokens} is admitted; fails with
+   * {@link AdmissionRejectedException} otherwise.
+   */
+  public CompletionStage<Permit> acquire(String model, int tokens, long deadlineEpochMillis, boolean retry) {
+    return acquire(model, tokens, deadlineEpochMillis, retry, MAX_ASKS_ACROSS_RESTARTS);
+  }
+
+  /** Re-asking after a restart is bounded, so an actor that keeps failing cannot make a request spin. */
+  static final int MAX_ASKS_ACROSS_RESTARTS = 5;
+
+  private CompletionStage<Permit> acquire(
+      String model, int tokens, long deadlineEpochMillis, boolean retry, int asksLeft) {
+    long remaining = Math.max(0, deadlineEpochMillis - clock.millis());
+    Duration timeout = Duration.ofMillis(remaining).plus(ASK_MARGIN);
+    return AskPattern.<ProviderActor.Command, ProviderActor.AdmissionResult>ask(admission,
+            replyTo -> new ProviderActor.Acquire(model, tokens, deadlineEpochMillis, retry, replyTo), timeout, scheduler)
+        .handle((result, error) -> result)
+        .thenCompose(result -> {
+          if (result instanceof ProviderActor.Granted granted) {
+            return CompletableFuture.completedFuture(new Permit(admission, granted.permitId()));
+          }
+          if (result instanceof ProviderActor.Rejected r && r.reason() == ProviderActor.Reason.PROVIDER_RESTARTING
+              && clock.millis() < deadlineEpochMillis && asksLeft > 1) {
+            return acquire(model, tokens, deadlineEpochMillis, retry, asksLeft - 1);
+          }
           ProviderActor.Rejected rejected = result instanceof ProviderActor.Rejected r ? r
               : new ProviderActor.Rejected(ProviderActor.Reason.PROVIDER_RESTARTING,
                   "Provider '" + id() + "' did not answer admission within " + timeout.toSeconds()
                       + "s. Retry after " + ProviderActor.RETRY_AFTER.toSeconds() + "s.",
                   ProviderActor.RETRY_AFTER);
-          throw new AdmissionRejectedException(rejected);
+          return CompletableFuture.failedFuture(new AdmissionRejectedException(rejected));
         });
   }
 

@@ -3,6 +3,7 @@ package io.switchboard.provider;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.persistence.StateStore;
 import io.switchboard.provider.openai.OpenAiUpstream;
 import io.switchboard.provider.simulated.SimulatedUpstream;
 import java.time.Clock;
@@ -22,17 +23,19 @@ public final class Providers {
   }
 
   /** Spawns one supervised provider actor per configured provider as children of {@code context}. */
-  public static Providers start(ActorContext<?> context, SwitchboardSettings settings, ObjectMapper mapper, Clock clock) {
+  public static Providers start(ActorContext<?> context, SwitchboardSettings settings, ObjectMapper mapper, Clock clock,
+      StateStore<ProviderState> store) {
     Map<String, ProviderHandle> handles = new LinkedHashMap<>();
     for (ProviderSettings provider : settings.providers().values()) {
       ActorRef<ProviderActor.Command> admission =
-          context.spawn(ProviderActor.create(provider), "provider-" + actorSafe(provider.id()));
+          context.spawn(ProviderActor.create(provider, store, clock), "provider-" + actorSafe(provider.id()));
       warnIfKeyMissing(context, provider);
       Upstream upstream = switch (provider.kind()) {
-        case OPENAI -> new OpenAiUpstream(context.getSystem(), provider, mapper);
+        case OPENAI -> new OpenAiUpstream(context.getSystem(), provider, mapper, clock);
         case SIMULATED -> new SimulatedUpstream(context.getSystem(), provider, mapper, clock);
       };
-      handles.put(provider.id(), new ProviderHandle(provider, admission, upstream, context.getSystem().scheduler()));
+      handles.put(provider.id(),
+          new ProviderHandle(provider, admission, upstream, context.getSystem().scheduler(), clock));
     }
     return new Providers(handles);
   }

@@ -46,8 +46,8 @@ class SwitchboardSettingsTest {
 
     assertEquals(Set.of("switchboard-sim"), s.models().keySet());
     ModelSettings model = s.models().get("switchboard-sim");
-    assertEquals("simulated", model.provider());
-    assertEquals("switchboard-sim-1", model.upstreamModel());
+    assertEquals("simulated", model.primary().provider());
+    assertEquals("switchboard-sim-1", model.primary().upstreamModel());
     assertEquals(Set.of("simulated"), s.providers().keySet());
     assertEquals(ProviderKind.SIMULATED, s.providers().get("simulated").kind());
     assertEquals("127.0.0.1", s.http().host());
@@ -97,7 +97,7 @@ class SwitchboardSettingsTest {
 
     assertEquals(Set.of("local"), s.providers().keySet());
     assertEquals(Set.of("mine"), s.models().keySet());
-    assertEquals("mine", s.models().get("mine").upstreamModel(), "upstream-model defaults to the model name");
+    assertEquals("mine", s.models().get("mine").primary().upstreamModel(), "upstream-model defaults to the model name");
   }
 
   @Test
@@ -175,7 +175,7 @@ class SwitchboardSettingsTest {
     SwitchboardSettings s = SwitchboardSettings.from(SwitchboardSettings.load(Optional.of(file)), NO_ENV);
 
     assertEquals(9191, s.http().port());
-    assertEquals("sim-2", s.models().get("extra").upstreamModel());
+    assertEquals("sim-2", s.models().get("extra").primary().upstreamModel());
     assertTrue(s.models().containsKey("switchboard-sim"), "the file is laid over the defaults");
   }
 

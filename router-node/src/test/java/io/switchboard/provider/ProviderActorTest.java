@@ -1,12 +1,14 @@
 package io.switchboard.provider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.switchboard.ManualClock;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.persistence.InMemoryStateStore;
 import io.switchboard.provider.ProviderActor.Acquire;
 import io.switchboard.provider.ProviderActor.AdmissionResult;
 import io.switchboard.provider.ProviderActor.GetStatus;
@@ -15,7 +17,10 @@ import io.switchboard.provider.ProviderActor.Reason;
 import io.switchboard.provider.ProviderActor.Rejected;
 import io.switchboard.provider.ProviderActor.Release;
 import io.switchboard.provider.ProviderActor.Status;
+import io.switchboard.ratelimit.ProviderLimits;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -31,226 +36,297 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Admission control of one provider: slots, the FIFO queue, queue-wait timeouts and what waiting
- * requests hear when the actor goes away. Time is driven by hand, so no test waits for a real timer.
+ * Admission at one provider: slots, the FIFO queue and its deadlines, token buckets by requests and
+ * tokens, settlement, the upstream's pauses and learned limits, and leases. Time is driven by hand
+ * (ManualTime for timers, a manual clock for the buckets), so no test waits for a real timer.
  */
 @Tag("unit")
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProviderActorTest {
+  static final String MODEL = "gpt-4o";
   private static final Duration LONG_WAIT = Duration.ofSeconds(30);
 
   @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder()
       .withCustomConfig(ManualTime.config().withFallback(ConfigFactory.load())).build();
 
   ManualTime manualTime;
+  final ManualClock clock = new ManualClock(Instant.parse("2026-11-21T10:00:00Z"));
 
   @BeforeAll
   void manualTime() {
     manualTime = ManualTime.get(testKit.system());
   }
 
-  private static ProviderSettings settings(int maxInFlight, int queueSize, Duration maxWait) {
-    String hocon = """
-        switchboard.providers.p {
-          kind = simulated
-          max-in-flight = %d
-          queue { max-size = %d, max-wait = %dms }
-        }
-        """.formatted(maxInFlight, queueSize, maxWait.toMillis());
-    return SwitchboardSettings.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve(), k -> null)
+  static ProviderSettings settings(String hocon) {
+    return SwitchboardSettings.from(ConfigFactory.parseString("switchboard.providers.p { kind = simulated\n" + hocon
+            + "\n}").withFallback(ConfigFactory.load()).resolve(), k -> null)
         .providers().get("p");
   }
 
-  private ActorRef<ProviderActor.Command> spawn(int maxInFlight, int queueSize, Duration maxWait) {
-    return testKit.spawn(ProviderActor.create(settings(maxInFlight, queueSize, maxWait)));
+  ActorRef<ProviderActor.Command> spawn(String hocon) {
+    return spawn(settings(hocon), new InMemoryStateStore<>());
   }
 
-  /** Sends Acquire on behalf of a new probe and returns the probe. */
-  private TestProbe<AdmissionResult> acquire(ActorRef<ProviderActor.Command> actor) {
+  ActorRef<ProviderActor.Command> spawn(ProviderSettings settings, InMemoryStateStore<ProviderState> store) {
+    return testKit.spawn(ProviderActor.create(settings, store, clock));
+  }
+
+  void advance(Duration by) {
+    clock.advance(by);
+    manualTime.timePasses(by);
+  }
+
+  long deadline(Duration in) {
+    return clock.millis() + in.toMillis();
+  }
+
+  /** Sends Acquire for {@code tokens} on behalf of a new probe and returns the probe. */
+  TestProbe<AdmissionResult> acquire(ActorRef<ProviderActor.Command> actor, int tokens, Duration wait) {
     TestProbe<AdmissionResult> probe = testKit.createTestProbe();
-    actor.tell(new Acquire(probe.getRef()));
+    actor.tell(new Acquire(MODEL, tokens, deadline(wait), false, probe.getRef()));
     return probe;
   }
 
-  private long granted(TestProbe<AdmissionResult> probe) {
+  TestProbe<AdmissionResult> acquire(ActorRef<ProviderActor.Command> actor) {
+    return acquire(actor, 10, LONG_WAIT);
+  }
+
+  static long granted(TestProbe<AdmissionResult> probe) {
     return probe.expectMessageClass(Granted.class).permitId();
   }
 
-  /**
-   * The actor's state once it has handled every message sent before: also a barrier, since any
-   * answer to an earlier message has been delivered by the time this one arrives.
-   */
-  private Status status(ActorRef<ProviderActor.Command> actor) {
+  /** Nothing arrived (checked briefly in real time: ManualTime's own check would move its clock). */
+  static void expectNothing(TestProbe<AdmissionResult> probe) {
+    probe.expectNoMessage(Duration.ofMillis(20));
+  }
+
+  Status status(ActorRef<ProviderActor.Command> actor) {
     TestProbe<Status> probe = testKit.createTestProbe();
     actor.tell(new GetStatus(probe.getRef()));
     return probe.expectMessageClass(Status.class);
   }
 
-  @SafeVarargs
-  private static void nothingFor(TestProbe<AdmissionResult>... probes) {
-    for (TestProbe<AdmissionResult> probe : probes) probe.expectNoMessage(Duration.ZERO);
+  static double level(Status status, ProviderLimits.Dimension dimension) {
+    return status.buckets().stream().filter(b -> b.dimension() == dimension).findFirst().orElseThrow().level();
   }
 
-  @Test
-  void grantsUpToMaxInFlightAtOnce_thenMakesTheNextRequestWait() {
-    ActorRef<ProviderActor.Command> actor = spawn(2, 4, LONG_WAIT);
+  static CallOutcome used(int prompt, int completion) {
+    return new CallOutcome.Succeeded(new TokenUsage(prompt, completion), UpstreamSignals.NONE);
+  }
 
+  // ---- slots and queue ---------------------------------------------------------------------------
+
+  @Test
+  void slots_areGrantedUpToTheLimit_thenRequestsQueueInArrivalOrder() {
+    ActorRef<ProviderActor.Command> actor = spawn("max-in-flight = 2");
     long first = granted(acquire(actor));
-    long second = granted(acquire(actor));
-    assertNotEquals(first, second, "each grant must carry its own permit id");
-
-    TestProbe<AdmissionResult> third = acquire(actor);
-    assertEquals(1, status(actor).queued());
-    manualTime.expectNoMessageFor(Duration.ofSeconds(1), third);
-  }
-
-  @Test
-  void queuedRequests_areGrantedInArrivalOrderAsSlotsFree() {
-    ActorRef<ProviderActor.Command> actor = spawn(1, 3, LONG_WAIT);
-    long running = granted(acquire(actor));
-    TestProbe<AdmissionResult> a = acquire(actor);
-    TestProbe<AdmissionResult> b = acquire(actor);
-    TestProbe<AdmissionResult> c = acquire(actor);
-    assertEquals(3, status(actor).queued());
-
-    actor.tell(new Release(running));
-    long permitA = granted(a);
-    assertEquals(2, status(actor).queued());
-    nothingFor(b, c);
-
-    actor.tell(new Release(permitA));
-    long permitB = granted(b);
-    assertEquals(1, status(actor).queued());
-    nothingFor(a, c);
-
-    actor.tell(new Release(permitB));
-    granted(c);
-    assertEquals(0, status(actor).queued());
-    nothingFor(a, b);
-  }
-
-  @Test
-  void fullQueue_rejectsAtOnceWithQueueFull() {
-    ActorRef<ProviderActor.Command> actor = spawn(1, 1, LONG_WAIT);
     granted(acquire(actor));
-    TestProbe<AdmissionResult> waiting = acquire(actor);
+    TestProbe<AdmissionResult> third = acquire(actor);
+    TestProbe<AdmissionResult> fourth = acquire(actor);
+    expectNothing(third);
+
+    actor.tell(new Release(first, used(5, 5)));
+    granted(third);
+    expectNothing(fourth);
+    assertEquals(2, status(actor).inFlight());
+    assertEquals(1, status(actor).queued());
+  }
+
+  @Test
+  void fullQueue_isRejectedAtOnce_withRetryAfter() {
+    ActorRef<ProviderActor.Command> actor = spawn("max-in-flight = 1\nqueue.max-size = 1");
+    granted(acquire(actor));
+    acquire(actor);
 
     Rejected rejected = acquire(actor).expectMessageClass(Rejected.class);
-
     assertEquals(Reason.QUEUE_FULL, rejected.reason());
-    assertTrue(rejected.message().contains("'p'"), rejected.message());
-    assertTrue(rejected.message().contains("limit 1"), rejected.message());
-    assertTrue(rejected.message().contains("queue of 1"), rejected.message());
-    assertTrue(rejected.retryAfter().compareTo(Duration.ZERO) > 0, "retryAfter " + rejected.retryAfter());
-    assertEquals(1, status(actor).queued(), "the rejected request must not take a queue place");
-    nothingFor(waiting);
+    assertTrue(rejected.message().contains("queue of 1 is full"), rejected.message());
+    assertEquals(Duration.ofSeconds(1), rejected.retryAfter());
   }
 
   @Test
-  void waiter_isRejectedWithQueueTimeoutExactlyWhenMaxWaitPasses() {
-    Duration maxWait = Duration.ofSeconds(5);
-    ActorRef<ProviderActor.Command> actor = spawn(1, 2, maxWait);
+  void waitingRequest_isRejectedAtItsDeadline_andLeavesTheQueue() {
+    ActorRef<ProviderActor.Command> actor = spawn("max-in-flight = 1");
     granted(acquire(actor));
-    TestProbe<AdmissionResult> waiter = acquire(actor);
-    assertEquals(1, status(actor).queued()); // Acquire handled: its timer is running
+    TestProbe<AdmissionResult> waiting = acquire(actor, 10, Duration.ofSeconds(2));
 
-    manualTime.timePasses(maxWait.minusMillis(1));
-    assertEquals(1, status(actor).queued());
-    nothingFor(waiter);
-
-    manualTime.timePasses(Duration.ofMillis(1));
-    Rejected rejected = waiter.expectMessageClass(Rejected.class);
-    assertEquals(Reason.QUEUE_TIMEOUT, rejected.reason());
-    assertTrue(rejected.message().contains("5000 ms"), rejected.message());
-    assertTrue(rejected.retryAfter().compareTo(Duration.ZERO) > 0, "retryAfter " + rejected.retryAfter());
-  }
-
-  @Test
-  void timedOutWaiter_leavesTheQueue_andIsNotGrantedLater() {
-    Duration maxWait = Duration.ofSeconds(5);
-    ActorRef<ProviderActor.Command> actor = spawn(1, 1, maxWait);
-    long running = granted(acquire(actor));
-    TestProbe<AdmissionResult> timedOut = acquire(actor);
-    assertEquals(1, status(actor).queued());
-
-    manualTime.timePasses(maxWait);
-    assertEquals(Reason.QUEUE_TIMEOUT, timedOut.expectMessageClass(Rejected.class).reason());
+    advance(Duration.ofMillis(1999));
+    expectNothing(waiting);
+    advance(Duration.ofMillis(1));
+    assertEquals(Reason.QUEUE_TIMEOUT, waiting.expectMessageClass(Rejected.class).reason());
     assertEquals(0, status(actor).queued());
-
-    // The single queue place is free again: a newcomer waits instead of being told the queue is full.
-    TestProbe<AdmissionResult> newcomer = acquire(actor);
-    assertEquals(1, status(actor).queued());
-    nothingFor(newcomer);
-
-    actor.tell(new Release(running));
-    granted(newcomer);
-    Status status = status(actor);
-    assertEquals(1, status.inFlight());
-    assertEquals(0, status.queued());
-    nothingFor(timedOut);
   }
 
   @Test
-  void releasingAnUnknownOrAlreadyReleasedPermit_freesNoSlot() {
-    ActorRef<ProviderActor.Command> actor = spawn(2, 4, LONG_WAIT);
-    long first = granted(acquire(actor));
+  void leaseThatIsNeverReleased_freesItsSlotWhenItExpires() {
+    ActorRef<ProviderActor.Command> actor = spawn("max-in-flight = 1\npermit-lease = 40s");
     granted(acquire(actor));
-    TestProbe<AdmissionResult> c = acquire(actor);
-    TestProbe<AdmissionResult> d = acquire(actor);
+    TestProbe<AdmissionResult> waiting = acquire(actor, 10, Duration.ofMinutes(2));
 
-    actor.tell(new Release(first + 1000));
-    Status afterUnknown = status(actor);
-    assertEquals(2, afterUnknown.inFlight());
-    assertEquals(2, afterUnknown.queued());
-    nothingFor(c, d);
-
-    actor.tell(new Release(first));
-    granted(c);
-    actor.tell(new Release(first));
-    Status afterDouble = status(actor);
-    assertEquals(2, afterDouble.inFlight(), "a second release of the same permit must not free another slot");
-    assertEquals(1, afterDouble.queued());
-    nothingFor(d);
+    advance(Duration.ofSeconds(30));
+    expectNothing(waiting);
+    advance(Duration.ofSeconds(20));
+    granted(waiting);
   }
 
   @Test
-  void status_reportsSlotsAndQueue() {
-    ActorRef<ProviderActor.Command> actor = spawn(3, 5, LONG_WAIT);
-    assertEquals(new Status("p", 0, 3, 0, 5), status(actor));
-
-    long first = granted(acquire(actor));
-    long second = granted(acquire(actor));
+  void releaseOfAnUnknownPermit_changesNothing() {
+    ActorRef<ProviderActor.Command> actor = spawn("max-in-flight = 1");
     granted(acquire(actor));
-    TestProbe<AdmissionResult> queued = acquire(actor);
-    assertEquals(new Status("p", 3, 3, 1, 5), status(actor));
+    actor.tell(new Release(-42, CallOutcome.NOT_SENT));
+    assertEquals(1, status(actor).inFlight());
+  }
 
-    actor.tell(new Release(first));
-    long handedOn = granted(queued);
-    assertEquals(new Status("p", 3, 3, 0, 5), status(actor));
+  // ---- token buckets -----------------------------------------------------------------------------
 
-    actor.tell(new Release(second));
-    actor.tell(new Release(handedOn));
-    assertEquals(new Status("p", 1, 3, 0, 5), status(actor));
+  @Test
+  void requestsPerMinute_admitsTheBurst_thenOneRequestPerRefill() {
+    ActorRef<ProviderActor.Command> actor = spawn("limits.requests-per-minute = 60");
+    for (int i = 0; i < 60; i++) granted(acquire(actor));
+    TestProbe<AdmissionResult> next = acquire(actor);
+    expectNothing(next);
+
+    advance(Duration.ofMillis(999));
+    expectNothing(next);
+    advance(Duration.ofMillis(1));
+    granted(next);
   }
 
   @Test
-  void stoppingTheActor_rejectsEveryWaiterWithProviderRestarting() {
-    ActorRef<ProviderActor.Command> actor = spawn(1, 3, LONG_WAIT);
-    TestProbe<AdmissionResult> running = acquire(actor);
-    granted(running);
-    TestProbe<AdmissionResult> b = acquire(actor);
-    TestProbe<AdmissionResult> c = acquire(actor);
-    assertEquals(2, status(actor).queued());
+  void requestThatCannotBeAdmittedBeforeItsDeadline_isRejectedAtOnce_sayingWhichLimitAndWhen() {
+    ActorRef<ProviderActor.Command> actor = spawn("limits.tokens-per-minute = 6000");
+    granted(acquire(actor, 6000, LONG_WAIT));
 
-    testKit.stop(actor);
+    Rejected rejected = acquire(actor, 3000, Duration.ofSeconds(5)).expectMessageClass(Rejected.class);
+    assertEquals(Reason.DEADLINE_UNREACHABLE, rejected.reason());
+    assertEquals(Duration.ofSeconds(30), rejected.retryAfter(), "3000 tokens refill in 30 s at 6000 per minute");
+    assertTrue(rejected.message().contains("tokens per minute 6000"), rejected.message());
+    assertTrue(rejected.message().contains("Retry after 30s"), rejected.message());
+  }
 
-    for (TestProbe<AdmissionResult> waiter : List.of(b, c)) {
-      Rejected rejected = waiter.expectMessageClass(Rejected.class);
-      assertEquals(Reason.PROVIDER_RESTARTING, rejected.reason());
-      assertTrue(rejected.message().contains("'p'"), rejected.message());
-      assertTrue(rejected.retryAfter().compareTo(Duration.ZERO) > 0, "retryAfter " + rejected.retryAfter());
+  @Test
+  void tokensPerMinute_underThreeTimesTheLoad_neverAdmitsMoreThanTheLimitInAnyWindow() {
+    ActorRef<ProviderActor.Command> actor = spawn("""
+        max-in-flight = 1000
+        limits.tokens-per-minute = 12000
+        """);
+    TestProbe<AdmissionResult> replies = testKit.createTestProbe();
+    int seconds = 180;
+    int[] admittedIn = new int[seconds];
+    int before = 0;
+    for (int second = 0; second < seconds; second++) {
+      // Three times the limit: 600 tokens a second asked for, in three requests of 200.
+      for (int i = 0; i < 3; i++) actor.tell(new Acquire(MODEL, 200, deadline(Duration.ofMinutes(10)), false, replies.getRef()));
+      int now = status(actor).inFlight();
+      admittedIn[second] = now - before;
+      before = now;
+      advance(Duration.ofSeconds(1));
     }
-    nothingFor(running);
+    // The provider's limit as it documents it: 12,000 tokens, refilling 200 a second. Whatever window
+    // one looks at, the gateway admitted no more than that.
+    for (int from = 0; from < seconds; from++) {
+      int tokens = 0;
+      for (int to = from; to < seconds; to++) {
+        tokens += admittedIn[to] * 200;
+        assertTrue(tokens <= 12_000 + 200 * (to - from + 1),
+            "seconds " + from + ".." + to + ": " + tokens + " tokens admitted, over the limit");
+      }
+    }
+    int admitted = before;
+    assertTrue(admitted >= 60 + seconds - 1 - 3, "capacity is used as it refills: " + admitted + " admitted");
+  }
+
+  @Test
+  void settlement_refundsUnusedTokens_andChargesAnOverrun() {
+    ActorRef<ProviderActor.Command> actor = spawn("limits.tokens-per-minute = 1000");
+    long permit = granted(acquire(actor, 600, LONG_WAIT));
+    assertEquals(400, level(status(actor), ProviderLimits.Dimension.TOKENS), 0.5);
+
+    actor.tell(new Release(permit, used(100, 50)));
+    assertEquals(850, level(status(actor), ProviderLimits.Dimension.TOKENS), 0.5);
+
+    long overrun = granted(acquire(actor, 100, LONG_WAIT));
+    actor.tell(new Release(overrun, used(200, 100)));
+    assertEquals(550, level(status(actor), ProviderLimits.Dimension.TOKENS), 0.5);
+  }
+
+  @Test
+  void callThatNeverReachedTheUpstream_isRefundedInFull_requestIncluded() {
+    ActorRef<ProviderActor.Command> actor = spawn("limits { requests-per-minute = 10, tokens-per-minute = 1000 }");
+    long permit = granted(acquire(actor, 600, LONG_WAIT));
+    actor.tell(new Release(permit, CallOutcome.NOT_SENT));
+
+    Status status = status(actor);
+    assertEquals(10, level(status, ProviderLimits.Dimension.REQUESTS), 0.5);
+    assertEquals(1000, level(status, ProviderLimits.Dimension.TOKENS), 0.5);
+  }
+
+  @Test
+  void modelLimits_applyOnTopOfTheProviders() {
+    ActorRef<ProviderActor.Command> actor = spawn("""
+        limits.requests-per-minute = 100
+        limits.models { "gpt-4o" { requests-per-minute = 2 } }
+        """);
+    granted(acquire(actor));
+    granted(acquire(actor));
+    TestProbe<AdmissionResult> third = acquire(actor);
+    expectNothing(third);
+
+    TestProbe<AdmissionResult> other = testKit.createTestProbe();
+    actor.tell(new Acquire("gpt-4o-mini", 10, deadline(LONG_WAIT), false, other.getRef()));
+    // Strict FIFO: a request for another model waits behind the queued one rather than overtaking it.
+    expectNothing(other);
+    advance(Duration.ofSeconds(30));
+    granted(third);
+    granted(other);
+  }
+
+  // ---- the upstream's own signals ----------------------------------------------------------------
+
+  @Test
+  void upstream429_pausesAdmissionForItsRetryAfter() {
+    ActorRef<ProviderActor.Command> actor = spawn("max-in-flight = 10");
+    long permit = granted(acquire(actor));
+    actor.tell(new Release(permit, new CallOutcome.Failed(false, true, UpstreamSignals.pause(2_000))));
+
+    TestProbe<AdmissionResult> next = acquire(actor);
+    expectNothing(next);
+    assertTrue(status(actor).pausedUntilEpochMillis() > clock.millis());
+    advance(Duration.ofMillis(2_000));
+    granted(next);
+  }
+
+  @Test
+  void limitsAnnouncedByTheUpstream_areLearnedWhenConfigSetsNone() {
+    ActorRef<ProviderActor.Command> actor = spawn("max-in-flight = 10");
+    long permit = granted(acquire(actor));
+    actor.tell(new Release(permit, new CallOutcome.Succeeded(new TokenUsage(5, 5),
+        new UpstreamSignals(0, 3, 0, 1, -1))));
+
+    Status status = status(actor);
+    ProviderLimits.BucketStatus learned = status.buckets().get(0);
+    assertEquals(MODEL, learned.scope());
+    assertEquals(3, learned.limitPerMinute());
+    assertTrue(learned.learned());
+    assertEquals(1, learned.level(), 0.1, "the upstream said one request remains");
+
+    granted(acquire(actor));
+    TestProbe<AdmissionResult> waits = acquire(actor);
+    expectNothing(waits);
+    advance(Duration.ofSeconds(20));
+    granted(waits);
+  }
+
+  @Test
+  void configuredLimits_winOverAnnouncedOnes() {
+    ActorRef<ProviderActor.Command> actor = spawn("limits.requests-per-minute = 100");
+    long permit = granted(acquire(actor));
+    actor.tell(new Release(permit, new CallOutcome.Succeeded(null, new UpstreamSignals(0, 3, 0, -1, -1))));
+
+    Status status = status(actor);
+    assertEquals(1, status.buckets().size());
+    assertFalse(status.buckets().get(0).learned());
+    assertEquals(100, status.buckets().get(0).limitPerMinute());
   }
 }

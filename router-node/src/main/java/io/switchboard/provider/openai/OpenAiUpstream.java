@@ -11,6 +11,9 @@ import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamException.Kind;
 import io.switchboard.provider.UpstreamReply;
 import io.switchboard.provider.Upstream;
+import io.switchboard.provider.UpstreamSignals;
+import io.switchboard.ratelimit.RateLimitSignals;
+import java.time.Clock;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Optional;
@@ -57,6 +60,7 @@ public final class OpenAiUpstream implements Upstream {
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
   private final ProviderSettings settings;
+  private final Clock clock;
   private final ObjectMapper mapper;
   private final Http http;
   private final HttpsConnectionContext https;
@@ -66,8 +70,9 @@ public final class OpenAiUpstream implements Upstream {
   private final String endpoint;
   private final Optional<HttpHeader> authorization;
 
-  public OpenAiUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper) {
+  public OpenAiUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
     this.settings = settings;
+    this.clock = clock;
     this.mapper = mapper;
     this.http = Http.get(system);
     this.https = http.defaultClientHttpsContext();
@@ -133,7 +138,7 @@ public final class OpenAiUpstream implements Upstream {
           }
           ByteString body = strict.getData();
           checkChatCompletion(body);
-          return (UpstreamReply) new UpstreamReply.Complete(body);
+          return (UpstreamReply) new UpstreamReply.Complete(body, UpstreamSignals.of(signals(response)));
         });
   }
 
@@ -179,14 +184,12 @@ public final class OpenAiUpstream implements Upstream {
             + "' sent nothing for " + idle.toMillis() + " ms in the middle of a stream (timeouts.stream-idle).", e))
         .mapError(Throwable.class, e -> e instanceof UpstreamException ? e : connectionFailure(e))
         .mapMaterializedValue(ignored -> NotUsed.getInstance());
-    return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));
+    return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events, UpstreamSignals.of(signals(response))));
   }
 
   private CompletionStage<UpstreamReply> errorStatus(HttpResponse response) {
     int status = response.status().intValue();
-    Duration retryAfter = response.getHeader("Retry-After")
-        .flatMap(h -> parseSeconds(h.value()))
-        .orElse(null);
+    Duration retryAfter = signals(response).pause().orElse(null);
     return response.entity().toStrict(settings.timeouts().total().toMillis(), materializer)
         .handle((strict, error) -> {
           String body = error == null ? truncate(strict.getData().utf8String()) : null;
@@ -225,12 +228,9 @@ public final class OpenAiUpstream implements Upstream {
     return new UpstreamException(kind, settings.id(), message, 0, null, null, cause);
   }
 
-  private static Optional<Duration> parseSeconds(String value) {
-    try {
-      return Optional.of(Duration.ofSeconds(Long.parseLong(value.trim())));
-    } catch (NumberFormatException e) {
-      return Optional.empty();
-    }
+  /** What the upstream's headers say about its rate limits (Retry-After, x-ratelimit-*). */
+  private RateLimitSignals signals(HttpResponse response) {
+    return RateLimitSignals.parse(name -> response.getHeader(name).map(HttpHeader::value), clock.millis());
   }
 
   private static String truncate(String body) {

@@ -1,0 +1,54 @@
+package io.switchboard.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.provider.ProviderActor;
+import io.switchboard.provider.ProviderHandle;
+import io.switchboard.provider.Providers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * {@code GET /admin/providers}: each provider's admission state as its actor sees it: slots in flight,
+ * queue depth, bucket levels, pause, breaker state and its transitions so far.
+ */
+final class AdminRoutes extends AllDirectives {
+
+  /** The body of {@code GET /admin/providers}. */
+  record ProvidersView(List<ProviderActor.Status> providers) {}
+
+  private final Providers providers;
+  private final ObjectMapper mapper;
+
+  AdminRoutes(Providers providers, ObjectMapper mapper) {
+    this.providers = providers;
+    this.mapper = mapper;
+  }
+
+  Route route() {
+    return path("providers", () -> get(() -> completeWithFuture(providersView())));
+  }
+
+  private CompletionStage<HttpResponse> providersView() {
+    List<CompletableFuture<ProviderActor.Status>> asks = new ArrayList<>();
+    for (Map.Entry<String, ProviderHandle> e : providers.all().entrySet()) {
+      asks.add(e.getValue().status().toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      List<ProviderActor.Status> statuses = asks.stream().map(CompletableFuture::join).toList();
+      try {
+        return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON,
+            mapper.writeValueAsBytes(new ProvidersView(statuses)));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("provider status could not be written", e);
+      }
+    });
+  }
+}

@@ -1,0 +1,229 @@
+package io.switchboard.routing;
+
+import io.switchboard.api.openai.ChatCompletionRequest;
+import io.switchboard.config.ProviderSettings;
+import io.switchboard.provider.AdmissionRejectedException;
+import io.switchboard.provider.CallOutcome;
+import io.switchboard.provider.Permit;
+import io.switchboard.provider.ProviderActor;
+import io.switchboard.provider.UpstreamCall;
+import io.switchboard.provider.UpstreamException;
+import io.switchboard.provider.UpstreamReply;
+import io.switchboard.provider.UpstreamSignals;
+import io.switchboard.retry.Backoff;
+import io.switchboard.retry.Retryable;
+import io.switchboard.tokens.TokenEstimator;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.random.RandomGenerator;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gets one chat completion served: tries the model's deployments in order, each with admission at its
+ * provider and retries of retryable failures (exponential backoff with full jitter, the upstream's
+ * Retry-After honoured, within the provider's retry budget), and falls back to the next deployment
+ * when one cannot serve: breaker open, no admission before the deadline, retries exhausted, a provider
+ * fault, or a prompt too long for its context window. A failure that is the request's own fault (a 4xx
+ * other than 408, 409, 429) is not retried and not sent elsewhere.
+ *
+ * <p>A stream is retried only before it reaches the client: the dispatcher waits for the first event
+ * before it hands the stream over, so a stream that fails before its first event is retried like any
+ * other call.
+ */
+public final class Dispatcher {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  /** A call that is under way: the deployment serving it, the answer, and the permit to release at its end. */
+  public record Dispatched(Deployment deployment, UpstreamReply reply, Permit permit, int attempts) {}
+
+  private final TokenEstimator estimator;
+  private final Clock clock;
+  private final ActorSystem<?> system;
+  private final Materializer materializer;
+  private final RandomGenerator random;
+
+  public Dispatcher(TokenEstimator estimator, Clock clock, ActorSystem<?> system, RandomGenerator random) {
+    this.estimator = estimator;
+    this.clock = clock;
+    this.system = system;
+    this.materializer = Materializer.matFromSystem(system);
+    this.random = random;
+  }
+
+  /**
+   * Serves {@code chat} from {@code deployments}.
+   *
+   * @param maxWait how long the client allows admission to take at each deployment; empty: the provider's own
+   */
+  public CompletionStage<Dispatched> dispatch(
+      ChatCompletionRequest chat, ByteString body, List<Deployment> deployments, Optional<Duration> maxWait) {
+    return tryDeployment(new Request(chat, body, deployments, maxWait), 0, null);
+  }
+
+  private record Request(
+      ChatCompletionRequest chat, ByteString body, List<Deployment> deployments, Optional<Duration> maxWait) {}
+
+  private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure) {
+    if (index >= r.deployments().size()) return CompletableFuture.failedFuture(lastFailure);
+    Deployment d = r.deployments().get(index);
+    int output = outputReservation(r.chat(), d);
+    int prompt = estimator.promptTokens(r.chat(), d.upstreamModel());
+    int window = d.settings().contextWindow();
+    if (window > 0 && (long) prompt + output > window) {
+      return tryDeployment(r, index + 1, new ContextTooLongException(d, prompt, output));
+    }
+    return attempt(r, d, prompt + output, 1).handle((ok, error) -> {
+      if (error == null) return CompletableFuture.completedFuture(ok);
+      Throwable cause = unwrap(error);
+      if (!fallsBack(cause)) return CompletableFuture.<Dispatched>failedFuture(cause);
+      if (index + 1 < r.deployments().size()) {
+        log.info("deployment {} could not serve model '{}' ({}); trying {}", d.label(), d.model(),
+            cause.getMessage(), r.deployments().get(index + 1).label());
+      }
+      return tryDeployment(r, index + 1, preferred(cause, lastFailure));
+    }).thenCompose(stage -> stage);
+  }
+
+  /** The failure worth reporting when nothing serves: an upstream's own answer beats a skipped deployment. */
+  private static Throwable preferred(Throwable latest, Throwable earlier) {
+    if (earlier == null) return latest;
+    boolean latestIsSkip = latest instanceof AdmissionRejectedException || latest instanceof ContextTooLongException;
+    boolean earlierIsUpstream = earlier instanceof UpstreamException;
+    return latestIsSkip && earlierIsUpstream ? earlier : latest;
+  }
+
+  private static boolean fallsBack(Throwable cause) {
+    if (cause instanceof AdmissionRejectedException || cause instanceof ContextTooLongException) return true;
+    if (cause instanceof UpstreamException e) return e.kind() != UpstreamException.Kind.REQUEST_REJECTED
+        || Retryable.shouldRetry(e);
+    return false;
+  }
+
+  private CompletionStage<Dispatched> attempt(Request r, Deployment d, int tokens, int attempt) {
+    ProviderSettings provider = d.provider().settings();
+    Duration wait = r.maxWait()
+        .map(asked -> asked.compareTo(provider.queue().maxWaitOverrideCap()) > 0 ? provider.queue().maxWaitOverrideCap() : asked)
+        .orElse(provider.queue().maxWait());
+    long deadline = clock.millis() + wait.toMillis();
+    return d.provider().acquire(d.upstreamModel(), tokens, deadline, attempt > 1)
+        .thenCompose(permit -> call(r, d, permit, attempt))
+        .handle((ok, error) -> {
+          if (error == null) return CompletableFuture.completedFuture(ok);
+          Throwable cause = unwrap(error);
+          if (cause instanceof UpstreamException e && Retryable.shouldRetry(e)
+              && attempt < provider.retries().maxAttempts()) {
+            Duration delay = new Backoff(provider.retries().baseDelay(), provider.retries().maxDelay(), random)
+                .delay(attempt, e.retryAfter());
+            if (delay.compareTo(wait) <= 0) {
+              log.info("retrying {} in {} ms after attempt {}: {}", d.label(), delay.toMillis(), attempt, e.getMessage());
+              return after(delay, () -> attempt(r, d, tokens, attempt + 1)).handle((retried, retryError) -> {
+                if (retryError == null) return CompletableFuture.completedFuture(retried);
+                Throwable retryCause = unwrap(retryError);
+                // A retry the budget refused: the call's own failure is what the client should hear.
+                if (retryCause instanceof AdmissionRejectedException rejected
+                    && rejected.rejection().reason() == ProviderActor.Reason.RETRY_BUDGET_EXHAUSTED) {
+                  return CompletableFuture.<Dispatched>failedFuture(e);
+                }
+                return CompletableFuture.<Dispatched>failedFuture(retryCause);
+              }).thenCompose(stage -> stage);
+            }
+          }
+          return CompletableFuture.<Dispatched>failedFuture(cause);
+        })
+        .thenCompose(stage -> stage);
+  }
+
+  private CompletionStage<Dispatched> call(Request r, Deployment d, Permit permit, int attempt) {
+    CompletionStage<UpstreamReply> reply;
+    try {
+      reply = d.provider().upstream().send(new UpstreamCall(r.chat(), r.body(), d.upstreamModel()));
+    } catch (RuntimeException e) {
+      permit.release(CallOutcome.NOT_SENT);
+      return CompletableFuture.failedFuture(e);
+    }
+    return reply
+        .thenCompose(answer -> answer instanceof UpstreamReply.Streaming streaming
+            ? firstEvent(streaming) : CompletableFuture.completedFuture(answer))
+        .handle((answer, error) -> {
+          if (error != null) {
+            permit.release(failed(unwrap(error)));
+            throw new CompletionException(unwrap(error));
+          }
+          return new Dispatched(d, answer, permit, attempt);
+        });
+  }
+
+  /**
+   * Waits for a stream's first event, so that a stream failing before it is retried like any other
+   * call; the event is put back in front of the rest.
+   */
+  private CompletionStage<UpstreamReply> firstEvent(UpstreamReply.Streaming streaming) {
+    return streaming.events().prefixAndTail(1).runWith(Sink.head(), materializer).thenApply(split -> {
+      List<ByteString> first = split.first();
+      Source<ByteString, ?> rest = split.second();
+      if (first.isEmpty()) {
+        throw new UpstreamException(UpstreamException.Kind.EMPTY_RESPONSE, "",
+            "The upstream opened a stream and closed it without sending a single event.");
+      }
+      Source<ByteString, org.apache.pekko.NotUsed> events = Source.from(first).concat(rest);
+      return new UpstreamReply.Streaming(events, streaming.signals());
+    });
+  }
+
+  /** How a failed call settles at its provider. */
+  public static CallOutcome failed(Throwable cause) {
+    if (!(cause instanceof UpstreamException e)) return CallOutcome.NOT_SENT;
+    UpstreamSignals signals = e.retryAfter().map(d -> UpstreamSignals.pause(d.toMillis())).orElse(UpstreamSignals.NONE);
+    return new CallOutcome.Failed(Retryable.countsAsProviderFailure(e),
+        e.kind() == UpstreamException.Kind.RATE_LIMITED, signals);
+  }
+
+  /**
+   * Output tokens to reserve: what the client allows, or the deployment's cap when it sets nothing,
+   * times the number of choices. Providers count the allowance, not the answer, against their limits.
+   */
+  static int outputReservation(ChatCompletionRequest chat, Deployment d) {
+    Integer limit = chat.outputTokenLimit();
+    int perChoice = limit != null && limit > 0 ? limit : d.settings().maxOutputTokens();
+    int choices = chat.n() != null && chat.n() > 1 ? chat.n() : 1;
+    return (int) Math.min(Integer.MAX_VALUE, (long) perChoice * choices);
+  }
+
+  private <T> CompletionStage<T> after(Duration delay, java.util.concurrent.Callable<CompletionStage<T>> next) {
+    return Patterns.after(delay, system.classicSystem().scheduler(), system.executionContext(), next);
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable t = error;
+    while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+    return t;
+  }
+
+  /** The prompt and its output reservation do not fit a deployment's context window. */
+  public static final class ContextTooLongException extends RuntimeException {
+    private final transient Deployment deployment;
+
+    ContextTooLongException(Deployment deployment, int prompt, int output) {
+      super("This request needs about " + prompt + " prompt tokens plus " + output + " output tokens, more than the "
+          + deployment.settings().contextWindow() + "-token context window of " + deployment.label()
+          + ". Shorten the messages or lower max_tokens.");
+      this.deployment = deployment;
+    }
+
+    public Deployment deployment() {
+      return deployment;
+    }
+  }
+}
