@@ -48,7 +48,7 @@ public record ProviderSettings(
   }
 
   /** The provider's own limits, and those of single upstream models where they differ. */
-  public record Limits(Rate provider, Map<String, Rate> models, boolean learnFromHeaders) {
+  public record Limits(Rate provider, Map<String, Rate> models, boolean learnFromHeaders, double headroom) {
     public Limits {
       models = Map.copyOf(models);
     }
@@ -190,7 +190,11 @@ public record ProviderSettings(
       models.put(entry.getKey(), rate(c.getConfig("models").getConfig(key).withFallback(RATE_DEFAULTS),
           path + ".limits.models." + entry.getKey()));
     }
-    return new Limits(rate(c, path + ".limits"), models, c.getBoolean("learn-from-headers"));
+    double headroom = c.getDouble("headroom");
+    if (headroom < 0.0 || headroom >= 1.0) {
+      throw new SettingsException(path + ".limits.headroom = " + headroom + " must be at least 0.0 and below 1.0");
+    }
+    return new Limits(rate(c, path + ".limits"), models, c.getBoolean("learn-from-headers"), headroom);
   }
 
   private static final Config RATE_DEFAULTS =

@@ -60,7 +60,11 @@ public final class ProviderLimits {
     /** Demand of the requests waiting in the queue for this bucket. */
     double queued;
 
-    Guarded(String scope, Dimension dimension, TokenBucket bucket, boolean learned) {
+    /** The provider's limit per minute, before headroom. */
+    long limit;
+
+    Guarded(String scope, Dimension dimension, TokenBucket bucket, boolean learned, long limit) {
+      this.limit = limit;
       this.scope = scope;
       this.dimension = dimension;
       this.bucket = bucket;
@@ -104,10 +108,12 @@ public final class ProviderLimits {
       Guarded configured = limits.buckets.get(key);
       TokenBucket restored = TokenBucket.restore(record.state());
       if (configured == null && record.learned() && config.learnFromHeaders() && !limits.configuredFor(record)) {
-        limits.buckets.put(key, limits.new Guarded(record.scope(), record.dimension(), restored, true));
+        long limit = Math.round(record.state().capacity() / (1.0 - config.headroom()));
+        limits.buckets.put(key, limits.new Guarded(record.scope(), record.dimension(), restored, true, limit));
       } else if (configured != null) {
         // The persisted level carries over; a capacity changed in config since rescales it.
-        if (restored.capacity() != configured.bucket.capacity() || restored.period().toMillis() != MINUTE.toMillis()) {
+        if (Math.abs(restored.capacity() - configured.bucket.capacity()) > 1e-9
+            || restored.period().toMillis() != MINUTE.toMillis()) {
           restored.resize(configured.bucket.capacity(), MINUTE, now);
         }
         configured.bucket = restored;
@@ -125,8 +131,15 @@ public final class ProviderLimits {
   private void configure(String scope, ProviderSettings.Rate rate, long now) {
     for (Dimension d : Dimension.values()) {
       long limit = perMinute(rate, d);
-      if (limit > 0) buckets.put(key(scope, d), new Guarded(scope, d, TokenBucket.full(limit, MINUTE, now), false));
+      if (limit > 0) {
+        buckets.put(key(scope, d), new Guarded(scope, d, TokenBucket.full(effective(limit), MINUTE, now), false, limit));
+      }
     }
+  }
+
+  /** The capacity the gateway uses for a provider's limit: the limit less the headroom. */
+  private double effective(long limit) {
+    return Math.max(1.0, limit * (1.0 - config.headroom()));
   }
 
   private static long perMinute(ProviderSettings.Rate rate, Dimension d) {
@@ -242,17 +255,20 @@ public final class ProviderLimits {
     Guarded g = buckets.get(key);
     boolean changed = false;
     if (g == null) {
-      TokenBucket bucket = TokenBucket.full(limit, MINUTE, now);
-      g = new Guarded(model, d, bucket, true);
+      TokenBucket bucket = TokenBucket.full(effective(limit), MINUTE, now);
+      g = new Guarded(model, d, bucket, true, limit);
       buckets.put(key, g);
       changed = true;
-    } else if (g.bucket.capacity() != limit) {
-      g.bucket.resize(limit, MINUTE, now);
+    } else if (g.limit != limit) {
+      g.bucket.resize(effective(limit), MINUTE, now);
+      g.limit = limit;
       changed = true;
     }
-    if (remaining >= 0 && remaining < g.bucket.level(now)) {
+    double usable = remaining - limit * config.headroom();
+    if (remaining >= 0 && usable < g.bucket.level(now)) {
       g.bucket.drain(now);
-      g.bucket.refund(remaining, now);
+      if (usable > 0) g.bucket.refund(usable, now);
+      else g.bucket.charge(-usable, now);
       changed = true;
     }
     return changed;
@@ -294,7 +310,7 @@ public final class ProviderLimits {
   public List<BucketStatus> status(long now) {
     List<BucketStatus> result = new ArrayList<>(buckets.size());
     for (Guarded g : buckets.values()) {
-      result.add(new BucketStatus(g.scope, g.dimension, Math.round(g.bucket.capacity()),
+      result.add(new BucketStatus(g.scope, g.dimension, g.limit,
           Math.floor(g.bucket.level(now) * 100) / 100, g.learned, g.queued));
     }
     return result;

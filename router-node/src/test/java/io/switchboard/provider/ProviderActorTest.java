@@ -59,7 +59,9 @@ class ProviderActorTest {
   }
 
   static ProviderSettings settings(String hocon) {
-    return SwitchboardSettings.from(ConfigFactory.parseString("switchboard.providers.p { kind = simulated\n" + hocon
+    // No headroom: these tests check the buckets' arithmetic against the limits exactly.
+    return SwitchboardSettings.from(ConfigFactory.parseString("switchboard.providers.p { kind = simulated\n"
+            + "limits.headroom = 0\n" + hocon
             + "\n}").withFallback(ConfigFactory.load()).resolve(), k -> null)
         .providers().get("p");
   }
@@ -81,10 +83,11 @@ class ProviderActorTest {
     return clock.millis() + in.toMillis();
   }
 
-  /** Sends Acquire for {@code tokens} on behalf of a new probe and returns the probe. */
+  /** Sends Acquire for {@code tokens} on behalf of a new probe, and returns the probe once the actor has it. */
   TestProbe<AdmissionResult> acquire(ActorRef<ProviderActor.Command> actor, int tokens, Duration wait) {
     TestProbe<AdmissionResult> probe = testKit.createTestProbe();
     actor.tell(new Acquire(MODEL, tokens, deadline(wait), false, probe.getRef()));
+    status(actor); // the actor has seen it before the test moves time on
     return probe;
   }
 
