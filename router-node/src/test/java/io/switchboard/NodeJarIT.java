@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The runnable jar as a newcomer uses it: {@code java -jar switchboard-node.jar} with no
@@ -36,18 +37,31 @@ class NodeJarIT {
     return jar;
   }
 
-  private static Process launch(int port, String... args) throws IOException {
+  /** The node's data directory: a fresh one per test, never ./data. */
+  @TempDir Path dataDir;
+
+  private Process launch(int port, String... args) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new java.util.ArrayList<>(List.of(java, "-jar", jar().toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().remove("SWITCHBOARD_CONFIG");
     builder.environment().put("SWITCHBOARD_PORT", Integer.toString(port));
+    builder.environment().put("SWITCHBOARD_DATA_DIR", dataDir.resolve("data").toString());
     return builder.start();
   }
 
-  /** Reads the process's output until a line contains {@code marker}; all output read so far on failure. */
+  /** Reads the process's output until a line contains {@code marker}, and returns that line. */
   private static String awaitLine(Process process, String marker) throws Exception {
+    String output = awaitOutput(process, marker);
+    return output.substring(output.lastIndexOf('\n', output.length() - 2) + 1, output.length() - 1);
+  }
+
+  /**
+   * Reads the process's output until a line contains {@code marker}, and returns all of it up to that
+   * line; fails with all output read so far when none does.
+   */
+  private static String awaitOutput(Process process, String marker) throws Exception {
     BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     StringBuilder seen = new StringBuilder();
     CompletableFuture<String> found = CompletableFuture.supplyAsync(() -> {
@@ -71,7 +85,7 @@ class NodeJarIT {
         // the process ended
       }
     });
-    return line;
+    return seen.toString();
   }
 
   private static int freePort() throws IOException {
@@ -85,7 +99,11 @@ class NodeJarIT {
     int port = freePort();
     Process node = launch(port);
     try {
-      String started = awaitLine(node, "Switchboard listening on");
+      String output = awaitOutput(node, "Switchboard listening on");
+      String started = output.substring(output.lastIndexOf('\n', output.length() - 2) + 1);
+      // The node made its data directory and says where its state is, before it listens.
+      assertTrue(output.contains("Persistence: H2 database " + dataDir.resolve("data").resolve("switchboard.mv.db")), output);
+      assertTrue(Files.isRegularFile(dataDir.resolve("data").resolve("switchboard.mv.db")), output);
       assertTrue(started.contains("http://127.0.0.1:" + port), started);
       assertTrue(started.contains("switchboard-sim"), started);
 
