@@ -68,8 +68,11 @@ class OpenAiUpstreamTest {
           kind = openai
           max-in-flight = 4
           queue { max-size = 4, max-wait = 5s }
-          timeouts { connect = 2s, first-byte = 1s, total = 5s, stream-idle = 1s }
+          timeouts { connect = 2s, first-byte = 3s, total = 5s, stream-idle = 1s }
           openai { base-url = "%s", api-key-env = "FAKE_OPENAI_KEY" }
+          # Each failure on its own, as the adapter maps it: retries and the breaker are tested elsewhere.
+          retries.max-attempts = 1
+          breaker { consecutive-failures = 1000, minimum-calls = 1000 }
         }
         switchboard.models {
           gpt-4o-mini { provider = upstream, upstream-model = gpt-4o-mini }

@@ -1,0 +1,96 @@
+package io.switchboard.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.Config;
+import io.switchboard.ManualClock;
+import io.switchboard.config.ProviderSettings;
+import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.persistence.Schema;
+import io.switchboard.persistence.StateStore;
+import io.switchboard.ratelimit.ProviderLimits;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A provider's state survives a restart of the whole actor system on a real database: the bucket comes
+ * back at its conservative floor and an open breaker stays open. Subclasses choose the database.
+ */
+abstract class ProviderStateRestartContract {
+  private static final ProviderSettings SETTINGS = ProviderActorTest.settings("""
+      max-in-flight = 100
+      limits.requests-per-minute = 100
+      checkpoint { interval = 50ms, allowance = 0.25 }
+      breaker { consecutive-failures = 2, reset-timeout = 10m }
+      """);
+
+  /** The test kit configuration for the store under test. */
+  abstract Config config();
+
+  abstract Map<String, String> env();
+
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-21T10:00:00Z"));
+
+  private ActorTestKit start(String name) throws Exception {
+    ActorTestKit kit = ActorTestKit.create(name, config());
+    Schema.create(kit.system(), SwitchboardSettings.from(config(), env()::get).persistence())
+        .toCompletableFuture().get(60, TimeUnit.SECONDS);
+    return kit;
+  }
+
+  private static ActorRef<ProviderActor.Command> spawn(ActorTestKit kit, ManualClock clock) {
+    return kit.spawn(ProviderActor.create(SETTINGS, StateStore.jdbc(kit.system(), ProviderState.class), clock));
+  }
+
+  private static ProviderActor.Granted grant(ActorTestKit kit, ActorRef<ProviderActor.Command> actor, ManualClock clock) {
+    TestProbe<ProviderActor.AdmissionResult> probe = kit.createTestProbe();
+    actor.tell(new ProviderActor.Acquire("gpt-4o", 10, clock.millis() + 30_000, false, probe.getRef()));
+    return probe.expectMessageClass(ProviderActor.Granted.class, Duration.ofSeconds(10));
+  }
+
+  private static ProviderActor.Status status(ActorTestKit kit, ActorRef<ProviderActor.Command> actor) {
+    TestProbe<ProviderActor.Status> probe = kit.createTestProbe();
+    actor.tell(new ProviderActor.GetStatus(probe.getRef()));
+    return probe.expectMessageClass(ProviderActor.Status.class, Duration.ofSeconds(10));
+  }
+
+  @Test
+  void bucketAndBreaker_surviveARestartOfTheWholeActorSystem() throws Exception {
+    ActorTestKit first = start("provider-state-first");
+    try {
+      ActorRef<ProviderActor.Command> actor = spawn(first, clock);
+      for (int i = 0; i < 10; i++) {
+        ProviderActor.Granted granted = grant(first, actor, clock);
+        if (i < 2) actor.tell(new ProviderActor.Release(granted.permitId(),
+            new CallOutcome.Failed(true, false, UpstreamSignals.NONE)));
+      }
+      assertEquals("open", status(first, actor).breaker());
+      // The next checkpoint (every 50 ms while something changed) records the open breaker.
+      first.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+        ProviderState saved = StateStore.jdbc(first.system(), ProviderState.class)
+            .load(ProviderActor.persistenceId("p")).toCompletableFuture().join().orElseThrow().value();
+        assertEquals(io.switchboard.breaker.CircuitBreaker.State.OPEN, saved.breaker().state());
+        return null;
+      });
+    } finally {
+      first.shutdownTestKit();
+    }
+
+    ActorTestKit second = start("provider-state-second");
+    try {
+      ActorRef<ProviderActor.Command> actor = spawn(second, clock);
+      ProviderActor.Status status = status(second, actor);
+      assertEquals("open", status.breaker());
+      // 10 of 100 spent when the last checkpoint was written; it recorded the 25 allowance as spent too.
+      assertEquals(65, ProviderActorTest.level(status, ProviderLimits.Dimension.REQUESTS), 0.5);
+    } finally {
+      second.shutdownTestKit();
+    }
+  }
+}
