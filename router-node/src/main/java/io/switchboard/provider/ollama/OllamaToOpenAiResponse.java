@@ -31,7 +31,7 @@ public final class OllamaToOpenAiResponse {
     io.switchboard.api.ollama.ChatMessage message = answer.message();
     List<JsonNode> calls = toolCalls(message == null ? null : message.toolCalls(), id);
     String text = message == null || message.content() == null ? "" : message.content();
-    JsonNode content = text.isEmpty() && !calls.isEmpty() ? null : TextNode.valueOf(text);
+    JsonNode content = text.isEmpty() && !calls.isEmpty() ? NODES.nullNode() : TextNode.valueOf(text);
     ChatMessage out = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null,
         Map.of("refusal", NODES.nullNode()));
     return new ChatCompletion(id, ChatCompletion.OBJECT, created(answer.createdAt(), fallbackCreated), answer.model(),
