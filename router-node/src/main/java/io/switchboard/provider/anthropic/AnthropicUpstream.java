@@ -112,14 +112,20 @@ public final class AnthropicUpstream implements Upstream {
   private CompletionStage<UpstreamReply> streaming(HttpResponse response, UpstreamCall call,
       OpenAiToAnthropicRequest.Translated translated) {
     Source<ByteString, NotUsed> frames = http.frames(response, EVENT_END);
+    // The translator keeps one stream's state, so each materialization gets its own. The end marker
+    // (compared by identity) is where a stream that never said 'message_stop' is caught.
+    ByteString end = ByteString.fromString("end");
     Source<ByteString, NotUsed> events = Source.lazySource(() -> {
       AnthropicToOpenAiStream stream = new AnthropicToOpenAiStream(settings.id(), call.request().includeUsage(),
           translated.jsonTool(), clock.instant().getEpochSecond());
       return frames
           .mapConcat(frame -> translate(frame, stream))
-          .concat(Source.lazySource(() -> stream.finished()
-              ? Source.single(DONE)
-              : Source.<ByteString>failed(http.malformed("a stream that ended before its 'message_stop' event", null))));
+          .concat(Source.single(end))
+          .map(event -> {
+            if (event != end) return event;
+            if (stream.finished()) return DONE;
+            throw http.malformed("a stream that ended before its 'message_stop' event", null);
+          });
     }).mapMaterializedValue(ignored -> NotUsed.getInstance());
     return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));
   }

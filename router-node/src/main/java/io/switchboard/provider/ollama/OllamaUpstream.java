@@ -95,15 +95,21 @@ public final class OllamaUpstream implements Upstream {
 
   private CompletionStage<UpstreamReply> streaming(HttpResponse response, UpstreamCall call) {
     Source<ByteString, NotUsed> lines = http.frames(response, LINE_END);
+    // One translator per materialization; the end marker (compared by identity) catches a stream
+    // that never sent its done line.
+    ByteString end = ByteString.fromString("end");
     Source<ByteString, NotUsed> events = Source.lazySource(() -> {
       OllamaToOpenAiStream stream = new OllamaToOpenAiStream(newId(), call.request().includeUsage(),
           clock.instant().getEpochSecond());
       return lines
           .filter(line -> !line.utf8String().isBlank())
           .mapConcat(line -> translate(line, stream))
-          .concat(Source.lazySource(() -> stream.finished()
-              ? Source.single(DONE)
-              : Source.<ByteString>failed(http.malformed("a stream that ended before its \"done\": true line", null))));
+          .concat(Source.single(end))
+          .map(event -> {
+            if (event != end) return event;
+            if (stream.finished()) return DONE;
+            throw http.malformed("a stream that ended before its \"done\": true line", null);
+          });
     }).mapMaterializedValue(ignored -> NotUsed.getInstance());
     return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));
   }
