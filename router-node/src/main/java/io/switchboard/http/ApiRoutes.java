@@ -30,13 +30,15 @@ public final class ApiRoutes extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
 
   private final ChatCompletions chat;
+  private final AnthropicMessages anthropic;
   private final ObjectMapper mapper;
   private final ByteString models;
   private final BooleanSupplier ready;
 
-  ApiRoutes(ChatCompletions chat, ModelRouter router, ObjectMapper mapper, long startedEpochSecond,
-      BooleanSupplier ready) {
+  ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, ModelRouter router, ObjectMapper mapper,
+      long startedEpochSecond, BooleanSupplier ready) {
     this.chat = chat;
+    this.anthropic = anthropic;
     this.mapper = mapper;
     this.ready = ready;
     List<ModelInfo> data = router.deployments().stream()
@@ -54,6 +56,9 @@ public final class ApiRoutes extends AllDirectives {
         pathPrefix("v1", () -> concat(
             path(PathMatchers.segment("chat").slash("completions"), () ->
                 post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
+            path("messages", () -> post(() -> extractRequest(r -> completeWithFuture(anthropic.messages(r))))),
+            path(PathMatchers.segment("messages").slash("count_tokens"), () ->
+                post(() -> extractRequest(r -> completeWithFuture(anthropic.countTokens(r))))),
             path("models", () -> get(() -> complete(
                 HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, models)))))))));
   }
@@ -68,7 +73,7 @@ public final class ApiRoutes extends AllDirectives {
         .handleNotFound(extractRequest(request -> complete(error(
             ApiError.of(404, ApiError.INVALID_REQUEST, "unknown_url", null,
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
-                    + ". Routes: POST /v1/chat/completions, GET /v1/models, GET /health, GET /ready.")))))
+                    + ". Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models, GET /health, GET /ready.")))))
         .handle(Rejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request was rejected: " + rejection, null, "invalid_request"))))
         .build();

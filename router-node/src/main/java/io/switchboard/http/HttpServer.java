@@ -25,7 +25,9 @@ public final class HttpServer {
       ActorSystem<?> system, SwitchboardSettings settings, ModelRouter router, ObjectMapper mapper, Clock clock) {
     AtomicBoolean ready = new AtomicBoolean(false);
     ChatCompletions chat = new ChatCompletions(router, mapper, settings.http(), Materializer.matFromSystem(system));
-    ApiRoutes routes = new ApiRoutes(chat, router, mapper, clock.instant().getEpochSecond(), ready::get);
+    AnthropicMessages anthropic =
+        new AnthropicMessages(chat::handle, mapper, settings.http(), Materializer.matFromSystem(system));
+    ApiRoutes routes = new ApiRoutes(chat, anthropic, router, mapper, clock.instant().getEpochSecond(), ready::get);
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);
