@@ -31,14 +31,16 @@ public final class ApiRoutes extends AllDirectives {
 
   private final ChatCompletions chat;
   private final AnthropicMessages anthropic;
+  private final OllamaAdminRoutes ollama;
   private final ObjectMapper mapper;
   private final ByteString models;
   private final BooleanSupplier ready;
 
-  ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, ModelRouter router, ObjectMapper mapper,
-      long startedEpochSecond, BooleanSupplier ready) {
+  ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, OllamaAdminRoutes ollama, ModelRouter router,
+      ObjectMapper mapper, long startedEpochSecond, BooleanSupplier ready) {
     this.chat = chat;
     this.anthropic = anthropic;
+    this.ollama = ollama;
     this.mapper = mapper;
     this.ready = ready;
     List<ModelInfo> data = router.deployments().stream()
@@ -53,6 +55,7 @@ public final class ApiRoutes extends AllDirectives {
         path("ready", () -> get(() -> complete(ready.getAsBoolean()
             ? jsonResponse(200, "{\"status\":\"ready\"}")
             : jsonResponse(503, "{\"status\":\"not ready\"}")))),
+        ollama.route(),
         pathPrefix("v1", () -> concat(
             path(PathMatchers.segment("chat").slash("completions"), () ->
                 post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),

@@ -1,9 +1,13 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.provider.ollama.OllamaAdmin;
 import io.switchboard.routing.ModelRouter;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,7 +31,11 @@ public final class HttpServer {
     ChatCompletions chat = new ChatCompletions(router, mapper, settings.http(), Materializer.matFromSystem(system));
     AnthropicMessages anthropic =
         new AnthropicMessages(chat::handle, mapper, settings.http(), Materializer.matFromSystem(system));
-    ApiRoutes routes = new ApiRoutes(chat, anthropic, router, mapper, clock.instant().getEpochSecond(), ready::get);
+    Map<String, OllamaAdmin> ollama = new LinkedHashMap<>();
+    settings.providers().values().stream().filter(p -> p.kind() == ProviderKind.OLLAMA)
+        .forEach(p -> ollama.put(p.id(), new OllamaAdmin(system, p, mapper)));
+    ApiRoutes routes = new ApiRoutes(chat, anthropic, new OllamaAdminRoutes(ollama, mapper), router, mapper,
+        clock.instant().getEpochSecond(), ready::get);
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

@@ -116,12 +116,18 @@ public final class FakeOllama implements BeforeAllCallback, AfterAllCallback, Be
   /** Ollama's documented answers for /api/chat and /api/tags. */
   public CompletionStage<HttpResponse> documented(Received r) {
     if (r.path().equals("/api/tags")) return done(json(200, tags()));
+    if (r.path().equals("/api/ps")) return done(json(200, loaded()));
+    if (r.path().equals("/api/pull")) return done(ndjson(Source.from(pullLines(r.json().path("model").asText()))));
     if (!r.path().equals("/api/chat")) return done(HttpResponse.create().withStatus(StatusCodes.NOT_FOUND)
         .withEntity(ContentTypes.TEXT_PLAIN_UTF8, "404 page not found"));
     JsonNode json = r.json();
     String model = json.path("model").asText();
     if (!pulled.contains(model) && !pulled.contains(model + ":latest")) {
       return done(json(404, "{\"error\":\"model \\\"" + model + "\\\" not found, try pulling it first\"}"));
+    }
+    if (json.path("messages").isEmpty() && json.path("keep_alive").asInt(-1) == 0) {
+      return done(json(200, "{\"model\":\"" + model + "\",\"created_at\":\"2024-09-12T21:17:29.110811Z\","
+          + "\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done_reason\":\"unload\",\"done\":true}"));
     }
     boolean callTool = json.path("tools").size() > 0
         && !"tool".equals(json.path("messages").get(json.path("messages").size() - 1).path("role").asText());
@@ -191,6 +197,22 @@ public final class FakeOllama implements BeforeAllCallback, AfterAllCallback, Be
             + "{\"format\":\"celsius\",\"location\":\"Paris, FR\"}}}]},\"done\":false}\n",
         "{\"model\":\"" + model + "\",\"created_at\":\"2024-07-22T20:33:28.223648Z\",\"message\":{\"role\":\"assistant\","
             + "\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\"," + counts() + "}\n");
+  }
+
+  /** The documented progress of a pull, ending in success. */
+  static List<String> pullLines(String model) {
+    return List.of("{\"status\":\"pulling manifest\"}\n",
+        "{\"status\":\"pulling 8eeb52dfb3bb\",\"digest\":\"sha256:8eeb52dfb3bb\",\"total\":2142590208,\"completed\":241970}\n",
+        "{\"status\":\"pulling 8eeb52dfb3bb\",\"digest\":\"sha256:8eeb52dfb3bb\",\"total\":2142590208,\"completed\":2142590208}\n",
+        "{\"status\":\"verifying sha256 digest\"}\n",
+        "{\"status\":\"writing manifest\"}\n",
+        "{\"status\":\"success\"}\n");
+  }
+
+  String loaded() {
+    return "{\"models\":[{\"name\":\"llama3.2:latest\",\"model\":\"llama3.2:latest\",\"size\":5137025024,"
+        + "\"digest\":\"2ae6f6dd7a3dd734790bbbf58b8909a606e0e7e97e94b7604e0aa7ae4490e6d8\",\"details\":{\"family\":\"llama\"},"
+        + "\"expires_at\":\"2024-06-04T14:38:31.83753-07:00\",\"size_vram\":5137025024}]}";
   }
 
   String tags() {
