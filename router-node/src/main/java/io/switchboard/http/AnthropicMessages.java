@@ -109,8 +109,8 @@ final class AnthropicMessages {
         .handle((strict, error) -> {
           if (error == null) return strict.getData();
           if (ApiError.unwrap(error) instanceof EntityStreamSizeException) {
-            throw new Refusal(413, ErrorInfo.REQUEST_TOO_LARGE, "The request body is larger than this gateway's limit of "
-                + http.maxRequestBody() + " bytes.");
+            throw new Refusal(413, ErrorInfo.REQUEST_TOO_LARGE,
+                "The request body is larger than this gateway's limit of " + http.maxRequestBody() + " bytes.");
           }
           throw invalid("The request body could not be read: " + ApiError.unwrap(error).getMessage());
         });
@@ -148,7 +148,8 @@ final class AnthropicMessages {
     }
     if (response.entity().getContentType().mediaType().equals(MediaTypes.TEXT_EVENT_STREAM)) {
       return CompletableFuture.completedFuture(HttpResponse.create()
-          .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), events(response, request)))
+          .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
+              events(response, request)))
           .addHeaders(headers));
     }
     return response.entity().toStrict(http.requestBodyTimeout().toMillis(), materializer).thenApply(strict -> {

@@ -51,7 +51,8 @@ public final class UpstreamHttp {
    * @param refusedMeansUnavailable a refused connection is {@link Kind#UNAVAILABLE} (a local server
    *     that is not running) rather than {@link Kind#CONNECTION_FAILED}
    */
-  public UpstreamHttp(ActorSystem<?> system, ProviderSettings settings, String baseUrl, boolean refusedMeansUnavailable) {
+  public UpstreamHttp(
+      ActorSystem<?> system, ProviderSettings settings, String baseUrl, boolean refusedMeansUnavailable) {
     this.settings = settings;
     this.baseUrl = baseUrl;
     this.refusedMeansUnavailable = refusedMeansUnavailable;
@@ -128,8 +129,8 @@ public final class UpstreamHttp {
     int status = response.status().intValue();
     Duration retryAfter = retryAfter(response).orElse(null);
     return response.entity().toStrict(settings.timeouts().total().toMillis(), materializer)
-        .handle((strict, error) -> new ErrorAnswer(status, error == null ? truncate(strict.getData().utf8String()) : null,
-            retryAfter));
+        .handle((strict, error) ->
+            new ErrorAnswer(status, error == null ? truncate(strict.getData().utf8String()) : null, retryAfter));
   }
 
   public UpstreamException failure(Kind kind, String message, Throwable cause) {
@@ -151,8 +152,9 @@ public final class UpstreamHttp {
     boolean refused = hasCause(cause, ConnectException.class)
         || String.valueOf(root.getMessage()).contains("Connection refused");
     if (refused && refusedMeansUnavailable) {
-      return failure(Kind.UNAVAILABLE, "Provider '" + settings.id() + "' is unavailable: nothing accepts connections at "
-          + baseUrl + " (connection refused). Start the server there, or route to another provider.", cause);
+      return failure(Kind.UNAVAILABLE, "Provider '" + settings.id()
+          + "' is unavailable: nothing accepts connections at " + baseUrl
+          + " (connection refused). Start the server there, or route to another provider.", cause);
     }
     return failure(Kind.CONNECTION_FAILED,
         "Provider '" + settings.id() + "': connection to " + baseUrl + " failed: " + root.getMessage(), cause);

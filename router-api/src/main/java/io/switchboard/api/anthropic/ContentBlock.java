@@ -75,7 +75,8 @@ public record ContentBlock(
     if (content == null || content.isNull() || content.isMissingNode()) return List.of();
     if (content.isTextual()) return List.of(text(content.textValue()));
     if (!content.isArray()) {
-      throw new IllegalArgumentException("content must be a string or an array of blocks, not " + content.getNodeType());
+      throw new IllegalArgumentException(
+          "content must be a string or an array of blocks, not " + content.getNodeType());
     }
     List<ContentBlock> blocks = new ArrayList<>(content.size());
     for (JsonNode block : content) {

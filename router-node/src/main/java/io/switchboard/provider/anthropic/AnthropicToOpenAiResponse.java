@@ -48,7 +48,9 @@ public final class AnthropicToOpenAiResponse {
         }
       }
     }
-    JsonNode content = text.length() == 0 && !toolCalls.isEmpty() ? NODES.nullNode() : TextNode.valueOf(text.toString());
+    // OpenAI writes "content": null when an answer is only tool calls.
+    JsonNode content = text.length() == 0 && !toolCalls.isEmpty()
+        ? NODES.nullNode() : TextNode.valueOf(text.toString());
     ChatMessage answer = new ChatMessage("assistant", content, null, toolCalls.isEmpty() ? null : toolCalls, null,
         Map.of("refusal", NODES.nullNode()));
     String finish = answeredWithSchema ? "stop" : finishReason(message.stopReason());

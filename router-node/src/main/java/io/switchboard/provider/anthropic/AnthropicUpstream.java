@@ -89,7 +89,8 @@ public final class AnthropicUpstream implements Upstream {
     });
   }
 
-  private CompletionStage<UpstreamReply> complete(HttpResponse response, OpenAiToAnthropicRequest.Translated translated) {
+  private CompletionStage<UpstreamReply> complete(
+      HttpResponse response, OpenAiToAnthropicRequest.Translated translated) {
     return http.body(response).thenApply(body -> {
       if (body.isEmpty() || body.utf8String().isBlank()) {
         throw http.failure(Kind.EMPTY_RESPONSE, "Provider '" + settings.id() + "' answered 200 with an empty body.",
@@ -105,7 +106,8 @@ public final class AnthropicUpstream implements Upstream {
         throw http.malformed("JSON that is not a message (no \"type\": \"message\" with content)", null);
       }
       long created = clock.instant().getEpochSecond();
-      return new UpstreamReply.Complete(json(AnthropicToOpenAiResponse.translate(message, translated.jsonTool(), created)));
+      return new UpstreamReply.Complete(
+          json(AnthropicToOpenAiResponse.translate(message, translated.jsonTool(), created)));
     });
   }
 

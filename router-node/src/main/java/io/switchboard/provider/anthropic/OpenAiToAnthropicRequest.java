@@ -242,7 +242,8 @@ public final class OpenAiToAnthropicRequest {
   }
 
   private static ToolChoice toolChoice(JsonNode choice, JsonNode parallel) {
-    Boolean disableParallel = parallel != null && parallel.isBoolean() && !parallel.booleanValue() ? Boolean.TRUE : null;
+    boolean serial = parallel != null && parallel.isBoolean() && !parallel.booleanValue();
+    Boolean disableParallel = serial ? Boolean.TRUE : null;
     if (choice == null || choice.isNull()) {
       return disableParallel == null ? null : ToolChoice.of(ToolChoice.AUTO, null, true);
     }
@@ -256,7 +257,8 @@ public final class OpenAiToAnthropicRequest {
     String name = choice.path("function").path("name").asText(null);
     if (name == null) {
       throw new UntranslatableRequestException(
-          "'tool_choice' must be \"auto\", \"none\", \"required\" or {\"type\":\"function\",\"function\":{\"name\":...}}.",
+          "'tool_choice' must be \"auto\", \"none\", \"required\" or "
+              + "{\"type\":\"function\",\"function\":{\"name\":...}}.",
           "tool_choice");
     }
     return ToolChoice.of(ToolChoice.TOOL, name, disableParallel);
