@@ -115,7 +115,8 @@ public final class AnthropicUpstream implements Upstream {
       OpenAiToAnthropicRequest.Translated translated) {
     Source<ByteString, NotUsed> frames = http.frames(response, EVENT_END);
     // The translator keeps one stream's state, so each materialization gets its own. The end marker
-    // (compared by identity) is where a stream that never said 'message_stop' is caught.
+    // (compared by identity) is where a stream that never said 'message_stop' is caught; statefulMap's
+    // completion callback cannot do it, since it also runs when the upstream fails and would mask that error.
     ByteString end = ByteString.fromString("end");
     Source<ByteString, NotUsed> events = Source.lazySource(() -> {
       AnthropicToOpenAiStream stream = new AnthropicToOpenAiStream(settings.id(), call.request().includeUsage(),

@@ -96,7 +96,7 @@ public final class OllamaUpstream implements Upstream {
   private CompletionStage<UpstreamReply> streaming(HttpResponse response, UpstreamCall call) {
     Source<ByteString, NotUsed> lines = http.frames(response, LINE_END);
     // One translator per materialization; the end marker (compared by identity) catches a stream
-    // that never sent its done line.
+    // that never sent its done line (not statefulMap's completion callback: it also runs on failure).
     ByteString end = ByteString.fromString("end");
     Source<ByteString, NotUsed> events = Source.lazySource(() -> {
       OllamaToOpenAiStream stream = new OllamaToOpenAiStream(newId(), call.request().includeUsage(),
