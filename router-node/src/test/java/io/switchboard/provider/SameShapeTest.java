@@ -116,7 +116,8 @@ class SameShapeTest {
     }
     JsonNode first = JSON.readTree(chunks.get(0)).path("choices").get(0);
     assertEquals("assistant", first.path("delta").path("role").asText(), model);
-    assertTrue(first.has("finish_reason") && first.get("finish_reason").isNull(), model + ": finish_reason null until the end");
+    assertTrue(first.has("finish_reason") && first.get("finish_reason").isNull(),
+        model + ": finish_reason null until the end");
     JsonNode finish = JSON.readTree(chunks.get(chunks.size() - 2)).path("choices").get(0);
     assertTrue(List.of("stop", "length").contains(finish.path("finish_reason").asText()), model + ": " + finish);
     JsonNode usage = JSON.readTree(chunks.get(chunks.size() - 1));
