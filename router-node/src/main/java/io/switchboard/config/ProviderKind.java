@@ -9,7 +9,11 @@ public enum ProviderKind {
   /** Any OpenAI-compatible chat completions API. */
   OPENAI,
   /** In-process, deterministic: no network, no key. */
-  SIMULATED;
+  SIMULATED,
+  /** Anthropic's Messages API; requests and answers are translated. */
+  ANTHROPIC,
+  /** Ollama's native API ({@code /api/chat}); requests and answers are translated. */
+  OLLAMA;
 
   public String configName() {
     return name().toLowerCase(Locale.ROOT);

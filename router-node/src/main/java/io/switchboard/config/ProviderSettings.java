@@ -28,7 +28,9 @@ public record ProviderSettings(
     Duration permitLease,
     Checkpoint checkpoint,
     OpenAi openai,
-    Simulated simulated) {
+    Simulated simulated,
+    Anthropic anthropic,
+    Ollama ollama) {
 
   /** The provider's admission queue: how many may wait and for how long. */
   public record Queue(int maxSize, Duration maxWait, Duration maxWaitOverrideCap) {}
@@ -94,10 +96,20 @@ public record ProviderSettings(
   public record Simulated(
       Duration latency, double tokensPerSecond, double errorRate, long seed, int defaultCompletionTokens) {}
 
+  /**
+   * Anthropic's Messages API. {@code apiKey} is empty when the named environment variable is unset;
+   * {@code defaultMaxTokens} is sent when a request sets no output limit (Anthropic requires one).
+   */
+  public record Anthropic(
+      String baseUrl, String apiKeyEnv, Optional<Secret> apiKey, String version, int defaultMaxTokens) {}
+
+  /** An Ollama server's native API. */
+  public record Ollama(String baseUrl) {}
+
   static ProviderSettings from(String id, Config c, Function<String, String> env) {
     String path = "switchboard.providers." + id;
     if (!c.hasPath("kind")) {
-      throw new SettingsException(path + ".kind is missing; set it to openai or simulated");
+      throw new SettingsException(path + ".kind is missing; set it to openai, anthropic, ollama or simulated");
     }
     ProviderKind kind = ProviderKind.parse(c.getString("kind"), path + ".kind");
     int maxInFlight = positive(c.getInt("max-in-flight"), path + ".max-in-flight");
@@ -135,6 +147,9 @@ public record ProviderSettings(
         share(c.getDouble("checkpoint.allowance"), path + ".checkpoint.allowance"));
     OpenAi openai = kind == ProviderKind.OPENAI ? openAi(c.getConfig("openai"), path, env) : null;
     Simulated simulated = kind == ProviderKind.SIMULATED ? simulated(c.getConfig("simulated"), path) : null;
+    Anthropic anthropic = kind == ProviderKind.ANTHROPIC ? anthropic(c.getConfig("anthropic"), path, env) : null;
+    Ollama ollama = kind == ProviderKind.OLLAMA
+        ? new Ollama(baseUrl(c.getString("ollama.base-url"), path + ".ollama.base-url")) : null;
     return new ProviderSettings(
         id,
         kind,
@@ -150,7 +165,30 @@ public record ProviderSettings(
         positive(c.getDuration("permit-lease"), path + ".permit-lease"),
         checkpoint,
         openai,
-        simulated);
+        simulated,
+        anthropic,
+        ollama);
+  }
+
+  private static Anthropic anthropic(Config c, String path, Function<String, String> env) {
+    String keyEnv = c.getString("api-key-env");
+    Optional<Secret> key = Optional.empty();
+    if (!keyEnv.isBlank()) {
+      String value = env.apply(keyEnv);
+      if (value != null && !value.isBlank()) key = Optional.of(Secret.of(value.strip()));
+    }
+    String version = c.getString("version");
+    if (version.isBlank()) throw new SettingsException(path + ".anthropic.version must not be empty");
+    return new Anthropic(baseUrl(c.getString("base-url"), path + ".anthropic.base-url"), keyEnv, key, version,
+        positive(c.getInt("default-max-tokens"), path + ".anthropic.default-max-tokens"));
+  }
+
+  private static String baseUrl(String value, String path) {
+    String baseUrl = value.replaceAll("/+$", "");
+    if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
+      throw new SettingsException(path + " = \"" + baseUrl + "\" must start with http:// or https://");
+    }
+    return baseUrl;
   }
 
   private static OpenAi openAi(Config c, String path, Function<String, String> env) {

@@ -89,6 +89,7 @@ public final class ApiError extends RuntimeException {
     return switch (e.kind()) {
       case TIMEOUT -> of(504, "upstream_timeout", "upstream_timeout", null, e.getMessage());
       case CONNECTION_FAILED -> of(502, "upstream_connection_error", "upstream_connection_error", null, e.getMessage());
+      case UNAVAILABLE -> of(503, "provider_unavailable", "provider_unavailable", null, e.getMessage());
       case MALFORMED_RESPONSE ->
           of(502, "upstream_malformed_response", "upstream_malformed_response", null, e.getMessage());
       case EMPTY_RESPONSE -> of(502, "upstream_empty_response", "upstream_empty_response", null, e.getMessage());

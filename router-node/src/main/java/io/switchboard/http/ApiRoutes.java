@@ -31,14 +31,18 @@ public final class ApiRoutes extends AllDirectives {
 
   private final ChatCompletions chat;
   private final AdminRoutes admin;
+  private final AnthropicMessages anthropic;
+  private final OllamaAdminRoutes ollama;
   private final ObjectMapper mapper;
   private final ByteString models;
   private final BooleanSupplier ready;
 
-  ApiRoutes(ChatCompletions chat, AdminRoutes admin, ModelRouter router, ObjectMapper mapper, long startedEpochSecond,
-      BooleanSupplier ready) {
+  ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, AdminRoutes admin, OllamaAdminRoutes ollama,
+      ModelRouter router, ObjectMapper mapper, long startedEpochSecond, BooleanSupplier ready) {
     this.chat = chat;
+    this.anthropic = anthropic;
     this.admin = admin;
+    this.ollama = ollama;
     this.mapper = mapper;
     this.ready = ready;
     List<ModelInfo> data = router.models().entrySet().stream()
@@ -54,9 +58,13 @@ public final class ApiRoutes extends AllDirectives {
             ? jsonResponse(200, "{\"status\":\"ready\"}")
             : jsonResponse(503, "{\"status\":\"not ready\"}")))),
         pathPrefix("admin", admin::route),
+        ollama.route(),
         pathPrefix("v1", () -> concat(
             path(PathMatchers.segment("chat").slash("completions"), () ->
                 post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
+            path("messages", () -> post(() -> extractRequest(r -> completeWithFuture(anthropic.messages(r))))),
+            path(PathMatchers.segment("messages").slash("count_tokens"), () ->
+                post(() -> extractRequest(r -> completeWithFuture(anthropic.countTokens(r))))),
             path("models", () -> get(() -> complete(
                 HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, models)))))))));
   }
@@ -71,8 +79,8 @@ public final class ApiRoutes extends AllDirectives {
         .handleNotFound(extractRequest(request -> complete(error(
             ApiError.of(404, ApiError.INVALID_REQUEST, "unknown_url", null,
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
-                    + ". Routes: POST /v1/chat/completions, GET /v1/models, GET /admin/providers, GET /health,"
-                    + " GET /ready.")))))
+                    + ". Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
+                    + " GET /v1/models, GET /admin/providers, GET /health, GET /ready.")))))
         .handle(Rejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request was rejected: " + rejection, null, "invalid_request"))))
         .build();

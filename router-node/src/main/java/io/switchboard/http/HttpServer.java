@@ -1,13 +1,17 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.provider.Providers;
+import io.switchboard.provider.ollama.OllamaAdmin;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.tokens.TokenEstimator;
 import java.util.Random;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,7 +36,13 @@ public final class HttpServer {
     Dispatcher dispatcher = new Dispatcher(new TokenEstimator(), clock, system, new Random());
     ChatCompletions chat =
         new ChatCompletions(router, dispatcher, mapper, settings.http(), Materializer.matFromSystem(system));
-    ApiRoutes routes = new ApiRoutes(chat, new AdminRoutes(providers, mapper), router, mapper, clock.instant().getEpochSecond(), ready::get);
+    AnthropicMessages anthropic =
+        new AnthropicMessages(chat::handle, mapper, settings.http(), Materializer.matFromSystem(system));
+    Map<String, OllamaAdmin> ollama = new LinkedHashMap<>();
+    settings.providers().values().stream().filter(p -> p.kind() == ProviderKind.OLLAMA)
+        .forEach(p -> ollama.put(p.id(), new OllamaAdmin(system, p, mapper)));
+    ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper),
+        new OllamaAdminRoutes(ollama, mapper), router, mapper, clock.instant().getEpochSecond(), ready::get);
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

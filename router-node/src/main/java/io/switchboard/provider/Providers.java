@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.persistence.StateStore;
+import io.switchboard.provider.anthropic.AnthropicUpstream;
+import io.switchboard.provider.ollama.OllamaUpstream;
 import io.switchboard.provider.openai.OpenAiUpstream;
 import io.switchboard.provider.simulated.SimulatedUpstream;
 import java.time.Clock;
@@ -33,6 +35,8 @@ public final class Providers {
       Upstream upstream = switch (provider.kind()) {
         case OPENAI -> new OpenAiUpstream(context.getSystem(), provider, mapper, clock);
         case SIMULATED -> new SimulatedUpstream(context.getSystem(), provider, mapper, clock);
+        case ANTHROPIC -> new AnthropicUpstream(context.getSystem(), provider, mapper, clock);
+        case OLLAMA -> new OllamaUpstream(context.getSystem(), provider, mapper, clock);
       };
       handles.put(provider.id(),
           new ProviderHandle(provider, admission, upstream, context.getSystem().scheduler(), clock));
@@ -53,6 +57,10 @@ public final class Providers {
     if (provider.openai() != null && !provider.openai().apiKeyEnv().isBlank() && provider.openai().apiKey().isEmpty()) {
       context.getLog().warn("provider '{}': environment variable {} is not set; its requests go without an API key",
           provider.id(), provider.openai().apiKeyEnv());
+    }
+    if (provider.anthropic() != null && provider.anthropic().apiKey().isEmpty()) {
+      context.getLog().warn("provider '{}': environment variable {} is not set; Anthropic will refuse its requests",
+          provider.id(), provider.anthropic().apiKeyEnv());
     }
   }
 

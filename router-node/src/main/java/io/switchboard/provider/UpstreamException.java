@@ -15,6 +15,11 @@ public final class UpstreamException extends RuntimeException {
     TIMEOUT,
     /** No connection, or the connection broke (refused, reset, unknown host, closed early). */
     CONNECTION_FAILED,
+    /**
+     * The provider is not there at all: a local server (Ollama) refused the connection, so nothing
+     * is listening. Unlike {@link #CONNECTION_FAILED} this says "start the server", not "network fault".
+     */
+    UNAVAILABLE,
     /** A 2xx answer that is not what the protocol promises (bad JSON, wrong shape, cut short). */
     MALFORMED_RESPONSE,
     /** A 2xx answer with no body at all. */

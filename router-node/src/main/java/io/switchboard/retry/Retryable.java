@@ -22,7 +22,7 @@ public final class Retryable {
   public static boolean shouldRetry(UpstreamException failure) {
     requireNonNull(failure, "failure");
     return switch (failure.kind()) {
-      case TIMEOUT, CONNECTION_FAILED -> true;
+      case TIMEOUT, CONNECTION_FAILED, UNAVAILABLE -> true;
       case MALFORMED_RESPONSE, EMPTY_RESPONSE, REJECTED_CREDENTIALS -> false;
       case RATE_LIMITED, SERVER_ERROR, REQUEST_REJECTED -> failure.upstreamStatus() == 0
           ? failure.kind() != UpstreamException.Kind.REQUEST_REJECTED
@@ -43,7 +43,7 @@ public final class Retryable {
   public static boolean countsAsProviderFailure(UpstreamException failure) {
     requireNonNull(failure, "failure");
     return switch (failure.kind()) {
-      case SERVER_ERROR, CONNECTION_FAILED, TIMEOUT, MALFORMED_RESPONSE, EMPTY_RESPONSE -> true;
+      case SERVER_ERROR, CONNECTION_FAILED, UNAVAILABLE, TIMEOUT, MALFORMED_RESPONSE, EMPTY_RESPONSE -> true;
       case RATE_LIMITED, REQUEST_REJECTED, REJECTED_CREDENTIALS -> false;
     };
   }

@@ -128,8 +128,9 @@ class SwitchboardSettingsTest {
 
   @Test
   void unknownKind_namesTheKey() {
-    String message = failure("switchboard.providers.p { kind = anthropic }", "switchboard.providers.p.kind");
-    assertTrue(message.contains("anthropic"), message);
+    String message = failure("switchboard.providers.p { kind = gemini }", "switchboard.providers.p.kind");
+    assertTrue(message.contains("gemini"), message);
+    assertTrue(message.contains("anthropic, ollama"), "names the kinds there are: " + message);
   }
 
   @Test

@@ -38,6 +38,7 @@ class RetryableTest {
       "SERVER_ERROR,           0,    true,  true",
       "TIMEOUT,                0,    true,  true",
       "CONNECTION_FAILED,      0,    true,  true",
+      "UNAVAILABLE,            0,    true,  true",
       "MALFORMED_RESPONSE,     200,  false, true",
       "EMPTY_RESPONSE,         200,  false, true",
   })

@@ -2,6 +2,7 @@ package io.switchboard.provider.simulated;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import io.switchboard.api.openai.ChatCompletion;
 import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.ChatCompletionRequest;
@@ -121,7 +122,8 @@ public final class SimulatedUpstream implements Upstream {
     ChatMessage message = new ChatMessage("assistant", mapper.getNodeFactory().textNode(String.join("", a.tokens)),
         null, null, null, Map.of());
     return json(new ChatCompletion(a.id, ChatCompletion.OBJECT, a.created, a.model,
-        List.of(new Choice(0, message, a.finishReason, null, Map.of())), usage(a), FINGERPRINT, Map.of()));
+        List.of(new Choice(0, message, a.finishReason, NullNode.getInstance(), Map.of())), usage(a), FINGERPRINT,
+        Map.of()));
   }
 
   private List<Timed> events(Answer a) {
@@ -142,7 +144,7 @@ public final class SimulatedUpstream implements Upstream {
 
   private ByteString chunk(Answer a, Delta delta, String finishReason) {
     return event(new ChatCompletionChunk(a.id, ChatCompletionChunk.OBJECT, a.created, a.model, FINGERPRINT,
-        List.of(new ChunkChoice(0, delta, finishReason, null, Map.of())), null, Map.of()));
+        List.of(new ChunkChoice(0, delta, finishReason, NullNode.getInstance(), Map.of())), null, Map.of()));
   }
 
   private static Usage usage(Answer a) {

@@ -1,0 +1,263 @@
+package io.switchboard.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.api.anthropic.CountTokensRequest;
+import io.switchboard.api.anthropic.CountTokensResponse;
+import io.switchboard.api.anthropic.ErrorEnvelope;
+import io.switchboard.api.anthropic.ErrorInfo;
+import io.switchboard.api.anthropic.MessagesRequest;
+import io.switchboard.api.anthropic.StreamEvent;
+import io.switchboard.api.openai.ChatCompletion;
+import io.switchboard.api.openai.ChatCompletionChunk;
+import io.switchboard.api.openai.OpenAiJson;
+import io.switchboard.config.HttpSettings;
+import io.switchboard.provider.UntranslatableRequestException;
+import io.switchboard.provider.anthropic.AnthropicToOpenAiRequest;
+import io.switchboard.provider.anthropic.OpenAiToAnthropicResponse;
+import io.switchboard.provider.anthropic.OpenAiToAnthropicStream;
+import io.switchboard.tokens.TokenEstimate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.javadsl.FramingTruncation;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The Anthropic-compatible ingress: {@code POST /v1/messages} and {@code POST /v1/messages/count_tokens},
+ * so that clients built on Anthropic's SDKs can reach every provider behind the gateway.
+ *
+ * <p>A Messages request is translated into an OpenAI chat completion ({@link AnthropicToOpenAiRequest})
+ * and served by the one chat-completions path, with its routing, admission and upstream call; the
+ * answer is translated back: a {@code chat.completion} into a message, the chunks of a stream into
+ * Anthropic's events, an error envelope into Anthropic's ({@code {"type":"error","error":{...}}}) with
+ * the same status. The trade-off: one request path to maintain, at the price of translating twice
+ * when the upstream itself speaks Anthropic (its bytes do not pass through untouched yet).
+ *
+ * <p>{@code count_tokens} answers from {@link TokenEstimate}, not from the upstream.
+ */
+final class AnthropicMessages {
+  private static final ByteString EVENT_END = ByteString.fromString("\n\n");
+  private static final int MAX_EVENT = 1024 * 1024;
+
+  private final Function<HttpRequest, CompletionStage<HttpResponse>> chat;
+  private final ObjectMapper mapper;
+  private final HttpSettings http;
+  private final Materializer materializer;
+
+  /** @param chat the chat completions path: an OpenAI request in, an OpenAI response out */
+  AnthropicMessages(Function<HttpRequest, CompletionStage<HttpResponse>> chat, ObjectMapper mapper, HttpSettings http,
+      Materializer materializer) {
+    this.chat = chat;
+    this.mapper = mapper;
+    this.http = http;
+    this.materializer = materializer;
+  }
+
+  CompletionStage<HttpResponse> messages(HttpRequest request) {
+    return body(request).thenCompose(body -> {
+      MessagesRequest messages = decode(body, MessagesRequest.class);
+      check(messages);
+      byte[] openAi;
+      try {
+        openAi = mapper.writeValueAsBytes(AnthropicToOpenAiRequest.translate(messages));
+      } catch (UntranslatableRequestException e) {
+        throw new Refusal(400, ErrorInfo.INVALID_REQUEST, e.getMessage());
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("a translated request could not be written", e);
+      }
+      HttpRequest forward = HttpRequest.POST("/v1/chat/completions")
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, openAi));
+      return chat.apply(forward).thenCompose(response -> answer(response, messages));
+    }).exceptionally(this::refusal);
+  }
+
+  CompletionStage<HttpResponse> countTokens(HttpRequest request) {
+    return body(request).thenApply(body -> {
+      CountTokensRequest count = decode(body, CountTokensRequest.class);
+      if (count.model() == null || count.model().isBlank()) throw invalid("model: Field required");
+      if (count.messages() == null) throw invalid("messages: Field required");
+      int tokens;
+      try {
+        tokens = TokenEstimate.ofAnthropicPrompt(count.system(), count.messages(), count.tools());
+      } catch (IllegalArgumentException e) {
+        throw invalid("messages: " + e.getMessage());
+      }
+      return json(200, new CountTokensResponse(tokens));
+    }).exceptionally(this::refusal);
+  }
+
+  private CompletionStage<ByteString> body(HttpRequest request) {
+    return request.entity()
+        .withSizeLimit(http.maxRequestBody())
+        .toStrict(http.requestBodyTimeout().toMillis(), materializer)
+        .handle((strict, error) -> {
+          if (error == null) return strict.getData();
+          if (ApiError.unwrap(error) instanceof EntityStreamSizeException) {
+            throw new Refusal(413, ErrorInfo.REQUEST_TOO_LARGE,
+                "The request body is larger than this gateway's limit of " + http.maxRequestBody() + " bytes.");
+          }
+          throw invalid("The request body could not be read: " + ApiError.unwrap(error).getMessage());
+        });
+  }
+
+  private <T> T decode(ByteString body, Class<T> type) {
+    try {
+      T value = mapper.readValue(body.toArrayUnsafe(), type);
+      if (value == null) throw invalid("The request body must be a JSON object.");
+      return value;
+    } catch (java.io.IOException e) {
+      throw invalid("The request body is not a valid " + type.getSimpleName() + ": "
+          + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+    }
+  }
+
+  private static void check(MessagesRequest request) {
+    if (request.model() == null || request.model().isBlank()) throw invalid("model: Field required");
+    if (request.maxTokens() == null) throw invalid("max_tokens: Field required");
+    if (request.maxTokens() < 1) throw invalid("max_tokens: must be at least 1");
+    if (request.messages() == null || request.messages().isEmpty()) {
+      throw invalid("messages: at least one message is required");
+    }
+  }
+
+  private CompletionStage<HttpResponse> answer(HttpResponse response, MessagesRequest request) {
+    List<HttpHeader> headers = new ArrayList<>();
+    response.getHeaders().forEach(h -> {
+      String name = h.lowercaseName();
+      if (name.startsWith("x-switchboard-") || name.equals("retry-after")) headers.add(h);
+    });
+    if (!response.status().isSuccess()) {
+      return response.entity().toStrict(http.requestBodyTimeout().toMillis(), materializer)
+          .thenApply(strict -> errorResponse(response.status().intValue(), strict.getData()).addHeaders(headers));
+    }
+    if (response.entity().getContentType().mediaType().equals(MediaTypes.TEXT_EVENT_STREAM)) {
+      return CompletableFuture.completedFuture(HttpResponse.create()
+          .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
+              events(response, request)))
+          .addHeaders(headers));
+    }
+    return response.entity().toStrict(http.requestBodyTimeout().toMillis(), materializer).thenApply(strict -> {
+      try {
+        ChatCompletion completion = mapper.readValue(strict.getData().toArrayUnsafe(), ChatCompletion.class);
+        return json(200, OpenAiToAnthropicResponse.translate(completion)).addHeaders(headers);
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("the chat path answered 200 with a body that is not a chat completion", e);
+      }
+    });
+  }
+
+  /** The OpenAI events of the chat path as Anthropic's, one translator per stream. */
+  private Source<ByteString, NotUsed> events(HttpResponse response, MessagesRequest request) {
+    Source<ByteString, NotUsed> frames = response.entity().getDataBytes()
+        .via(Framing.delimiter(EVENT_END, MAX_EVENT, FramingTruncation.ALLOW))
+        .mapMaterializedValue(ignored -> NotUsed.getInstance());
+    return Source.lazySource(() -> {
+      OpenAiToAnthropicStream stream = new OpenAiToAnthropicStream(request.model());
+      return frames.mapConcat(frame -> translate(frame.utf8String(), stream));
+    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
+  }
+
+  private List<ByteString> translate(String frame, OpenAiToAnthropicStream stream) throws java.io.IOException {
+    String data = frame.startsWith("data: ") ? frame.substring(6).strip() : null;
+    if (data == null || data.isEmpty()) return List.of();
+    List<StreamEvent> events;
+    if (data.equals(OpenAiJson.DONE_SENTINEL)) {
+      events = stream.finish();
+    } else {
+      JsonNode node = mapper.readTree(data);
+      if (node.has("error")) {
+        JsonNode error = node.get("error");
+        return List.of(event("error", ErrorEnvelope.of(streamErrorType(error), error.path("message").asText())));
+      }
+      events = stream.next(mapper.treeToValue(node, ChatCompletionChunk.class));
+    }
+    List<ByteString> out = new ArrayList<>(events.size());
+    for (StreamEvent e : events) out.add(event(e.eventName(), e));
+    return out;
+  }
+
+  private ByteString event(String name, Object data) throws JsonProcessingException {
+    return ByteString.fromString("event: " + name + "\ndata: ").concat(ByteString.fromArrayUnsafe(
+        mapper.writeValueAsBytes(data))).concat(EVENT_END);
+  }
+
+  private static String streamErrorType(JsonNode error) {
+    String type = error.path("type").asText();
+    if (type.equals("rate_limit_error")) return ErrorInfo.RATE_LIMIT;
+    if (error.path("code").asText().equals("upstream_http_529")) return ErrorInfo.OVERLOADED;
+    return type.equals(ErrorInfo.INVALID_REQUEST) ? ErrorInfo.INVALID_REQUEST : ErrorInfo.API;
+  }
+
+  /** An OpenAI error envelope from the chat path as Anthropic's, same status. */
+  private HttpResponse errorResponse(int status, ByteString body) {
+    String message;
+    try {
+      message = mapper.readTree(body.toArrayUnsafe()).path("error").path("message").asText("HTTP " + status);
+    } catch (java.io.IOException e) {
+      message = "HTTP " + status;
+    }
+    return json(status, ErrorEnvelope.of(errorType(status), message));
+  }
+
+  /** The Anthropic error type Anthropic documents for a status. */
+  static String errorType(int status) {
+    return switch (status) {
+      case 400, 405, 408 -> ErrorInfo.INVALID_REQUEST;
+      case 401 -> ErrorInfo.AUTHENTICATION;
+      case 403 -> ErrorInfo.PERMISSION;
+      case 404 -> ErrorInfo.NOT_FOUND;
+      case 413 -> ErrorInfo.REQUEST_TOO_LARGE;
+      case 429 -> ErrorInfo.RATE_LIMIT;
+      case 529 -> ErrorInfo.OVERLOADED;
+      default -> ErrorInfo.API;
+    };
+  }
+
+  private HttpResponse refusal(Throwable failure) {
+    Throwable t = ApiError.unwrap(failure);
+    if (t instanceof Refusal r) return json(r.status, ErrorEnvelope.of(r.type, r.getMessage()));
+    ApiError error = ApiError.from(t, mapper);
+    return json(error.status(), ErrorEnvelope.of(errorType(error.status()), error.getMessage()));
+  }
+
+  private HttpResponse json(int status, Object body) {
+    try {
+      return HttpResponse.create().withStatus(StatusCodes.get(status))
+          .withEntity(ContentTypes.APPLICATION_JSON, mapper.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Refusal invalid(String message) {
+    return new Refusal(400, ErrorInfo.INVALID_REQUEST, message);
+  }
+
+  /** A client error told in Anthropic's envelope. */
+  private static final class Refusal extends RuntimeException {
+    final int status;
+    final String type;
+
+    Refusal(int status, String type, String message) {
+      super(message, null, false, false);
+      this.status = status;
+      this.type = type;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package io.switchboard.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.provider.ollama.OllamaAdmin;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.japi.pf.PFBuilder;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Model management of the configured Ollama providers, under {@code /admin/ollama/{provider}}:
+ *
+ * <ul>
+ *   <li>{@code GET  .../models}: the models pulled ({@code /api/tags});
+ *   <li>{@code GET  .../loaded}: the models in memory ({@code /api/ps});
+ *   <li>{@code POST .../pull} with {@code {"model": "llama3.2"}}: pulls it, answering its progress as
+ *       newline-delimited JSON; a pull that fails part-way (a full disk) ends with an
+ *       {@code {"error": {...}}} line in the OpenAI envelope's shape;
+ *   <li>{@code DELETE .../loaded/{model}}: unloads it at once.
+ * </ul>
+ * These routes are not yet behind an admin key (issue 6); the node listens on 127.0.0.1 by default.
+ */
+final class OllamaAdminRoutes extends AllDirectives {
+  private final Map<String, OllamaAdmin> admins;
+  private final ObjectMapper mapper;
+
+  OllamaAdminRoutes(Map<String, OllamaAdmin> admins, ObjectMapper mapper) {
+    this.admins = Map.copyOf(admins);
+    this.mapper = mapper;
+  }
+
+  Route route() {
+    return pathPrefix(PathMatchers.segment("admin").slash("ollama"), () -> pathPrefix(provider ->
+        admin(provider, admin -> concat(
+            path("models", () -> get(() -> completeWithFuture(answer(admin.pulled())))),
+            path("loaded", () -> get(() -> completeWithFuture(answer(admin.loaded())))),
+            path(PathMatchers.segment("loaded").slash(PathMatchers.remaining()), model ->
+                delete(() -> completeWithFuture(answer(admin.unload(model).thenApply(unloaded ->
+                    Map.of("model", model, "status", "unloaded")))))),
+            path("pull", () -> post(() -> entity(Unmarshaller.entityToString(), body ->
+                completeWithFuture(pull(admin, body)))))))));
+  }
+
+  private Route admin(String provider, Function<OllamaAdmin, Route> inner) {
+    OllamaAdmin admin = admins.get(provider);
+    if (admin != null) return inner.apply(admin);
+    return complete(ApiError.of(404, ApiError.INVALID_REQUEST, "provider_not_found", null,
+        "No Ollama provider '" + provider + "' is configured; Ollama providers: " + admins.keySet() + ".")
+        .toResponse(mapper));
+  }
+
+  private CompletionStage<HttpResponse> pull(OllamaAdmin admin, String body) {
+    String model;
+    try {
+      JsonNode json = mapper.readTree(body);
+      model = json == null ? null : json.path("model").asText(null);
+    } catch (JsonProcessingException e) {
+      model = null;
+    }
+    if (model == null || model.isBlank()) {
+      return CompletableFuture.completedFuture(ApiError.invalidRequest(
+          "Send {\"model\": \"<name>\"} to pull a model.", "model", "invalid_value").toResponse(mapper));
+    }
+    return admin.pull(model).<HttpResponse>thenApply(progress -> {
+      Source<ByteString, ?> lines = progress
+          .map(p -> ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(p)).concat(ByteString.fromString("\n")))
+          .recover(new PFBuilder<Throwable, ByteString>()
+              .match(Throwable.class, failure -> ApiError.from(failure, mapper).toJson(mapper)
+                  .concat(ByteString.fromString("\n")))
+              .build());
+      return HttpResponse.create().withEntity(HttpEntities.createChunked(
+          ContentTypes.create(org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithOpenCharset("x-ndjson"),
+              org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8), lines));
+    }).exceptionally(failure -> ApiError.from(failure, mapper).toResponse(mapper));
+  }
+
+  private CompletionStage<HttpResponse> answer(CompletionStage<?> result) {
+    return result.<HttpResponse>thenApply(value -> {
+      try {
+        return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, mapper.writeValueAsBytes(value));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }).exceptionally(failure -> ApiError.from(failure, mapper).toResponse(mapper));
+  }
+}

@@ -1,0 +1,197 @@
+package io.switchboard.provider;
+
+import io.switchboard.config.ProviderSettings;
+import io.switchboard.provider.UpstreamException.Kind;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.settings.ClientConnectionSettings;
+import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.javadsl.FramingTruncation;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One provider's HTTP client, as the translating upstreams (Anthropic, Ollama) use it: the provider's
+ * own pool, its timeouts, and every transport failure told as an {@link UpstreamException} that names
+ * the provider and the setting involved. The dialect (paths, headers, bodies) is the caller's business.
+ *
+ * <p>The pool is set up as {@code OpenAiUpstream}'s: at most {@code connection-pool.max-connections}
+ * connections, room for as many queued requests as the provider admits, and no retries of its own
+ * (retrying is a routing decision).
+ */
+public final class UpstreamHttp {
+  private static final int MAX_ERROR_BODY = 64 * 1024;
+
+  private final ProviderSettings settings;
+  private final String baseUrl;
+  private final Http http;
+  private final HttpsConnectionContext https;
+  private final ConnectionPoolSettings pool;
+  private final LoggingAdapter log;
+  private final Materializer materializer;
+  private final boolean refusedMeansUnavailable;
+
+  /**
+   * @param refusedMeansUnavailable a refused connection is {@link Kind#UNAVAILABLE} (a local server
+   *     that is not running) rather than {@link Kind#CONNECTION_FAILED}
+   */
+  public UpstreamHttp(
+      ActorSystem<?> system, ProviderSettings settings, String baseUrl, boolean refusedMeansUnavailable) {
+    this.settings = settings;
+    this.baseUrl = baseUrl;
+    this.refusedMeansUnavailable = refusedMeansUnavailable;
+    this.http = Http.get(system);
+    this.https = http.defaultClientHttpsContext();
+    this.log = system.classicSystem().log();
+    this.materializer = Materializer.matFromSystem(system);
+    this.pool = ConnectionPoolSettings.create(system.classicSystem())
+        .withMaxConnections(settings.maxConnections())
+        .withMaxOpenRequests(nextPowerOfTwo(Math.max(settings.maxInFlight(), settings.maxConnections())))
+        .withMaxRetries(0)
+        .withConnectionSettings(ClientConnectionSettings.create(system.classicSystem())
+            .withConnectingTimeout(settings.timeouts().connect()));
+  }
+
+  public String provider() {
+    return settings.id();
+  }
+
+  /** Sends a request; fails with TIMEOUT when no response headers arrive within {@code timeouts.first-byte}. */
+  public CompletionStage<HttpResponse> send(HttpRequest request) {
+    Duration firstByte = settings.timeouts().firstByte();
+    CompletableFuture<HttpResponse> response = http.singleRequest(request, https, pool, log).toCompletableFuture();
+    return response.copy()
+        .orTimeout(firstByte.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((resp, error) -> {
+          if (error == null) return resp;
+          Throwable cause = unwrap(error);
+          if (cause instanceof TimeoutException) {
+            // The answer may still come: drain it so the pooled connection is not held forever.
+            response.thenAccept(late -> late.discardEntityBytes(materializer));
+            throw failure(Kind.TIMEOUT, "Provider '" + settings.id() + "' sent no response headers within "
+                + firstByte.toMillis() + " ms (timeouts.first-byte).", cause);
+          }
+          throw connectionFailure(cause);
+        });
+  }
+
+  /** The whole body of a response, within {@code timeouts.total}. */
+  public CompletionStage<ByteString> body(HttpResponse response) {
+    Duration total = settings.timeouts().total();
+    return response.entity().toStrict(total.toMillis(), materializer)
+        .handle((strict, error) -> {
+          if (error == null) return strict.getData();
+          Throwable cause = unwrap(error);
+          if (cause instanceof TimeoutException) {
+            throw failure(Kind.TIMEOUT, "Provider '" + settings.id() + "' did not finish its answer within "
+                + total.toMillis() + " ms (timeouts.total).", cause);
+          }
+          throw connectionFailure(cause);
+        });
+  }
+
+  /**
+   * The body of a streaming response cut into frames at {@code delimiter} (delimiter removed), each
+   * at most {@code max-stream-event} bytes, failing with TIMEOUT after {@code timeouts.stream-idle} of
+   * silence and with CONNECTION_FAILED when the connection breaks.
+   */
+  public Source<ByteString, NotUsed> frames(HttpResponse response, ByteString delimiter) {
+    Duration idle = settings.timeouts().streamIdle();
+    return response.entity().getDataBytes()
+        .via(Framing.delimiter(delimiter, settings.maxStreamEvent(), FramingTruncation.ALLOW))
+        .idleTimeout(idle)
+        .mapError(TimeoutException.class, e -> failure(Kind.TIMEOUT, "Provider '" + settings.id()
+            + "' sent nothing for " + idle.toMillis() + " ms in the middle of a stream (timeouts.stream-idle).", e))
+        .mapError(Throwable.class, e -> e instanceof UpstreamException ? e : connectionFailure(e))
+        .mapMaterializedValue(ignored -> NotUsed.getInstance());
+  }
+
+  /** An error answer's status, body (truncated, or null when unreadable) and {@code retry-after}. */
+  public record ErrorAnswer(int status, String body, Duration retryAfter) {}
+
+  public CompletionStage<ErrorAnswer> errorAnswer(HttpResponse response) {
+    int status = response.status().intValue();
+    Duration retryAfter = retryAfter(response).orElse(null);
+    return response.entity().toStrict(settings.timeouts().total().toMillis(), materializer)
+        .handle((strict, error) ->
+            new ErrorAnswer(status, error == null ? truncate(strict.getData().utf8String()) : null, retryAfter));
+  }
+
+  public UpstreamException failure(Kind kind, String message, Throwable cause) {
+    return new UpstreamException(kind, settings.id(), message, 0, null, null, cause);
+  }
+
+  /** A 2xx answer that is not what the protocol promises. */
+  public UpstreamException malformed(String what, Throwable cause) {
+    return failure(Kind.MALFORMED_RESPONSE, "Provider '" + settings.id() + "' answered with " + what + ".", cause);
+  }
+
+  public UpstreamException connectionFailure(Throwable cause) {
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    if (hasCause(cause, UnknownHostException.class)) {
+      return failure(Kind.CONNECTION_FAILED,
+          "Provider '" + settings.id() + "': could not resolve the host of " + baseUrl, cause);
+    }
+    boolean refused = hasCause(cause, ConnectException.class)
+        || String.valueOf(root.getMessage()).contains("Connection refused");
+    if (refused && refusedMeansUnavailable) {
+      return failure(Kind.UNAVAILABLE, "Provider '" + settings.id()
+          + "' is unavailable: nothing accepts connections at " + baseUrl
+          + " (connection refused). Start the server there, or route to another provider.", cause);
+    }
+    return failure(Kind.CONNECTION_FAILED,
+        "Provider '" + settings.id() + "': connection to " + baseUrl + " failed: " + root.getMessage(), cause);
+  }
+
+  /** {@code retry-after-ms} (milliseconds) when present, else {@code retry-after} (seconds). */
+  static Optional<Duration> retryAfter(HttpResponse response) {
+    Optional<Duration> millis = response.getHeader("retry-after-ms")
+        .flatMap(h -> parseLong(h.value()).map(Duration::ofMillis));
+    if (millis.isPresent()) return millis;
+    return response.getHeader("Retry-After").flatMap(h -> parseLong(h.value()).map(Duration::ofSeconds));
+  }
+
+  private static Optional<Long> parseLong(String value) {
+    try {
+      return Optional.of(Long.parseLong(value.trim()));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String truncate(String body) {
+    return body.length() <= MAX_ERROR_BODY ? body : body.substring(0, MAX_ERROR_BODY);
+  }
+
+  private static boolean hasCause(Throwable error, Class<? extends Throwable> type) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) return true;
+    }
+    return false;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
+  private static int nextPowerOfTwo(int n) {
+    return n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
+  }
+}

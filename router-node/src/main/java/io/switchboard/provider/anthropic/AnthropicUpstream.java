@@ -1,0 +1,179 @@
+package io.switchboard.provider.anthropic;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.api.anthropic.AnthropicJson;
+import io.switchboard.api.anthropic.Message;
+import io.switchboard.api.anthropic.StreamEvent;
+import io.switchboard.api.openai.ChatCompletionChunk;
+import io.switchboard.api.openai.ErrorResponse;
+import io.switchboard.api.openai.OpenAiJson;
+import io.switchboard.config.ProviderSettings;
+import io.switchboard.provider.Upstream;
+import io.switchboard.provider.UpstreamCall;
+import io.switchboard.provider.UpstreamException;
+import io.switchboard.provider.UpstreamException.Kind;
+import io.switchboard.provider.UpstreamHttp;
+import io.switchboard.provider.UpstreamReply;
+import io.switchboard.provider.UntranslatableRequestException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Anthropic's Messages API ({@code POST {base-url}/v1/messages}) behind the OpenAI dialect.
+ *
+ * <p>Each call is translated ({@link OpenAiToAnthropicRequest}), sent with {@code x-api-key} and
+ * {@code anthropic-version}, and its answer translated back: a message into a {@code chat.completion}
+ * ({@link AnthropicToOpenAiResponse}), an event stream into OpenAI chunks ending in {@code [DONE]}
+ * ({@link AnthropicToOpenAiStream}), an error into an {@link UpstreamException} ({@link AnthropicErrors}).
+ * A 2xx that is empty, not a message, or a stream that stops before {@code message_stop} is an
+ * {@link UpstreamException} too, never a 200 with garbage. A request Anthropic cannot express is
+ * refused with 400 before anything is sent.
+ */
+public final class AnthropicUpstream implements Upstream {
+  private static final ByteString EVENT_END = ByteString.fromString("\n\n");
+  private static final ByteString DONE = ByteString.fromString("data: " + OpenAiJson.DONE_SENTINEL + "\n\n");
+
+  private final ProviderSettings settings;
+  private final ObjectMapper mapper;
+  private final Clock clock;
+  private final UpstreamHttp http;
+  private final String endpoint;
+  private final List<RawHeader> headers;
+
+  public AnthropicUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
+    this.settings = settings;
+    this.mapper = mapper;
+    this.clock = clock;
+    ProviderSettings.Anthropic anthropic = settings.anthropic();
+    this.http = new UpstreamHttp(system, settings, anthropic.baseUrl(), false);
+    this.endpoint = anthropic.baseUrl() + "/v1/messages";
+    List<RawHeader> fixed = new ArrayList<>();
+    fixed.add(RawHeader.create(AnthropicJson.VERSION_HEADER, anthropic.version()));
+    anthropic.apiKey().ifPresent(key -> fixed.add(RawHeader.create(AnthropicJson.API_KEY_HEADER, key.reveal())));
+    this.headers = List.copyOf(fixed);
+  }
+
+  @Override
+  public CompletionStage<UpstreamReply> send(UpstreamCall call) {
+    OpenAiToAnthropicRequest.Translated translated;
+    try {
+      translated = OpenAiToAnthropicRequest.translate(call.request(), call.upstreamModel(),
+          settings.anthropic().defaultMaxTokens());
+    } catch (UntranslatableRequestException e) {
+      return CompletableFuture.failedFuture(refused(e));
+    }
+    HttpRequest request = HttpRequest.POST(endpoint)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, json(translated.request())))
+        .addHeaders(new ArrayList<>(headers));
+    if (call.stream()) request = request.addHeader(RawHeader.create("Accept", "text/event-stream"));
+    return http.send(request).thenCompose(response -> {
+      if (!response.status().isSuccess()) {
+        return http.errorAnswer(response).thenApply(error -> {
+          throw AnthropicErrors.fromStatus(settings.id(), error.status(), error.body(), error.retryAfter());
+        });
+      }
+      return call.stream() ? streaming(response, call, translated) : complete(response, translated);
+    });
+  }
+
+  private CompletionStage<UpstreamReply> complete(
+      HttpResponse response, OpenAiToAnthropicRequest.Translated translated) {
+    return http.body(response).thenApply(body -> {
+      if (body.isEmpty() || body.utf8String().isBlank()) {
+        throw http.failure(Kind.EMPTY_RESPONSE, "Provider '" + settings.id() + "' answered 200 with an empty body.",
+            null);
+      }
+      Message message;
+      try {
+        message = mapper.readValue(body.toArrayUnsafe(), Message.class);
+      } catch (java.io.IOException e) {
+        throw http.malformed("a body that is not a JSON message", e);
+      }
+      if (message == null || !Message.TYPE.equals(message.type()) || message.content() == null) {
+        throw http.malformed("JSON that is not a message (no \"type\": \"message\" with content)", null);
+      }
+      long created = clock.instant().getEpochSecond();
+      return new UpstreamReply.Complete(
+          json(AnthropicToOpenAiResponse.translate(message, translated.jsonTool(), created)));
+    });
+  }
+
+  private CompletionStage<UpstreamReply> streaming(HttpResponse response, UpstreamCall call,
+      OpenAiToAnthropicRequest.Translated translated) {
+    Source<ByteString, NotUsed> frames = http.frames(response, EVENT_END);
+    // The translator keeps one stream's state, so each materialization gets its own. The end marker
+    // (compared by identity) is where a stream that never said 'message_stop' is caught; statefulMap's
+    // completion callback cannot do it, since it also runs when the upstream fails and would mask that error.
+    ByteString end = ByteString.fromString("end");
+    Source<ByteString, NotUsed> events = Source.lazySource(() -> {
+      AnthropicToOpenAiStream stream = new AnthropicToOpenAiStream(settings.id(), call.request().includeUsage(),
+          translated.jsonTool(), clock.instant().getEpochSecond());
+      return frames
+          .mapConcat(frame -> translate(frame, stream))
+          .concat(Source.single(end))
+          .map(event -> {
+            if (event != end) return event;
+            if (stream.finished()) return DONE;
+            throw http.malformed("a stream that ended before its 'message_stop' event", null);
+          });
+    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
+    return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));
+  }
+
+  /** One SSE event of Anthropic's stream as the OpenAI events it stands for. */
+  private List<ByteString> translate(ByteString frame, AnthropicToOpenAiStream stream) {
+    String data = data(frame.utf8String());
+    if (data == null) return List.of();
+    StreamEvent event;
+    try {
+      event = mapper.readValue(data, StreamEvent.class);
+    } catch (java.io.IOException e) {
+      throw http.malformed("a stream event that is not valid JSON", e);
+    }
+    List<ByteString> out = new ArrayList<>();
+    for (ChatCompletionChunk chunk : stream.next(event)) {
+      out.add(ByteString.fromString("data: ").concat(json(chunk)).concat(EVENT_END));
+    }
+    return out;
+  }
+
+  /** The data of an SSE event (several {@code data:} lines joined by newlines), or null for none. */
+  static String data(String event) {
+    StringBuilder data = null;
+    for (String line : event.split("\r?\n")) {
+      if (!line.startsWith("data:")) continue;
+      String value = line.substring(5);
+      if (value.startsWith(" ")) value = value.substring(1);
+      if (data == null) data = new StringBuilder(value);
+      else data.append('\n').append(value);
+    }
+    return data == null ? null : data.toString();
+  }
+
+  private UpstreamException refused(UntranslatableRequestException e) {
+    String envelope = new String(json(ErrorResponse.of(e.getMessage(), "invalid_request_error", e.param(),
+        "unsupported_parameter")).toArray(), java.nio.charset.StandardCharsets.UTF_8);
+    return new UpstreamException(Kind.REQUEST_REJECTED, settings.id(), e.getMessage(), 400, envelope, null, e);
+  }
+
+  private ByteString json(Object value) {
+    try {
+      return ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(value));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a translated body could not be written", e);
+    }
+  }
+}

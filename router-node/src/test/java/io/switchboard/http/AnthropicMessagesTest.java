@@ -1,0 +1,170 @@
+package io.switchboard.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.TestGateway;
+import io.switchboard.provider.Golden;
+import io.switchboard.provider.anthropic.FakeAnthropic;
+import java.io.InputStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The Anthropic-compatible ingress: an Anthropic SDK client's requests, served by any provider kind,
+ * answered in Anthropic's shapes (message, event stream, error envelope).
+ */
+@Tag("integration")
+@ExtendWith(TestKitJUnit5Extension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AnthropicMessagesTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String KEY = "sk-ant-ingress";
+
+  @RegisterExtension static final FakeAnthropic anthropic = new FakeAnthropic(KEY);
+
+  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+
+  private TestGateway gateway;
+
+  @BeforeAll
+  void start() {
+    gateway = TestGateway.start(testKit, """
+        switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0, default-completion-tokens = 8 }
+        switchboard.providers.broken { kind = simulated, simulated { latency = 0s, error-rate = 1.0 } }
+        switchboard.providers.claude { kind = anthropic, anthropic { base-url = "%s", api-key-env = "K" } }
+        switchboard.models {
+          broken { provider = broken }
+          claude { provider = claude, upstream-model = "claude-sonnet-4-5-20250929" }
+        }
+        """.formatted(anthropic.baseUrl()), Map.of("K", KEY));
+  }
+
+  @AfterAll
+  void stop() {
+    gateway.close();
+  }
+
+  private static String messages(String model, String extra) {
+    return "{\"model\":\"" + model + "\",\"max_tokens\":64,\"system\":\"Be brief.\","
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello, Claude\"}]" + extra + "}";
+  }
+
+  private static void assertAnthropicError(HttpResponse<String> response, int status, String type) throws Exception {
+    assertEquals(status, response.statusCode(), response.body());
+    JsonNode body = JSON.readTree(response.body());
+    assertEquals("error", body.path("type").asText(), response.body());
+    assertEquals(type, body.path("error").path("type").asText(), response.body());
+    assertFalse(body.path("error").path("message").asText().isBlank());
+  }
+
+  @Test
+  void plainMessage_fromAnOpenAiDialectProvider_isAnAnthropicMessage() throws Exception {
+    HttpResponse<String> response = gateway.post("/v1/messages", messages("switchboard-sim", ""));
+
+    assertEquals(200, response.statusCode(), response.body());
+    JsonNode body = JSON.readTree(response.body());
+    assertEquals("message", body.path("type").asText());
+    assertEquals("assistant", body.path("role").asText());
+    assertEquals("text", body.path("content").get(0).path("type").asText());
+    assertFalse(body.path("content").get(0).path("text").asText().isBlank());
+    assertTrue(body.has("stop_sequence"), "stop_sequence is written even when null");
+    assertTrue(List.of("end_turn", "max_tokens").contains(body.path("stop_reason").asText()), response.body());
+    assertEquals(8, body.path("usage").path("output_tokens").asInt());
+    assertTrue(body.path("usage").path("input_tokens").asInt() > 0);
+    assertTrue(response.headers().firstValue("x-switchboard-deployment").isPresent());
+  }
+
+  @Test
+  void streamingMessage_isAnthropicsEventSequence() throws Exception {
+    HttpResponse<InputStream> response = gateway.postStreaming("/v1/messages", messages("switchboard-sim",
+        ",\"stream\":true"));
+
+    assertEquals(200, response.statusCode());
+    assertTrue(response.headers().firstValue("content-type").orElseThrow().startsWith("text/event-stream"));
+    List<Golden.Event> events = Golden.parseEvents(new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
+    List<String> names = new ArrayList<>();
+    StringBuilder text = new StringBuilder();
+    for (Golden.Event event : events) {
+      names.add(event.name());
+      JsonNode data = JSON.readTree(event.data());
+      assertEquals(event.name(), data.path("type").asText(), "event name equals its type");
+      if (event.name().equals("content_block_delta")) text.append(data.path("delta").path("text").asText());
+    }
+    assertEquals("message_start", names.get(0));
+    assertEquals("content_block_start", names.get(1));
+    assertEquals("content_block_stop", names.get(names.size() - 3));
+    assertEquals("message_delta", names.get(names.size() - 2));
+    assertEquals("message_stop", names.get(names.size() - 1));
+    assertFalse(text.toString().isBlank());
+    JsonNode delta = JSON.readTree(events.get(events.size() - 2).data());
+    assertEquals(8, delta.path("usage").path("output_tokens").asInt(), "usage reaches the last events");
+  }
+
+  @Test
+  void toolUse_throughAnAnthropicUpstream_comesBackAsToolUseBlocks() throws Exception {
+    HttpResponse<String> response = gateway.post("/v1/messages", messages("claude", ",\"tools\":[{\"name\":"
+        + "\"get_weather\",\"input_schema\":{\"type\":\"object\"}}],\"tool_choice\":{\"type\":\"any\"}"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    JsonNode body = JSON.readTree(response.body());
+    assertEquals("tool_use", body.path("stop_reason").asText());
+    JsonNode call = body.path("content").get(1);
+    assertEquals("tool_use", call.path("type").asText());
+    assertEquals("toolu_01", call.path("id").asText());
+    assertEquals("Paris", call.path("input").path("location").asText());
+    JsonNode sent = anthropic.received().get(anthropic.received().size() - 1).json();
+    assertEquals("any", sent.path("tool_choice").path("type").asText());
+    assertEquals(64, sent.path("max_tokens").asInt());
+    assertEquals("Be brief.", sent.path("system").get(0).path("text").asText());
+  }
+
+  @Test
+  void clientMistakes_areAnthropicErrorEnvelopes() throws Exception {
+    assertAnthropicError(gateway.post("/v1/messages", "{\"model\":\"switchboard-sim\",\"messages\":[{\"role\":\"user\","
+        + "\"content\":\"hi\"}]}"), 400, "invalid_request_error");
+    assertAnthropicError(gateway.post("/v1/messages", "{not json"), 400, "invalid_request_error");
+    assertAnthropicError(gateway.post("/v1/messages", "{\"max_tokens\":5,\"messages\":[]}"), 400,
+        "invalid_request_error");
+    assertAnthropicError(gateway.post("/v1/messages", messages("no-such-model", "")), 404, "not_found_error");
+    assertAnthropicError(gateway.post("/v1/messages", "{\"model\":\"switchboard-sim\",\"max_tokens\":5,\"messages\":"
+        + "[{\"role\":\"system\",\"content\":\"hi\"}]}"), 400, "invalid_request_error");
+  }
+
+  @Test
+  void upstreamFailure_isAnAnthropicErrorWithTheGatewaysStatus() throws Exception {
+    HttpResponse<String> plain = gateway.post("/v1/messages", messages("broken", ""));
+    assertAnthropicError(plain, 502, "api_error");
+
+    HttpResponse<String> streamed = gateway.post("/v1/messages", messages("broken", ",\"stream\":true"));
+    assertAnthropicError(streamed, 502, "api_error");
+  }
+
+  @Test
+  void countTokens_givesTheDocumentedEstimate() throws Exception {
+    HttpResponse<String> response = gateway.post("/v1/messages/count_tokens", "{\"model\":\"claude\",\"system\":"
+        + "\"You are a scientist\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello, Claude\"}]}");
+
+    assertEquals(200, response.statusCode(), response.body());
+    // "You are a scientist" 19 chars -> 5, "Hello, Claude" 13 chars -> 4, one message -> 4
+    assertEquals(13, JSON.readTree(response.body()).path("input_tokens").asInt());
+    assertAnthropicError(gateway.post("/v1/messages/count_tokens", "{\"messages\":[]}"), 400, "invalid_request_error");
+  }
+}

@@ -1,0 +1,277 @@
+package io.switchboard.provider.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A fake Anthropic Messages API for tests, in-process on a random loopback port. It answers as
+ * Anthropic documents: {@code POST /v1/messages} checks {@code x-api-key} (401
+ * {@code authentication_error} when wrong) and {@code anthropic-version} (400 when missing), then
+ * answers a {@code message} object, or with {@code "stream": true} the documented event stream
+ * ({@code event:} + {@code data:} lines, {@code ping} included). When the request offers tools and the
+ * conversation does not end in a tool result, the answer calls two of them in parallel. Tests swap in
+ * errors, malformed bodies and cut or stalled streams.
+ *
+ * <pre>{@code
+ * @RegisterExtension static final FakeAnthropic anthropic = new FakeAnthropic("sk-ant-test");
+ * anthropic.answer(FakeAnthropic.status(529, FakeAnthropic.envelope("overloaded_error", "Overloaded")));
+ * }</pre>
+ */
+public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+  public static final String TEXT = "Hello! How can I help?";
+  public static final List<String> TEXT_PIECES = List.of("Hello!", " How can", " I help?");
+  public static final int INPUT_TOKENS = 25;
+  public static final int OUTPUT_TOKENS = 15;
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** What the fake received. */
+  public record Received(String path, Optional<String> apiKey, Optional<String> version, ByteString body) {
+    public JsonNode json() {
+      try {
+        return MAPPER.readTree(body.toArray());
+      } catch (java.io.IOException e) {
+        throw new AssertionError("gateway sent a body that is not JSON: " + body.utf8String(), e);
+      }
+    }
+  }
+
+  private final String key;
+  private ActorSystem<Void> system;
+  private ServerBinding binding;
+  private volatile Function<Received, CompletionStage<HttpResponse>> behaviour;
+  private final List<Received> received = new CopyOnWriteArrayList<>();
+
+  public FakeAnthropic(String key) {
+    this.key = key;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    system = ActorSystem.create(Behaviors.empty(), "fake-anthropic");
+    binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(this::handle)
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    system.terminate();
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    received.clear();
+    behaviour = this::documented;
+  }
+
+  /** Base URL as a provider's {@code anthropic.base-url}. */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + binding.localAddress().getPort();
+  }
+
+  public void answer(Function<Received, CompletionStage<HttpResponse>> next) {
+    behaviour = next;
+  }
+
+  public List<Received> received() {
+    return new ArrayList<>(received);
+  }
+
+  private CompletionStage<HttpResponse> handle(HttpRequest request) {
+    return request.entity().toStrict(5_000, system).thenCompose(strict -> {
+      Received r = new Received(request.getUri().path(),
+          request.getHeader("x-api-key").map(h -> h.value()),
+          request.getHeader("anthropic-version").map(h -> h.value()), strict.getData());
+      received.add(r);
+      if (!r.path().equals("/v1/messages")) {
+        return done(error(404, "not_found_error", "Not found: " + r.path()));
+      }
+      if (r.apiKey().isEmpty() || !r.apiKey().get().equals(key)) {
+        return done(error(401, "authentication_error", "invalid x-api-key"));
+      }
+      if (r.version().isEmpty()) {
+        return done(error(400, "invalid_request_error", "anthropic-version: header is required"));
+      }
+      return behaviour.apply(r);
+    });
+  }
+
+  // ---- behaviours -------------------------------------------------------------------------------
+
+  /** Anthropic's documented answer: text, or parallel tool calls when tools are offered and unused. */
+  public CompletionStage<HttpResponse> documented(Received r) {
+    JsonNode json = r.json();
+    String model = json.path("model").asText();
+    boolean callTools = json.path("tools").size() > 0 && !endsInToolResult(json);
+    List<String> events = callTools ? toolUseEvents(model) : textEvents(model);
+    if (json.path("stream").asBoolean(false)) return done(sse(Source.from(events)));
+    return done(ok(callTools ? toolUseMessage(model) : textMessage(model)));
+  }
+
+  public static Function<Received, CompletionStage<HttpResponse>> status(int status, String body, RawHeader... headers) {
+    return r -> done(HttpResponse.create().withStatus(statusCode(status))
+        .withEntity(ContentTypes.APPLICATION_JSON, body).addHeaders(List.of(headers)));
+  }
+
+  public static Function<Received, CompletionStage<HttpResponse>> rawOk(String body) {
+    return r -> done(HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, body));
+  }
+
+  /** Streams these SSE events (each a complete {@code event:}/{@code data:} block), then ends. */
+  public static Function<Received, CompletionStage<HttpResponse>> events(List<String> events) {
+    return r -> done(sse(Source.from(events)));
+  }
+
+  /** Streams these events, then nothing, never ending. */
+  public static Function<Received, CompletionStage<HttpResponse>> stallAfter(List<String> events) {
+    return r -> done(sse(Source.from(events)
+        .concat(Source.<String>maybe().mapMaterializedValue(never -> NotUsed.getInstance()))));
+  }
+
+  /** Pekko knows no 529; Anthropic sends it for {@code overloaded_error}. */
+  private static StatusCode statusCode(int status) {
+    return StatusCodes.lookup(status)
+        .orElseGet(() -> StatusCodes.custom(status, "Overloaded", "Overloaded", false, true));
+  }
+
+  private static boolean endsInToolResult(JsonNode request) {
+    JsonNode messages = request.path("messages");
+    JsonNode last = messages.get(messages.size() - 1);
+    for (JsonNode block : last.path("content")) {
+      if ("tool_result".equals(block.path("type").asText())) return true;
+    }
+    return false;
+  }
+
+  private static HttpResponse sse(Source<String, NotUsed> events) {
+    return HttpResponse.create()
+        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
+            events.map(ByteString::fromString)))
+        .addHeader(RawHeader.create("request-id", "req_fake"));
+  }
+
+  private static HttpResponse ok(String json) {
+    return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, json)
+        .addHeader(RawHeader.create("request-id", "req_fake"));
+  }
+
+  private static HttpResponse error(int status, String type, String message) {
+    return HttpResponse.create().withStatus(StatusCodes.get(status))
+        .withEntity(ContentTypes.APPLICATION_JSON, envelope(type, message));
+  }
+
+  private static <T> CompletionStage<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
+  }
+
+  // ---- Anthropic's documented wire shapes -------------------------------------------------------
+
+  public static String envelope(String type, String message) {
+    return "{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message + "\"}}";
+  }
+
+  static String textMessage(String model) {
+    return """
+        {"id":"msg_fake01","type":"message","role":"assistant","model":"%s",
+         "content":[{"type":"text","text":"%s"}],"stop_reason":"end_turn","stop_sequence":null,
+         "usage":{"input_tokens":%d,"output_tokens":%d}}
+        """.formatted(model, TEXT, INPUT_TOKENS, OUTPUT_TOKENS);
+  }
+
+  static String toolUseMessage(String model) {
+    return """
+        {"id":"msg_fake02","type":"message","role":"assistant","model":"%s",
+         "content":[{"type":"text","text":"Checking both."},
+           {"type":"tool_use","id":"toolu_01","name":"get_weather","input":{"location":"Paris"}},
+           {"type":"tool_use","id":"toolu_02","name":"get_weather","input":{"location":"Tokyo"}}],
+         "stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":%d,"output_tokens":%d}}
+        """.formatted(model, INPUT_TOKENS, OUTPUT_TOKENS);
+  }
+
+  static String event(String type, String data) {
+    return "event: " + type + "\ndata: " + data + "\n\n";
+  }
+
+  static String messageStart(String model, String id) {
+    return event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"" + id + "\",\"type\":\"message\","
+        + "\"role\":\"assistant\",\"content\":[],\"model\":\"" + model + "\",\"stop_reason\":null,\"stop_sequence\":null,"
+        + "\"usage\":{\"input_tokens\":" + INPUT_TOKENS + ",\"output_tokens\":1}}}");
+  }
+
+  static String messageEnd(String stopReason) {
+    return event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"" + stopReason
+        + "\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + OUTPUT_TOKENS + "}}");
+  }
+
+  static final String MESSAGE_STOP = event("message_stop", "{\"type\":\"message_stop\"}");
+
+  /** The documented text stream: start, a text block in pieces with a ping, stop. */
+  static List<String> textEvents(String model) {
+    List<String> events = new ArrayList<>();
+    events.add(messageStart(model, "msg_fake01"));
+    events.add(event("content_block_start",
+        "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+    events.add(event("ping", "{\"type\": \"ping\"}"));
+    for (String piece : TEXT_PIECES) {
+      events.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
+          + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + piece + "\"}}"));
+    }
+    events.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+    events.add(messageEnd("end_turn"));
+    events.add(MESSAGE_STOP);
+    return events;
+  }
+
+  /** The documented tool-use stream: a text block, then two tool_use blocks with input_json_delta pieces. */
+  static List<String> toolUseEvents(String model) {
+    List<String> events = new ArrayList<>();
+    events.add(messageStart(model, "msg_fake02"));
+    events.add(event("content_block_start",
+        "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+    events.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
+        + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Checking both.\"}}"));
+    events.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+    String[][] calls = {{"toolu_01", "Paris"}, {"toolu_02", "Tokyo"}};
+    for (int i = 0; i < calls.length; i++) {
+      int index = i + 1;
+      events.add(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + index
+          + ",\"content_block\":{\"type\":\"tool_use\",\"id\":\"" + calls[i][0]
+          + "\",\"name\":\"get_weather\",\"input\":{}}}"));
+      events.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index
+          + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"location\\\": \"}}"));
+      events.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index
+          + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"" + calls[i][1] + "\\\"}\"}}"));
+      events.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + index + "}"));
+    }
+    events.add(messageEnd("tool_use"));
+    events.add(MESSAGE_STOP);
+    return events;
+  }
+}
