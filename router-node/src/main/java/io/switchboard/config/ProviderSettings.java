@@ -135,6 +135,10 @@ public record ProviderSettings(
         positive(c.getDuration("breaker.reset-timeout"), path + ".breaker.reset-timeout"),
         atLeastOne(c.getDouble("breaker.reset-multiplier"), path + ".breaker.reset-multiplier"),
         positive(c.getDuration("breaker.max-reset-timeout"), path + ".breaker.max-reset-timeout"));
+    if (breaker.maxResetTimeout().compareTo(breaker.resetTimeout()) < 0) {
+      throw new SettingsException(path + ".breaker.max-reset-timeout = " + breaker.maxResetTimeout()
+          + " must be at least breaker.reset-timeout = " + breaker.resetTimeout());
+    }
     Retries retries = new Retries(
         positive(c.getInt("retries.max-attempts"), path + ".retries.max-attempts"),
         positive(c.getDuration("retries.base-delay"), path + ".retries.base-delay"),

@@ -188,4 +188,47 @@ class SwitchboardSettingsTest {
 
     assertTrue(e.getMessage().contains(missing.toAbsolutePath().toString()), e.getMessage());
   }
+
+  @Test
+  void breakerWhoseMaximumResetIsShorterThanItsFirst_isRefusedNamingBothKeys() {
+    String message = failure("""
+        switchboard.providers.p { kind = simulated, breaker { reset-timeout = 10m, max-reset-timeout = 5m } }
+        """, "switchboard.providers.p.breaker.max-reset-timeout");
+    assertTrue(message.contains("breaker.reset-timeout"), message);
+  }
+
+  @Test
+  void limitsAndDeployments_areRead_withTheirDefaults() {
+    SwitchboardSettings s = settings("""
+        switchboard.providers.a { kind = simulated, limits { requests-per-minute = 500, models { "m-1" { tokens-per-minute = 9000 } } } }
+        switchboard.providers.b { kind = simulated }
+        switchboard.models.alias.deployments = [
+          { provider = a, upstream-model = "m-1", context-window = 8192 },
+          { provider = b }
+        ]
+        """);
+    ProviderSettings a = s.providers().get("a");
+    assertEquals(500, a.limits().provider().requestsPerMinute());
+    assertEquals(9000, a.limits().model("m-1").tokensPerMinute());
+    assertEquals(0, a.limits().model("other").tokensPerMinute());
+    assertEquals(0.05, a.limits().headroom());
+    ModelSettings alias = s.models().get("alias");
+    assertEquals(2, alias.deployments().size());
+    assertEquals(8192, alias.primary().contextWindow());
+    assertEquals("alias", alias.deployments().get(1).upstreamModel(), "upstream-model defaults to the alias");
+    assertEquals(4096, alias.deployments().get(1).maxOutputTokens());
+  }
+
+  @Test
+  void modelWithBothProviderAndDeployments_isRefused() {
+    failure("""
+        switchboard.models.x { provider = simulated, deployments = [ { provider = simulated } ] }
+        """, "switchboard.models.x");
+  }
+
+  @Test
+  void negativeLimit_isRefusedNamingTheKey() {
+    failure("switchboard.providers.p { kind = simulated, limits.tokens-per-minute = -1 }",
+        "switchboard.providers.p.limits.tokens-per-minute");
+  }
 }

@@ -1,5 +1,8 @@
 package io.switchboard.http;
 
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
+import io.switchboard.persistence.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,13 +43,19 @@ class AnthropicMessagesTest {
 
   @RegisterExtension static final FakeAnthropic anthropic = new FakeAnthropic(KEY);
 
-  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+  @JUnit5TestKit final ActorTestKit testKit;
+
+  AnthropicMessagesTest(@TempDir Path dataDir) {
+    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
+  }
 
   private TestGateway gateway;
 
   @BeforeAll
   void start() {
     gateway = TestGateway.start(testKit, """
+        # Each failure on its own, as the adapter maps it: retries and the breaker are tested elsewhere.
+        switchboard.provider-defaults { retries.max-attempts = 1, breaker { consecutive-failures = 1000, minimum-calls = 1000 } }
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0, default-completion-tokens = 8 }
         switchboard.providers.broken { kind = simulated, simulated { latency = 0s, error-rate = 1.0 } }
         switchboard.providers.claude { kind = anthropic, anthropic { base-url = "%s", api-key-env = "K" } }

@@ -27,7 +27,7 @@ abstract class ProviderStateRestartContract {
       max-in-flight = 100
       limits.requests-per-minute = 100
       checkpoint { interval = 50ms, allowance = 0.25 }
-      breaker { consecutive-failures = 2, reset-timeout = 10m }
+      breaker { consecutive-failures = 2, reset-timeout = 10m, max-reset-timeout = 20m }
       """);
 
   /** The test kit configuration for the store under test. */
@@ -65,9 +65,10 @@ abstract class ProviderStateRestartContract {
     ActorTestKit first = start("provider-state-first");
     try {
       ActorRef<ProviderActor.Command> actor = spawn(first, clock);
-      for (int i = 0; i < 10; i++) {
-        ProviderActor.Granted granted = grant(first, actor, clock);
-        if (i < 2) actor.tell(new ProviderActor.Release(granted.permitId(),
+      java.util.List<ProviderActor.Granted> granted = new java.util.ArrayList<>();
+      for (int i = 0; i < 10; i++) granted.add(grant(first, actor, clock));
+      for (int i = 0; i < 2; i++) {
+        actor.tell(new ProviderActor.Release(granted.get(i).permitId(),
             new CallOutcome.Failed(true, false, UpstreamSignals.NONE)));
       }
       assertEquals("open", status(first, actor).breaker());

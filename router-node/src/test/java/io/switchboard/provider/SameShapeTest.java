@@ -1,5 +1,8 @@
 package io.switchboard.provider;
 
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
+import io.switchboard.persistence.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,13 +45,19 @@ class SameShapeTest {
   @RegisterExtension static final FakeAnthropic anthropic = new FakeAnthropic("sk-ant-shape");
   @RegisterExtension static final FakeOllama ollama = new FakeOllama("llama3.2:latest");
 
-  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+  @JUnit5TestKit final ActorTestKit testKit;
+
+  SameShapeTest(@TempDir Path dataDir) {
+    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
+  }
 
   private TestGateway gateway;
 
   @BeforeAll
   void start() {
     gateway = TestGateway.start(testKit, """
+        # Each failure on its own, as the adapter maps it: retries and the breaker are tested elsewhere.
+        switchboard.provider-defaults { retries.max-attempts = 1, breaker { consecutive-failures = 1000, minimum-calls = 1000 } }
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0 }
         switchboard.providers.oa { kind = openai, openai.base-url = "%s" }
         switchboard.providers.claude { kind = anthropic, anthropic { base-url = "%s", api-key-env = "K" } }

@@ -1,5 +1,8 @@
 package io.switchboard.provider.anthropic;
 
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
+import io.switchboard.persistence.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,7 +44,11 @@ class AnthropicUpstreamTest {
 
   @RegisterExtension static final FakeAnthropic anthropic = new FakeAnthropic(KEY);
 
-  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+  @JUnit5TestKit final ActorTestKit testKit;
+
+  AnthropicUpstreamTest(@TempDir Path dataDir) {
+    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
+  }
 
   private TestGateway gateway;
 
@@ -52,6 +59,8 @@ class AnthropicUpstreamTest {
 
   private TestGateway gateway(String overrides, Map<String, String> env) {
     gateway = TestGateway.start(testKit, """
+        # Each failure on its own, as the adapter maps it: retries and the breaker are tested elsewhere.
+        switchboard.provider-defaults { retries.max-attempts = 1, breaker { consecutive-failures = 1000, minimum-calls = 1000 } }
         switchboard.providers.simulated = null
         switchboard.models.switchboard-sim = null
         switchboard.providers.claude {

@@ -1,5 +1,8 @@
 package io.switchboard.provider.ollama;
 
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
+import io.switchboard.persistence.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,7 +33,11 @@ class OllamaAdminTest {
 
   @RegisterExtension static final FakeOllama ollama = new FakeOllama("llama3.2:latest");
 
-  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+  @JUnit5TestKit final ActorTestKit testKit;
+
+  OllamaAdminTest(@TempDir Path dataDir) {
+    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
+  }
 
   private TestGateway gateway;
 

@@ -16,6 +16,9 @@ import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -371,6 +374,30 @@ class OpenAiUpstreamTest {
     events.close();
 
     upstream.streamEnded().get(10, TimeUnit.SECONDS);
+    assertSlotsFree();
+  }
+
+  @Test
+  void slowStreams_doNotStarveShortRequests() throws Exception {
+    gateway();
+    Function<FakeOpenAi.Received, CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse>> slow =
+        upstream.endlessStream(Duration.ofMillis(200));
+    upstream.answer(r -> r.json().path("stream").asBoolean(false) ? slow.apply(r) : upstream.documented(r));
+
+    List<SseEvents> streams = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      SseEvents events = new SseEvents(
+          gateway.postStreaming("/v1/chat/completions", chat("gpt-4o-mini", ",\"stream\":true")).body());
+      assertTrue(events.next().contains("chat.completion.chunk"));
+      streams.add(events);
+    }
+    // Two of the provider's four slots (and pooled connections) carry streams that do not end;
+    // short requests keep getting through on the others.
+    for (int i = 0; i < 10; i++) {
+      assertEquals(200, gateway.post("/v1/chat/completions", chat("gpt-4o-mini", "")).statusCode());
+    }
+    assertEquals(2, gateway.status("upstream").inFlight());
+    for (SseEvents events : streams) events.close();
     assertSlotsFree();
   }
 
