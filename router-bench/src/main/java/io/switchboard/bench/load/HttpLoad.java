@@ -39,6 +39,13 @@ import org.HdrHistogram.Recorder;
  */
 public final class HttpLoad implements AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * Open loop stops adding requests beyond this many unanswered ones and counts each request it skips
+   * as an error ({@value #OVERLOAD}); otherwise a server slower than the asked rate would make the
+   * generator open connections until it ran out of file descriptors.
+   */
+  static final int MAX_OUTSTANDING = 2000;
+  static final String OVERLOAD = "not sent: 2000 requests already unanswered";
 
   private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
     Thread t = new Thread(r, "load-client");
@@ -96,6 +103,7 @@ public final class HttpLoad implements AutoCloseable {
     ArrivalSchedule schedule = new ArrivalSchedule(System.nanoTime() + 1_000_000, rate, length);
     long count = schedule.count();
     CountDownLatch finished = new CountDownLatch((int) count);
+    AtomicInteger outstanding = new AtomicInteger();
     for (long i = 0; i < count; i++) {
       long intended = schedule.intendedNanos(i);
       long now = System.nanoTime();
@@ -104,7 +112,16 @@ public final class HttpLoad implements AutoCloseable {
         now = System.nanoTime();
       }
       lag.recordValue(Math.max(0, now - intended) / 1000);
-      send(request, intended, total, first, errors, finished);
+      if (outstanding.get() >= MAX_OUTSTANDING) {
+        errors.computeIfAbsent(OVERLOAD, k -> new LongAdder()).increment();
+        finished.countDown();
+        continue;
+      }
+      outstanding.incrementAndGet();
+      send(request, intended, total, first, errors, () -> {
+        outstanding.decrementAndGet();
+        finished.countDown();
+      });
     }
     long sendEnd = System.nanoTime();
     if (!finished.await(TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS)) {
@@ -120,7 +137,7 @@ public final class HttpLoad implements AutoCloseable {
   }
 
   private void send(HttpRequest request, long startNanos, Recorder total, Recorder first,
-      Map<String, LongAdder> errors, CountDownLatch finished) {
+      Map<String, LongAdder> errors, Runnable finished) {
     client.sendAsync(request, info -> new TimedBody()).whenComplete((response, failure) -> {
       long end = System.nanoTime();
       String error = errorOf(response, failure);
@@ -130,7 +147,7 @@ public final class HttpLoad implements AutoCloseable {
       } else {
         errors.computeIfAbsent(error, k -> new LongAdder()).increment();
       }
-      finished.countDown();
+      finished.run();
     });
   }
 
