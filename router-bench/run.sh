@@ -39,7 +39,7 @@ machine() {
 
 if [[ "$MODE" == jmh ]]; then
   # Fork 1, 3 x 1 s warm-up, 5 x 1 s measurement: enough to rank, not a publication run.
-  java -jar "$BENCH_JAR" -f 1 -wi 3 -w 1s -i 5 -r 1s -tu us -rf text -rff "$OUT/jmh.txt" "${@:2}" \
+  java -jar "$BENCH_JAR" -f 1 -wi 3 -w 1s -i 5 -r 1s -rf text -rff "$OUT/jmh.txt" "${@:2}" \
     | tee "$OUT/jmh-console.txt"
   machine > "$OUT/machine.txt"
   log "JMH results in $OUT/jmh.txt"
@@ -118,34 +118,49 @@ CONF
   NGINX_ARGS=(--nginx "http://127.0.0.1:$NGINX_PORT" --nginx-pids "$NGINX_PIDS")
 fi
 
-cat >"$OUT/switchboard.conf" <<CONF
+# Two nodes: one sized like a busy production provider for the throughput and latency scenarios, one
+# with room for 10,000 upstream connections for the held-streams figures (an HTTP/1.1 stream holds one).
+node_config() { # file port max-in-flight
+  cat >"$1" <<CONF
 switchboard {
-  http { host = "127.0.0.1", port = $NODE_PORT }
+  http { host = "127.0.0.1", port = $2 }
   providers.simulated = null
   models.switchboard-sim = null
   providers.bench {
     kind = openai
-    max-in-flight = 30000
+    max-in-flight = $3
     queue { max-size = 30000 }
-    connection-pool.max-connections = 20000
+    connection-pool.max-connections = $3
     openai.base-url = "http://127.0.0.1:$UP_PORT/v1"
   }
   models.bench-model { provider = bench }
 }
 pekko.http.server { max-connections = 30000, backlog = 4096 }
 CONF
+}
+STREAMS_PORT=$(free_port)
+node_config "$OUT/switchboard.conf" "$NODE_PORT" 4096
+node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000
 log "switchboard node on $NODE_PORT (-Xmx1g)"
 java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard.conf" >"$OUT/switchboard.log" 2>&1 &
 NODE_PID=$!
 PIDS+=("$NODE_PID")
 wait_for "http://127.0.0.1:$NODE_PORT/v1/chat/completions" 60
+if [[ "$MODE" != soak ]]; then
+  log "switchboard streams node on $STREAMS_PORT (-Xmx1g)"
+  java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard-streams.conf" >"$OUT/switchboard-streams.log" 2>&1 &
+  STREAMS_PID=$!
+  PIDS+=("$STREAMS_PID")
+  wait_for "http://127.0.0.1:$STREAMS_PORT/v1/chat/completions" 60
+fi
 
 machine >"$OUT/machine.txt"
 case "$MODE" in
   quick|full)
     java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.BenchRun --profile "$MODE" --out "$OUT" \
       --direct "http://127.0.0.1:$UP_PORT" "${NGINX_ARGS[@]}" --switchboard "http://127.0.0.1:$NODE_PORT" \
-      --node-pid "$NODE_PID" --upstream-pid "$UP_PID" --max-streams "$MAX_STREAMS" --machine "$OUT/machine.txt"
+      --node-pid "$NODE_PID" --upstream-pid "$UP_PID" \
+      --streams-switchboard "http://127.0.0.1:$STREAMS_PORT" --streams-node-pid "$STREAMS_PID" --max-streams "$MAX_STREAMS" --machine "$OUT/machine.txt"
     ;;
   soak)
     java -Xmx512m -cp "$BENCH_JAR" io.switchboard.bench.Soak --switchboard "http://127.0.0.1:$NODE_PORT" \

@@ -47,6 +47,8 @@ public final class BenchRun {
   private final List<Scenario> scenarios;
   private final Scenario switchboard;
   private final NodeProbe node;
+  private Scenario streamsNode;
+  private NodeProbe streamsProbe;
   private final Map<String, ProcessCpu> proxyCpu;
   private final ProcessCpu upstreamCpu;
   private final Path out;
@@ -82,6 +84,13 @@ public final class BenchRun {
     ProcessCpu upstreamCpu = new ProcessCpu(opts.containsKey("upstream-pid")
         ? List.of(Long.parseLong(opts.get("upstream-pid"))) : List.of());
     BenchRun run = new BenchRun(profile, scenarios, switchboard, new NodeProbe(nodePid), proxyCpu, upstreamCpu, out);
+    if (opts.containsKey("streams-switchboard")) {
+      run.streamsNode = Scenario.at("switchboard (streams node)", opts.get("streams-switchboard"));
+      run.streamsProbe = new NodeProbe(Long.parseLong(required(opts, "streams-node-pid")));
+    } else {
+      run.streamsNode = switchboard;
+      run.streamsProbe = run.node;
+    }
     String machine = opts.containsKey("machine") ? Files.readString(Path.of(opts.get("machine"))) : "";
     run.runAll(machine);
     System.exit(0);
@@ -214,7 +223,8 @@ public final class BenchRun {
             s.name().equals("direct") ? "–" : MarkdownTable.ms(added[0]),
             s.name().equals("direct") ? "–" : MarkdownTable.ms(added[1]),
             s.name().equals("direct") ? "–" : MarkdownTable.ms(added[2]),
-            MarkdownTable.ms(r.sendLag().p99Micros()), cpu.proxyPerRequest(l.ok() + l.errorCount()));
+            MarkdownTable.ms(r.sendLag().p99Micros()),
+            cpu.proxyPerRequest(l.ok() + l.errorCount() - l.errors().getOrDefault(HttpLoad.OVERLOAD, 0L)));
         if (!s.name().equals("direct")) {
           addedP99.computeIfAbsent(s.name() + " added p99", k -> new ArrayList<>()).add(added[1] / 1000.0);
           addedP99.computeIfAbsent(s.name() + " added p50", k -> new ArrayList<>()).add(added[0] / 1000.0);
@@ -269,20 +279,22 @@ public final class BenchRun {
   private List<String[]> heldStreams(HttpLoad load) throws Exception {
     note("held streams");
     List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"0", "0", "0", "0", ProcessMemory.mib(streamsProbe.heapUsedAfterGcKib()),
+        ProcessMemory.mib(streamsProbe.rssKib())});
     MarkdownTable table = new MarkdownTable("streams asked", "established", "completed", "errors",
         "node heap after GC MiB (held)", "node RSS MiB (held)");
     for (int n : profile.heldStreams()) {
       double openRate = 1000;
       long rampSeconds = (long) Math.ceil(n / openRate);
-      int chunks = (int) (rampSeconds + 20);
+      int chunks = (int) (rampSeconds + 60);
       String body = "{\"model\":\"bench-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
           + "\"Say hello\"}],\"bench_chunks\":" + chunks + ",\"bench_interval_ms\":1000}";
       OptionalLong[] heap = new OptionalLong[1];
       OptionalLong[] rss = new OptionalLong[1];
-      HttpLoad.HeldStreams held = load.holdStreams(switchboard.chatCompletions(), body, n, openRate,
-          Duration.ofSeconds(rampSeconds + 10), () -> {
-            heap[0] = node.heapUsedAfterGcKib();
-            rss[0] = node.rssKib();
+      HttpLoad.HeldStreams held = load.holdStreams(streamsNode.chatCompletions(), body, n, openRate,
+          Duration.ofSeconds(rampSeconds + 40), () -> {
+            heap[0] = streamsProbe.heapUsedAfterGcKib();
+            rss[0] = streamsProbe.rssKib();
           });
       String[] row = {Integer.toString(n), Integer.toString(held.established()), Long.toString(held.completed()),
           held.errors().isEmpty() ? "0" : held.errors().toString(), ProcessMemory.mib(heap[0]), ProcessMemory.mib(rss[0])};
@@ -291,8 +303,12 @@ public final class BenchRun {
       Thread.sleep(2000);
     }
     report.append("## Concurrent streams on one node\n\nStreams opened at 1,000/s through Switchboard; each sends ")
-        .append("one chunk a second for about 20 s after the ramp. Memory is sampled once all streams have ")
-        .append("delivered their first chunk, after a full GC (`jcmd PID GC.run`, then `GC.heap_info`).\n\n")
+        .append("one chunk a second for about 60 s after the ramp. Memory is sampled once all streams have ")
+        .append("delivered their first chunk, after a full GC (`jcmd PID GC.run`, then `GC.heap_info`).")
+        .append(streamsNode == switchboard ? "" : " These streams go through a second node, configured for "
+            + "20,000 upstream connections (see the report's switchboard-streams.conf); the other figures use the "
+            + "first.")
+        .append("\n\n")
         .append(table).append('\n');
     return rows;
   }
@@ -306,7 +322,8 @@ public final class BenchRun {
     MarkdownTable table = new MarkdownTable("moment", "node RSS MiB", "node heap after GC MiB");
     table.row("idle, before any load", ProcessMemory.mib(idleRss), ProcessMemory.mib(idleHeap));
     table.row("peak during the fixed-rate runs", ProcessMemory.mib(loadedRss), "–");
-    for (String[] row : held) table.row("holding " + row[0] + " streams", row[5], row[4]);
+    String which = streamsNode == switchboard ? "" : " (streams node)";
+    for (String[] row : held) table.row("holding " + row[0] + " streams" + which, row[5], row[4]);
     table.row("idle again, after the run", ProcessMemory.mib(endRss), ProcessMemory.mib(endHeap));
     report.append("## Node memory\n\n").append(table).append("\n![memory](memory.png)\n\n");
     List<String> names = new ArrayList<>(List.of("idle", "loaded"));

@@ -45,18 +45,22 @@ public final class HttpLoad implements AutoCloseable {
    * generator open connections until it ran out of file descriptors.
    */
   static final int MAX_OUTSTANDING = 2000;
-  static final String OVERLOAD = "not sent: 2000 requests already unanswered";
+  public static final String OVERLOAD = "not sent: 2000 requests already unanswered";
 
   private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
     Thread t = new Thread(r, "load-client");
     t.setDaemon(true);
     return t;
   });
-  private final HttpClient client = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10))
-      .executor(executor)
-      .build();
+  private final HttpClient client = newClient();
+
+  private HttpClient newClient() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(30))
+        .executor(executor)
+        .build();
+  }
 
   /** An open-loop run's latencies and how far behind schedule the generator sent. */
   public record OpenLoopResult(LatencySummary latency, LatencySummary sendLag) {}
@@ -212,7 +216,9 @@ public final class HttpLoad implements AutoCloseable {
    * Opens {@code streams} streaming requests at {@code openRate} per second and, once all have sent
    * their first bytes (or {@code establishTimeout} passed), runs {@code whileHeld} (the memory probe);
    * then waits for every stream to end. {@code body} must ask for a stream long enough to outlast
-   * the ramp and the probe.
+   * the ramp and the probe. The streams use a client of their own, dropped afterwards so that its
+   * thousands of idle keep-alive connections do not stay open on the node (the JDK client closes them
+   * once it is garbage collected).
    */
   public HeldStreams holdStreams(URI uri, String body, int streams, double openRate, Duration establishTimeout,
       Runnable whileHeld) throws InterruptedException {
@@ -221,6 +227,7 @@ public final class HttpLoad implements AutoCloseable {
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body))
         .build();
+    HttpClient streamsClient = newClient();
     AtomicInteger established = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
     AtomicLong completed = new AtomicLong();
@@ -232,7 +239,7 @@ public final class HttpLoad implements AutoCloseable {
       long intended = schedule.intendedNanos(i);
       long now = System.nanoTime();
       if (now < intended) LockSupport.parkNanos(intended - now);
-      client.sendAsync(request, info -> new TimedBody(established::incrementAndGet))
+      streamsClient.sendAsync(request, info -> new TimedBody(established::incrementAndGet))
           .whenComplete((response, failure) -> {
             String error = errorOf(response, failure);
             if (error == null) {
@@ -251,6 +258,9 @@ public final class HttpLoad implements AutoCloseable {
     int held = established.get();
     whileHeld.run();
     finished.await(10, TimeUnit.MINUTES);
+    streamsClient = null;
+    System.gc();
+    Thread.sleep(3000);
     return new HeldStreams(streams, held, completed.get(), counts(errors));
   }
 
