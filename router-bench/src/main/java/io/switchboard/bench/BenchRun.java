@@ -323,7 +323,10 @@ public final class BenchRun {
     table.row("idle, before any load", ProcessMemory.mib(idleRss), ProcessMemory.mib(idleHeap));
     table.row("peak during the fixed-rate runs", ProcessMemory.mib(loadedRss), "–");
     String which = streamsNode == switchboard ? "" : " (streams node)";
-    for (String[] row : held) table.row("holding " + row[0] + " streams" + which, row[5], row[4]);
+    for (String[] row : held) {
+      String moment = row[0].equals("0") ? "idle" + which : "holding " + row[0] + " streams" + which;
+      table.row(moment, row[5], row[4]);
+    }
     table.row("idle again, after the run", ProcessMemory.mib(endRss), ProcessMemory.mib(endHeap));
     report.append("## Node memory\n\n").append(table).append("\n![memory](memory.png)\n\n");
     List<String> names = new ArrayList<>(List.of("idle", "loaded"));
