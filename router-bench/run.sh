@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One command for Switchboard's benchmarks. Run from anywhere:
 #
-#   router-bench/run.sh quick          # ~4 min: harness check, rates 500 and 1,000 req/s, 1,000 streams
-#   router-bench/run.sh full           # ~12 min: what docs/benchmarks.md records
+#   router-bench/run.sh quick          # ~5 min: harness check, rates 500 and 1,000 req/s, 1,000 streams
+#   router-bench/run.sh full           # ~13 min: what docs/benchmarks.md records
 #   router-bench/run.sh soak [30m] [200]   # heap after GC over time at a moderate rate (req/s)
 #   router-bench/run.sh jmh            # JMH microbenchmarks (routing, decode, admission)
 #
@@ -32,7 +32,7 @@ machine() {
   echo "jdk: $(java -version 2>&1 | head -1)"
   echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
   echo "nginx: $(nginx -v 2>&1 || echo none)"
-  echo "wrk: $(command -v wrk >/dev/null && wrk --version 2>&1 | head -1 || echo none)"
+  echo "wrk: $( (command -v wrk >/dev/null && (wrk --version 2>&1 || true) | head -1) || echo none)"
   echo "open files limit: $(ulimit -n)"
   echo "uptime at start: $(uptime)"
 }
@@ -84,7 +84,7 @@ PIDS+=("$UP_PID")
 wait_for "http://127.0.0.1:$UP_PORT/v1/chat/completions" 60
 
 NGINX_ARGS=()
-if command -v nginx >/dev/null; then
+if [[ "$MODE" != soak ]] && command -v nginx >/dev/null; then
   mkdir -p "$OUT/nginx"
   cat >"$OUT/nginx/nginx.conf" <<CONF
 worker_processes auto;
