@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# One command for Switchboard's benchmarks. Run from anywhere:
+#
+#   router-bench/run.sh quick          # ~5 min: harness check, rates 500 and 1,000 req/s, 1,000 streams
+#   router-bench/run.sh full           # ~13 min: what docs/benchmarks.md records
+#   router-bench/run.sh soak [30m] [200]   # heap after GC over time at a moderate rate (req/s)
+#   router-bench/run.sh jmh            # JMH microbenchmarks (routing, decode, admission)
+#
+# It builds what it needs (SKIP_BUILD=1 to reuse the jars), starts the fake upstream, nginx (installed
+# with apt if missing) and one Switchboard node on free ports, runs the scenarios in one run, stops
+# everything it started, and writes report.md plus PNG charts into router-bench/results/<time>-<mode>/.
+set -euo pipefail
+
+MODE="${1:-quick}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BENCH_JAR="$ROOT/router-bench/target/router-bench.jar"
+NODE_JAR="$ROOT/router-node/target/switchboard-node.jar"
+OUT="$ROOT/router-bench/results/$(date -u +%Y%m%dT%H%M%SZ)-$MODE"
+mkdir -p "$OUT"
+
+log() { echo "[run.sh] $*"; }
+
+if [[ "${SKIP_BUILD:-0}" != 1 || ! -f "$BENCH_JAR" || ! -f "$NODE_JAR" ]]; then
+  log "building router-node and router-bench"
+  (cd "$ROOT" && mvn -B -q -DskipTests -Djacoco.skip=true -Pbench-jar -pl router-bench -am package)
+fi
+
+machine() {
+  echo "nproc: $(nproc)"
+  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p')"
+  echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  echo "jdk: $(java -version 2>&1 | head -1)"
+  echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
+  echo "nginx: $(nginx -v 2>&1 || echo none)"
+  echo "wrk: $( (command -v wrk >/dev/null && (wrk --version 2>&1 || true) | head -1) || echo none)"
+  echo "open files limit: $(ulimit -n)"
+  echo "uptime at start: $(uptime)"
+}
+
+if [[ "$MODE" == jmh ]]; then
+  # Fork 1, 3 x 1 s warm-up, 5 x 1 s measurement: enough to rank, not a publication run.
+  java -jar "$BENCH_JAR" -f 1 -wi 3 -w 1s -i 5 -r 1s -rf text -rff "$OUT/jmh.txt" "${@:2}" \
+    | tee "$OUT/jmh-console.txt"
+  machine > "$OUT/machine.txt"
+  log "JMH results in $OUT/jmh.txt"
+  exit 0
+fi
+
+# Every stream through the node holds two sockets (client side and upstream side).
+ulimit -n "$(ulimit -Hn)" || true
+MAX_STREAMS=$(( ( $(ulimit -n) - 1000 ) / 2 ))
+(( MAX_STREAMS > 10000 )) && MAX_STREAMS=10000
+
+if ! command -v nginx >/dev/null; then
+  log "installing nginx and wrk from Debian packages"
+  (apt-get install -y nginx-light wrk || (apt-get update && apt-get install -y nginx-light wrk)) >"$OUT/apt.log" 2>&1 \
+    || log "apt-get failed; running without nginx (see $OUT/apt.log)"
+fi
+command -v wrk >/dev/null || (apt-get install -y wrk >>"$OUT/apt.log" 2>&1 || true)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+UP_PORT=$(free_port); NGINX_PORT=$(free_port); NODE_PORT=$(free_port)
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
+wait_for() { # url, seconds
+  for _ in $(seq 1 "$2"); do
+    if curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+        -d '{"model":"bench-model","messages":[{"role":"user","content":"hi"}]}' "$1"; then return 0; fi
+    sleep 1
+  done
+  log "timed out waiting for $1"; return 1
+}
+
+log "fake upstream on $UP_PORT"
+java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.FakeUpstream --port "$UP_PORT" >"$OUT/fake-upstream.log" 2>&1 &
+UP_PID=$!
+PIDS+=("$UP_PID")
+wait_for "http://127.0.0.1:$UP_PORT/v1/chat/completions" 60
+
+NGINX_ARGS=()
+if [[ "$MODE" != soak ]] && command -v nginx >/dev/null; then
+  mkdir -p "$OUT/nginx"
+  cat >"$OUT/nginx/nginx.conf" <<CONF
+worker_processes auto;
+worker_rlimit_nofile 20000;
+pid $OUT/nginx/nginx.pid;
+error_log $OUT/nginx/error.log warn;
+events { worker_connections 16000; }
+http {
+  access_log off;
+  client_body_temp_path $OUT/nginx/body;
+  proxy_temp_path $OUT/nginx/proxy;
+  upstream fake { server 127.0.0.1:$UP_PORT; keepalive 256; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://fake;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_read_timeout 600s;
+    }
+  }
+}
+CONF
+  log "nginx on $NGINX_PORT"
+  nginx -p "$OUT/nginx" -c "$OUT/nginx/nginx.conf" -g 'daemon off;' &
+  NGINX_PID=$!
+  PIDS+=("$NGINX_PID")
+  wait_for "http://127.0.0.1:$NGINX_PORT/v1/chat/completions" 30
+  NGINX_PIDS="$(echo "$NGINX_PID" $(pgrep -P "$NGINX_PID") | tr ' ' ',')"
+  NGINX_ARGS=(--nginx "http://127.0.0.1:$NGINX_PORT" --nginx-pids "$NGINX_PIDS")
+fi
+
+# Two nodes: one sized like a busy production provider for the throughput and latency scenarios, one
+# with room for 10,000 upstream connections for the held-streams figures (an HTTP/1.1 stream holds one).
+node_config() { # file port max-in-flight
+  cat >"$1" <<CONF
+switchboard {
+  http { host = "127.0.0.1", port = $2 }
+  providers.simulated = null
+  models.switchboard-sim = null
+  providers.bench {
+    kind = openai
+    max-in-flight = $3
+    queue { max-size = 30000 }
+    connection-pool.max-connections = $3
+    openai.base-url = "http://127.0.0.1:$UP_PORT/v1"
+  }
+  models.bench-model { provider = bench }
+}
+pekko.http.server { max-connections = 30000, backlog = 4096 }
+CONF
+}
+STREAMS_PORT=$(free_port)
+node_config "$OUT/switchboard.conf" "$NODE_PORT" 4096
+node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000
+log "switchboard node on $NODE_PORT (-Xmx1g)"
+java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard.conf" >"$OUT/switchboard.log" 2>&1 &
+NODE_PID=$!
+PIDS+=("$NODE_PID")
+wait_for "http://127.0.0.1:$NODE_PORT/v1/chat/completions" 60
+if [[ "$MODE" != soak ]]; then
+  log "switchboard streams node on $STREAMS_PORT (-Xmx1g)"
+  java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard-streams.conf" >"$OUT/switchboard-streams.log" 2>&1 &
+  STREAMS_PID=$!
+  PIDS+=("$STREAMS_PID")
+  wait_for "http://127.0.0.1:$STREAMS_PORT/v1/chat/completions" 60
+fi
+
+machine >"$OUT/machine.txt"
+case "$MODE" in
+  quick|full)
+    java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.BenchRun --profile "$MODE" --out "$OUT" \
+      --direct "http://127.0.0.1:$UP_PORT" "${NGINX_ARGS[@]}" --switchboard "http://127.0.0.1:$NODE_PORT" \
+      --node-pid "$NODE_PID" --upstream-pid "$UP_PID" \
+      --streams-switchboard "http://127.0.0.1:$STREAMS_PORT" --streams-node-pid "$STREAMS_PID" --max-streams "$MAX_STREAMS" --machine "$OUT/machine.txt"
+    ;;
+  soak)
+    java -Xmx512m -cp "$BENCH_JAR" io.switchboard.bench.Soak --switchboard "http://127.0.0.1:$NODE_PORT" \
+      --node-pid "$NODE_PID" --duration "${2:-30m}" --rate "${3:-200}" --sample "${SOAK_SAMPLE:-60s}" --out "$OUT"
+    ;;
+  *) log "unknown mode $MODE (quick|full|soak|jmh)"; exit 2 ;;
+esac
+echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
+log "results in $OUT"

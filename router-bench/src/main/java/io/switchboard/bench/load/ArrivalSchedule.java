@@ -1,0 +1,36 @@
+package io.switchboard.bench.load;
+
+import java.time.Duration;
+
+/**
+ * Open-loop arrivals at a constant rate: request {@code i} is due at {@code start + i / rate}, whatever
+ * happened to the requests before it. Latency is measured from this intended time, not from when the
+ * request actually left, so a stall in the server (or in the generator) shows up in the percentiles
+ * instead of silently delaying the next send (coordinated omission).
+ */
+public record ArrivalSchedule(long startNanos, double ratePerSecond, Duration length) {
+
+  public ArrivalSchedule {
+    if (!(ratePerSecond > 0)) throw new IllegalArgumentException("rate must be positive, was " + ratePerSecond);
+    if (length.isNegative()) throw new IllegalArgumentException("length must not be negative");
+  }
+
+  /** When request {@code index} (from 0) is due, on the {@link System#nanoTime()} scale. */
+  public long intendedNanos(long index) {
+    return startNanos + Math.round(index * 1e9 / ratePerSecond);
+  }
+
+  /** How many requests the schedule holds: those due strictly before its end. */
+  public long count() {
+    return (long) Math.ceil(length.toNanos() * ratePerSecond / 1e9 - 1e-9);
+  }
+
+  /** The index of the last request due at or before {@code nowNanos}, or -1 if none is due yet. */
+  public long lastDueAt(long nowNanos) {
+    if (nowNanos < startNanos) return -1;
+    long due = (long) Math.floor((nowNanos - startNanos) * ratePerSecond / 1e9);
+    while (intendedNanos(due) > nowNanos) due--;
+    while (intendedNanos(due + 1) <= nowNanos) due++;
+    return Math.min(due, count() - 1);
+  }
+}

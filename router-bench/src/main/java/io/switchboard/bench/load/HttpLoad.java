@@ -1,0 +1,277 @@
+package io.switchboard.bench.load;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The load generator: {@code java.net.http} over HTTP/1.1 keep-alive, asynchronous, one client per
+ * run.
+ *
+ * <ul>
+ *   <li>{@link #openLoop}: a constant arrival rate ({@link ArrivalSchedule}); latency from the intended
+ *       send time, so stalls are not hidden (no coordinated omission). One thread paces the sends;
+ *       how late it sent is recorded too ({@link OpenLoopResult#sendLag}), which shows when the
+ *       generator itself is the bottleneck.</li>
+ *   <li>{@link #closedLoop}: N connections, each sending its next request as soon as the previous
+ *       answer is read; its throughput is the saturation figure.</li>
+ *   <li>{@link #holdStreams}: N streams open at once, for memory figures.</li>
+ * </ul>
+ *
+ * <p>Limits: the JDK client spends a few tens of microseconds of CPU per request and reads all
+ * connections from one selector thread, so on two cores it tops out at a few thousand requests per
+ * second, below what wrk reaches; saturation figures therefore come from wrk when it is installed.
+ */
+public final class HttpLoad implements AutoCloseable {
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * Open loop stops adding requests beyond this many unanswered ones and counts each request it skips
+   * as an error ({@value #OVERLOAD}); otherwise a server slower than the asked rate would make the
+   * generator open connections until it ran out of file descriptors.
+   */
+  static final int MAX_OUTSTANDING = 2000;
+  public static final String OVERLOAD = "not sent: 2000 requests already unanswered";
+
+  private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+    Thread t = new Thread(r, "load-client");
+    t.setDaemon(true);
+    return t;
+  });
+  private final HttpClient client = newClient();
+
+  private HttpClient newClient() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(30))
+        .executor(executor)
+        .build();
+  }
+
+  /** An open-loop run's latencies and how far behind schedule the generator sent. */
+  public record OpenLoopResult(LatencySummary latency, LatencySummary sendLag) {}
+
+  /** A streaming run: time to first byte of the body and time to the end of the stream. */
+  public record StreamResult(LatencySummary firstToken, LatencySummary total) {}
+
+  private HttpRequest request(URI uri, String body) {
+    return HttpRequest.newBuilder(uri)
+        .timeout(TIMEOUT)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+
+  /**
+   * Sends {@code body} to {@code uri} at {@code rate} per second for {@code length}, after {@code warmup}
+   * at the same rate whose results are discarded. Streams are read to the end; {@code firstToken}
+   * is recorded for them too.
+   */
+  public StreamResult openLoop(String label, URI uri, String body, double rate, Duration warmup, Duration length)
+      throws InterruptedException {
+    if (!warmup.isZero()) runOpenLoop(label, uri, body, rate, warmup);
+    return runOpenLoop(label, uri, body, rate, length).result;
+  }
+
+  /** As {@link #openLoop}, also reporting how late the generator itself sent. */
+  public OpenLoopResult openLoopWithLag(String label, URI uri, String body, double rate, Duration warmup,
+      Duration length) throws InterruptedException {
+    if (!warmup.isZero()) runOpenLoop(label, uri, body, rate, warmup);
+    Run run = runOpenLoop(label, uri, body, rate, length);
+    return new OpenLoopResult(run.result.total(), run.sendLag);
+  }
+
+  private record Run(StreamResult result, LatencySummary sendLag) {}
+
+  private Run runOpenLoop(String label, URI uri, String body, double rate, Duration length)
+      throws InterruptedException {
+    HttpRequest request = request(uri, body);
+    Recorder total = new Recorder(3);
+    Recorder first = new Recorder(3);
+    Histogram lag = LatencySummary.newHistogram();
+    Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    ArrivalSchedule schedule = new ArrivalSchedule(System.nanoTime() + 1_000_000, rate, length);
+    long count = schedule.count();
+    CountDownLatch finished = new CountDownLatch((int) count);
+    AtomicInteger outstanding = new AtomicInteger();
+    for (long i = 0; i < count; i++) {
+      long intended = schedule.intendedNanos(i);
+      long now = System.nanoTime();
+      if (now < intended) {
+        LockSupport.parkNanos(intended - now);
+        now = System.nanoTime();
+      }
+      lag.recordValue(Math.max(0, now - intended) / 1000);
+      if (outstanding.get() >= MAX_OUTSTANDING) {
+        errors.computeIfAbsent(OVERLOAD, k -> new LongAdder()).increment();
+        finished.countDown();
+        continue;
+      }
+      outstanding.incrementAndGet();
+      send(request, intended, total, first, errors, () -> {
+        outstanding.decrementAndGet();
+        finished.countDown();
+      });
+    }
+    long sendEnd = System.nanoTime();
+    if (!finished.await(TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS)) {
+      errors.computeIfAbsent("unfinished", k -> new LongAdder()).add(finished.getCount());
+    }
+    double seconds = (sendEnd - schedule.startNanos()) / 1e9;
+    Map<String, Long> errorCounts = counts(errors);
+    return new Run(
+        new StreamResult(
+            LatencySummary.of(label + " first byte", first.getIntervalHistogram(), errorCounts, seconds),
+            LatencySummary.of(label, total.getIntervalHistogram(), errorCounts, seconds)),
+        LatencySummary.of(label + " send lag", lag, Map.of(), seconds));
+  }
+
+  private void send(HttpRequest request, long startNanos, Recorder total, Recorder first,
+      Map<String, LongAdder> errors, Runnable finished) {
+    client.sendAsync(request, info -> new TimedBody()).whenComplete((response, failure) -> {
+      long end = System.nanoTime();
+      String error = errorOf(response, failure);
+      if (error == null) {
+        total.recordValue((end - startNanos) / 1000);
+        first.recordValue((response.body().firstByteNanos() - startNanos) / 1000);
+      } else {
+        errors.computeIfAbsent(error, k -> new LongAdder()).increment();
+      }
+      finished.run();
+    });
+  }
+
+  private static String errorOf(HttpResponse<TimedBody> response, Throwable failure) {
+    if (failure != null) {
+      Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+      return cause.getClass().getSimpleName();
+    }
+    if (response.statusCode() != 200) return "HTTP " + response.statusCode();
+    boolean sse = response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream");
+    if (sse && !response.body().endedWithDone()) return "stream without [DONE]";
+    if (response.body().firstByteNanos() == 0) return "empty body";
+    return null;
+  }
+
+  /**
+   * {@code connections} loops each sending its next request when the previous answer is read, for
+   * {@code length} after {@code warmup}. Latency is per request, from its own send.
+   */
+  public LatencySummary closedLoop(String label, URI uri, String body, int connections, Duration warmup,
+      Duration length) throws InterruptedException {
+    if (!warmup.isZero()) runClosedLoop(label, uri, body, connections, warmup);
+    return runClosedLoop(label, uri, body, connections, length);
+  }
+
+  private LatencySummary runClosedLoop(String label, URI uri, String body, int connections, Duration length)
+      throws InterruptedException {
+    HttpRequest request = request(uri, body);
+    Recorder latency = new Recorder(3);
+    Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    long start = System.nanoTime();
+    long deadline = start + length.toNanos();
+    CountDownLatch loops = new CountDownLatch(connections);
+    for (int c = 0; c < connections; c++) loop(request, deadline, latency, errors, loops);
+    loops.await(length.toSeconds() + TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return LatencySummary.of(label, latency.getIntervalHistogram(), counts(errors), seconds);
+  }
+
+  private void loop(HttpRequest request, long deadline, Recorder latency, Map<String, LongAdder> errors,
+      CountDownLatch loops) {
+    long start = System.nanoTime();
+    if (start >= deadline) {
+      loops.countDown();
+      return;
+    }
+    client.sendAsync(request, info -> new TimedBody()).whenComplete((response, failure) -> {
+      String error = errorOf(response, failure);
+      if (error == null) {
+        latency.recordValue((System.nanoTime() - start) / 1000);
+      } else {
+        errors.computeIfAbsent(error, k -> new LongAdder()).increment();
+      }
+      loop(request, deadline, latency, errors, loops);
+    });
+  }
+
+  /** What holding many streams at once showed. */
+  public record HeldStreams(int asked, int established, long completed, Map<String, Long> errors) {}
+
+  /**
+   * Opens {@code streams} streaming requests at {@code openRate} per second and, once all have sent
+   * their first bytes (or {@code establishTimeout} passed), runs {@code whileHeld} (the memory probe);
+   * then waits for every stream to end. {@code body} must ask for a stream long enough to outlast
+   * the ramp and the probe. The streams use a client of their own, dropped afterwards so that its
+   * thousands of idle keep-alive connections do not stay open on the node (the JDK client closes them
+   * once it is garbage collected).
+   */
+  public HeldStreams holdStreams(URI uri, String body, int streams, double openRate, Duration establishTimeout,
+      Runnable whileHeld) throws InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(uri)
+        .timeout(Duration.ofMinutes(10))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+    HttpClient streamsClient = newClient();
+    AtomicInteger established = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    AtomicLong completed = new AtomicLong();
+    Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    CountDownLatch finished = new CountDownLatch(streams);
+    ArrivalSchedule schedule = new ArrivalSchedule(System.nanoTime(), openRate,
+        Duration.ofNanos((long) Math.ceil(streams * 1e9 / openRate)));
+    for (int i = 0; i < streams; i++) {
+      long intended = schedule.intendedNanos(i);
+      long now = System.nanoTime();
+      if (now < intended) LockSupport.parkNanos(intended - now);
+      streamsClient.sendAsync(request, info -> new TimedBody(established::incrementAndGet))
+          .whenComplete((response, failure) -> {
+            String error = errorOf(response, failure);
+            if (error == null) {
+              completed.incrementAndGet();
+            } else {
+              failed.incrementAndGet();
+              errors.computeIfAbsent(error, k -> new LongAdder()).increment();
+            }
+            finished.countDown();
+          });
+    }
+    long waitUntil = System.nanoTime() + establishTimeout.toNanos();
+    while (established.get() + failed.get() < streams && System.nanoTime() < waitUntil) {
+      Thread.sleep(100);
+    }
+    int held = established.get();
+    whileHeld.run();
+    finished.await(10, TimeUnit.MINUTES);
+    streamsClient = null;
+    System.gc();
+    Thread.sleep(3000);
+    return new HeldStreams(streams, held, completed.get(), counts(errors));
+  }
+
+  private static Map<String, Long> counts(Map<String, LongAdder> errors) {
+    Map<String, Long> counts = new HashMap<>();
+    errors.forEach((k, v) -> counts.put(k, v.sum()));
+    return counts;
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

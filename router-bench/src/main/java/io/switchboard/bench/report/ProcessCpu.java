@@ -1,0 +1,45 @@
+package io.switchboard.bench.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * CPU time spent by a set of processes (user + system, every thread), read from
+ * {@code /proc/PID/stat}. CPU per request is a steadier figure than throughput on a shared machine:
+ * other tenants slow a server down, but barely change how much CPU it spends on each request.
+ */
+public final class ProcessCpu {
+  /** Kernel clock ticks per second ({@code getconf CLK_TCK}); 100 on every mainstream Linux build. */
+  static final int TICKS_PER_SECOND = 100;
+
+  private final List<Long> pids;
+
+  public ProcessCpu(List<Long> pids) {
+    this.pids = List.copyOf(pids);
+  }
+
+  /** CPU time used so far, in microseconds; processes that are gone count as zero. */
+  public long micros() {
+    long ticks = 0;
+    for (long pid : pids) {
+      try {
+        ticks += ticks(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+      } catch (IOException e) {
+        // gone: nothing more to count
+      }
+    }
+    return ticks * 1_000_000L / TICKS_PER_SECOND;
+  }
+
+  /**
+   * utime + stime (fields 14 and 15) of a {@code /proc/PID/stat} line. The command name (field 2) may
+   * hold spaces and parentheses, so fields are counted from the last {@code ')'}.
+   */
+  static long ticks(String stat) {
+    String[] rest = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+    // rest[0] is field 3 (state), so field n is rest[n - 3].
+    return Long.parseLong(rest[11]) + Long.parseLong(rest[12]);
+  }
+}

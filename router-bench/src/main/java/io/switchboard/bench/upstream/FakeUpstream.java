@@ -1,0 +1,129 @@
+package io.switchboard.bench.upstream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * A fast stand-in for OpenAI's {@code POST /v1/chat/completions}, run as its own process so the
+ * gateway under test and the upstream do not share a JVM:
+ *
+ * <pre>
+ * java -cp router-bench.jar io.switchboard.bench.upstream.FakeUpstream --port 9100 [--chunks 16]
+ *     [--interval-ms 0] [--first-ms 0]
+ * </pre>
+ *
+ * <p>It answers every request at once (no think time), so what a benchmark measures is the path in
+ * front of it. Streams are paced by Pekko's scheduler, whose 10 ms tick makes pacing below ~10 ms
+ * coarse; {@code --interval-ms 0} sends all chunks back to back.
+ */
+public final class FakeUpstream {
+  private static final String PATH = "/v1/chat/completions";
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final FakeReplies replies = new FakeReplies("bench-model", 1_700_000_000L);
+  private final AtomicLong ids = new AtomicLong();
+  private final ReplyShape defaults;
+  private final Materializer materializer;
+
+  private FakeUpstream(ReplyShape defaults, Materializer materializer) {
+    this.defaults = defaults;
+    this.materializer = materializer;
+  }
+
+  public static void main(String[] args) {
+    String host = "127.0.0.1";
+    int port = 9100;
+    int chunks = 16;
+    long intervalMs = 0;
+    long firstMs = 0;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--host" -> host = args[i + 1];
+        case "--port" -> port = Integer.parseInt(args[i + 1]);
+        case "--chunks" -> chunks = Integer.parseInt(args[i + 1]);
+        case "--interval-ms" -> intervalMs = Long.parseLong(args[i + 1]);
+        case "--first-ms" -> firstMs = Long.parseLong(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    ReplyShape defaults = new ReplyShape(false, chunks, Duration.ofMillis(intervalMs), Duration.ofMillis(firstMs));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fake-upstream", config());
+    FakeUpstream upstream = new FakeUpstream(defaults, Materializer.matFromSystem(system));
+    String shownHost = host;
+    Http.get(system).newServerAt(host, port).bind(upstream::handle)
+        .whenComplete((binding, error) -> {
+          if (error != null) {
+            System.err.println("fake upstream: could not listen on " + shownHost + ": " + error.getMessage());
+            system.terminate();
+          } else {
+            System.out.println("fake upstream listening on http://" + shownHost + ":"
+                + binding.localAddress().getPort() + PATH);
+          }
+        });
+  }
+
+  /** Many thousands of held connections, quiet logs, no server-side timeouts shorter than a long stream. */
+  private static Config config() {
+    return ConfigFactory.parseString("""
+        pekko.loglevel = WARNING
+        pekko.http.server.max-connections = 100000
+        pekko.http.server.backlog = 4096
+        pekko.http.server.idle-timeout = 10 min
+        pekko.http.server.request-timeout = 10 min
+        pekko.http.server.server-header = fake-openai
+        """).withFallback(ConfigFactory.load());
+  }
+
+  private CompletionStage<HttpResponse> handle(HttpRequest request) {
+    if (!request.method().equals(HttpMethods.POST) || !request.getUri().path().equals(PATH)) {
+      request.discardEntityBytes(materializer);
+      return CompletableFuture.completedFuture(HttpResponse.create().withStatus(StatusCodes.NOT_FOUND));
+    }
+    // Small bodies usually arrive whole with the headers: answer without another trip through a stream.
+    if (request.entity() instanceof HttpEntity.Strict strict) {
+      return CompletableFuture.completedFuture(answer(strict.getData()));
+    }
+    return request.entity().toStrict(10_000, materializer).thenApply(s -> answer(s.getData()));
+  }
+
+  private HttpResponse answer(ByteString body) {
+    ReplyShape shape;
+    try {
+      shape = ReplyShape.of(body.toArrayUnsafe(), MAPPER, defaults);
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      return HttpResponse.create().withStatus(StatusCodes.BAD_REQUEST).withEntity(ContentTypes.APPLICATION_JSON,
+          "{\"error\":{\"message\":\"invalid request body\",\"type\":\"invalid_request_error\",\"param\":null,"
+              + "\"code\":null}}");
+    }
+    String id = "chatcmpl-bench" + ids.incrementAndGet();
+    if (!shape.stream()) {
+      return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, replies.completion(id, shape.chunks()));
+    }
+    Source<ByteString, ?> events = Source.range(0, shape.chunks() - 1)
+        .map(i -> ByteString.fromArrayUnsafe(replies.chunkEvent(id, i, shape.chunks())));
+    if (!shape.interval().isZero()) events = events.throttle(1, shape.interval());
+    if (!shape.firstChunkDelay().isZero()) events = events.initialDelay(shape.firstChunkDelay());
+    events = events.concat(Source.single(ByteString.fromString(FakeReplies.DONE_EVENT)));
+    return HttpResponse.create().withEntity(
+        HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
+  }
+}

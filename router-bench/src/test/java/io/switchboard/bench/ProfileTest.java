@@ -1,0 +1,30 @@
+package io.switchboard.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+@Tag("unit")
+class ProfileTest {
+
+  @Test
+  void fullMeasuresTheIssuesRatesAndStreamCounts() {
+    Profile full = Profile.named("full", 10_000);
+    assertEquals(List.of(500, 1000, 5000), full.rates());
+    assertEquals(List.of(1000, 10_000), full.heldStreams());
+  }
+
+  @Test
+  void streamCountsAreCappedByWhatTheFileLimitAllows() {
+    assertEquals(List.of(1000, 9_000), Profile.named("full", 9_000).heldStreams());
+    assertEquals(List.of(500), Profile.named("quick", 500).heldStreams());
+  }
+
+  @Test
+  void anUnknownProfileIsRefused() {
+    assertThrows(IllegalArgumentException.class, () -> Profile.named("fast", 10));
+  }
+}

@@ -1,0 +1,31 @@
+package io.switchboard.bench.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+@Tag("unit")
+class ProcessCpuTest {
+
+  @Test
+  void addsUserAndSystemTicks() {
+    String stat = "4242 (java) S 1 4242 4242 0 -1 4194560 5000 0 0 0 1234 56 0 0 20 0 40 0 300 0 0";
+    assertEquals(1290, ProcessCpu.ticks(stat));
+  }
+
+  @Test
+  void aCommandNameWithSpacesAndParenthesesDoesNotShiftFields() {
+    String stat = "77 (nginx: worker (x)) S 1 77 77 0 -1 4194560 10 0 0 0 7 3 0 0 20 0 1 0 300 0 0";
+    assertEquals(10, ProcessCpu.ticks(stat));
+  }
+
+  @Test
+  void readsThisProcessAndIgnoresOnesThatAreGone() {
+    long self = ProcessHandle.current().pid();
+    assertTrue(new ProcessCpu(List.of(self)).micros() > 0, "this JVM has used some CPU");
+    assertEquals(0, new ProcessCpu(List.of(Long.MAX_VALUE)).micros());
+  }
+}
