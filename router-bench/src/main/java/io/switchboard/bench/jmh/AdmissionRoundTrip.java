@@ -1,6 +1,9 @@
 package io.switchboard.bench.jmh;
 
+import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.ProviderActor;
+import io.switchboard.provider.TokenUsage;
+import io.switchboard.provider.UpstreamSignals;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -8,12 +11,17 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * One admission round trip against a local provider actor, in today's protocol: ask {@code Acquire},
- * get {@code Granted(permitId)}, tell {@code Release(permitId)}. The only class that knows the
- * protocol, so when the provider actor changes (token buckets, leases) only this class changes.
+ * One admission round trip against a local provider actor, as a request makes it: ask
+ * {@code Acquire(model, tokens, deadline)}, get {@code Granted(permitId)}, tell
+ * {@code Release(permitId, Succeeded(usage))}, which settles the token reservation. The only class
+ * that knows the protocol.
  */
 final class AdmissionRoundTrip {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  static final String MODEL = "gpt-4o";
+  private static final int RESERVED_TOKENS = 600;
+  private static final CallOutcome USED =
+      new CallOutcome.Succeeded(new TokenUsage(100, 200), UpstreamSignals.NONE);
 
   private final ActorSystem<?> system;
   private final ActorRef<ProviderActor.Command> provider;
@@ -25,13 +33,15 @@ final class AdmissionRoundTrip {
 
   /** Completes once the slot was granted and its release sent. */
   CompletionStage<Long> acquireAndRelease() {
-    return AskPattern.<ProviderActor.Command, ProviderActor.AdmissionResult>ask(
-            provider, ProviderActor.Acquire::new, TIMEOUT, system.scheduler())
+    long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
+    return AskPattern.<ProviderActor.Command, ProviderActor.AdmissionResult>ask(provider,
+            replyTo -> new ProviderActor.Acquire(MODEL, RESERVED_TOKENS, deadline, false, replyTo), TIMEOUT,
+            system.scheduler())
         .thenApply(result -> {
           if (!(result instanceof ProviderActor.Granted granted)) {
             throw new IllegalStateException("admission refused during benchmark: " + result);
           }
-          provider.tell(new ProviderActor.Release(granted.permitId()));
+          provider.tell(new ProviderActor.Release(granted.permitId(), USED));
           return granted.permitId();
         });
   }
