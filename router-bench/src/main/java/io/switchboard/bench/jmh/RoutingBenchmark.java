@@ -8,6 +8,7 @@ import io.switchboard.provider.Providers;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.ModelRouter;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +47,7 @@ public class RoutingBenchmark {
     CompletableFuture<ModelRouter> built = new CompletableFuture<>();
     system = ActorSystem.create(Behaviors.setup(context -> {
       built.complete(ModelRouter.of(settings,
-          Providers.start(context, settings, OpenAiJson.newMapper(), Clock.systemUTC())));
+          Providers.start(context, settings, OpenAiJson.newMapper(), Clock.systemUTC(), new InMemoryStore())));
       return Behaviors.empty();
     }), "routing-bench", config);
     router = built.get(30, TimeUnit.SECONDS);
@@ -58,12 +59,12 @@ public class RoutingBenchmark {
   }
 
   @Benchmark
-  public Optional<Deployment> routeKnownModel() {
+  public Optional<List<Deployment>> routeKnownModel() {
     return router.route("model-37");
   }
 
   @Benchmark
-  public Optional<Deployment> routeUnknownModel() {
+  public Optional<List<Deployment>> routeUnknownModel() {
     return router.route("gpt-unknown");
   }
 }

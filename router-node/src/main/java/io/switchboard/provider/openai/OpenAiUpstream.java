@@ -218,6 +218,11 @@ public final class OpenAiUpstream implements Upstream {
   private UpstreamException connectionFailure(Throwable cause) {
     Throwable root = cause;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    if (isConnectTimeout(cause)) {
+      return failure(Kind.TIMEOUT, "Provider '" + settings.id() + "': could not connect to "
+          + settings.openai().baseUrl() + " within " + settings.timeouts().connect().toMillis()
+          + " ms (timeouts.connect).", cause);
+    }
     String what = hasCause(cause, UnknownHostException.class)
         ? "could not resolve the host of " + settings.openai().baseUrl()
         : "connection to " + settings.openai().baseUrl() + " failed: " + root.getMessage();
@@ -235,6 +240,14 @@ public final class OpenAiUpstream implements Upstream {
 
   private static String truncate(String body) {
     return body.length() <= MAX_ERROR_BODY ? body : body.substring(0, MAX_ERROR_BODY);
+  }
+
+  /** Pekko's TCP layer reports an expired connecting timeout as a failed Connect command. */
+  private static boolean isConnectTimeout(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("Connect timeout")) return true;
+    }
+    return false;
   }
 
   private static boolean hasCause(Throwable error, Class<? extends Throwable> type) {

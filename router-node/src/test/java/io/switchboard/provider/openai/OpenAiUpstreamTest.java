@@ -361,6 +361,37 @@ class OpenAiUpstreamTest {
   }
 
   @Test
+  void connectionNotAcceptedInTime_becomes504NamingTheConnectTimeout() throws Exception {
+    // A listener whose accept queue is full: the kernel drops further SYNs, so a connect neither
+    // succeeds nor is refused, and only the connect timeout ends it.
+    try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      List<java.net.Socket> fillers = new ArrayList<>();
+      try {
+        for (int i = 0; i < 16; i++) {
+          java.net.Socket filler = new java.net.Socket();
+          try {
+            filler.connect(full.getLocalSocketAddress(), 300);
+            fillers.add(filler);
+          } catch (java.io.IOException queueFull) {
+            filler.close();
+            break;
+          }
+        }
+        gateway("http://127.0.0.1:" + full.getLocalPort() + "/v1", "switchboard.providers.upstream.timeouts.connect = 1s");
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("gpt-4o-mini", ""));
+
+        assertError(response, 504, "upstream_timeout");
+        assertTrue(json(response.body()).path("error").path("message").asText().contains("timeouts.connect"),
+            response.body());
+        assertSlotsFree();
+      } finally {
+        for (java.net.Socket filler : fillers) filler.close();
+      }
+    }
+  }
+
+  @Test
   void clientHangingUpMidStream_cancelsTheUpstreamStreamAndFreesTheSlot() throws Exception {
     gateway();
     upstream.answer(upstream.endlessStream(Duration.ofMillis(20)));
