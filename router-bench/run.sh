@@ -142,13 +142,13 @@ STREAMS_PORT=$(free_port)
 node_config "$OUT/switchboard.conf" "$NODE_PORT" 4096
 node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000
 log "switchboard node on $NODE_PORT (-Xmx1g)"
-java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard.conf" >"$OUT/switchboard.log" 2>&1 &
+SWITCHBOARD_DATA_DIR="$OUT/data-node" java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard.conf" >"$OUT/switchboard.log" 2>&1 &
 NODE_PID=$!
 PIDS+=("$NODE_PID")
 wait_for "http://127.0.0.1:$NODE_PORT/v1/chat/completions" 60
 if [[ "$MODE" != soak ]]; then
   log "switchboard streams node on $STREAMS_PORT (-Xmx1g)"
-  java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard-streams.conf" >"$OUT/switchboard-streams.log" 2>&1 &
+  SWITCHBOARD_DATA_DIR="$OUT/data-streams" java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard-streams.conf" >"$OUT/switchboard-streams.log" 2>&1 &
   STREAMS_PID=$!
   PIDS+=("$STREAMS_PID")
   wait_for "http://127.0.0.1:$STREAMS_PORT/v1/chat/completions" 60
