@@ -329,8 +329,9 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
       }
     }
     return "Provider '" + settings.id() + "' rate limit reached (" + which.toString().replaceAll("; $", "")
-        + "). The request could be admitted in " + waitMillis + " ms, but may wait only " + Math.max(0, allowedMillis)
-        + " ms. Retry after " + seconds(waitMillis) + "s.";
+        + "). The request could be admitted in " + waitMillis + " ms, but "
+        + (allowedMillis > 0 ? "may wait only " + allowedMillis + " ms" : "its wait is over")
+        + ". Retry after " + seconds(waitMillis) + "s.";
   }
 
   private Behavior<Command> drainQueue() {
@@ -411,11 +412,17 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
         it.remove();
         limits.queued(waiting.model(), waiting.tokens(), -1);
         abandonProbe(waiting.probe(), now);
+        long refill = limits.millisUntilAdmissible(waiting.model(), waiting.tokens(), now);
+        if (refill > 0) {
+          // The buckets, not the slots, held it back: say which limit, and when it would fit.
+          waiting.replyTo().tell(new Rejected(Reason.QUEUE_TIMEOUT,
+              limitMessage(waiting.model(), refill, 0), Duration.ofMillis(refill)));
+          break;
+        }
         waiting.replyTo().tell(new Rejected(Reason.QUEUE_TIMEOUT,
             "Waited until this request's deadline for provider '" + settings.id() + "' (" + inFlight.size()
-                + " of " + settings.maxInFlight() + " slots busy, " + queue.size() + " requests still queued"
-                + (limits.isEmpty() ? "" : ", rate limits as in GET /admin/providers") + ") without being admitted."
-                + " Retry after " + RETRY_AFTER.toSeconds() + "s.",
+                + " of " + settings.maxInFlight() + " slots busy, " + queue.size() + " requests still queued)"
+                + " without being admitted. Retry after " + RETRY_AFTER.toSeconds() + "s.",
             RETRY_AFTER));
         break;
       }

@@ -209,6 +209,24 @@ class ProviderActorTest {
   }
 
   @Test
+  void requestHeldBackByALimitUntilItsDeadline_hearsWhichLimitAndWhenItWouldFit() {
+    ActorRef<ProviderActor.Command> actor = spawn("limits.requests-per-minute = 60");
+    long last = 0;
+    for (int i = 0; i < 60; i++) last = granted(acquire(actor));
+    // Admissible in 1 s and allowed 1.5 s, it queues; then the upstream asks for a 5 s pause.
+    TestProbe<AdmissionResult> waiting = acquire(actor, 10, Duration.ofMillis(1_500));
+    actor.tell(new Release(last, new CallOutcome.Failed(false, true, UpstreamSignals.pause(5_000))));
+    status(actor); // handled before time moves on
+    advance(Duration.ofMillis(1_500));
+
+    Rejected rejected = waiting.expectMessageClass(Rejected.class);
+    assertEquals(Reason.QUEUE_TIMEOUT, rejected.reason());
+    assertTrue(rejected.message().contains("the provider asked for a pause"), rejected.message());
+    assertTrue(rejected.message().contains("requests per minute 60"), rejected.message());
+    assertEquals(Duration.ofMillis(3_500), rejected.retryAfter());
+  }
+
+  @Test
   void tokensPerMinute_underThreeTimesTheLoad_neverAdmitsMoreThanTheLimitInAnyWindow() {
     ActorRef<ProviderActor.Command> actor = spawn("""
         max-in-flight = 1000
