@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -233,13 +234,21 @@ public final class HttpLoad implements AutoCloseable {
     AtomicLong completed = new AtomicLong();
     Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     CountDownLatch finished = new CountDownLatch(streams);
+    CountDownLatch settled = new CountDownLatch(streams);
     ArrivalSchedule schedule = new ArrivalSchedule(System.nanoTime(), openRate,
         Duration.ofNanos((long) Math.ceil(streams * 1e9 / openRate)));
     for (int i = 0; i < streams; i++) {
       long intended = schedule.intendedNanos(i);
       long now = System.nanoTime();
       if (now < intended) LockSupport.parkNanos(intended - now);
-      streamsClient.sendAsync(request, info -> new TimedBody(established::incrementAndGet))
+      AtomicBoolean counted = new AtomicBoolean();
+      Runnable settle = () -> {
+        if (counted.compareAndSet(false, true)) settled.countDown();
+      };
+      streamsClient.sendAsync(request, info -> new TimedBody(() -> {
+            established.incrementAndGet();
+            settle.run();
+          }))
           .whenComplete((response, failure) -> {
             String error = errorOf(response, failure);
             if (error == null) {
@@ -248,13 +257,12 @@ public final class HttpLoad implements AutoCloseable {
               failed.incrementAndGet();
               errors.computeIfAbsent(error, k -> new LongAdder()).increment();
             }
+            settle.run();
             finished.countDown();
           });
     }
-    long waitUntil = System.nanoTime() + establishTimeout.toNanos();
-    while (established.get() + failed.get() < streams && System.nanoTime() < waitUntil) {
-      Thread.sleep(100);
-    }
+    // Every stream either sent its first bytes or failed, or the time allowed for that ran out.
+    settled.await(establishTimeout.toMillis(), TimeUnit.MILLISECONDS);
     int held = established.get();
     whileHeld.run();
     finished.await(10, TimeUnit.MINUTES);
