@@ -4,8 +4,9 @@ import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.UpstreamException.Kind;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
+import io.switchboard.ratelimit.RateLimitSignals;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -16,6 +17,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.HttpsConnectionContext;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ClientConnectionSettings;
@@ -46,6 +48,7 @@ public final class UpstreamHttp {
   private final LoggingAdapter log;
   private final Materializer materializer;
   private final boolean refusedMeansUnavailable;
+  private final Clock clock;
 
   /**
    * @param refusedMeansUnavailable a refused connection is {@link Kind#UNAVAILABLE} (a local server
@@ -53,7 +56,14 @@ public final class UpstreamHttp {
    */
   public UpstreamHttp(
       ActorSystem<?> system, ProviderSettings settings, String baseUrl, boolean refusedMeansUnavailable) {
+    this(system, settings, baseUrl, refusedMeansUnavailable, Clock.systemUTC());
+  }
+
+  /** @param clock reads HTTP-date {@code Retry-After} values against the present */
+  public UpstreamHttp(ActorSystem<?> system, ProviderSettings settings, String baseUrl,
+      boolean refusedMeansUnavailable, Clock clock) {
     this.settings = settings;
+    this.clock = clock;
     this.baseUrl = baseUrl;
     this.refusedMeansUnavailable = refusedMeansUnavailable;
     this.http = Http.get(system);
@@ -112,9 +122,17 @@ public final class UpstreamHttp {
    * silence and with CONNECTION_FAILED when the connection breaks.
    */
   public Source<ByteString, NotUsed> frames(HttpResponse response, ByteString delimiter) {
+    return frames(response, delimiter, FramingTruncation.ALLOW);
+  }
+
+  /**
+   * As {@link #frames(HttpResponse, ByteString)}; with {@link FramingTruncation#DISALLOW} a last frame
+   * without its delimiter fails the stream instead of being passed on.
+   */
+  public Source<ByteString, NotUsed> frames(HttpResponse response, ByteString delimiter, FramingTruncation lastFrame) {
     Duration idle = settings.timeouts().streamIdle();
     return response.entity().getDataBytes()
-        .via(Framing.delimiter(delimiter, settings.maxStreamEvent(), FramingTruncation.ALLOW))
+        .via(Framing.delimiter(delimiter, settings.maxStreamEvent(), lastFrame))
         .idleTimeout(idle)
         .mapError(TimeoutException.class, e -> failure(Kind.TIMEOUT, "Provider '" + settings.id()
             + "' sent nothing for " + idle.toMillis() + " ms in the middle of a stream (timeouts.stream-idle).", e))
@@ -127,7 +145,7 @@ public final class UpstreamHttp {
 
   public CompletionStage<ErrorAnswer> errorAnswer(HttpResponse response) {
     int status = response.status().intValue();
-    Duration retryAfter = retryAfter(response).orElse(null);
+    Duration retryAfter = signals(response).pause().orElse(null);
     return response.entity().toStrict(settings.timeouts().total().toMillis(), materializer)
         .handle((strict, error) ->
             new ErrorAnswer(status, error == null ? truncate(strict.getData().utf8String()) : null, retryAfter));
@@ -145,6 +163,10 @@ public final class UpstreamHttp {
   public UpstreamException connectionFailure(Throwable cause) {
     Throwable root = cause;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    if (isConnectTimeout(cause)) {
+      return failure(Kind.TIMEOUT, "Provider '" + settings.id() + "': could not connect to " + baseUrl + " within "
+          + settings.timeouts().connect().toMillis() + " ms (timeouts.connect).", cause);
+    }
     if (hasCause(cause, UnknownHostException.class)) {
       return failure(Kind.CONNECTION_FAILED,
           "Provider '" + settings.id() + "': could not resolve the host of " + baseUrl, cause);
@@ -160,20 +182,17 @@ public final class UpstreamHttp {
         "Provider '" + settings.id() + "': connection to " + baseUrl + " failed: " + root.getMessage(), cause);
   }
 
-  /** {@code retry-after-ms} (milliseconds) when present, else {@code retry-after} (seconds). */
-  static Optional<Duration> retryAfter(HttpResponse response) {
-    Optional<Duration> millis = response.getHeader("retry-after-ms")
-        .flatMap(h -> parseLong(h.value()).map(Duration::ofMillis));
-    if (millis.isPresent()) return millis;
-    return response.getHeader("Retry-After").flatMap(h -> parseLong(h.value()).map(Duration::ofSeconds));
+  /** What the response's headers say about the provider's limits (Retry-After, x-ratelimit-*, anthropic-ratelimit-*). */
+  public RateLimitSignals signals(HttpResponse response) {
+    return RateLimitSignals.parse(name -> response.getHeader(name).map(HttpHeader::value), clock.millis());
   }
 
-  private static Optional<Long> parseLong(String value) {
-    try {
-      return Optional.of(Long.parseLong(value.trim()));
-    } catch (NumberFormatException e) {
-      return Optional.empty();
+  /** Pekko's TCP layer reports an expired connecting timeout as a failed Connect command. */
+  private static boolean isConnectTimeout(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("Connect timeout")) return true;
     }
+    return false;
   }
 
   private static String truncate(String body) {
