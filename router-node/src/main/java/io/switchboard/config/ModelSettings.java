@@ -1,6 +1,7 @@
 package io.switchboard.config;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * A model clients may ask for by {@code name} (an alias), served by an ordered list of deployments:
@@ -18,8 +19,15 @@ public record ModelSettings(String name, List<DeploymentSettings> deployments) {
    *
    * @param maxOutputTokens the output cap reserved for a request that sets no {@code max_tokens}
    * @param contextWindow prompt plus output tokens the upstream model accepts; 0 when unknown
+   * @param pricing USD per million input and output tokens, from the catalog; {@link Pricing#FREE} when unset
+   * @param capabilities what the upstream model can do, from the catalog
    */
-  public record DeploymentSettings(String provider, String upstreamModel, int maxOutputTokens, int contextWindow) {}
+  public record DeploymentSettings(String provider, String upstreamModel, int maxOutputTokens, int contextWindow,
+      Pricing pricing, Set<Capability> capabilities) {
+    public DeploymentSettings {
+      capabilities = Set.copyOf(capabilities);
+    }
+  }
 
   /** The first deployment: the one that serves while nothing fails. */
   public DeploymentSettings primary() {

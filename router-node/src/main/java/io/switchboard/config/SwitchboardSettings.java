@@ -5,10 +5,12 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValueType;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -119,7 +121,23 @@ public record SwitchboardSettings(
     int context = d.getInt("context-window");
     if (context < 0) throw new SettingsException(path + ".context-window = " + context + " must not be negative");
     String upstream = d.hasPath("upstream-model") ? d.getString("upstream-model") : name;
-    return new ModelSettings.DeploymentSettings(provider, upstream, maxOutput, context);
+    Pricing pricing;
+    try {
+      pricing = new Pricing(new BigDecimal(d.getString("input-price-per-million")),
+          new BigDecimal(d.getString("output-price-per-million")));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(path + ": input-price-per-million and output-price-per-million must be"
+          + " non-negative numbers (USD per million tokens): " + e.getMessage(), e);
+    }
+    Set<Capability> capabilities = EnumSet.noneOf(Capability.class);
+    for (String c : d.getStringList("capabilities")) {
+      try {
+        capabilities.add(Capability.fromConfig(c));
+      } catch (IllegalArgumentException e) {
+        throw new SettingsException(path + ".capabilities: " + e.getMessage(), e);
+      }
+    }
+    return new ModelSettings.DeploymentSettings(provider, upstream, maxOutput, context, pricing, capabilities);
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {

@@ -231,4 +231,33 @@ class SwitchboardSettingsTest {
     failure("switchboard.providers.p { kind = simulated, limits.tokens-per-minute = -1 }",
         "switchboard.providers.p.limits.tokens-per-minute");
   }
+
+  @Test
+  void catalogPricesAndCapabilities_areRead_perDeployment_withModelDefaults() {
+    SwitchboardSettings s = settings("""
+        switchboard.models.alias {
+          input-price-per-million = 2.50, output-price-per-million = 10
+          deployments = [
+            { provider = simulated, capabilities = [tools, vision] },
+            { provider = simulated, output-price-per-million = 0.6 }
+          ]
+        }
+        """);
+    ModelSettings.DeploymentSettings first = s.models().get("alias").deployments().get(0);
+    ModelSettings.DeploymentSettings second = s.models().get("alias").deployments().get(1);
+    assertEquals(Set.of(Capability.TOOLS, Capability.VISION), first.capabilities());
+    assertEquals(Set.of(Capability.TOOLS, Capability.JSON, Capability.STREAMING), second.capabilities());
+    // 1,000 prompt tokens at $2.50/M plus 500 completion tokens at $10/M: $0.0025 + $0.005.
+    assertEquals(0, new java.math.BigDecimal("0.0075").compareTo(first.pricing().cost(1000, 500)));
+    assertEquals(0, new java.math.BigDecimal("0.0028").compareTo(second.pricing().cost(1000, 500)));
+    assertTrue(s.models().get("switchboard-sim").primary().pricing().isFree(), "no price set: free");
+  }
+
+  @Test
+  void unknownCapabilityOrNegativePrice_isRefusedNamingTheKey() {
+    failure("switchboard.models.x { provider = simulated, capabilities = [telepathy] }",
+        "switchboard.models.x.capabilities");
+    failure("switchboard.models.x { provider = simulated, input-price-per-million = -1 }",
+        "switchboard.models.x");
+  }
 }
