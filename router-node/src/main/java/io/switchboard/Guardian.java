@@ -1,6 +1,7 @@
 package io.switchboard;
 
 import io.switchboard.api.openai.OpenAiJson;
+import io.switchboard.cluster.ClusterMembership;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.http.HttpServer;
 import io.switchboard.persistence.Schema;
@@ -16,8 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
- * Root of a node: prepares the persistence tables, then starts the provider actors, the router over
- * them, and the HTTP server. Providers start only once the tables exist, so they can load their
+ * Root of a node: prepares the persistence tables, then starts the provider actors (or, in a cluster,
+ * the shard region of provider entities), the router over them, and the HTTP server. Providers start only once the tables exist, so they can load their
  * state at once; a node whose database cannot be reached never opens its port.
  */
 public final class Guardian {
@@ -53,7 +54,8 @@ public final class Guardian {
     Providers providers = Providers.start(context, settings, mapper, clock,
         StateStore.jdbc(context.getSystem(), ProviderState.class));
     ModelRouter router = ModelRouter.of(settings, providers);
-    HttpServer.start(context.getSystem(), settings, providers, router, mapper, clock)
+    ClusterMembership membership = ClusterMembership.start(context.getSystem(), settings.cluster());
+    HttpServer.start(context.getSystem(), settings, providers, router, mapper, clock, membership::isUp)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);
           else started.complete(new Started(binding, providers));

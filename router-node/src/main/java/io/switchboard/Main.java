@@ -1,5 +1,6 @@
 package io.switchboard;
 
+import io.switchboard.cluster.ClusterConfig;
 import io.switchboard.config.SettingsException;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.persistence.PersistenceConfig;
@@ -49,13 +50,14 @@ public final class Main {
       config = SwitchboardSettings.load(file);
       settings = SwitchboardSettings.from(config, System::getenv);
       config = PersistenceConfig.layeredOver(config, settings.persistence());
+      config = ClusterConfig.layeredOver(config, settings.cluster(), settings.http());
     } catch (SettingsException e) {
       System.err.println("switchboard: " + e.getMessage());
       System.exit(2);
       return;
     }
     CompletableFuture<Guardian.Started> bound = new CompletableFuture<>();
-    ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, bound), "switchboard", config);
+    ActorSystem<Void> system = ActorSystem.create(Guardian.create(settings, bound), ClusterConfig.SYSTEM_NAME, config);
     SwitchboardSettings served = settings;
     bound.whenComplete((started, error) -> {
       if (error != null) {

@@ -30,7 +30,8 @@ public record SwitchboardSettings(
     HttpSettings http,
     Map<String, ProviderSettings> providers,
     Map<String, ModelSettings> models,
-    PersistenceSettings persistence) {
+    PersistenceSettings persistence,
+    ClusterSettings cluster) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -77,8 +78,13 @@ public record SwitchboardSettings(
       if (models.isEmpty()) {
         throw new SettingsException("switchboard.models is empty: configure at least one model to serve");
       }
-      return new SwitchboardSettings(HttpSettings.from(sb.getConfig("http")), providers, models,
-          PersistenceSettings.from(sb.getConfig("persistence"), env));
+      PersistenceSettings persistence = PersistenceSettings.from(sb.getConfig("persistence"), env);
+      ClusterSettings cluster = ClusterSettings.from(sb.getConfig("cluster"));
+      if (cluster.enabled() && persistence.store() == PersistenceSettings.Store.H2) {
+        throw new SettingsException("switchboard.cluster.enabled = on needs switchboard.persistence.store = postgres:"
+            + " the nodes of a cluster share provider state, and an H2 file belongs to one node");
+      }
+      return new SwitchboardSettings(HttpSettings.from(sb.getConfig("http")), providers, models, persistence, cluster);
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -141,7 +147,7 @@ public record SwitchboardSettings(
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
-    return new SwitchboardSettings(newHttp, providers, models, persistence);
+    return new SwitchboardSettings(newHttp, providers, models, persistence, cluster);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */

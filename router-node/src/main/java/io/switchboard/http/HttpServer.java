@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -23,15 +24,16 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.stream.Materializer;
 
 /**
- * Binds the routes. {@code /ready} answers 200 from the moment the port is bound until coordinated
- * shutdown begins, so a load balancer stops sending before in-flight requests are drained.
+ * Binds the routes. {@code /ready} answers 200 from the moment the port is bound (in a cluster: and the
+ * node is an Up member) until coordinated shutdown begins, so a load balancer stops sending before
+ * in-flight requests are drained.
  */
 public final class HttpServer {
   private HttpServer() {}
 
   public static CompletionStage<ServerBinding> start(
       ActorSystem<?> system, SwitchboardSettings settings, Providers providers, ModelRouter router, ObjectMapper mapper,
-      Clock clock) {
+      Clock clock, BooleanSupplier member) {
     AtomicBoolean ready = new AtomicBoolean(false);
     Dispatcher dispatcher = new Dispatcher(new TokenEstimator(), clock, system, new Random());
     ChatCompletions chat =
@@ -42,7 +44,8 @@ public final class HttpServer {
     settings.providers().values().stream().filter(p -> p.kind() == ProviderKind.OLLAMA)
         .forEach(p -> ollama.put(p.id(), new OllamaAdmin(system, p, mapper)));
     ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper),
-        new OllamaAdminRoutes(ollama, mapper), router, mapper, clock.instant().getEpochSecond(), ready::get);
+        new OllamaAdminRoutes(ollama, mapper), router, mapper, clock.instant().getEpochSecond(),
+        () -> ready.get() && member.getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

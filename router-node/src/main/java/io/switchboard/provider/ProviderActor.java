@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -27,6 +29,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * Admission for one provider account. A request is admitted when a slot is free ({@code max-in-flight}),
@@ -54,6 +60,12 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
   public sealed interface Command extends JsonSerializable {}
 
   /**
+   * In a cluster, one entity per provider account (entity id: the provider's id), placed by Cluster
+   * Sharding; {@link io.switchboard.provider.Providers} starts the shard region.
+   */
+  public static final EntityTypeKey<Command> ENTITY_TYPE = EntityTypeKey.create(Command.class, "provider");
+
+  /**
    * Ask to call the upstream for {@code model}, reserving one request and {@code tokens}. Answered
    * {@link Granted} now or later, or {@link Rejected}. A {@code retry} is admitted only within the
    * provider's retry budget.
@@ -68,22 +80,25 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
   /** Ask for a snapshot of the admission state. */
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
-  private record StateLoaded(Optional<StateStore.Stored<ProviderState>> stored) implements Command {}
+  private record StateLoaded(Optional<StateStore.Stored<ProviderState>> stored) implements Command, NoSerializationVerificationNeeded {}
 
-  private record StateLoadFailed(Throwable error) implements Command {}
+  private record StateLoadFailed(Throwable error) implements Command, NoSerializationVerificationNeeded {}
 
-  private record WaitExpired(long ticket) implements Command {}
+  private record WaitExpired(long ticket) implements Command, NoSerializationVerificationNeeded {}
 
-  private enum Tick implements Command {
+  private enum Tick implements Command, NoSerializationVerificationNeeded {
     WAKE,
     CHECKPOINT,
     SWEEP_LEASES,
     BREAKER
   }
 
-  private record CheckpointWritten(long revision) implements Command {}
+  private record CheckpointWritten(long revision) implements Command, NoSerializationVerificationNeeded {}
 
-  private record CheckpointFailed(Throwable error) implements Command {}
+  private record CheckpointFailed(Throwable error) implements Command, NoSerializationVerificationNeeded {}
+
+  /** A cluster member left or was downed: the permits its requests held are freed. */
+  private record MemberGone(ClusterEvent.MemberRemoved event) implements Command, NoSerializationVerificationNeeded {}
 
   /** The answer to {@link Acquire}. */
   public sealed interface AdmissionResult extends JsonSerializable {}
@@ -121,14 +136,15 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
       long pausedUntilEpochMillis,
       String breaker,
       Map<String, Long> breakerTransitions,
-      long lastCheckpointEpochMillis)
+      long lastCheckpointEpochMillis,
+      String node)
       implements JsonSerializable {}
 
   private record Waiting(
       long ticket, String model, int tokens, long deadline, boolean probe, ActorRef<AdmissionResult> replyTo) {}
 
   /** A permit in flight: what it reserved and when its lease runs out. */
-  private record Held(String model, int tokens, boolean probe, long grantedAt, long leaseExpires) {}
+  private record Held(String model, int tokens, boolean probe, long grantedAt, long leaseExpires, Address holder) {}
 
   /** The permits in flight; outlives restarts of the behaviour (see the class comment). */
   private static final class InFlight {
@@ -224,11 +240,19 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
         ? settings.permitLease().dividedBy(4) : Duration.ofSeconds(10);
     timers.startTimerWithFixedDelay(Tick.SWEEP_LEASES, Tick.SWEEP_LEASES, sweep);
     scheduleBreakerTick();
+    if (inCluster(context)) {
+      Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
+          context.messageAdapter(ClusterEvent.MemberRemoved.class, MemberGone::new), ClusterEvent.MemberRemoved.class));
+    }
     context.getLog().info("provider '{}' ready: {} bucket(s), breaker {}, {} request(s) in flight, state {}",
         settings.id(), limits.status(now).size(), breaker.state(now),
         this.inFlight.size(), state == null ? "new" : "restored (revision " + revision + ")");
     // Buckets start with no allowance: the first grant waits for a checkpoint of the restored floors.
     if (!limits.isEmpty()) writeCheckpoint();
+  }
+
+  private static boolean inCluster(ActorContext<?> context) {
+    return "cluster".equals(context.getSystem().settings().config().getString("pekko.actor.provider"));
   }
 
   static CircuitBreaker.Settings breakerSettings(ProviderSettings.Breaker b) {
@@ -256,6 +280,7 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
         .onMessageEquals(Tick.BREAKER, this::onBreakerTick)
         .onMessage(CheckpointWritten.class, this::onCheckpointWritten)
         .onMessage(CheckpointFailed.class, this::onCheckpointFailed)
+        .onMessage(MemberGone.class, this::onMemberGone)
         .onSignal(PreRestart.class, signal -> rejectAllWaiting())
         .onSignal(PostStop.class, signal -> rejectAllWaiting())
         .build();
@@ -358,7 +383,8 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
 
   private void grant(String model, int tokens, boolean probe, ActorRef<AdmissionResult> replyTo, long now) {
     long id = nextPermit++;
-    inFlight.put(id, new Held(model, tokens, probe, now, now + settings.permitLease().toMillis()));
+    inFlight.put(id, new Held(model, tokens, probe, now, now + settings.permitLease().toMillis(),
+        replyTo.path().address()));
     if (!limits.isEmpty()) {
       limits.take(model, tokens, now);
       dirty = true;
@@ -426,6 +452,30 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
             RETRY_AFTER));
         break;
       }
+    }
+    return drainQueue();
+  }
+
+  /**
+   * The node that held these permits is gone from the cluster: its requests will never release them.
+   * Their slots are freed at once instead of when their leases run out; their token reservations stand,
+   * as the upstream may have counted those calls.
+   */
+  private Behavior<Command> onMemberGone(MemberGone gone) {
+    Address address = gone.event().member().address();
+    long now = clock.millis();
+    int freed = 0;
+    for (Iterator<Map.Entry<Long, Held>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+      Held held = it.next().getValue();
+      if (address.equals(held.holder())) {
+        it.remove();
+        abandonProbe(held.probe(), now);
+        freed++;
+      }
+    }
+    if (freed > 0) {
+      getContext().getLog().warn("provider '{}': node {} left the cluster holding {} permit(s); their slots are freed",
+          settings.id(), address, freed);
     }
     return drainQueue();
   }
@@ -524,7 +574,8 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
     transitions.forEach((state, count) -> counts.put(state.name().toLowerCase(java.util.Locale.ROOT), count));
     get.replyTo().tell(new Status(settings.id(), inFlight.size(), settings.maxInFlight(), queue.size(),
         settings.queue().maxSize(), limits.status(now), limits.pausedUntil(),
-        breaker.state(now).name().toLowerCase(java.util.Locale.ROOT), counts, lastCheckpoint));
+        breaker.state(now).name().toLowerCase(java.util.Locale.ROOT), counts, lastCheckpoint,
+        getContext().getSystem().address().toString()));
     return this;
   }
 

@@ -5,12 +5,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * What the request path holds of one provider: its admission actor and its upstream client.
+ * What the request path holds of one provider: its admission actor and its upstream client. The
+ * admission actor is a local child on a single node, and the provider's sharded entity in a cluster,
+ * wherever in the cluster that lives.
  *
  * <p>{@link #acquire} asks with a timeout a little longer than the request's own deadline, so the actor
  * (which always answers by the deadline) decides, and the ask timeout only fires when the actor itself
@@ -18,7 +20,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * allows: the restarted actor serves it.
  */
 public record ProviderHandle(
-    ProviderSettings settings, ActorRef<ProviderActor.Command> admission, Upstream upstream, Scheduler scheduler,
+    ProviderSettings settings, RecipientRef<ProviderActor.Command> admission, Upstream upstream, Scheduler scheduler,
     Clock clock) {
 
   static final Duration ASK_MARGIN = Duration.ofSeconds(5);

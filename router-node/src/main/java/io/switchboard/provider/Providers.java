@@ -13,8 +13,13 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.pekko.actor.typed.ActorRef;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 
 /** Every configured provider, started: its admission actor spawned and its upstream client built. */
 public final class Providers {
@@ -24,13 +29,19 @@ public final class Providers {
     this.byId = Collections.unmodifiableMap(byId);
   }
 
-  /** Spawns one supervised provider actor per configured provider as children of {@code context}. */
+  /**
+   * Starts admission for every configured provider: on a single node one supervised provider actor
+   * per provider, spawned as a child of {@code context}; in a cluster the shard region of provider
+   * entities, each entity living on one node and reached from every node.
+   */
   public static Providers start(ActorContext<?> context, SwitchboardSettings settings, ObjectMapper mapper, Clock clock,
       StateStore<ProviderState> store) {
     Map<String, ProviderHandle> handles = new LinkedHashMap<>();
+    Function<ProviderSettings, RecipientRef<ProviderActor.Command>> admissionOf = settings.cluster().enabled()
+        ? sharded(context, settings, store, clock)
+        : provider -> context.spawn(ProviderActor.create(provider, store, clock), "provider-" + actorSafe(provider.id()));
     for (ProviderSettings provider : settings.providers().values()) {
-      ActorRef<ProviderActor.Command> admission =
-          context.spawn(ProviderActor.create(provider, store, clock), "provider-" + actorSafe(provider.id()));
+      RecipientRef<ProviderActor.Command> admission = admissionOf.apply(provider);
       warnIfKeyMissing(context, provider);
       Upstream upstream = switch (provider.kind()) {
         case OPENAI -> new OpenAiUpstream(context.getSystem(), provider, mapper, clock);
@@ -42,6 +53,27 @@ public final class Providers {
           new ProviderHandle(provider, admission, upstream, context.getSystem().scheduler(), clock));
     }
     return new Providers(handles);
+  }
+
+  /**
+   * Initialises the shard region of provider entities and returns, per provider, its entity's ref.
+   * Every node must configure the same providers: an entity is built from the configuration of the
+   * node it happens to start on. Entities are not passivated: an idle provider keeps its breaker timers.
+   */
+  private static Function<ProviderSettings, RecipientRef<ProviderActor.Command>> sharded(
+      ActorContext<?> context, SwitchboardSettings settings, StateStore<ProviderState> store, Clock clock) {
+    ClusterSharding sharding = ClusterSharding.get(context.getSystem());
+    sharding.init(Entity.of(ProviderActor.ENTITY_TYPE, entity -> {
+          ProviderSettings provider = settings.providers().get(entity.getEntityId());
+          if (provider == null) {
+            context.getLog().error("no provider '{}' is configured on this node; every node must configure the same"
+                + " providers", entity.getEntityId());
+            return Behaviors.stopped();
+          }
+          return ProviderActor.create(provider, store, clock);
+        })
+        .withSettings(ClusterShardingSettings.create(context.getSystem()).withNoPassivationStrategy()));
+    return provider -> sharding.entityRefFor(ProviderActor.ENTITY_TYPE, provider.id());
   }
 
   public Optional<ProviderHandle> get(String id) {

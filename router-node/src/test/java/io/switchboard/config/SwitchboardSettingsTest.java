@@ -260,4 +260,18 @@ class SwitchboardSettingsTest {
     failure("switchboard.models.x { provider = simulated, input-price-per-million = -1 }",
         "switchboard.models.x");
   }
+
+  @Test
+  void cluster_isOffByDefault_andNeedsSeedsAndPostgresWhenOn() {
+    assertFalse(settings("").cluster().enabled());
+    failure("switchboard.cluster { enabled = on, seed-nodes = \"\" }", "switchboard.cluster.seed-nodes");
+    failure("switchboard.cluster { enabled = on, seed-nodes = \"node-a\" }", "switchboard.cluster.seed-nodes");
+    failure("switchboard.cluster { enabled = on, seed-nodes = \"127.0.0.1:25520\" }", "switchboard.persistence.store");
+    SwitchboardSettings s = settings("""
+        switchboard.persistence { store = postgres, postgres.password-env = "" }
+        switchboard.cluster { enabled = on, port = 2552, seed-nodes = "10.0.0.1:2552, 10.0.0.2:2552" }
+        """);
+    assertEquals(java.util.List.of("10.0.0.1:2552", "10.0.0.2:2552"), s.cluster().seedNodes());
+    assertEquals(2552, s.cluster().port());
+  }
 }

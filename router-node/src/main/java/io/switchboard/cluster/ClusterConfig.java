@@ -1,0 +1,56 @@
+package io.switchboard.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.switchboard.config.ClusterSettings;
+import io.switchboard.config.HttpSettings;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns {@code switchboard.cluster} (and the HTTP drain) into the Pekko settings a node runs with,
+ * layered over the loaded configuration before the actor system is created.
+ *
+ * <p>Shutdown, in both modes: Pekko's coordinated shutdown marks the node not ready, unbinds the HTTP
+ * port, then waits up to {@code switchboard.http.shutdown-drain} for requests in flight (streams
+ * included) before closing them. In a cluster it then hands its shards to the other nodes and leaves,
+ * so the provider entities it held restart elsewhere from their persisted state.
+ *
+ * <p>Node loss: the split-brain resolver (keep-majority) downs unreachable nodes once the membership
+ * has been stable for {@code split-brain-stable-after}; the side with fewer nodes downs itself.
+ */
+public final class ClusterConfig {
+  /** The actor system's name: the nodes of one cluster must all use it. */
+  public static final String SYSTEM_NAME = "switchboard";
+
+  private ClusterConfig() {}
+
+  /** {@code loaded} with the cluster (or single-node) and shutdown settings of this node. */
+  public static Config layeredOver(Config loaded, ClusterSettings cluster, HttpSettings http) {
+    return of(cluster, http).withFallback(loaded);
+  }
+
+  public static Config of(ClusterSettings cluster, HttpSettings http) {
+    Map<String, Object> keys = new HashMap<>();
+    // The drain phase must last as long as the drain itself, or it is cut short at Pekko's default 5s.
+    keys.put("pekko.coordinated-shutdown.phases.service-requests-done.timeout",
+        (http.shutdownDrain().toMillis() + 1000) + "ms");
+    if (!cluster.enabled()) return ConfigFactory.parseMap(keys, "switchboard.http.shutdown-drain");
+    keys.put("pekko.actor.provider", "cluster");
+    keys.put("pekko.remote.artery.canonical.hostname", cluster.host());
+    keys.put("pekko.remote.artery.canonical.port", cluster.port());
+    keys.put("pekko.cluster.seed-nodes", seedAddresses(cluster.seedNodes()));
+    keys.put("pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
+    keys.put("pekko.cluster.split-brain-resolver.active-strategy", "keep-majority");
+    keys.put("pekko.cluster.split-brain-resolver.stable-after", cluster.stableAfter().toMillis() + "ms");
+    keys.put("pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes", "off");
+    keys.put("pekko.management.http.hostname", cluster.managementHost());
+    keys.put("pekko.management.http.port", Math.max(0, cluster.managementPort()));
+    return ConfigFactory.parseMap(keys, ClusterSettings.PATH);
+  }
+
+  private static List<String> seedAddresses(List<String> seeds) {
+    return seeds.stream().map(s -> "pekko://" + SYSTEM_NAME + "@" + s).toList();
+  }
+}

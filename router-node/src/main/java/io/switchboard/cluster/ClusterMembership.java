@@ -1,0 +1,43 @@
+package io.switchboard.cluster;
+
+import io.switchboard.config.ClusterSettings;
+import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's part in a cluster: starts Pekko Management (health checks for load balancers and
+ * Kubernetes probes, and the membership view) and tells whether the node is an Up member, which is
+ * when its {@code /ready} may say yes. On a single node it does nothing and the node is always a member.
+ */
+public final class ClusterMembership {
+  private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
+
+  private final BooleanSupplier up;
+
+  private ClusterMembership(BooleanSupplier up) {
+    this.up = up;
+  }
+
+  public static ClusterMembership start(ActorSystem<?> system, ClusterSettings settings) {
+    if (!settings.enabled()) return new ClusterMembership(() -> true);
+    Cluster cluster = Cluster.get(system);
+    log.info("Cluster: this node is {}, joining seed nodes {}", cluster.selfMember().address(), settings.seedNodes());
+    if (settings.managementPort() >= 0) {
+      PekkoManagement.get(system.classicSystem()).start().whenComplete((uri, error) -> {
+        if (error != null) log.error("Pekko Management could not start: {}", error.toString());
+        else log.info("Pekko Management (health checks /ready, /alive; /cluster/members) on {}", uri);
+      });
+    }
+    return new ClusterMembership(() -> cluster.selfMember().status() == MemberStatus.up());
+  }
+
+  /** True when this node can serve: a single node, or an Up member of its cluster. */
+  public boolean isUp() {
+    return up.getAsBoolean();
+  }
+}

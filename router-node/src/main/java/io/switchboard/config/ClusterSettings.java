@@ -1,0 +1,56 @@
+package io.switchboard.config;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code switchboard.cluster}: whether this node joins a Pekko cluster, where it is reachable by the
+ * other nodes, and how it finds them.
+ *
+ * @param enabled off: one node on its own, provider actors local, no remoting port opened
+ * @param host address the other nodes reach this one at (Artery remoting)
+ * @param port Artery remoting port; 0 picks a free one (tests)
+ * @param seedNodes {@code host:port} of nodes to join; this node's own address among them lets it
+ *     start the cluster when no other seed answers
+ * @param managementPort Pekko Management HTTP port (health checks {@code /ready}, {@code /alive},
+ *     {@code /cluster/members}); negative: not started
+ * @param managementHost interface Pekko Management binds to
+ */
+public record ClusterSettings(
+    boolean enabled, String host, int port, List<String> seedNodes, String managementHost, int managementPort,
+    Duration stableAfter) {
+
+  public static final String PATH = "switchboard.cluster";
+
+  public ClusterSettings {
+    seedNodes = List.copyOf(seedNodes);
+  }
+
+  /** A single node: no cluster. */
+  public static final ClusterSettings STANDALONE =
+      new ClusterSettings(false, "127.0.0.1", 0, List.of(), "127.0.0.1", -1, Duration.ofSeconds(20));
+
+  static ClusterSettings from(Config c) {
+    List<String> seeds = new ArrayList<>();
+    for (String seed : c.getString("seed-nodes").split(",")) {
+      String s = seed.trim();
+      if (s.isEmpty()) continue;
+      int colon = s.lastIndexOf(':');
+      if (colon <= 0 || colon == s.length() - 1 || !s.substring(colon + 1).chars().allMatch(Character::isDigit)) {
+        throw new SettingsException(PATH + ".seed-nodes: '" + s + "' is not host:port");
+      }
+      seeds.add(s);
+    }
+    int port = c.getInt("port");
+    if (port < 0 || port > 65535) throw new SettingsException(PATH + ".port = " + port + " is not a port");
+    boolean enabled = c.getBoolean("enabled");
+    if (enabled && seeds.isEmpty()) {
+      throw new SettingsException(PATH + ".seed-nodes is empty: name at least one node to join (host:port),"
+          + " this node's own address to start a new cluster");
+    }
+    return new ClusterSettings(enabled, c.getString("host"), port, seeds, c.getString("management-host"),
+        c.getInt("management-port"), c.getDuration("split-brain-stable-after"));
+  }
+}

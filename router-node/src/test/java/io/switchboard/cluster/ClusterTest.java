@@ -1,0 +1,241 @@
+package io.switchboard.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.switchboard.persistence.PostgresExtension;
+import io.switchboard.provider.ProviderActor;
+import io.switchboard.provider.openai.FakeOpenAi;
+import io.switchboard.provider.openai.LimitEnforcingUpstream;
+import io.switchboard.ratelimit.ProviderLimits;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Three nodes in one JVM, each its own actor system, sharing one real PostgreSQL: provider entities
+ * are placed across the nodes, a request arriving at any node is admitted by its provider's one
+ * entity, and when the node holding an entity leaves or dies the entity restarts on a survivor from
+ * its persisted state. Throughout, an upstream that enforces its own limit (with its own arithmetic)
+ * never sees it exceeded, and requests on the surviving nodes keep being answered.
+ *
+ * <p>Real time: cluster formation, failure detection and the split-brain resolver run on Pekko's own
+ * timers (shortened here to seconds).
+ */
+@Tag("integration")
+class ClusterTest {
+  @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
+  @RegisterExtension static final FakeOpenAi upstream = new FakeOpenAi();
+
+  /** Only for awaiting conditions; the nodes are actor systems of their own. */
+  private static final ActorTestKit waiter = ActorTestKit.create("cluster-test-waiter");
+
+  private final List<ClusterNode> nodes = new ArrayList<>();
+
+  @AfterAll
+  static void stopWaiter() {
+    waiter.shutdownTestKit();
+  }
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @AfterEach
+  void stopNodes() {
+    nodes.forEach(ClusterNode::close);
+  }
+
+  /** {@code providers} OpenAI-kind providers on the fake, model {@code m-<id>} each; {@code limited} has an RPM limit. */
+  private static String config(List<String> providers, String limited, int rpm) {
+    StringBuilder hocon = new StringBuilder("""
+        switchboard.providers.simulated = null
+        switchboard.models.switchboard-sim = null
+        """);
+    for (String id : providers) {
+      hocon.append("switchboard.providers.").append(id).append(" { kind = openai, openai.base-url = \"")
+          .append(upstream.baseUrl()).append("\", retries.max-attempts = 1")
+          .append(id.equals(limited) ? ", limits.requests-per-minute = " + rpm : "").append(" }\n");
+      hocon.append("switchboard.models.m-").append(id).append(" { provider = ").append(id)
+          .append(", upstream-model = \"gpt-4o\" }\n");
+    }
+    return hocon.toString();
+  }
+
+  private void startCluster(int size, String hocon) {
+    int[] ports = ClusterNode.freePorts(size);
+    List<CompletableFuture<ClusterNode>> starting = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      int index = i;
+      starting.add(CompletableFuture.supplyAsync(() -> ClusterNode.start(postgres, ports, index, hocon)));
+    }
+    for (CompletableFuture<ClusterNode> node : starting) nodes.add(node.join());
+    awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(size)), Duration.ofSeconds(30),
+        "all " + size + " nodes Up");
+  }
+
+  private CompletableFuture<HttpResponse<String>> chat(ClusterNode node, String model, Duration maxWait) {
+    return client.sendAsync(HttpRequest.newBuilder(node.uri("/v1/chat/completions"))
+        .timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "application/json")
+        .header("x-switchboard-max-wait", maxWait.toMillis() + "ms")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"max_tokens\":16,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello.\"}]}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** {@code count} requests spread round-robin over {@code on}; every answer is a 200 or a clean 429. */
+  private int load(List<ClusterNode> on, String model, int count, Duration maxWait) {
+    return load(on, model, count, maxWait, false);
+  }
+
+  /**
+   * @param unavailableAllowed whether a clean 503 {@code provider_unavailable} is acceptable too: the
+   *     answer to a request whose admission message went to a node as it died
+   */
+  private int load(List<ClusterNode> on, String model, int count, Duration maxWait, boolean unavailableAllowed) {
+    List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+    for (int i = 0; i < count; i++) sent.add(chat(on.get(i % on.size()), model, maxWait));
+    int ok = 0;
+    for (CompletableFuture<HttpResponse<String>> f : sent) {
+      HttpResponse<String> r = f.orTimeout(60, TimeUnit.SECONDS).join();
+      if (r.statusCode() == 200) {
+        ok++;
+      } else if (unavailableAllowed && r.statusCode() == 503) {
+        assertTrue(r.body().contains("\"code\":\"provider_unavailable\""), r.body());
+      } else {
+        assertEquals(429, r.statusCode(), "a request that was not served got a clean 429: " + r.body());
+      }
+    }
+    return ok;
+  }
+
+  private static double requestLevel(ProviderActor.Status status) {
+    return status.buckets().stream()
+        .filter(b -> b.scope().equals(ProviderLimits.PROVIDER_SCOPE) && b.dimension() == ProviderLimits.Dimension.REQUESTS)
+        .findFirst().orElseThrow().level();
+  }
+
+  private ClusterNode hostOf(String provider) {
+    String address = nodes.get(0).status(provider).node();
+    return nodes.stream().filter(n -> n.address().equals(address)).findFirst()
+        .orElseThrow(() -> new AssertionError(provider + " lives on " + address + ", not a test node"));
+  }
+
+  @Test
+  void entities_arePlacedAcrossNodes_andOneLimitHoldsForRequestsArrivingAtEveryNode() {
+    List<String> providers = List.of("pa", "pb", "pc", "pd", "pe", "pf");
+    LimitEnforcingUpstream limited = new LimitEnforcingUpstream(60, 0);
+    upstream.answer(limited);
+    startCluster(3, config(providers, "pa", 60));
+
+    Set<String> homes = new HashSet<>();
+    for (String p : providers) {
+      Set<String> seen = new HashSet<>();
+      for (ClusterNode n : nodes) seen.add(n.status(p).node());
+      assertEquals(1, seen.size(), "every node reaches the same single entity of " + p + ": " + seen);
+      homes.addAll(seen);
+    }
+    assertTrue(homes.size() >= 2, "six entities spread over more than one node: " + homes);
+
+    // Three times the limit, arriving at all three nodes at once.
+    int ok = load(nodes, "m-pa", 180, Duration.ofMillis(2_500));
+
+    assertEquals(0, limited.rejected(), "the upstream never saw its limit of 60 a minute exceeded");
+    assertEquals(ok, limited.served());
+    assertTrue(ok >= 57, "the burst allowed by the limit, less headroom, was served: " + ok);
+    assertTrue(ok <= 60 + limited.elapsedSeconds() + 1, ok + " in " + limited.elapsedSeconds() + " s");
+  }
+
+  @Test
+  void nodeHoldingAnEntity_leavingGracefully_handsItOff_withItsSpentBucket() {
+    LimitEnforcingUpstream limited = new LimitEnforcingUpstream(60, 0);
+    upstream.answer(limited);
+    startCluster(3, config(List.of("leave"), "leave", 60));
+    ClusterNode host = hostOf("leave");
+    List<ClusterNode> survivors = nodes.stream().filter(n -> n != host).toList();
+
+    int before = load(nodes, "m-leave", 40, Duration.ofMillis(500));
+    double levelBefore = requestLevel(survivors.get(0).status("leave"));
+    host.leaveGracefully();
+    nodes.remove(host);
+
+    awaitTrue(() -> !survivors.get(0).status("leave").node().equals(host.address()), Duration.ofSeconds(30),
+        "the entity restarted on a surviving node");
+    ProviderActor.Status moved = survivors.get(0).status("leave");
+    assertNotEquals(host.address(), moved.node());
+    assertTrue(requestLevel(moved) <= levelBefore + limited.elapsedSeconds() + 1,
+        "the moved entity starts from the persisted, spent bucket (" + requestLevel(moved) + "), not a full one;"
+            + " before: " + levelBefore);
+
+    int after = load(survivors, "m-leave", 60, Duration.ofMillis(2_500));
+    assertTrue(after > 0, "requests on the surviving nodes are served after the hand-off");
+    assertEquals(0, limited.rejected(), "the upstream never saw its limit exceeded, before, during or after");
+    assertEquals(before + after, limited.served());
+  }
+
+  @Test
+  void nodeHoldingAnEntity_crashing_isDowned_andTheEntityRecoversOnASurvivor_withoutOverrunningTheLimit() {
+    LimitEnforcingUpstream limited = new LimitEnforcingUpstream(60, 0);
+    upstream.answer(limited);
+    startCluster(3, config(List.of("crash"), "crash", 60));
+    ClusterNode victim = hostOf("crash");
+    List<ClusterNode> survivors = nodes.stream().filter(n -> n != victim).toList();
+
+    int before = load(nodes, "m-crash", 45, Duration.ofMillis(500));
+    double levelBefore = requestLevel(survivors.get(0).status("crash"));
+    Instant crashed = Instant.now();
+    victim.crash();
+    nodes.remove(victim);
+
+    // Requests sent while the dead node is being detected: those whose admission went to the dead node
+    // get a clean 503 once their deadline (plus a margin) has passed; the others wait in the shard
+    // region and are served by the entity on its new node. Every one is answered.
+    int during = load(survivors, "m-crash", 20, Duration.ofSeconds(8), true);
+    awaitTrue(() -> survivors.stream().allMatch(n -> n.isUpWith(2)), Duration.ofSeconds(30),
+        "the crashed node was downed and removed");
+    // The shard coordinator may have lived on the crashed node too: it restarts on the oldest survivor
+    // before the entity can be placed again.
+    awaitTrue(() -> answers(survivors.get(0), "crash"), Duration.ofSeconds(30), "the entity answers again");
+    ProviderActor.Status moved = survivors.get(0).status("crash");
+    assertTrue(survivors.stream().anyMatch(n -> n.address().equals(moved.node())), "entity lives on a survivor");
+    double elapsed = Duration.between(crashed, Instant.now()).toMillis() / 1000.0;
+    assertTrue(requestLevel(moved) <= levelBefore + elapsed + 1,
+        "the entity restarted from the persisted bucket, not a full one: " + requestLevel(moved));
+
+    int after = load(survivors, "m-crash", 30, Duration.ofMillis(2_500));
+    assertTrue(during + after > 0, "the surviving nodes keep serving");
+    assertEquals(0, limited.rejected(), "the upstream never saw its limit exceeded, before, during or after");
+    assertEquals(before + during + after, limited.served());
+  }
+
+  private static boolean answers(ClusterNode node, String provider) {
+    try {
+      node.status(provider);
+      return true;
+    } catch (AssertionError notYet) {
+      return false;
+    }
+  }
+
+  /** Waits, polling on the test kit's probe, until {@code condition} holds. */
+  private static void awaitTrue(BooleanSupplier condition, Duration timeout, String what) {
+    waiter.createTestProbe().awaitAssert(timeout, Duration.ofMillis(100), () -> {
+      assertTrue(condition.getAsBoolean(), "waiting for: " + what);
+      return null;
+    });
+  }
+}
