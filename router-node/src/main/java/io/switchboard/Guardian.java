@@ -52,7 +52,7 @@ public final class Guardian {
     Clock clock = Clock.systemUTC();
     Providers providers = Providers.start(context, settings, mapper, clock,
         StateStore.jdbc(context.getSystem(), ProviderState.class));
-    ModelRouter router = ModelRouter.of(settings, providers);
+    ModelRouter router = ModelRouter.start(context, settings, providers, clock);
     HttpServer.start(context.getSystem(), settings, providers, router, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);

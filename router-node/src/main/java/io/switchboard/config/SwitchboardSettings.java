@@ -30,7 +30,8 @@ public record SwitchboardSettings(
     HttpSettings http,
     Map<String, ProviderSettings> providers,
     Map<String, ModelSettings> models,
-    PersistenceSettings persistence) {
+    PersistenceSettings persistence,
+    BalancingSettings balancing) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -38,6 +39,12 @@ public record SwitchboardSettings(
   public SwitchboardSettings {
     providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
     models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
+  }
+
+  /** Settings with the default balancing parameters. */
+  public SwitchboardSettings(HttpSettings http, Map<String, ProviderSettings> providers,
+      Map<String, ModelSettings> models, PersistenceSettings persistence) {
+    this(http, providers, models, persistence, BalancingSettings.DEFAULTS);
   }
 
   /**
@@ -78,7 +85,7 @@ public record SwitchboardSettings(
         throw new SettingsException("switchboard.models is empty: configure at least one model to serve");
       }
       return new SwitchboardSettings(HttpSettings.from(sb.getConfig("http")), providers, models,
-          PersistenceSettings.from(sb.getConfig("persistence"), env));
+          PersistenceSettings.from(sb.getConfig("persistence"), env), BalancingSettings.from(sb.getConfig("balancing")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -86,8 +93,8 @@ public record SwitchboardSettings(
 
   /**
    * A model entry: either {@code provider} (+ {@code upstream-model}) for a single deployment, or
-   * {@code deployments = [...]}, an ordered fallback list whose entries may override the model's
-   * {@code max-output-tokens} and {@code context-window}.
+   * {@code deployments = [...]}, whose entries may override the model's {@code max-output-tokens},
+   * {@code context-window} and the rest, and carry a {@code weight}; {@code strategy} picks the one tried first.
    */
   private static ModelSettings model(String name, Config m, Set<String> providers) {
     String path = "switchboard.models." + name;
@@ -105,7 +112,16 @@ public record SwitchboardSettings(
       if (!m.hasPath("provider")) throw new SettingsException(path + ".provider is missing (or list deployments)");
       deployments.add(deployment(name, m, path, providers));
     }
-    return new ModelSettings(name, deployments);
+    ModelSettings.Strategy strategy;
+    try {
+      strategy = ModelSettings.Strategy.fromConfig(m.getString("strategy"));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(path + ".strategy = \"" + m.getString("strategy") + "\": " + e.getMessage(), e);
+    }
+    if (strategy == ModelSettings.Strategy.WEIGHTED && deployments.stream().allMatch(d -> d.weight() == 0)) {
+      throw new SettingsException(path + ": strategy weighted needs a deployment whose weight is above 0");
+    }
+    return new ModelSettings(name, strategy, deployments);
   }
 
   private static ModelSettings.DeploymentSettings deployment(
@@ -137,11 +153,13 @@ public record SwitchboardSettings(
         throw new SettingsException(path + ".capabilities: " + e.getMessage(), e);
       }
     }
-    return new ModelSettings.DeploymentSettings(provider, upstream, maxOutput, context, pricing, capabilities);
+    int weight = d.getInt("weight");
+    if (weight < 0) throw new SettingsException(path + ".weight = " + weight + " must not be negative");
+    return new ModelSettings.DeploymentSettings(provider, upstream, maxOutput, context, pricing, capabilities, weight);
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
-    return new SwitchboardSettings(newHttp, providers, models, persistence);
+    return new SwitchboardSettings(newHttp, providers, models, persistence, balancing);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */
