@@ -53,7 +53,7 @@ public final class Guardian {
     Clock clock = Clock.systemUTC();
     Providers providers = Providers.start(context, settings, mapper, clock,
         StateStore.jdbc(context.getSystem(), ProviderState.class));
-    ModelRouter router = ModelRouter.of(settings, providers);
+    ModelRouter router = ModelRouter.start(context, settings, providers, clock);
     ClusterMembership membership = ClusterMembership.start(context.getSystem(), settings.cluster());
     HttpServer.start(context.getSystem(), settings, providers, router, mapper, clock, membership::isUp)
         .whenComplete((binding, error) -> {

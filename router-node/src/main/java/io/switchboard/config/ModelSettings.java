@@ -1,17 +1,48 @@
 package io.switchboard.config;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
- * A model clients may ask for by {@code name} (an alias), served by an ordered list of deployments:
- * the first that can serve a request does, the others are its fallbacks.
+ * A model clients may ask for by {@code name} (an alias), served by a list of deployments. The
+ * {@code strategy} picks the deployment that is tried first for each request; the others are its
+ * fallbacks, in configuration order.
  */
-public record ModelSettings(String name, List<DeploymentSettings> deployments) {
+public record ModelSettings(String name, Strategy strategy, List<DeploymentSettings> deployments) {
 
   public ModelSettings {
     deployments = List.copyOf(deployments);
     if (deployments.isEmpty()) throw new IllegalArgumentException("a model needs at least one deployment");
+  }
+
+  /** A model whose deployments are a plain fallback list. */
+  public ModelSettings(String name, List<DeploymentSettings> deployments) {
+    this(name, Strategy.ORDERED, deployments);
+  }
+
+  /** How the deployment tried first is chosen, per request ({@code strategy} in config). */
+  public enum Strategy {
+    /** Always the first listed; the others only as fallbacks. */
+    ORDERED,
+    /** At random, in proportion to each deployment's {@code weight}. */
+    WEIGHTED,
+    /** The one whose provider has the fewest requests in flight or queued, cluster-wide. */
+    LEAST_BUSY,
+    /** The faster of two picked at random, by a moving average of observed latency. */
+    LATENCY;
+
+    /** The name used in config: lower case, words joined by {@code -}. */
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public static Strategy fromConfig(String value) {
+      for (Strategy s : values()) {
+        if (s.configName().equals(value.trim().toLowerCase(Locale.ROOT))) return s;
+      }
+      throw new IllegalArgumentException("unknown strategy '" + value + "'; known: ordered, weighted, least-busy, latency");
+    }
   }
 
   /**
@@ -21,15 +52,23 @@ public record ModelSettings(String name, List<DeploymentSettings> deployments) {
    * @param contextWindow prompt plus output tokens the upstream model accepts; 0 when unknown
    * @param pricing USD per million input and output tokens, from the catalog; {@link Pricing#FREE} when unset
    * @param capabilities what the upstream model can do, from the catalog
+   * @param weight its share of first tries under {@link Strategy#WEIGHTED}; 0: only ever a fallback
    */
   public record DeploymentSettings(String provider, String upstreamModel, int maxOutputTokens, int contextWindow,
-      Pricing pricing, Set<Capability> capabilities) {
+      Pricing pricing, Set<Capability> capabilities, int weight) {
     public DeploymentSettings {
       capabilities = Set.copyOf(capabilities);
+      if (weight < 0) throw new IllegalArgumentException("weight must not be negative");
+    }
+
+    /** A deployment of weight 1. */
+    public DeploymentSettings(String provider, String upstreamModel, int maxOutputTokens, int contextWindow,
+        Pricing pricing, Set<Capability> capabilities) {
+      this(provider, upstreamModel, maxOutputTokens, contextWindow, pricing, capabilities, 1);
     }
   }
 
-  /** The first deployment: the one that serves while nothing fails. */
+  /** The first deployment: the one that serves while nothing fails under {@link Strategy#ORDERED}. */
   public DeploymentSettings primary() {
     return deployments.get(0);
   }

@@ -31,7 +31,8 @@ public record SwitchboardSettings(
     Map<String, ProviderSettings> providers,
     Map<String, ModelSettings> models,
     PersistenceSettings persistence,
-    ClusterSettings cluster) {
+    ClusterSettings cluster,
+    BalancingSettings balancing) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -84,7 +85,8 @@ public record SwitchboardSettings(
         throw new SettingsException("switchboard.cluster.enabled = on needs switchboard.persistence.store = postgres:"
             + " the nodes of a cluster share provider state, and an H2 file belongs to one node");
       }
-      return new SwitchboardSettings(HttpSettings.from(sb.getConfig("http")), providers, models, persistence, cluster);
+      return new SwitchboardSettings(HttpSettings.from(sb.getConfig("http")), providers, models, persistence, cluster,
+          BalancingSettings.from(sb.getConfig("balancing")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -92,8 +94,8 @@ public record SwitchboardSettings(
 
   /**
    * A model entry: either {@code provider} (+ {@code upstream-model}) for a single deployment, or
-   * {@code deployments = [...]}, an ordered fallback list whose entries may override the model's
-   * {@code max-output-tokens} and {@code context-window}.
+   * {@code deployments = [...]}, whose entries may override the model's {@code max-output-tokens},
+   * {@code context-window} and the rest, and carry a {@code weight}; {@code strategy} picks the one tried first.
    */
   private static ModelSettings model(String name, Config m, Set<String> providers) {
     String path = "switchboard.models." + name;
@@ -111,7 +113,16 @@ public record SwitchboardSettings(
       if (!m.hasPath("provider")) throw new SettingsException(path + ".provider is missing (or list deployments)");
       deployments.add(deployment(name, m, path, providers));
     }
-    return new ModelSettings(name, deployments);
+    ModelSettings.Strategy strategy;
+    try {
+      strategy = ModelSettings.Strategy.fromConfig(m.getString("strategy"));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(path + ".strategy = \"" + m.getString("strategy") + "\": " + e.getMessage(), e);
+    }
+    if (strategy == ModelSettings.Strategy.WEIGHTED && deployments.stream().allMatch(d -> d.weight() == 0)) {
+      throw new SettingsException(path + ": strategy weighted needs a deployment whose weight is above 0");
+    }
+    return new ModelSettings(name, strategy, deployments);
   }
 
   private static ModelSettings.DeploymentSettings deployment(
@@ -143,11 +154,13 @@ public record SwitchboardSettings(
         throw new SettingsException(path + ".capabilities: " + e.getMessage(), e);
       }
     }
-    return new ModelSettings.DeploymentSettings(provider, upstream, maxOutput, context, pricing, capabilities);
+    int weight = d.getInt("weight");
+    if (weight < 0) throw new SettingsException(path + ".weight = " + weight + " must not be negative");
+    return new ModelSettings.DeploymentSettings(provider, upstream, maxOutput, context, pricing, capabilities, weight);
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
-    return new SwitchboardSettings(newHttp, providers, models, persistence, cluster);
+    return new SwitchboardSettings(newHttp, providers, models, persistence, cluster, balancing);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */

@@ -147,6 +147,7 @@ public final class Dispatcher {
 
   private CompletionStage<Dispatched> call(Request r, Deployment d, Permit permit, int attempt) {
     CompletionStage<UpstreamReply> reply;
+    long sent = clock.millis();
     try {
       reply = d.provider().upstream().send(new UpstreamCall(r.chat(), r.body(), d.upstreamModel()));
     } catch (RuntimeException e) {
@@ -158,9 +159,12 @@ public final class Dispatcher {
             ? firstEvent(streaming) : CompletableFuture.completedFuture(answer))
         .handle((answer, error) -> {
           if (error != null) {
+            // Latency balancing steers away from a deployment that fails, not from one whose caller erred.
+            if (fallsBack(unwrap(error))) d.latency().failed(clock.millis() - sent, clock.millis());
             permit.release(failed(unwrap(error)));
             throw new CompletionException(unwrap(error));
           }
+          d.latency().observe(clock.millis() - sent, clock.millis());
           return new Dispatched(d, answer, permit, attempt);
         });
   }
