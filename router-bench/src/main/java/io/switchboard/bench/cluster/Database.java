@@ -43,7 +43,10 @@ public final class Database implements AutoCloseable {
         .setCleanDataDirectory(true)
         .setRegisterShutdownHook(false)
         // Each node keeps a pool of up to max-connections (10 by default); leave room for many nodes.
-        .setServerConfig("max_connections", "200");
+        .setServerConfig("max_connections", "200")
+        // The server's own log goes beside its files, not into the launcher's output.
+        .setOutputRedirector(ProcessBuilder.Redirect.appendTo(dir.resolveSibling("postgres.log").toFile()))
+        .setErrorRedirector(ProcessBuilder.Redirect.appendTo(dir.resolveSibling("postgres.log").toFile()));
     if (port > 0) builder.setPort(port);
     EmbeddedPostgres server = builder.start();
     String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));

@@ -84,7 +84,7 @@ public final class LocalCluster implements AutoCloseable {
       ClusterProbe probe = new ClusterProbe();
       if (!probe.awaitUp(layout.nodes(), layout.nodeCount(), options.startTimeout(), log)) {
         probe.describe(layout.nodes()).forEach(log);
-        throw new IOException("the cluster was not up within " + options.startTimeout() + "; see the node logs in "
+        throw new IOException("the cluster was not up within " + options.startTimeout().toSeconds() + " s; see the node logs in "
             + layout.runDir());
       }
       return cluster;
