@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  *     [any LocalCluster start option]
  * </pre>
  *
+ * <p>A {@code --config} file is included before the run's own provider, e.g. to try other cluster
+ * settings ({@code switchboard.cluster.split-brain-stable-after}) under the same load.
+ *
  * <p>The limit is set below the offered rate on purpose: the upstream's budget is nearly spent when
  * the node dies, which is when a re-homed provider entity that forgot what was spent would let a
  * burst through. The requests the gateway holds back are answered 429 in the OpenAI envelope.
@@ -68,7 +71,9 @@ public final class FailoverRun {
     log("fake upstream on 127.0.0.1:" + upstream.port() + ", enforcing " + rpm + " requests/minute");
     Files.createDirectories(options.layout().runDir());
     Path providerConfig = options.layout().runDir().resolve("failover-provider.conf");
-    Files.writeString(providerConfig, providerConfig(upstream.port(), rpm));
+    Files.writeString(providerConfig, options.userConfig()
+        .map(user -> "include file(" + NodeConfigs.quote(user.toAbsolutePath().toString()) + ")\n").orElse("")
+        + providerConfig(upstream.port(), rpm));
     LocalCluster.Options withProvider = new LocalCluster.Options(options.layout(), options.nodeJar(),
         Optional.of(providerConfig), options.dbUrl(), options.dbUser(), options.pgPort(), options.nodeHeap(),
         options.startTimeout());

@@ -42,6 +42,8 @@ public final class NodeConfigs {
         .append("    enabled = true\n")
         .append("    discovery = seed-nodes\n")
         .append("    seed-nodes = ").append(quote(layout.seedNodes())).append('\n')
+        .append("    # All nodes start together: place no provider entity before every one of them is Up.\n")
+        .append("    min-members = ").append(layout.nodeCount()).append('\n')
         .append("  }\n")
         .append("}\n");
     return out.toString();
@@ -57,6 +59,7 @@ public final class NodeConfigs {
         + "  cluster {\n"
         + "    host = " + quote(node.host()) + '\n'
         + "    port = " + node.clusterPort() + '\n'
+        + "    management-host = " + quote(node.host()) + '\n'
         + "    management-port = " + node.managementPort() + '\n'
         + "  }\n"
         + "}\n";

@@ -37,6 +37,8 @@ class NodeConfigsTest {
     assertEquals(8560, c.getInt("switchboard.cluster.management-port"));
     assertEquals("127.0.0.1:25521,127.0.0.1:25522,127.0.0.1:25523", c.getString("switchboard.cluster.seed-nodes"));
     assertEquals("seed-nodes", c.getString("switchboard.cluster.discovery"));
+    assertEquals(3, c.getInt("switchboard.cluster.min-members"));
+    assertEquals("127.0.0.1", c.getString("switchboard.cluster.management-host"));
     // The launcher owns the store, whatever the operator's own file says; the operator's models stay.
     assertEquals("postgres", c.getString("switchboard.persistence.store"));
     assertEquals("jdbc:postgresql://127.0.0.1:5555/switchboard", c.getString("switchboard.persistence.postgres.url"));
