@@ -18,6 +18,7 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -28,8 +29,12 @@ import org.apache.pekko.util.ByteString;
  *
  * <pre>
  * java -cp router-bench.jar io.switchboard.bench.upstream.FakeUpstream --port 9100 [--chunks 16]
- *     [--interval-ms 0] [--first-ms 0]
+ *     [--interval-ms 0] [--first-ms 0] [--rpm 0]
  * </pre>
+ *
+ * <p>With {@code --rpm N} (or a {@link RequestLimit} given to {@link #start}) it enforces its own
+ * requests-per-minute limit as OpenAI does: a request over it is answered 429 {@code rate_limit_exceeded}
+ * with {@code retry-after}, and counted.
  *
  * <p>It answers every request at once (no think time), so what a benchmark measures is the path in
  * front of it. Streams are paced by Pekko's scheduler, whose 10 ms tick makes pacing below ~10 ms
@@ -43,10 +48,34 @@ public final class FakeUpstream {
   private final AtomicLong ids = new AtomicLong();
   private final ReplyShape defaults;
   private final Materializer materializer;
+  private final RequestLimit limit;
 
-  private FakeUpstream(ReplyShape defaults, Materializer materializer) {
+  private FakeUpstream(ReplyShape defaults, Materializer materializer, RequestLimit limit) {
     this.defaults = defaults;
     this.materializer = materializer;
+    this.limit = limit;
+  }
+
+  /** A fake upstream started in this JVM; {@link #stop} it when done. */
+  public record Running(ActorSystem<Void> system, int port) {
+    public void stop() {
+      system.terminate();
+    }
+  }
+
+  /**
+   * Starts a fake upstream on {@code host:port} (0: any free port) in this JVM.
+   *
+   * @param limit enforced on every request when not null
+   */
+  public static CompletionStage<Running> start(String host, int port, ReplyShape defaults, RequestLimit limit) {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fake-upstream", config());
+    FakeUpstream upstream = new FakeUpstream(defaults, Materializer.matFromSystem(system), limit);
+    return Http.get(system).newServerAt(host, port).bind(upstream::handle)
+        .thenApply(binding -> new Running(system, binding.localAddress().getPort()))
+        .whenComplete((running, error) -> {
+          if (error != null) system.terminate();
+        });
   }
 
   public static void main(String[] args) {
@@ -55,6 +84,7 @@ public final class FakeUpstream {
     int chunks = 16;
     long intervalMs = 0;
     long firstMs = 0;
+    long rpm = 0;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--host" -> host = args[i + 1];
@@ -62,23 +92,21 @@ public final class FakeUpstream {
         case "--chunks" -> chunks = Integer.parseInt(args[i + 1]);
         case "--interval-ms" -> intervalMs = Long.parseLong(args[i + 1]);
         case "--first-ms" -> firstMs = Long.parseLong(args[i + 1]);
+        case "--rpm" -> rpm = Long.parseLong(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
     ReplyShape defaults = new ReplyShape(false, chunks, Duration.ofMillis(intervalMs), Duration.ofMillis(firstMs));
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fake-upstream", config());
-    FakeUpstream upstream = new FakeUpstream(defaults, Materializer.matFromSystem(system));
+    RequestLimit limit = rpm > 0 ? new RequestLimit(rpm, System::nanoTime) : null;
     String shownHost = host;
-    Http.get(system).newServerAt(host, port).bind(upstream::handle)
-        .whenComplete((binding, error) -> {
-          if (error != null) {
-            System.err.println("fake upstream: could not listen on " + shownHost + ": " + error.getMessage());
-            system.terminate();
-          } else {
-            System.out.println("fake upstream listening on http://" + shownHost + ":"
-                + binding.localAddress().getPort() + PATH);
-          }
-        });
+    start(host, port, defaults, limit).whenComplete((running, error) -> {
+      if (error != null) {
+        System.err.println("fake upstream: could not listen on " + shownHost + ": " + error.getMessage());
+      } else {
+        System.out.println("fake upstream listening on http://" + shownHost + ":" + running.port() + PATH
+            + (limit == null ? "" : " enforcing " + limit.perMinute() + " requests per minute"));
+      }
+    });
   }
 
   /** Many thousands of held connections, quiet logs, no server-side timeouts shorter than a long stream. */
@@ -114,6 +142,7 @@ public final class FakeUpstream {
           "{\"error\":{\"message\":\"invalid request body\",\"type\":\"invalid_request_error\",\"param\":null,"
               + "\"code\":null}}");
     }
+    if (limit != null && !limit.tryAcquire()) return tooManyRequests();
     String id = "chatcmpl-bench" + ids.incrementAndGet();
     if (!shape.stream()) {
       return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, replies.completion(id, shape.chunks()));
@@ -125,5 +154,16 @@ public final class FakeUpstream {
     events = events.concat(Source.single(ByteString.fromString(FakeReplies.DONE_EVENT)));
     return HttpResponse.create().withEntity(
         HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));
+  }
+
+  /** OpenAI's answer to a request over the account's requests-per-minute limit. */
+  private HttpResponse tooManyRequests() {
+    long limitPerMinute = limit.perMinute();
+    return HttpResponse.create().withStatus(StatusCodes.TOO_MANY_REQUESTS)
+        .addHeader(RawHeader.create("retry-after", Long.toString(limit.retryAfterSeconds())))
+        .addHeader(RawHeader.create("x-ratelimit-limit-requests", Long.toString(limitPerMinute)))
+        .withEntity(ContentTypes.APPLICATION_JSON, "{\"error\":{\"message\":\"Rate limit reached for requests per min"
+            + " (RPM): Limit " + limitPerMinute + ".\",\"type\":\"requests\",\"param\":null,"
+            + "\"code\":\"rate_limit_exceeded\"}}");
   }
 }

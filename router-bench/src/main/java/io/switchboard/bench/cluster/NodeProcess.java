@@ -1,0 +1,83 @@
+package io.switchboard.bench.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Switchboard node as its own JVM: {@code java -jar switchboard-node.jar --config node-N.conf},
+ * output to {@code node-N.log}. Stopped the way an orchestrator stops it ({@link #stop}: SIGTERM, so
+ * CoordinatedShutdown leaves the cluster and drains, then SIGKILL if it outstays its grace), or
+ * killed outright ({@link #kill}: SIGKILL, no chance to say goodbye), which is what a failover run
+ * needs.
+ */
+public final class NodeProcess {
+  private final ClusterLayout.Node node;
+  private final Process process;
+
+  private NodeProcess(ClusterLayout.Node node, Process process) {
+    this.node = node;
+    this.process = process;
+  }
+
+  /**
+   * Starts the node with the same {@code java} that runs this launcher.
+   *
+   * @param password the database password, put in the node's environment only
+   */
+  public static NodeProcess start(ClusterLayout.Node node, Path nodeJar, List<String> jvmOptions,
+      Optional<String> password) throws IOException {
+    Files.createDirectories(node.dataDir());
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", nodeJar.toString(), "--config", node.configFile().toString()));
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .directory(node.dataDir().toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()));
+    Map<String, String> env = builder.environment();
+    // The node's file decides; a variable left over in the operator's shell must not.
+    env.keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
+    password.ifPresent(p -> env.put(NodeConfigs.PASSWORD_ENV, p));
+    return new NodeProcess(node, builder.start());
+  }
+
+  public ClusterLayout.Node node() {
+    return node;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** SIGKILL: the JVM dies at once, without leaving the cluster or finishing a single request. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  /**
+   * SIGTERM, then up to {@code grace} for the node to leave the cluster and drain; SIGKILL after that.
+   *
+   * @return whether it stopped by itself within {@code grace}
+   */
+  public boolean stop(Duration grace) throws InterruptedException {
+    if (!process.isAlive()) return true;
+    process.destroy();
+    if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) return true;
+    process.destroyForcibly();
+    process.waitFor();
+    return false;
+  }
+}
