@@ -41,8 +41,6 @@ public final class NodeConfigs {
         .append("  cluster {\n")
         .append("    enabled = true\n")
         .append("    seed-nodes = ").append(quote(layout.seedNodes())).append('\n')
-        .append("    # All nodes start together: place no provider entity before every one of them is Up.\n")
-        .append("    min-members = ").append(layout.nodeCount()).append('\n')
         .append("  }\n")
         .append("}\n");
     return out.toString();

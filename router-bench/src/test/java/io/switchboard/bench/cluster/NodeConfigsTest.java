@@ -36,7 +36,6 @@ class NodeConfigsTest {
     assertEquals(25522, c.getInt("switchboard.cluster.port"));
     assertEquals(8560, c.getInt("switchboard.cluster.management-port"));
     assertEquals("127.0.0.1:25521,127.0.0.1:25522,127.0.0.1:25523", c.getString("switchboard.cluster.seed-nodes"));
-    assertEquals(3, c.getInt("switchboard.cluster.min-members"));
     assertEquals("127.0.0.1", c.getString("switchboard.cluster.management-host"));
     // The launcher owns the store, whatever the operator's own file says; the operator's models stay.
     assertEquals("postgres", c.getString("switchboard.persistence.store"));
