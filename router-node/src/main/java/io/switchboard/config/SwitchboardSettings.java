@@ -30,7 +30,9 @@ public record SwitchboardSettings(
     HttpSettings http,
     Map<String, ProviderSettings> providers,
     Map<String, ModelSettings> models,
-    PersistenceSettings persistence) {
+    PersistenceSettings persistence,
+    AuthSettings auth,
+    UsageSettings usage) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -77,8 +79,11 @@ public record SwitchboardSettings(
       if (models.isEmpty()) {
         throw new SettingsException("switchboard.models is empty: configure at least one model to serve");
       }
-      return new SwitchboardSettings(HttpSettings.from(sb.getConfig("http")), providers, models,
-          PersistenceSettings.from(sb.getConfig("persistence"), env));
+      HttpSettings http = HttpSettings.from(sb.getConfig("http"));
+      return new SwitchboardSettings(http, providers, models,
+          PersistenceSettings.from(sb.getConfig("persistence"), env),
+          AuthSettings.from(sb.getConfig("auth"), http.host(), env),
+          UsageSettings.from(sb.getConfig("usage")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -141,7 +146,7 @@ public record SwitchboardSettings(
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
-    return new SwitchboardSettings(newHttp, providers, models, persistence);
+    return new SwitchboardSettings(newHttp, providers, models, persistence, auth, usage);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */
