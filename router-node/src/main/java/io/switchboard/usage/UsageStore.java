@@ -98,7 +98,7 @@ public final class UsageStore {
   /** Requests, tokens, cost and latency in {@code [fromMillis, toMillis)}, grouped, optionally of one key. */
   public List<Row> aggregate(Connection c, long fromMillis, long toMillis, List<Dimension> groupBy,
       Optional<String> keyId) throws SQLException {
-    String dims = groupBy.stream().map(d -> d.sql + " AS " + d.name().toLowerCase()).collect(Collectors.joining(", "));
+    String dims = groupBy.stream().map(d -> d.sql + " AS g_" + d.name().toLowerCase()).collect(Collectors.joining(", "));
     String group = groupBy.stream().map(d -> d.sql).collect(Collectors.joining(", "));
     String sql = "SELECT " + (dims.isEmpty() ? "" : dims + ", ")
         + "COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), SUM(latency_ms) FROM " + TABLE
