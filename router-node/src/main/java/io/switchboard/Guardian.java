@@ -4,6 +4,9 @@ import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.cluster.ClusterMembership;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.http.HttpServer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.keys.Accounts;
+import io.switchboard.persistence.JdbcPool;
 import io.switchboard.persistence.Schema;
 import io.switchboard.persistence.StateStore;
 import io.switchboard.provider.ProviderState;
@@ -27,35 +30,38 @@ public final class Guardian {
   /** A node that is serving: where it listens and the providers it admits to. */
   public record Started(ServerBinding binding, Providers providers) {}
 
-  /** The persistence tables are ready, or could not be prepared ({@code error} set). */
-  private record SchemaReady(Throwable error) {}
+  /** The persistence, key and usage tables are ready, or could not be prepared ({@code error} set). */
+  private record SchemaReady(JdbcPool pool, Throwable error) {}
 
   /** @param started completed once the port is bound, or failed when it cannot be or the database is unreachable */
   public static Behavior<Void> create(SwitchboardSettings settings, CompletableFuture<Started> started) {
+    ObjectMapper mapper = OpenAiJson.newMapper();
     return Behaviors.<Object>setup(context -> {
-      context.pipeToSelf(Schema.create(context.getSystem(), settings.persistence()),
-          (done, error) -> new SchemaReady(error));
+      context.pipeToSelf(Schema.create(context.getSystem(), settings.persistence())
+              .thenCompose(done -> Accounts.prepare(context.getSystem(), settings.persistence(), mapper)),
+          SchemaReady::new);
       return Behaviors.receive(Object.class)
           .onMessage(SchemaReady.class, ready -> {
             if (ready.error() != null) {
               started.completeExceptionally(ready.error());
               return Behaviors.stopped();
             }
-            serve(context, settings, started);
+            serve(context, settings, ready.pool(), mapper, started);
             return Behaviors.empty();
           })
           .build();
     }).narrow();
   }
 
-  private static void serve(ActorContext<?> context, SwitchboardSettings settings, CompletableFuture<Started> started) {
-    var mapper = OpenAiJson.newMapper();
+  private static void serve(ActorContext<?> context, SwitchboardSettings settings, JdbcPool pool, ObjectMapper mapper,
+      CompletableFuture<Started> started) {
     Clock clock = Clock.systemUTC();
     Providers providers = Providers.start(context, settings, mapper, clock,
         StateStore.jdbc(context.getSystem(), ProviderState.class));
     ModelRouter router = ModelRouter.start(context, settings, providers, clock);
     ClusterMembership membership = ClusterMembership.start(context.getSystem(), settings.cluster());
-    HttpServer.start(context.getSystem(), settings, providers, router, mapper, clock, membership::isUp)
+    Accounts accounts = Accounts.start(context, settings, pool, mapper, clock);
+    HttpServer.start(context.getSystem(), settings, providers, router, mapper, clock, membership::isUp, accounts)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);
           else started.complete(new Started(binding, providers));

@@ -31,6 +31,13 @@ import org.apache.pekko.actor.typed.ActorRef;
 public final class TestGateway implements AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
+  /**
+   * The admin key every test gateway has, unless the test's env names its own under {@value #ADMIN_KEY_ENV};
+   * {@link #get} and {@link #post} send it on {@code /admin} paths.
+   */
+  public static final String ADMIN_KEY = "test-admin-key-0123456789abcdef";
+  public static final String ADMIN_KEY_ENV = "SWITCHBOARD_ADMIN_KEY";
+
   private final ActorTestKit testKit;
   private final ActorRef<Void> guardian;
   private final Guardian.Started started;
@@ -39,7 +46,10 @@ public final class TestGateway implements AutoCloseable {
       .connectTimeout(Duration.ofSeconds(5))
       .build();
 
-  private TestGateway(ActorTestKit testKit, ActorRef<Void> guardian, Guardian.Started started) {
+  private final String adminKey;
+
+  private TestGateway(ActorTestKit testKit, ActorRef<Void> guardian, Guardian.Started started, String adminKey) {
+    this.adminKey = adminKey;
     this.testKit = testKit;
     this.guardian = guardian;
     this.started = started;
@@ -61,12 +71,15 @@ public final class TestGateway implements AutoCloseable {
           + ".withCustomConfig(TestStores.h2(tempDir)): the node prepares its database at start-up");
     }
     Config config = ConfigFactory.parseString(hocon).withFallback(system).resolve();
-    SwitchboardSettings settings = SwitchboardSettings.from(config, env::get);
+    Map<String, String> withAdmin = new java.util.HashMap<>(env);
+    withAdmin.putIfAbsent(ADMIN_KEY_ENV, ADMIN_KEY);
+    SwitchboardSettings settings = SwitchboardSettings.from(config, withAdmin::get);
     settings = settings.withHttp(settings.http().withPort(0));
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorRef<Void> guardian = testKit.spawn(Guardian.create(settings, started));
     try {
-      return new TestGateway(testKit, guardian, started.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+      return new TestGateway(testKit, guardian, started.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS),
+          withAdmin.get(ADMIN_KEY_ENV));
     } catch (Exception e) {
       throw new AssertionError("gateway did not start", e);
     }
@@ -77,7 +90,7 @@ public final class TestGateway implements AutoCloseable {
   }
 
   public HttpResponse<String> post(String path, String body) {
-    return send(HttpRequest.newBuilder(uri(path))
+    return send(asAdminOn(path, HttpRequest.newBuilder(uri(path)))
         .timeout(TIMEOUT)
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -85,7 +98,18 @@ public final class TestGateway implements AutoCloseable {
   }
 
   public HttpResponse<String> get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return send(asAdminOn(path, HttpRequest.newBuilder(uri(path))).timeout(TIMEOUT).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A request to {@code path}, with the admin key when it is an admin path. */
+  public HttpRequest.Builder request(String path) {
+    return asAdminOn(path, HttpRequest.newBuilder(uri(path)));
+  }
+
+  /** Requests to {@code /admin} carry the gateway's admin key, as an operator's would. */
+  private HttpRequest.Builder asAdminOn(String path, HttpRequest.Builder request) {
+    return path.startsWith("/admin") && adminKey != null ? request.header("Authorization", "Bearer " + adminKey) : request;
   }
 
   /** Returns once the response headers arrived; the body is read as it streams. */

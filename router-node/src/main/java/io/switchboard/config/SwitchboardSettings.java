@@ -32,7 +32,9 @@ public record SwitchboardSettings(
     Map<String, ModelSettings> models,
     PersistenceSettings persistence,
     ClusterSettings cluster,
-    BalancingSettings balancing) {
+    BalancingSettings balancing,
+    AuthSettings auth,
+    UsageSettings usage) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -79,14 +81,17 @@ public record SwitchboardSettings(
       if (models.isEmpty()) {
         throw new SettingsException("switchboard.models is empty: configure at least one model to serve");
       }
+      HttpSettings http = HttpSettings.from(sb.getConfig("http"));
       PersistenceSettings persistence = PersistenceSettings.from(sb.getConfig("persistence"), env);
       ClusterSettings cluster = ClusterSettings.from(sb.getConfig("cluster"));
       if (cluster.enabled() && persistence.store() == PersistenceSettings.Store.H2) {
         throw new SettingsException("switchboard.cluster.enabled = on needs switchboard.persistence.store = postgres:"
             + " the nodes of a cluster share provider state, and an H2 file belongs to one node");
       }
-      return new SwitchboardSettings(HttpSettings.from(sb.getConfig("http")), providers, models, persistence, cluster,
-          BalancingSettings.from(sb.getConfig("balancing")));
+      return new SwitchboardSettings(http, providers, models, persistence, cluster,
+          BalancingSettings.from(sb.getConfig("balancing")),
+          AuthSettings.from(sb.getConfig("auth"), http.host(), env),
+          UsageSettings.from(sb.getConfig("usage")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -160,7 +165,7 @@ public record SwitchboardSettings(
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
-    return new SwitchboardSettings(newHttp, providers, models, persistence, cluster, balancing);
+    return new SwitchboardSettings(newHttp, providers, models, persistence, cluster, balancing, auth, usage);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */

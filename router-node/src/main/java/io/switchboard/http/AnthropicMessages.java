@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import io.switchboard.keys.Caller;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -82,7 +83,8 @@ final class AnthropicMessages {
         throw new IllegalStateException("a translated request could not be written", e);
       }
       HttpRequest forward = HttpRequest.POST("/v1/chat/completions")
-          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, openAi));
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, openAi))
+          .addAttribute(Caller.ATTRIBUTE, Caller.of(request));
       return chat.apply(forward).thenCompose(response -> answer(response, messages));
     }).exceptionally(this::refusal);
   }

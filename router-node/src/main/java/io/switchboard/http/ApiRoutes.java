@@ -33,12 +33,14 @@ public final class ApiRoutes extends AllDirectives {
   private final AdminRoutes admin;
   private final AnthropicMessages anthropic;
   private final OllamaAdminRoutes ollama;
+  private final AccessRoutes access;
   private final ObjectMapper mapper;
   private final ByteString models;
   private final BooleanSupplier ready;
 
   ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, AdminRoutes admin, OllamaAdminRoutes ollama,
-      ModelRouter router, ObjectMapper mapper, long startedEpochSecond, BooleanSupplier ready) {
+      AccessRoutes access, ModelRouter router, ObjectMapper mapper, long startedEpochSecond, BooleanSupplier ready) {
+    this.access = access;
     this.chat = chat;
     this.anthropic = anthropic;
     this.admin = admin;
@@ -57,16 +59,16 @@ public final class ApiRoutes extends AllDirectives {
         path("ready", () -> get(() -> complete(ready.getAsBoolean()
             ? jsonResponse(200, "{\"status\":\"ready\"}")
             : jsonResponse(503, "{\"status\":\"not ready\"}")))),
-        pathPrefix("admin", admin::route),
-        ollama.route(),
-        pathPrefix("v1", () -> concat(
+        pathPrefix("admin", () -> access.admin(() -> concat(admin.route(), ollama.route(), access.adminRoutes()))),
+        pathPrefix("v1", () -> access.client(() -> concat(
+            access.clientRoutes(),
             path(PathMatchers.segment("chat").slash("completions"), () ->
                 post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
             path("messages", () -> post(() -> extractRequest(r -> completeWithFuture(anthropic.messages(r))))),
             path(PathMatchers.segment("messages").slash("count_tokens"), () ->
                 post(() -> extractRequest(r -> completeWithFuture(anthropic.countTokens(r))))),
             path("models", () -> get(() -> complete(
-                HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, models)))))))));
+                HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, models))))))))));
   }
 
   private RejectionHandler rejectionHandler() {
@@ -80,7 +82,8 @@ public final class ApiRoutes extends AllDirectives {
             ApiError.of(404, ApiError.INVALID_REQUEST, "unknown_url", null,
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
                     + ". Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
-                    + " GET /v1/models, GET /admin/providers, GET /health, GET /ready.")))))
+                    + " GET /v1/models, GET /v1/usage, GET /admin/providers, GET|POST /admin/keys, GET|DELETE /admin/keys/{id},"
+                    + " GET /admin/usage, GET /health, GET /ready.")))))
         .handle(Rejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request was rejected: " + rejection, null, "invalid_request"))))
         .build();

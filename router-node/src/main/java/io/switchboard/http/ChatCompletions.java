@@ -10,7 +10,11 @@ import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.Permit;
 import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamReply;
+import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UsageReader;
+import io.switchboard.keys.Caller;
+import io.switchboard.usage.Meter;
+import io.switchboard.usage.Metering;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelRouter;
@@ -42,11 +46,13 @@ final class ChatCompletions {
   static final String DEPLOYMENT_HEADER = "x-switchboard-deployment";
   static final String SIMULATED_HEADER = "x-switchboard-simulated";
   static final String MAX_WAIT_HEADER = "x-switchboard-max-wait";
+  static final String REQUEST_ID_HEADER = "x-request-id";
 
   private static final Logger log = LoggerFactory.getLogger(ChatCompletions.class);
 
   private final ModelRouter router;
   private final Dispatcher dispatcher;
+  private final Metering metering;
   private final ObjectMapper mapper;
   private final HttpSettings http;
   private final Materializer materializer;
@@ -55,10 +61,11 @@ final class ChatCompletions {
   /** Response headers by deployment label: fixed per deployment, so built once rather than per request. */
   private final Map<String, List<HttpHeader>> headersByDeployment;
 
-  ChatCompletions(ModelRouter router, Dispatcher dispatcher, ObjectMapper mapper, HttpSettings http,
+  ChatCompletions(ModelRouter router, Dispatcher dispatcher, Metering metering, ObjectMapper mapper, HttpSettings http,
       Materializer materializer) {
     this.router = router;
     this.dispatcher = dispatcher;
+    this.metering = metering;
     this.mapper = mapper;
     this.http = http;
     this.materializer = materializer;
@@ -75,24 +82,29 @@ final class ChatCompletions {
         .exceptionally(error -> {
           throw bodyError(error);
         })
-        .thenCompose(strict -> serve(strict.getData(), maxWait(request)))
+        .thenCompose(strict -> serve(strict.getData(), maxWait(request), request))
         .exceptionally(this::errorResponse);
   }
 
-  private CompletionStage<HttpResponse> serve(ByteString body, Optional<Duration> maxWait) {
+  private CompletionStage<HttpResponse> serve(ByteString body, Optional<Duration> maxWait, HttpRequest request) {
     ChatCompletionRequest chat = decoder.decode(body);
     List<Deployment> deployments = router.route(chat.model()).orElseThrow(() -> modelNotFound(chat.model()));
-    return dispatcher.dispatch(chat, body, deployments, maxWait).thenApply(this::respond);
+    String requestId = request.getHeader(REQUEST_ID_HEADER).map(HttpHeader::value).orElse(null);
+    return metering.open(Caller.of(request), chat, deployments, requestId).thenCompose(meter ->
+        meter.watch(dispatcher.dispatch(chat, body, deployments, maxWait, meter)).thenApply(call -> respond(call, meter)));
   }
 
-  private HttpResponse respond(Dispatcher.Dispatched call) {
+  private HttpResponse respond(Dispatcher.Dispatched call, Meter meter) {
     List<HttpHeader> headers = headersByDeployment.get(call.deployment().label());
     Permit permit = call.permit();
     if (call.reply() instanceof UpstreamReply.Streaming streaming) {
-      return SseResponse.of(streaming.events(), permit::release, streaming.signals(), headers, usage, mapper);
+      Meter.Streaming metered = meter.streaming(call.deployment(), streaming.events(), permit::release);
+      return SseResponse.of(metered.events(), metered.settle(), streaming.signals(), headers, usage, mapper);
     }
     UpstreamReply.Complete complete = (UpstreamReply.Complete) call.reply();
-    permit.release(new CallOutcome.Succeeded(usage.fromCompletion(complete.body()).orElse(null), complete.signals()));
+    TokenUsage used = usage.fromCompletion(complete.body()).orElse(null);
+    permit.release(new CallOutcome.Succeeded(used, complete.signals()));
+    meter.answered(call.deployment(), used, complete.body());
     return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, complete.body()).addHeaders(headers);
   }
 

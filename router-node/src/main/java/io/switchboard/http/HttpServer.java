@@ -3,6 +3,7 @@ package io.switchboard.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.keys.Accounts;
 import io.switchboard.provider.Providers;
 import io.switchboard.provider.ollama.OllamaAdmin;
 import io.switchboard.routing.Dispatcher;
@@ -33,19 +34,20 @@ public final class HttpServer {
 
   public static CompletionStage<ServerBinding> start(
       ActorSystem<?> system, SwitchboardSettings settings, Providers providers, ModelRouter router, ObjectMapper mapper,
-      Clock clock, BooleanSupplier member) {
+      Clock clock, BooleanSupplier member, Accounts accounts) {
     AtomicBoolean ready = new AtomicBoolean(false);
     Dispatcher dispatcher = new Dispatcher(new TokenEstimator(), clock, system, new Random());
     ChatCompletions chat =
-        new ChatCompletions(router, dispatcher, mapper, settings.http(), Materializer.matFromSystem(system));
+        new ChatCompletions(router, dispatcher, accounts.metering(), mapper, settings.http(),
+            Materializer.matFromSystem(system));
     AnthropicMessages anthropic =
         new AnthropicMessages(chat::handle, mapper, settings.http(), Materializer.matFromSystem(system));
     Map<String, OllamaAdmin> ollama = new LinkedHashMap<>();
     settings.providers().values().stream().filter(p -> p.kind() == ProviderKind.OLLAMA)
         .forEach(p -> ollama.put(p.id(), new OllamaAdmin(system, p, mapper)));
     ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper),
-        new OllamaAdminRoutes(ollama, mapper), router, mapper, clock.instant().getEpochSecond(),
-        () -> ready.get() && member.getAsBoolean());
+        new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
+        router, mapper, clock.instant().getEpochSecond(), () -> ready.get() && member.getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

@@ -30,7 +30,7 @@ import org.apache.pekko.util.ByteString;
  *       {@code {"error": {...}}} line in the OpenAI envelope's shape;
  *   <li>{@code DELETE .../loaded/{model}}: unloads it at once.
  * </ul>
- * These routes are not yet behind an admin key (issue 6); the node listens on 127.0.0.1 by default.
+ * Mounted under {@code /admin}, so they need the admin key like every admin route.
  */
 final class OllamaAdminRoutes extends AllDirectives {
   private final Map<String, OllamaAdmin> admins;
@@ -42,7 +42,7 @@ final class OllamaAdminRoutes extends AllDirectives {
   }
 
   Route route() {
-    return pathPrefix(PathMatchers.segment("admin").slash("ollama"), () -> pathPrefix(provider ->
+    return pathPrefix("ollama", () -> pathPrefix(provider ->
         admin(provider, admin -> concat(
             path("models", () -> get(() -> completeWithFuture(answer(admin.pulled())))),
             path("loaded", () -> get(() -> completeWithFuture(answer(admin.loaded())))),

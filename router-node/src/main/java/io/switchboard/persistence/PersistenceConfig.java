@@ -49,6 +49,14 @@ public final class PersistenceConfig {
     return of(settings).withFallback(loaded);
   }
 
+  /** The JDBC URL of the store: every pool of this node (the plugins', {@link JdbcPool}) opens the same database. */
+  public static String jdbcUrl(PersistenceSettings settings) {
+    return switch (settings.store()) {
+      case H2 -> "jdbc:h2:file:" + settings.h2Database() + ";DATABASE_TO_UPPER=FALSE;DB_CLOSE_ON_EXIT=FALSE";
+      case POSTGRES -> settings.postgres().url();
+    };
+  }
+
   /** Only the keys Switchboard sets: plugin ids, the shared database, and which plugins use it. */
   public static Config of(PersistenceSettings settings) {
     Map<String, Object> keys = new HashMap<>();
@@ -67,7 +75,7 @@ public final class PersistenceConfig {
         // unquoted and in lower case, as its DDL creates them. DB_CLOSE_ON_EXIT=FALSE: H2's own exit
         // hook would close the database before Pekko's coordinated shutdown has written the last
         // state; the pool closes it when the actor system terminates instead.
-        keys.put(db + ".db.url", "jdbc:h2:file:" + settings.h2Database() + ";DATABASE_TO_UPPER=FALSE;DB_CLOSE_ON_EXIT=FALSE");
+        keys.put(db + ".db.url", jdbcUrl(settings));
         keys.put(db + ".db.user", "sa");
         keys.put(db + ".db.password", "");
         yield H2_MAX_CONNECTIONS;

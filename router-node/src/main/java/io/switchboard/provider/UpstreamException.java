@@ -47,12 +47,21 @@ public final class UpstreamException extends RuntimeException {
   public UpstreamException(
       Kind kind, String provider, String message, int upstreamStatus, String upstreamBody, Duration retryAfter,
       Throwable cause) {
-    super(message, cause);
+    super(kind == Kind.REJECTED_CREDENTIALS ? redactKeys(message) : message, cause);
     this.kind = kind;
     this.provider = provider;
     this.upstreamStatus = upstreamStatus;
     this.upstreamBody = upstreamBody;
     this.retryAfter = retryAfter;
+  }
+
+  /**
+   * A provider that refuses the gateway's key may quote it back ("Incorrect API key provided: sk-...");
+   * its message reaches logs and clients, so every key-shaped run (20 or more letters, digits, '-' or '_')
+   * is replaced. Words of a human message are never that long.
+   */
+  static String redactKeys(String message) {
+    return message == null ? null : message.replaceAll("[A-Za-z0-9_\\-]{20,}", "[redacted]");
   }
 
   public Kind kind() {

@@ -48,6 +48,14 @@ public final class Dispatcher {
   /** A call that is under way: the deployment serving it, the answer, and the permit to release at its end. */
   public record Dispatched(Deployment deployment, UpstreamReply reply, Permit permit, int attempts) {}
 
+  /** Told of every upstream call that was sent and failed (the usage ledger records them too). */
+  @FunctionalInterface
+  public interface CallListener {
+    CallListener NONE = (deployment, cause) -> {};
+
+    void callFailed(Deployment deployment, Throwable cause);
+  }
+
   private final TokenEstimator estimator;
   private final Clock clock;
   private final ActorSystem<?> system;
@@ -69,11 +77,17 @@ public final class Dispatcher {
    */
   public CompletionStage<Dispatched> dispatch(
       ChatCompletionRequest chat, ByteString body, List<Deployment> deployments, Optional<Duration> maxWait) {
-    return tryDeployment(new Request(chat, body, deployments, maxWait), 0, null);
+    return dispatch(chat, body, deployments, maxWait, CallListener.NONE);
   }
 
-  private record Request(
-      ChatCompletionRequest chat, ByteString body, List<Deployment> deployments, Optional<Duration> maxWait) {}
+  /** {@link #dispatch}, telling {@code listener} of each call that reached an upstream and failed. */
+  public CompletionStage<Dispatched> dispatch(ChatCompletionRequest chat, ByteString body, List<Deployment> deployments,
+      Optional<Duration> maxWait, CallListener listener) {
+    return tryDeployment(new Request(chat, body, deployments, maxWait, listener), 0, null);
+  }
+
+  private record Request(ChatCompletionRequest chat, ByteString body, List<Deployment> deployments,
+      Optional<Duration> maxWait, CallListener listener) {}
 
   private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure) {
     if (index >= r.deployments().size()) return CompletableFuture.failedFuture(lastFailure);
@@ -162,6 +176,7 @@ public final class Dispatcher {
             // Latency balancing steers away from a deployment that fails, not from one whose caller erred.
             if (fallsBack(unwrap(error))) d.latency().failed(clock.millis() - sent, clock.millis());
             permit.release(failed(unwrap(error)));
+            r.listener().callFailed(d, unwrap(error));
             throw new CompletionException(unwrap(error));
           }
           d.latency().observe(clock.millis() - sent, clock.millis());
@@ -198,7 +213,7 @@ public final class Dispatcher {
    * Output tokens to reserve: what the client allows, or the deployment's cap when it sets nothing,
    * times the number of choices. Providers count the allowance, not the answer, against their limits.
    */
-  static int outputReservation(ChatCompletionRequest chat, Deployment d) {
+  public static int outputReservation(ChatCompletionRequest chat, Deployment d) {
     Integer limit = chat.outputTokenLimit();
     int perChoice = limit != null && limit > 0 ? limit : d.settings().maxOutputTokens();
     int choices = chat.n() != null && chat.n() > 1 ? chat.n() : 1;

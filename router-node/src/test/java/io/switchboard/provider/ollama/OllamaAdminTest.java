@@ -117,7 +117,7 @@ class OllamaAdminTest {
   void unload_sendsKeepAliveZeroWithNoMessages() throws Exception {
     gateway(ollama.baseUrl());
 
-    HttpResponse<String> response = gateway.send(HttpRequest.newBuilder(gateway.uri("/admin/ollama/local/loaded/llama3.2"))
+    HttpResponse<String> response = gateway.send(gateway.request("/admin/ollama/local/loaded/llama3.2")
         .DELETE().build(), HttpResponse.BodyHandlers.ofString());
 
     assertEquals(200, response.statusCode(), response.body());

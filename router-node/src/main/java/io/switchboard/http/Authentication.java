@@ -1,0 +1,114 @@
+package io.switchboard.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.config.AuthSettings;
+import io.switchboard.config.Secret;
+import io.switchboard.keys.ApiKey;
+import io.switchboard.keys.Caller;
+import io.switchboard.keys.KeyDirectory;
+import io.switchboard.keys.KeySecrets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Who may call what. {@link #client} guards {@code /v1}: it finds the virtual key the request presents
+ * ({@code Authorization: Bearer} or {@code x-api-key}) and attaches the {@link Caller} to the request;
+ * {@link #admin} guards {@code /admin}: only the admin key passes, compared in constant time.
+ *
+ * <p>Refusals, in the OpenAI envelope: 401 {@code missing_api_key} (none sent) or {@code invalid_api_key}
+ * (unknown, revoked or expired; the message says which, never echoing the key); for admin routes 401
+ * {@code invalid_admin_key}, or 403 {@code admin_disabled} when the node has no admin key at all, since
+ * then nothing the caller could send would help. On an open gateway a request without a key, or with
+ * one that is not valid, goes through as {@link Caller#ANONYMOUS}: OpenAI SDKs insist on sending some
+ * key, and an open gateway should not fail them for it.
+ */
+final class Authentication extends AllDirectives {
+  private final AuthSettings settings;
+  private final boolean keysRequired;
+  private final KeyDirectory directory;
+  private final Clock clock;
+  private final ObjectMapper mapper;
+
+  Authentication(AuthSettings settings, boolean keysRequired, KeyDirectory directory, Clock clock, ObjectMapper mapper) {
+    this.mapper = mapper;
+    this.settings = settings;
+    this.keysRequired = keysRequired;
+    this.directory = directory;
+    this.clock = clock;
+  }
+
+  private record Lookup(Optional<ApiKey> key, Throwable error) {}
+
+  Route client(Supplier<Route> inner) {
+    return extractRequest(request -> {
+      Optional<String> presented = presentedKey(request);
+      if (presented.isEmpty()) {
+        return keysRequired ? complete(missing().toResponse(mapper)) : inner.get();
+      }
+      return onSuccess(directory.find(presented.get()).handle(Lookup::new), lookup -> {
+        if (lookup.error() != null) {
+          return complete(ApiError.of(503, "service_unavailable_error", "key_store_unavailable", null,
+              "The gateway could not check your API key against its database just now. Retry in a moment.")
+              .toResponse(mapper));
+        }
+        Instant now = clock.instant();
+        Optional<ApiKey> usable = lookup.key().filter(k -> k.unusableBecause(now).isEmpty());
+        if (usable.isPresent()) {
+          Caller caller = Caller.of(usable.get());
+          return mapRequest(r -> r.addAttribute(Caller.ATTRIBUTE, caller), inner);
+        }
+        if (!keysRequired) return inner.get();
+        return complete(invalid(lookup.key(), now).toResponse(mapper));
+      });
+    });
+  }
+
+  Route admin(Supplier<Route> inner) {
+    return extractRequest(request -> {
+      if (settings.adminKey().isEmpty()) {
+        return complete(ApiError.of(403, "permission_error", "admin_disabled", null,
+            "Admin routes are disabled because this node has no admin key. Set the environment variable "
+                + settings.adminKeyEnv() + " (named by switchboard.auth.admin-key-env) to a long random secret,"
+                + " restart the node, and send it as 'Authorization: Bearer <admin key>' or 'x-api-key'.")
+            .toResponse(mapper));
+      }
+      Optional<String> presented = presentedKey(request);
+      Secret adminKey = settings.adminKey().get();
+      if (presented.isEmpty() || !KeySecrets.matches(presented.get(), adminKey.reveal())) {
+        return complete(ApiError.of(401, ApiError.INVALID_REQUEST, "invalid_admin_key", null,
+            (presented.isEmpty() ? "No admin key was sent." : "The key sent is not this node's admin key.")
+                + " Admin routes need the key in " + settings.adminKeyEnv()
+                + ", sent as 'Authorization: Bearer <admin key>' or 'x-api-key'. Virtual keys are not admin keys.")
+            .toResponse(mapper));
+      }
+      return inner.get();
+    });
+  }
+
+  /** The key in {@code Authorization: Bearer ...}, else in {@code x-api-key}; empty when neither holds one. */
+  static Optional<String> presentedKey(HttpRequest request) {
+    Optional<String> bearer = request.getHeader("authorization").map(h -> h.value().trim())
+        .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7)).map(v -> v.substring(7).trim());
+    if (bearer.isPresent() && !bearer.get().isEmpty()) return bearer;
+    return request.getHeader("x-api-key").map(h -> h.value().trim()).filter(v -> !v.isEmpty());
+  }
+
+  private static ApiError missing() {
+    return ApiError.of(401, ApiError.INVALID_REQUEST, "missing_api_key", null,
+        "No API key was sent. Send your Switchboard key as 'Authorization: Bearer <key>' or 'x-api-key: <key>';"
+            + " the gateway's operator creates keys with POST /admin/keys.");
+  }
+
+  private static ApiError invalid(Optional<ApiKey> key, Instant now) {
+    String why = key.flatMap(k -> k.unusableBecause(now).map(reason -> "The API key sent (" + k.id() + ") " + reason
+            + "; ask the gateway's operator for a new key."))
+        .orElse("The API key sent is not a key of this gateway. Check that you send the whole key as it was"
+            + " shown when it was created.");
+    return ApiError.of(401, ApiError.INVALID_REQUEST, "invalid_api_key", null, why);
+  }
+}

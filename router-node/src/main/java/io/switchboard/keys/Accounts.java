@@ -1,0 +1,97 @@
+package io.switchboard.keys;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.config.PersistenceSettings;
+import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.persistence.JdbcPool;
+import io.switchboard.persistence.StateStoreException;
+import io.switchboard.tokens.TokenEstimator;
+import io.switchboard.usage.Metering;
+import io.switchboard.usage.UsageLedger;
+import io.switchboard.usage.UsageReports;
+import io.switchboard.usage.UsageStore;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything keys and usage need on a node, wired once by the guardian: the connection pool and tables,
+ * the usage ledger, the key actors' registry, and what the request path and the routes use of them.
+ *
+ * <pre>{@code
+ * Accounts.prepare(system, settings.persistence(), mapper)          // tables exist, or start-up fails
+ *     .thenAccept(pool -> Accounts.start(context, settings, pool, mapper, clock));
+ * }</pre>
+ */
+public record Accounts(
+    AccessSettings access, KeyDirectory directory, KeyAdmission admission, ActorRef<UsageLedger.Command> ledger,
+    Metering metering, UsageReports reports) {
+  private static final Logger log = LoggerFactory.getLogger(Accounts.class);
+
+  static final Duration SPENT_WAIT = Duration.ofSeconds(10);
+
+  /** Whether {@code /v1} needs a key on this node, decided once from the settings and the bound host. */
+  public record AccessSettings(io.switchboard.config.AuthSettings auth, boolean keysRequired) {}
+
+  /** Opens the pool and creates the key and usage tables; fails as start-up fails when the database does. */
+  public static CompletionStage<JdbcPool> prepare(ActorSystem<?> system, PersistenceSettings persistence,
+      ObjectMapper mapper) {
+    JdbcPool pool = JdbcPool.open(system, persistence);
+    system.getWhenTerminated().thenRun(pool::close);
+    return pool.run(c -> {
+      new KeyStore(mapper).createTable(c);
+      new UsageStore().createTable(c);
+      return pool;
+    }).exceptionally(error -> {
+      pool.close();
+      Throwable cause = error.getCause() != null ? error.getCause() : error;
+      throw new StateStoreException("could not create the key and usage tables in " + persistence.describe() + ": "
+          + cause.getMessage(), cause);
+    });
+  }
+
+  public static Accounts start(ActorContext<?> context, SwitchboardSettings settings, JdbcPool pool, ObjectMapper mapper,
+      Clock clock) {
+    ActorSystem<?> system = context.getSystem();
+    KeyStore keys = new KeyStore(mapper);
+    UsageStore usage = new UsageStore();
+    ActorRef<UsageLedger.Command> ledger =
+        context.spawn(UsageLedger.create(pool, usage, settings.usage()), "usage-ledger");
+    KeyState.Loader loader = keyId -> pool.run(c -> keys.byId(c, keyId)).thenCombine(
+        AskPattern.<UsageLedger.Command, org.apache.pekko.pattern.StatusReply<BigDecimal>>ask(ledger,
+                replyTo -> new UsageLedger.SpentBy(keyId, replyTo), SPENT_WAIT, system.scheduler())
+            .thenApply(reply -> reply.getValue()),
+        (key, spent) -> key.map(k -> new KeyState(k.requestsPerMinute(), k.tokensPerMinute(), k.budgetUsd(), spent))
+            .orElse(new KeyState(0, 0, Optional.empty(), spent)));
+    ActorRef<ApiKeys.Command> registry = context.spawn(ApiKeys.create(loader, clock), "api-keys");
+    KeyAdmission admission = new KeyAdmission(registry, system.scheduler());
+    KeyDirectory directory = new KeyDirectory(pool, keys, clock, settings.auth().keyCacheTtl(),
+        id -> registry.tell(new ApiKeys.Forget(id)));
+    boolean keysRequired = settings.auth().keysRequired(settings.http().host());
+    warnAtStartUp(settings, keysRequired);
+    return new Accounts(new AccessSettings(settings.auth(), keysRequired), directory, admission, ledger,
+        new Metering(admission, ledger, new TokenEstimator(), mapper, clock),
+        new UsageReports(pool, usage, ledger, system.scheduler()));
+  }
+
+  private static void warnAtStartUp(SwitchboardSettings settings, boolean keysRequired) {
+    if (!keysRequired) {
+      log.warn("*** Switchboard is running OPEN: /v1 requests need no API key (switchboard.auth.mode = {}, listening on"
+          + " {}). Anyone who can reach {}:{} can use every model. Set switchboard.auth.mode = keys and create keys"
+          + " with POST /admin/keys before letting anyone else in. ***", settings.auth().mode().configName(),
+          settings.http().host(), settings.http().host(), settings.http().port());
+    }
+    if (settings.auth().adminKey().isEmpty()) {
+      log.warn("No admin key: {} is not set, so /admin routes answer 403 until it is (switchboard.auth.admin-key-env)",
+          settings.auth().adminKeyEnv());
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package io.switchboard.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.api.openai.ChatCompletionRequest;
+import io.switchboard.keys.KeyAdmission;
+import io.switchboard.provider.CallOutcome;
+import io.switchboard.provider.TokenUsage;
+import io.switchboard.provider.UpstreamException;
+import io.switchboard.routing.Deployment;
+import io.switchboard.routing.Dispatcher;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.Locale;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One request's accounting, from admission to its end: records each upstream call in the ledger and
+ * settles the key's reservation exactly once, with the cost of the call that answered (failed calls
+ * cost nothing), or with nothing when no call answered.
+ */
+public final class Meter implements Dispatcher.CallListener {
+  record Context(String requestId, String keyId, ChatCompletionRequest chat, long startNanos) {}
+
+  private final Metering metering;
+  private final Context context;
+  private final KeyAdmission.Permit permit;
+  private final AtomicBoolean settled = new AtomicBoolean();
+
+  Meter(Metering metering, Context context, KeyAdmission.Permit permit) {
+    this.metering = metering;
+    this.context = context;
+    this.permit = permit;
+  }
+
+  /** {@code dispatch}, settling the key's reservation with nothing spent when no upstream answered. */
+  public <T> CompletionStage<T> watch(CompletionStage<T> dispatch) {
+    return dispatch.whenComplete((ok, error) -> {
+      if (error != null) settle(0, BigDecimal.ZERO);
+    });
+  }
+
+  @Override
+  public void callFailed(Deployment deployment, Throwable cause) {
+    String outcome = cause instanceof UpstreamException e
+        ? "upstream_" + e.kind().name().toLowerCase(Locale.ROOT) : "upstream_error";
+    record(deployment, 0, 0, null, outcome);
+  }
+
+  /** A whole (non-streaming) answer: recorded with the usage it reported, or counted from its text. */
+  public void answered(Deployment deployment, TokenUsage usage, ByteString body) {
+    TokenUsage used = usage != null ? usage
+        : new TokenUsage(promptEstimate(deployment), metering.estimator().textTokens(content(body), deployment.upstreamModel()));
+    finish(deployment, used, null, UsageRecord.SUCCESS);
+  }
+
+  /**
+   * A stream about to be passed to the client: its events are watched for text, and {@code release}
+   * (the provider permit's) is wrapped so that the stream's end is recorded too. The time to first
+   * token is now: the dispatcher hands a stream over once its first event has arrived.
+   */
+  public Streaming streaming(Deployment deployment, Source<ByteString, NotUsed> events, Consumer<CallOutcome> release) {
+    long ttftMs = elapsedMs();
+    StreamTally tally = new StreamTally(metering.mapper());
+    Consumer<CallOutcome> settle = outcome -> {
+      release.accept(outcome);
+      TokenUsage reported = outcome instanceof CallOutcome.Succeeded s ? s.usage() : null;
+      TokenUsage used = reported != null ? reported
+          : new TokenUsage(promptEstimate(deployment),
+              metering.estimator().textTokens(tally.text(), deployment.upstreamModel()));
+      String result = outcome instanceof CallOutcome.Succeeded ? UsageRecord.SUCCESS
+          : outcome instanceof CallOutcome.NotSent ? UsageRecord.CLIENT_CANCELLED : "upstream_stream_error";
+      finish(deployment, used, ttftMs, result);
+    };
+    return new Streaming(events.map(tally::observe), settle);
+  }
+
+  /** A stream's events to send and what to call when it ends. */
+  public record Streaming(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle) {}
+
+  private void finish(Deployment deployment, TokenUsage used, Long ttftMs, String outcome) {
+    BigDecimal cost = record(deployment, used.promptTokens(), used.completionTokens(), ttftMs, outcome);
+    settle(used.total(), cost);
+  }
+
+  private BigDecimal record(Deployment deployment, long prompt, long completion, Long ttftMs, String outcome) {
+    BigDecimal cost = deployment.settings().pricing().cost(prompt, completion);
+    metering.record(new UsageRecord(metering.nowMillis(), context.requestId(), context.keyId(), context.chat().model(),
+        deployment.label(), prompt, completion, cost, elapsedMs(), ttftMs, outcome));
+    return cost;
+  }
+
+  private void settle(long tokens, BigDecimal cost) {
+    if (settled.compareAndSet(false, true) && permit != null) permit.release(tokens, cost);
+  }
+
+  private int promptEstimate(Deployment deployment) {
+    return metering.estimator().promptTokens(context.chat(), deployment.upstreamModel());
+  }
+
+  private long elapsedMs() {
+    return (System.nanoTime() - context.startNanos()) / 1_000_000;
+  }
+
+  private String content(ByteString body) {
+    StringBuilder text = new StringBuilder();
+    try {
+      for (JsonNode choice : metering.mapper().readTree(body.toArrayUnsafe()).path("choices")) {
+        JsonNode content = choice.path("message").path("content");
+        if (content.isTextual()) text.append(content.textValue());
+      }
+    } catch (IOException unreadable) {
+      // nothing to count
+    }
+    return text.toString();
+  }
+}

@@ -1,0 +1,96 @@
+package io.switchboard.usage;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.api.openai.ChatCompletionRequest;
+import io.switchboard.http.ApiError;
+import io.switchboard.keys.ApiKey;
+import io.switchboard.keys.Caller;
+import io.switchboard.keys.KeyAdmission;
+import io.switchboard.routing.Deployment;
+import io.switchboard.routing.Dispatcher;
+import io.switchboard.tokens.TokenEstimator;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * What the request path asks of keys and usage, in one collaborator: before dispatch, whether the
+ * caller's key may use the model and its limits and budget admit the request; after, one usage record
+ * per upstream call and the settlement of the key's reservation. See {@link Meter}.
+ *
+ * <pre>{@code
+ * metering.open(caller, chat, deployments, requestId)          // 403 / 429 fail the stage
+ *     .thenCompose(meter -> meter.watch(dispatcher.dispatch(chat, body, deployments, maxWait, meter)))
+ *     ...  meter.answered(deployment, usage)  or  meter.streaming(...)
+ * }</pre>
+ *
+ * <p>The reservation is the request's maximal cost over its candidate deployments (a fallback may be
+ * dearer than the primary): prompt estimate times the input price plus the output reservation
+ * ({@code max_tokens}, or the deployment's {@code max-output-tokens}, times {@code n}) times the
+ * output price, the same figures provider admission reserves.
+ */
+public final class Metering {
+  private final KeyAdmission admission;
+  private final ActorRef<UsageLedger.Command> ledger;
+  private final TokenEstimator estimator;
+  private final ObjectMapper mapper;
+  private final Clock clock;
+
+  public Metering(KeyAdmission admission, ActorRef<UsageLedger.Command> ledger, TokenEstimator estimator,
+      ObjectMapper mapper, Clock clock) {
+    this.admission = admission;
+    this.ledger = ledger;
+    this.estimator = estimator;
+    this.mapper = mapper;
+    this.clock = clock;
+  }
+
+  /**
+   * Admits the request for {@code caller}: fails with 403 {@code model_not_allowed} when the key may not
+   * use the model, or with the key admission's 429 / 503.
+   */
+  public CompletionStage<Meter> open(Caller caller, ChatCompletionRequest chat, List<Deployment> deployments,
+      String requestId) {
+    long startNanos = System.nanoTime();
+    Optional<ApiKey> key = caller.key();
+    if (key.isPresent() && !key.get().mayUse(chat.model())) {
+      return CompletableFuture.failedFuture(ApiError.of(403, ApiError.INVALID_REQUEST, "model_not_allowed", "model",
+          "This API key may not use the model '" + chat.model() + "'. It may use: "
+              + key.get().allowedModels().stream().sorted().toList() + ". Ask the gateway's operator for a key"
+              + " that allows it."));
+    }
+    Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), chat, startNanos);
+    if (key.isEmpty() || !key.get().limited()) {
+      return CompletableFuture.completedFuture(new Meter(this, context, null));
+    }
+    long tokens = 0;
+    BigDecimal cost = BigDecimal.ZERO;
+    for (Deployment d : deployments) {
+      int prompt = estimator.promptTokens(chat, d.upstreamModel());
+      int output = Dispatcher.outputReservation(chat, d);
+      tokens = Math.max(tokens, (long) prompt + output);
+      cost = cost.max(d.settings().pricing().cost(prompt, output));
+    }
+    return admission.acquire(key.get().id(), tokens, cost).thenApply(permit -> new Meter(this, context, permit));
+  }
+
+  void record(UsageRecord record) {
+    ledger.tell(new UsageLedger.Record(record));
+  }
+
+  long nowMillis() {
+    return clock.millis();
+  }
+
+  TokenEstimator estimator() {
+    return estimator;
+  }
+
+  ObjectMapper mapper() {
+    return mapper;
+  }
+}

@@ -1,0 +1,134 @@
+package io.switchboard.usage;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The {@value #TABLE} table: the append-only usage ledger, the truth for cost and for what each key has
+ * spent. Plain JDBC over a connection the caller gives, the same SQL on H2 and PostgreSQL. Times are
+ * epoch milliseconds; a day is a UTC day.
+ */
+public final class UsageStore {
+  public static final String TABLE = "switchboard_usage";
+  static final long DAY_MILLIS = 86_400_000L;
+
+  private static final String[] DDL = {
+      "CREATE TABLE IF NOT EXISTS " + TABLE + " ("
+          + "at_ms BIGINT NOT NULL, "
+          + "request_id VARCHAR(200), "
+          + "key_id VARCHAR(64), "
+          + "model VARCHAR(400) NOT NULL, "
+          + "deployment VARCHAR(400) NOT NULL, "
+          + "prompt_tokens BIGINT NOT NULL, "
+          + "completion_tokens BIGINT NOT NULL, "
+          + "cost_usd DECIMAL(38, 12) NOT NULL, "
+          + "latency_ms BIGINT NOT NULL, "
+          + "ttft_ms BIGINT, "
+          + "outcome VARCHAR(100) NOT NULL)",
+      "CREATE INDEX IF NOT EXISTS " + TABLE + "_key_at ON " + TABLE + " (key_id, at_ms)",
+      "CREATE INDEX IF NOT EXISTS " + TABLE + "_at ON " + TABLE + " (at_ms)"
+  };
+
+  /** A dimension usage can be grouped by. */
+  public enum Dimension {
+    KEY("key_id"), MODEL("model"), DEPLOYMENT("deployment"), DAY("(at_ms / " + DAY_MILLIS + ")");
+
+    final String sql;
+
+    Dimension(String sql) {
+      this.sql = sql;
+    }
+  }
+
+  /** One group of {@link #aggregate}: the dimensions asked for are set, the others null. */
+  public record Row(String keyId, String model, String deployment, LocalDate day, long requests, long promptTokens,
+      long completionTokens, BigDecimal costUsd, long totalLatencyMs) {}
+
+  public void createTable(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      for (String ddl : DDL) s.execute(ddl);
+    }
+  }
+
+  public void insert(Connection c, List<UsageRecord> records) throws SQLException {
+    if (records.isEmpty()) return;
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO " + TABLE + " (at_ms, request_id, key_id, model,"
+        + " deployment, prompt_tokens, completion_tokens, cost_usd, latency_ms, ttft_ms, outcome)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (UsageRecord r : records) {
+        s.setLong(1, r.atEpochMillis());
+        s.setString(2, truncate(r.requestId(), 200));
+        s.setString(3, r.keyId());
+        s.setString(4, truncate(r.model(), 400));
+        s.setString(5, truncate(r.deployment(), 400));
+        s.setLong(6, r.promptTokens());
+        s.setLong(7, r.completionTokens());
+        s.setBigDecimal(8, r.costUsd());
+        s.setLong(9, r.latencyMs());
+        if (r.ttftMs() == null) s.setNull(10, Types.BIGINT);
+        else s.setLong(10, r.ttftMs());
+        s.setString(11, r.outcome());
+        s.addBatch();
+      }
+      s.executeBatch();
+    }
+  }
+
+  /** What {@code keyId} has cost so far, over its whole life. */
+  public BigDecimal spentBy(Connection c, String keyId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT SUM(cost_usd) FROM " + TABLE + " WHERE key_id = ?")) {
+      s.setString(1, keyId);
+      try (ResultSet r = s.executeQuery()) {
+        BigDecimal sum = r.next() ? r.getBigDecimal(1) : null;
+        return sum == null ? BigDecimal.ZERO : sum;
+      }
+    }
+  }
+
+  /** Requests, tokens, cost and latency in {@code [fromMillis, toMillis)}, grouped, optionally of one key. */
+  public List<Row> aggregate(Connection c, long fromMillis, long toMillis, List<Dimension> groupBy,
+      Optional<String> keyId) throws SQLException {
+    String dims = groupBy.stream().map(d -> d.sql + " AS g_" + d.name().toLowerCase()).collect(Collectors.joining(", "));
+    String group = groupBy.stream().map(d -> d.sql).collect(Collectors.joining(", "));
+    String sql = "SELECT " + (dims.isEmpty() ? "" : dims + ", ")
+        + "COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd), SUM(latency_ms) FROM " + TABLE
+        + " WHERE at_ms >= ? AND at_ms < ?" + (keyId.isPresent() ? " AND key_id = ?" : "")
+        + (group.isEmpty() ? "" : " GROUP BY " + group + " ORDER BY " + group);
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      s.setLong(1, fromMillis);
+      s.setLong(2, toMillis);
+      if (keyId.isPresent()) s.setString(3, keyId.get());
+      List<Row> rows = new ArrayList<>();
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          int col = groupBy.size();
+          long requests = r.getLong(col + 1);
+          if (requests == 0) continue;
+          rows.add(new Row(
+              groupBy.contains(Dimension.KEY) ? r.getString(groupBy.indexOf(Dimension.KEY) + 1) : null,
+              groupBy.contains(Dimension.MODEL) ? r.getString(groupBy.indexOf(Dimension.MODEL) + 1) : null,
+              groupBy.contains(Dimension.DEPLOYMENT) ? r.getString(groupBy.indexOf(Dimension.DEPLOYMENT) + 1) : null,
+              groupBy.contains(Dimension.DAY)
+                  ? LocalDate.ofEpochDay(r.getLong(groupBy.indexOf(Dimension.DAY) + 1)) : null,
+              requests, r.getLong(col + 2), r.getLong(col + 3),
+              Optional.ofNullable(r.getBigDecimal(col + 4)).orElse(BigDecimal.ZERO), r.getLong(col + 5)));
+        }
+      }
+      return rows;
+    }
+  }
+
+  private static String truncate(String value, int max) {
+    return value == null || value.length() <= max ? value : value.substring(0, max);
+  }
+}

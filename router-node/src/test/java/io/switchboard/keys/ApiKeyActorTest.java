@@ -1,0 +1,108 @@
+package io.switchboard.keys;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.switchboard.ManualClock;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** One key's admission: its budget held exactly against reservations in flight, its RPM and TPM buckets. */
+@Tag("unit")
+class ApiKeyActorTest {
+  private static final ActorTestKit testKit = ActorTestKit.create();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-21T10:00:00Z"));
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private ActorRef<ApiKeyActor.Command> key(int rpm, long tpm, String budget, String spent) {
+    KeyState state = new KeyState(rpm, tpm, Optional.ofNullable(budget).map(BigDecimal::new), new BigDecimal(spent));
+    return testKit.spawn(ApiKeyActor.create("key_test", id -> CompletableFuture.completedFuture(state), clock));
+  }
+
+  private static ApiKeyActor.Admission acquire(ActorRef<ApiKeyActor.Command> key, long tokens, String cost) {
+    TestProbe<ApiKeyActor.Admission> probe = testKit.createTestProbe();
+    key.tell(new ApiKeyActor.Acquire(tokens, new BigDecimal(cost), probe.getRef()));
+    return probe.expectMessageClass(ApiKeyActor.Admission.class);
+  }
+
+  private static ApiKeyActor.Budget budget(ActorRef<ApiKeyActor.Command> key) {
+    TestProbe<ApiKeyActor.Budget> probe = testKit.createTestProbe();
+    key.tell(new ApiKeyActor.GetBudget(probe.getRef()));
+    return probe.expectMessageClass(ApiKeyActor.Budget.class);
+  }
+
+  @Test
+  void budget_admitsOnlyWhatFitsBesideTheReservationsInFlight_andSettlesToTheRealCost() {
+    ActorRef<ApiKeyActor.Command> key = key(0, 0, "1.00", "0");
+    List<ApiKeyActor.Granted> granted = new ArrayList<>();
+    for (int i = 0; i < 3; i++) granted.add((ApiKeyActor.Granted) acquire(key, 100, "0.30"));
+    ApiKeyActor.Admission fourth = acquire(key, 100, "0.30");
+    assertTrue(fourth instanceof ApiKeyActor.Rejected r && r.reason() == ApiKeyActor.Reason.BUDGET_EXHAUSTED, fourth.toString());
+    assertEquals(0, new BigDecimal("0.90").compareTo(budget(key).reservedUsd()));
+
+    // The first call really cost 0.10: 0.10 spent + 0.60 reserved leaves room for one more 0.30.
+    key.tell(new ApiKeyActor.Release(granted.get(0).permitId(), 40, new BigDecimal("0.10")));
+    assertTrue(acquire(key, 100, "0.30") instanceof ApiKeyActor.Granted);
+    assertTrue(acquire(key, 100, "0.01") instanceof ApiKeyActor.Rejected);
+    ApiKeyActor.Budget b = budget(key);
+    assertEquals(0, new BigDecimal("0.10").compareTo(b.spentUsd()));
+    assertEquals(0, new BigDecimal("0.90").compareTo(b.reservedUsd()));
+    assertEquals(3, b.inFlight());
+  }
+
+  @Test
+  void budget_startsFromWhatTheLedgerSaysWasSpent() {
+    ActorRef<ApiKeyActor.Command> key = key(0, 0, "1.00", "0.95");
+    ApiKeyActor.Admission admission = acquire(key, 10, "0.10");
+    assertTrue(admission instanceof ApiKeyActor.Rejected r && r.reason() == ApiKeyActor.Reason.BUDGET_EXHAUSTED
+        && r.message().contains("0.95"), admission.toString());
+    assertTrue(acquire(key, 10, "0.05") instanceof ApiKeyActor.Granted);
+  }
+
+  @Test
+  void requestsPerMinute_refusesBeyondTheLimit_withTheWaitUntilTheNextRequestFits() {
+    ActorRef<ApiKeyActor.Command> key = key(2, 0, null, "0");
+    assertTrue(acquire(key, 1, "0") instanceof ApiKeyActor.Granted);
+    assertTrue(acquire(key, 1, "0") instanceof ApiKeyActor.Granted);
+    ApiKeyActor.Admission third = acquire(key, 1, "0");
+    assertTrue(third instanceof ApiKeyActor.Rejected r && r.reason() == ApiKeyActor.Reason.REQUESTS_PER_MINUTE
+        && r.retryAfter().equals(Duration.ofSeconds(30)), third.toString());
+    clock.advance(Duration.ofSeconds(30));
+    assertTrue(acquire(key, 1, "0") instanceof ApiKeyActor.Granted);
+  }
+
+  @Test
+  void tokensPerMinute_reservesTheEstimate_andRefundsWhatWasNotUsed() {
+    ActorRef<ApiKeyActor.Command> key = key(0, 1000, null, "0");
+    ApiKeyActor.Granted first = (ApiKeyActor.Granted) acquire(key, 800, "0");
+    ApiKeyActor.Admission second = acquire(key, 800, "0");
+    assertTrue(second instanceof ApiKeyActor.Rejected r && r.reason() == ApiKeyActor.Reason.TOKENS_PER_MINUTE
+        && r.retryAfter().toMillis() > 0, second.toString());
+    key.tell(new ApiKeyActor.Release(first.permitId(), 100, BigDecimal.ZERO));
+    assertTrue(acquire(key, 800, "0") instanceof ApiKeyActor.Granted);
+  }
+
+  @Test
+  void stateThatCannotBeRead_refusesAsUnavailable_insteadOfAdmittingWithoutABudget() {
+    ActorRef<ApiKeyActor.Command> key = testKit.spawn(ApiKeyActor.create("key_broken",
+        id -> CompletableFuture.failedFuture(new IllegalStateException("database down")), clock));
+    ApiKeyActor.Admission admission = acquire(key, 1, "0");
+    assertTrue(admission instanceof ApiKeyActor.Rejected r && r.reason() == ApiKeyActor.Reason.KEY_UNAVAILABLE,
+        admission.toString());
+  }
+}
