@@ -30,7 +30,9 @@ public record SwitchboardSettings(
     HttpSettings http,
     Map<String, ProviderSettings> providers,
     Map<String, ModelSettings> models,
-    PersistenceSettings persistence) {
+    PersistenceSettings persistence,
+    CacheSettings cache,
+    MetricsSettings metrics) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -78,7 +80,8 @@ public record SwitchboardSettings(
         throw new SettingsException("switchboard.models is empty: configure at least one model to serve");
       }
       return new SwitchboardSettings(HttpSettings.from(sb.getConfig("http")), providers, models,
-          PersistenceSettings.from(sb.getConfig("persistence"), env));
+          PersistenceSettings.from(sb.getConfig("persistence"), env), CacheSettings.from(sb.getConfig("cache")),
+          MetricsSettings.from(sb.getConfig("metrics")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -141,7 +144,7 @@ public record SwitchboardSettings(
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
-    return new SwitchboardSettings(newHttp, providers, models, persistence);
+    return new SwitchboardSettings(newHttp, providers, models, persistence, cache, metrics);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */
