@@ -12,6 +12,8 @@ import io.switchboard.api.anthropic.StreamEvent;
 import io.switchboard.api.openai.ChatCompletion;
 import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.OpenAiJson;
+import io.switchboard.cache.CachePolicy;
+import io.switchboard.cache.CacheScope;
 import io.switchboard.config.HttpSettings;
 import io.switchboard.provider.UntranslatableRequestException;
 import io.switchboard.provider.anthropic.AnthropicToOpenAiRequest;
@@ -20,6 +22,7 @@ import io.switchboard.provider.anthropic.OpenAiToAnthropicStream;
 import io.switchboard.tokens.TokenEstimate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -81,10 +84,26 @@ final class AnthropicMessages {
       } catch (JsonProcessingException e) {
         throw new IllegalStateException("a translated request could not be written", e);
       }
-      HttpRequest forward = HttpRequest.POST("/v1/chat/completions")
-          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, openAi));
-      return chat.apply(forward).thenCompose(response -> answer(response, messages));
+      HttpRequest forward = carryTracing(request, HttpRequest.POST("/v1/chat/completions")
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, openAi)));
+      return chat.apply(forward).thenCompose(response -> answer(response, messages)
+          .thenApply(answer -> answer.addAttribute(RequestTracing.UPSTREAM_NANOS,
+              response.getAttribute(RequestTracing.UPSTREAM_NANOS).orElse(0L))));
     }).exceptionally(this::refusal);
+  }
+
+  /**
+   * The chat path sees the client's request id and cache choice (header and key scope), and hands back
+   * its upstream time, so the Anthropic ingress is traced and cached like the OpenAI one.
+   */
+  private static HttpRequest carryTracing(HttpRequest original, HttpRequest forward) {
+    HttpRequest carried = forward;
+    for (String name : List.of(RequestTracing.REQUEST_ID, CachePolicy.HEADER)) {
+      Optional<HttpHeader> header = original.getHeader(name);
+      if (header.isPresent()) carried = carried.addHeader(header.get());
+    }
+    Optional<CacheScope> scope = original.getAttribute(CacheScope.ATTRIBUTE);
+    return scope.isPresent() ? carried.addAttribute(CacheScope.ATTRIBUTE, scope.get()) : carried;
   }
 
   CompletionStage<HttpResponse> countTokens(HttpRequest request) {

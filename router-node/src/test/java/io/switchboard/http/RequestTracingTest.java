@@ -129,6 +129,31 @@ class RequestTracingTest {
   }
 
   @Test
+  void anthropicIngress_isTracedAndCachedLikeTheOpenAiOne() {
+    String messages = "{\"model\":\"chat\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    try (TestGateway gateway = gateway()) {
+      HttpResponse<String> first = null;
+      HttpResponse<String> second = null;
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> r = gateway.send(HttpRequest.newBuilder(gateway.uri("/v1/messages"))
+            .header("Content-Type", "application/json").header("x-request-id", "anthropic-" + i)
+            .header("x-switchboard-cache", "true").POST(HttpRequest.BodyPublishers.ofString(messages)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (i == 0) first = r;
+        else second = r;
+      }
+
+      assertEquals(200, first.statusCode(), first.body());
+      assertEquals("anthropic-0", requestId(first.headers()));
+      assertEquals("anthropic-1", requestId(second.headers()));
+      overhead(first.headers());
+      assertEquals("miss", first.headers().firstValue("x-switchboard-cache").orElseThrow());
+      assertEquals("hit", second.headers().firstValue("x-switchboard-cache").orElseThrow());
+      assertEquals(1, upstream.received().size());
+    }
+  }
+
+  @Test
   void saneIds_arePrintableAsciiWithoutSpaces_upTo128Characters() {
     assertEquals(Optional.of("abc-1"), RequestTracing.sane(Optional.of(" abc-1 ")));
     assertEquals(Optional.empty(), RequestTracing.sane(Optional.of("a b")));
