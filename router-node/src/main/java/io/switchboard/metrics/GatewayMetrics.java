@@ -9,6 +9,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.switchboard.provider.TokenUsage;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +48,15 @@ public final class GatewayMetrics {
       10.24, 20.48, 40.96, 81.92);
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  /**
+   * The meters of each label set, found once: building and registering a meter sorts and merges its
+   * tags on every call, which is more work than the request path should do per request.
+   */
+  private final Map<Call, CallMeters> byCall = new ConcurrentHashMap<>();
+  private final Map<String, Timer> grantedWaits = new ConcurrentHashMap<>();
+
+  private record CallMeters(DistributionSummary input, DistributionSummary output, Timer succeeded,
+      Timer firstToken) {}
 
   /** What one served call is labelled with. */
   public record Call(String requestModel, String providerKind, String providerId) {
@@ -66,27 +77,37 @@ public final class GatewayMetrics {
 
   public void tokens(Call call, TokenUsage usage) {
     if (usage == null) return;
-    tokenSummary(call, "input").record(usage.promptTokens());
-    tokenSummary(call, "output").record(usage.completionTokens());
+    CallMeters meters = meters(call);
+    meters.input().record(usage.promptTokens());
+    meters.output().record(usage.completionTokens());
   }
 
   /** A request's whole duration; {@code errorType} null when it succeeded. */
   public void operation(Call call, long nanos, String errorType) {
-    Timer.builder("gen_ai.client.operation.duration")
-        .description("Duration of a chat request through the gateway, retries and the whole stream included")
-        .tags(call.tags()).tag("error.type", errorType == null ? "" : errorType)
-        .serviceLevelObjectives(DURATION_BUCKETS)
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+    Timer timer = errorType == null ? meters(call).succeeded() : operationTimer(call, errorType);
+    timer.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public void timeToFirstToken(Call call, long nanos) {
-    Timer.builder("gen_ai.server.time_to_first_token")
-        .description("Time from the request's arrival until its stream's first event was ready to send")
-        .tags(call.tags())
+    meters(call).firstToken().record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private CallMeters meters(Call call) {
+    return byCall.computeIfAbsent(call, c -> new CallMeters(tokenSummary(c, "input"), tokenSummary(c, "output"),
+        operationTimer(c, ""),
+        Timer.builder("gen_ai.server.time_to_first_token")
+            .description("Time from the request's arrival until its stream's first event was ready to send")
+            .tags(c.tags())
+            .serviceLevelObjectives(DURATION_BUCKETS)
+            .register(registry)));
+  }
+
+  private Timer operationTimer(Call call, String errorType) {
+    return Timer.builder("gen_ai.client.operation.duration")
+        .description("Duration of a chat request through the gateway, retries and the whole stream included")
+        .tags(call.tags()).tag("error.type", errorType)
         .serviceLevelObjectives(DURATION_BUCKETS)
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+        .register(registry);
   }
 
   public void retry(String provider) {
@@ -111,10 +132,16 @@ public final class GatewayMetrics {
 
   /** How long admission took at a provider, granted or not. */
   public void admissionWait(String provider, long nanos, boolean granted) {
-    Timer.builder("switchboard.admission.wait").description("Time from asking a provider for admission to its answer")
-        .tags("provider", provider, "outcome", granted ? "granted" : "rejected")
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+    Timer timer = granted ? grantedWaits.computeIfAbsent(provider, p -> admissionTimer(p, "granted"))
+        : admissionTimer(provider, "rejected");
+    timer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Timer admissionTimer(String provider, String outcome) {
+    return Timer.builder("switchboard.admission.wait")
+        .description("Time from asking a provider for admission to its answer")
+        .tags("provider", provider, "outcome", outcome)
+        .register(registry);
   }
 
   private DistributionSummary tokenSummary(Call call, String type) {
