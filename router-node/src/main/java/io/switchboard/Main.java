@@ -3,6 +3,7 @@ package io.switchboard;
 import io.switchboard.cluster.ClusterConfig;
 import io.switchboard.config.SettingsException;
 import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.logging.LogFormat;
 import io.switchboard.persistence.PersistenceConfig;
 import io.switchboard.persistence.StateStoreException;
 import java.net.InetSocketAddress;
@@ -41,6 +42,12 @@ public final class Main {
 
   public static void main(String[] args) {
     useAPooledCommonExecutor();
+    Optional<String> badFormat = LogFormat.problem(System::getProperty, System::getenv);
+    if (badFormat.isPresent()) {
+      System.err.println("switchboard: " + badFormat.get());
+      System.exit(2);
+      return;
+    }
     // Initialise logging before Pekko's threads start, so no early log line is queued and replayed.
     LoggerFactory.getLogger(Main.class);
     Config config;

@@ -34,7 +34,9 @@ public record SwitchboardSettings(
     ClusterSettings cluster,
     BalancingSettings balancing,
     AuthSettings auth,
-    UsageSettings usage) {
+    UsageSettings usage,
+    CacheSettings cache,
+    MetricsSettings metrics) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -91,7 +93,9 @@ public record SwitchboardSettings(
       return new SwitchboardSettings(http, providers, models, persistence, cluster,
           BalancingSettings.from(sb.getConfig("balancing")),
           AuthSettings.from(sb.getConfig("auth"), http.host(), env),
-          UsageSettings.from(sb.getConfig("usage")));
+          UsageSettings.from(sb.getConfig("usage")),
+          CacheSettings.from(sb.getConfig("cache")),
+          MetricsSettings.from(sb.getConfig("metrics")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -165,7 +169,8 @@ public record SwitchboardSettings(
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
-    return new SwitchboardSettings(newHttp, providers, models, persistence, cluster, balancing, auth, usage);
+    return new SwitchboardSettings(newHttp, providers, models, persistence, cluster, balancing, auth, usage, cache,
+        metrics);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */

@@ -2,6 +2,8 @@ package io.switchboard.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.metrics.ProviderStatistics;
 import io.switchboard.provider.ProviderActor;
 import io.switchboard.provider.ProviderHandle;
 import io.switchboard.provider.Providers;
@@ -17,19 +19,23 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * {@code GET /admin/providers}: each provider's admission state as its actor sees it: slots in flight,
- * queue depth, bucket levels, pause, breaker state and its transitions so far.
+ * queue depth, bucket levels, pause, breaker state and its transitions so far; and, under
+ * {@code statistics}, this node's record of its calls (rates, success rate, latency percentiles and
+ * average; see {@link ProviderStatistics}).
  */
 final class AdminRoutes extends AllDirectives {
 
-  /** The body of {@code GET /admin/providers}. */
-  record ProvidersView(List<ProviderActor.Status> providers) {}
+  /** The body of {@code GET /admin/providers}: each provider's status with its {@code statistics} added. */
+  record ProvidersView(List<ObjectNode> providers) {}
 
   private final Providers providers;
   private final ObjectMapper mapper;
+  private final ProviderStatistics statistics;
 
-  AdminRoutes(Providers providers, ObjectMapper mapper) {
+  AdminRoutes(Providers providers, ObjectMapper mapper, ProviderStatistics statistics) {
     this.providers = providers;
     this.mapper = mapper;
+    this.statistics = statistics;
   }
 
   Route route() {
@@ -42,7 +48,11 @@ final class AdminRoutes extends AllDirectives {
       asks.add(e.getValue().status().toCompletableFuture());
     }
     return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(done -> {
-      List<ProviderActor.Status> statuses = asks.stream().map(CompletableFuture::join).toList();
+      List<ObjectNode> statuses = asks.stream().map(CompletableFuture::join).map(status -> {
+        ObjectNode node = mapper.valueToTree(status);
+        node.set("statistics", mapper.valueToTree(statistics.view(status.provider())));
+        return node;
+      }).toList();
       try {
         return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON,
             mapper.writeValueAsBytes(new ProvidersView(statuses)));

@@ -12,6 +12,7 @@ import io.switchboard.api.anthropic.StreamEvent;
 import io.switchboard.api.openai.ChatCompletion;
 import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.OpenAiJson;
+import io.switchboard.cache.CachePolicy;
 import io.switchboard.config.HttpSettings;
 import io.switchboard.provider.UntranslatableRequestException;
 import io.switchboard.provider.anthropic.AnthropicToOpenAiRequest;
@@ -20,6 +21,7 @@ import io.switchboard.provider.anthropic.OpenAiToAnthropicStream;
 import io.switchboard.tokens.TokenEstimate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -82,11 +84,25 @@ final class AnthropicMessages {
       } catch (JsonProcessingException e) {
         throw new IllegalStateException("a translated request could not be written", e);
       }
-      HttpRequest forward = HttpRequest.POST("/v1/chat/completions")
-          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, openAi))
-          .addAttribute(Caller.ATTRIBUTE, Caller.of(request));
-      return chat.apply(forward).thenCompose(response -> answer(response, messages));
+      HttpRequest forward = carryTracing(request, HttpRequest.POST("/v1/chat/completions")
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, openAi)));
+      return chat.apply(forward).thenCompose(response -> answer(response, messages)
+          .thenApply(answer -> answer.addAttribute(RequestTracing.UPSTREAM_NANOS,
+              response.getAttribute(RequestTracing.UPSTREAM_NANOS).orElse(0L))));
     }).exceptionally(this::refusal);
+  }
+
+  /**
+   * The chat path sees the client's request id, cache choice and caller (the key that authenticated), and hands back
+   * its upstream time, so the Anthropic ingress is traced and cached like the OpenAI one.
+   */
+  private static HttpRequest carryTracing(HttpRequest original, HttpRequest forward) {
+    HttpRequest carried = forward;
+    for (String name : List.of(RequestTracing.REQUEST_ID, CachePolicy.HEADER)) {
+      Optional<HttpHeader> header = original.getHeader(name);
+      if (header.isPresent()) carried = carried.addHeader(header.get());
+    }
+    return carried.addAttribute(Caller.ATTRIBUTE, Caller.of(original));
   }
 
   CompletionStage<HttpResponse> countTokens(HttpRequest request) {

@@ -37,10 +37,14 @@ public final class ApiRoutes extends AllDirectives {
   private final ObjectMapper mapper;
   private final ByteString models;
   private final BooleanSupplier ready;
+  private final RequestTracing tracing = new RequestTracing();
+  private final MetricsRoute metrics;
 
   ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, AdminRoutes admin, OllamaAdminRoutes ollama,
-      AccessRoutes access, ModelRouter router, ObjectMapper mapper, long startedEpochSecond, BooleanSupplier ready) {
+      AccessRoutes access, MetricsRoute metrics, ModelRouter router, ObjectMapper mapper, long startedEpochSecond,
+      BooleanSupplier ready) {
     this.access = access;
+    this.metrics = metrics;
     this.chat = chat;
     this.anthropic = anthropic;
     this.admin = admin;
@@ -53,9 +57,16 @@ public final class ApiRoutes extends AllDirectives {
     this.models = json(ModelList.of(data));
   }
 
+  /** Every route, each response carrying its request id and the gateway's overhead ({@link RequestTracing}). */
   public Route route() {
-    return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
+    return tracing.wrap(() -> handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(),
+        this::routes)));
+  }
+
+  private Route routes() {
+    return concat(
         path("health", () -> get(() -> complete(jsonResponse(200, "{\"status\":\"ok\"}")))),
+        metrics.route(),
         path("ready", () -> get(() -> complete(ready.getAsBoolean()
             ? jsonResponse(200, "{\"status\":\"ready\"}")
             : jsonResponse(503, "{\"status\":\"not ready\"}")))),
@@ -68,7 +79,7 @@ public final class ApiRoutes extends AllDirectives {
             path(PathMatchers.segment("messages").slash("count_tokens"), () ->
                 post(() -> extractRequest(r -> completeWithFuture(anthropic.countTokens(r))))),
             path("models", () -> get(() -> complete(
-                HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, models))))))))));
+                HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, models))))))));
   }
 
   private RejectionHandler rejectionHandler() {
@@ -83,7 +94,7 @@ public final class ApiRoutes extends AllDirectives {
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
                     + ". Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
                     + " GET /v1/models, GET /v1/usage, GET /admin/providers, GET|POST /admin/keys, GET|DELETE /admin/keys/{id},"
-                    + " GET /admin/usage, GET /health, GET /ready.")))))
+                    + " GET /admin/usage, GET /metrics, GET /health, GET /ready.")))))
         .handle(Rejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request was rejected: " + rejection, null, "invalid_request"))))
         .build();

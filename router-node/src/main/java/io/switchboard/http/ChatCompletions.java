@@ -5,12 +5,14 @@ import com.typesafe.config.ConfigFactory;
 import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.config.HttpSettings;
 import io.switchboard.config.ProviderKind;
+import io.switchboard.logging.RequestLog;
+import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.AdmissionRejectedException;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.Permit;
+import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamReply;
-import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.keys.Caller;
 import io.switchboard.usage.Meter;
@@ -18,12 +20,16 @@ import io.switchboard.usage.Metering;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelRouter;
+import io.switchboard.routing.RequestTrace;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -60,9 +66,13 @@ final class ChatCompletions {
   private final UsageReader usage;
   /** Response headers by deployment label: fixed per deployment, so built once rather than per request. */
   private final Map<String, List<HttpHeader>> headersByDeployment;
+  private final CachedChat cache;
+  private final Telemetry telemetry;
 
   ChatCompletions(ModelRouter router, Dispatcher dispatcher, Metering metering, ObjectMapper mapper, HttpSettings http,
-      Materializer materializer) {
+      Materializer materializer, CachedChat cache, Telemetry telemetry) {
+    this.cache = cache;
+    this.telemetry = telemetry;
     this.router = router;
     this.dispatcher = dispatcher;
     this.metering = metering;
@@ -76,36 +86,94 @@ final class ChatCompletions {
   }
 
   CompletionStage<HttpResponse> handle(HttpRequest request) {
+    Exchange exchange = new Exchange(new RequestTrace(RequestTracing.requestId(request)), System.nanoTime());
     return request.entity()
         .withSizeLimit(http.maxRequestBody())
         .toStrict(http.requestBodyTimeout().toMillis(), materializer)
         .exceptionally(error -> {
           throw bodyError(error);
         })
-        .thenCompose(strict -> serve(strict.getData(), maxWait(request), request))
-        .exceptionally(this::errorResponse);
+        .thenCompose(strict -> serve(request, strict.getData(), exchange))
+        .exceptionally(failure -> errorResponse(failure, exchange));
   }
 
-  private CompletionStage<HttpResponse> serve(ByteString body, Optional<Duration> maxWait, HttpRequest request) {
+  /** One request on its way: its trace, when it arrived, and its model once routing accepted it. */
+  private static final class Exchange {
+    final RequestTrace trace;
+    final long startedNanos;
+    volatile String model;
+
+    Exchange(RequestTrace trace, long startedNanos) {
+      this.trace = trace;
+      this.startedNanos = startedNanos;
+    }
+  }
+
+  /**
+   * Routes, checks the caller may use the model, answers from the cache when the request uses it and
+   * a stored answer exists (a hit costs the key nothing and calls no upstream), and otherwise gets the
+   * call admitted by the key (limits, budget) and dispatched.
+   */
+  private CompletionStage<HttpResponse> serve(HttpRequest request, ByteString body, Exchange exchange) {
+    Optional<Duration> maxWait = maxWait(request);
     ChatCompletionRequest chat = decoder.decode(body);
     List<Deployment> deployments = router.route(chat.model()).orElseThrow(() -> modelNotFound(chat.model()));
-    String requestId = request.getHeader(REQUEST_ID_HEADER).map(HttpHeader::value).orElse(null);
-    return metering.open(Caller.of(request), chat, deployments, requestId).thenCompose(meter ->
-        meter.watch(dispatcher.dispatch(chat, body, deployments, maxWait, meter)).thenApply(call -> respond(call, meter)));
+    exchange.model = chat.model();
+    Caller caller = Caller.of(request);
+    caller.key().filter(key -> !key.mayUse(chat.model())).ifPresent(key -> {
+      throw Metering.modelNotAllowed(key, chat.model());
+    });
+    Optional<String> cacheKey = cache.keyFor(request, chat, body);
+    if (cacheKey.isPresent()) {
+      Optional<HttpResponse> hit = cache.hit(cacheKey.get(), chat);
+      if (hit.isPresent()) return CompletableFuture.completedFuture(hit.get());
+    }
+    return metering.open(caller, chat, deployments, exchange.trace.requestId()).thenCompose(meter ->
+        meter.watch(dispatcher.dispatch(chat, body, deployments, maxWait, exchange.trace, meter))
+            .thenApply(call -> respond(call, cacheKey, exchange, meter)));
   }
 
-  private HttpResponse respond(Dispatcher.Dispatched call, Meter meter) {
-    List<HttpHeader> headers = headersByDeployment.get(call.deployment().label());
+  private HttpResponse respond(Dispatcher.Dispatched call, Optional<String> cacheKey, Exchange exchange, Meter meter) {
+    Deployment deployment = call.deployment();
+    List<HttpHeader> headers = headersByDeployment.get(deployment.label());
+    if (cacheKey.isPresent()) headers = withHeader(headers, CachedChat.MISS);
     Permit permit = call.permit();
+    HttpResponse response;
     if (call.reply() instanceof UpstreamReply.Streaming streaming) {
-      Meter.Streaming metered = meter.streaming(call.deployment(), streaming.events(), permit::release);
-      return SseResponse.of(metered.events(), metered.settle(), streaming.signals(), headers, usage, mapper);
+      telemetry.firstEvent(exchange.model, deployment, System.nanoTime() - exchange.startedNanos);
+      Consumer<CallOutcome> release = outcome -> {
+        permit.release(outcome);
+        ended(call, exchange, outcome);
+      };
+      Meter.Streaming metered = meter.streaming(deployment, streaming.events(), release);
+      response = SseResponse.of(metered.events(), metered.settle(), streaming.signals(), headers, usage, mapper);
+    } else {
+      UpstreamReply.Complete complete = (UpstreamReply.Complete) call.reply();
+      TokenUsage used = usage.fromCompletion(complete.body()).orElse(null);
+      CallOutcome outcome = new CallOutcome.Succeeded(used, complete.signals());
+      permit.release(outcome);
+      ended(call, exchange, outcome);
+      meter.answered(deployment, used, complete.body());
+      cacheKey.ifPresent(key -> cache.store(key, complete.body(), deployment.label()));
+      response = HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, complete.body()).addHeaders(headers);
     }
-    UpstreamReply.Complete complete = (UpstreamReply.Complete) call.reply();
-    TokenUsage used = usage.fromCompletion(complete.body()).orElse(null);
-    permit.release(new CallOutcome.Succeeded(used, complete.signals()));
-    meter.answered(call.deployment(), used, complete.body());
-    return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, complete.body()).addHeaders(headers);
+    return response.addAttribute(RequestTracing.UPSTREAM_NANOS, exchange.trace.upstreamNanos());
+  }
+
+  /** The served call ended (a stream: at its last event, failure or the client leaving). */
+  private void ended(Dispatcher.Dispatched call, Exchange exchange, CallOutcome outcome) {
+    long now = System.nanoTime();
+    telemetry.callEnded(call.deployment(), outcome, now - call.sentNanos());
+    TokenUsage used = outcome instanceof CallOutcome.Succeeded s ? s.usage() : null;
+    String error = outcome instanceof CallOutcome.Succeeded ? null
+        : outcome instanceof CallOutcome.NotSent ? "client_closed" : "stream_failed";
+    telemetry.requestEnded(exchange.model, call.deployment(), used, now - exchange.startedNanos, error);
+  }
+
+  private static List<HttpHeader> withHeader(List<HttpHeader> headers, HttpHeader extra) {
+    List<HttpHeader> all = new ArrayList<>(headers);
+    all.add(extra);
+    return all;
   }
 
   /** The client's own admission wait, from {@value #MAX_WAIT_HEADER}: milliseconds, or a duration like {@code 5s}. */
@@ -153,14 +221,23 @@ final class ChatCompletions {
         "The request body could not be read: " + cause.getMessage());
   }
 
-  private HttpResponse errorResponse(Throwable failure) {
+  private HttpResponse errorResponse(Throwable failure, Exchange exchange) {
     ApiError error = ApiError.from(failure, mapper);
     Throwable cause = ApiError.unwrap(failure);
-    if (cause instanceof UpstreamException || cause instanceof Dispatcher.ContextTooLongException) {
-      log.warn("upstream failure answered {}: {}", error.status(), cause.getMessage());
-    } else if (!(cause instanceof ApiError) && !(cause instanceof AdmissionRejectedException)) {
-      log.error("chat completion failed unexpectedly", cause);
+    RequestLog.with(exchange.trace.requestId(), () -> {
+      if (cause instanceof UpstreamException || cause instanceof Dispatcher.ContextTooLongException) {
+        log.warn("upstream failure answered {}: {}", error.status(), cause.getMessage());
+      } else if (!(cause instanceof ApiError) && !(cause instanceof AdmissionRejectedException)) {
+        log.error("chat completion failed unexpectedly", cause);
+      }
+    });
+    if (exchange.model != null) {
+      // Only routed requests are measured, so an unknown model name never becomes a metric label; the
+      // status is the error type, a small fixed set whatever the upstreams say.
+      telemetry.requestEnded(exchange.model, null, null, System.nanoTime() - exchange.startedNanos,
+          Integer.toString(error.status()));
     }
-    return error.toResponse(mapper);
+    return error.toResponse(mapper)
+        .addAttribute(RequestTracing.UPSTREAM_NANOS, exchange.trace.upstreamNanos());
   }
 }

@@ -1,9 +1,16 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.switchboard.cache.CachePolicy;
+import io.switchboard.cache.ResponseCache;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.keys.Accounts;
+import io.switchboard.metrics.GatewayMetrics;
+import io.switchboard.metrics.ProviderGauges;
+import io.switchboard.metrics.ProviderStatistics;
+import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
 import io.switchboard.provider.ollama.OllamaAdmin;
 import io.switchboard.routing.Dispatcher;
@@ -36,18 +43,23 @@ public final class HttpServer {
       ActorSystem<?> system, SwitchboardSettings settings, Providers providers, ModelRouter router, ObjectMapper mapper,
       Clock clock, BooleanSupplier member, Accounts accounts) {
     AtomicBoolean ready = new AtomicBoolean(false);
-    Dispatcher dispatcher = new Dispatcher(new TokenEstimator(), clock, system, new Random());
-    ChatCompletions chat =
-        new ChatCompletions(router, dispatcher, accounts.metering(), mapper, settings.http(),
-            Materializer.matFromSystem(system));
+    GatewayMetrics metrics = new GatewayMetrics();
+    Telemetry telemetry = new Telemetry(metrics, new ProviderStatistics(settings.metrics(), clock));
+    Dispatcher dispatcher = new Dispatcher(new TokenEstimator(), clock, system, new Random(), telemetry);
+    CachedChat cache = new CachedChat(new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()),
+        new CachePolicy(settings.cache()), mapper, telemetry);
+    ChatCompletions chat = new ChatCompletions(router, dispatcher, accounts.metering(), mapper, settings.http(),
+        Materializer.matFromSystem(system), cache, telemetry);
     AnthropicMessages anthropic =
         new AnthropicMessages(chat::handle, mapper, settings.http(), Materializer.matFromSystem(system));
     Map<String, OllamaAdmin> ollama = new LinkedHashMap<>();
     settings.providers().values().stream().filter(p -> p.kind() == ProviderKind.OLLAMA)
         .forEach(p -> ollama.put(p.id(), new OllamaAdmin(system, p, mapper)));
-    ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper),
+    MetricsRoute metricsRoute = new MetricsRoute(metrics,
+        new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()));
+    ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
-        router, mapper, clock.instant().getEpochSecond(), () -> ready.get() && member.getAsBoolean());
+        metricsRoute, router, mapper, clock.instant().getEpochSecond(), () -> ready.get() && member.getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

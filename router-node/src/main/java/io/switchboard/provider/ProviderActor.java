@@ -341,6 +341,13 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
   }
 
   private String limitMessage(String model, long waitMillis, long allowedMillis) {
+    return limitReached(model) + " The request could be admitted in " + waitMillis + " ms, but "
+        + (allowedMillis > 0 ? "may wait only " + allowedMillis + " ms" : "its wait is over")
+        + ". Retry after " + seconds(waitMillis) + "s.";
+  }
+
+  /** Which of {@code model}'s limits apply and how much of each is left. */
+  private String limitReached(String model) {
     long now = clock.millis();
     StringBuilder which = new StringBuilder();
     if (limits.pausedUntil() > now) which.append("the provider asked for a pause; ");
@@ -353,10 +360,7 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
             .append(", ").append((long) Math.max(0, b.level())).append(" left; ");
       }
     }
-    return "Provider '" + settings.id() + "' rate limit reached (" + which.toString().replaceAll("; $", "")
-        + "). The request could be admitted in " + waitMillis + " ms, but "
-        + (allowedMillis > 0 ? "may wait only " + allowedMillis + " ms" : "its wait is over")
-        + ". Retry after " + seconds(waitMillis) + "s.";
+    return "Provider '" + settings.id() + "' rate limit reached (" + which.toString().replaceAll("; $", "") + ").";
   }
 
   private Behavior<Command> drainQueue() {
@@ -431,6 +435,9 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
   }
 
   private Behavior<Command> onWaitExpired(WaitExpired expired) {
+    // The scheduler's tick can deliver the deadline before the wake-up due in the same tick: admit
+    // whatever fits now first, so a request that became admissible at its deadline is not turned away.
+    drainQueue();
     long now = clock.millis();
     for (Iterator<Waiting> it = queue.iterator(); it.hasNext(); ) {
       Waiting waiting = it.next();
@@ -443,6 +450,14 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
           // The buckets, not the slots, held it back: say which limit, and when it would fit.
           waiting.replyTo().tell(new Rejected(Reason.QUEUE_TIMEOUT,
               limitMessage(waiting.model(), refill, 0), Duration.ofMillis(refill)));
+          break;
+        }
+        if (inFlight.size() < settings.maxInFlight() && limits.needsCheckpoint(waiting.model(), waiting.tokens())) {
+          // The buckets hold it, but their allowance since the last saved level is spent, and the
+          // save did not complete in time (a slow database): still the rate limit that held it back.
+          waiting.replyTo().tell(new Rejected(Reason.QUEUE_TIMEOUT, limitReached(waiting.model())
+              + " The request waited until its deadline for the limit's level to be saved to the database."
+              + " Retry after " + RETRY_AFTER.toSeconds() + "s.", RETRY_AFTER));
           break;
         }
         waiting.replyTo().tell(new Rejected(Reason.QUEUE_TIMEOUT,

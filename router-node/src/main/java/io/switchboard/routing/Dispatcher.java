@@ -2,6 +2,7 @@ package io.switchboard.routing;
 
 import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.config.ProviderSettings;
+import io.switchboard.logging.RequestLog;
 import io.switchboard.provider.AdmissionRejectedException;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.Permit;
@@ -45,8 +46,11 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
-  /** A call that is under way: the deployment serving it, the answer, and the permit to release at its end. */
-  public record Dispatched(Deployment deployment, UpstreamReply reply, Permit permit, int attempts) {}
+  /**
+   * A call that is under way: the deployment serving it, the answer, the permit to release at its end, and
+   * when it was sent ({@link System#nanoTime}).
+   */
+  public record Dispatched(Deployment deployment, UpstreamReply reply, Permit permit, int attempts, long sentNanos) {}
 
   /** Told of every upstream call that was sent and failed (the usage ledger records them too). */
   @FunctionalInterface
@@ -61,8 +65,15 @@ public final class Dispatcher {
   private final ActorSystem<?> system;
   private final Materializer materializer;
   private final RandomGenerator random;
+  private final DispatchListener listener;
 
   public Dispatcher(TokenEstimator estimator, Clock clock, ActorSystem<?> system, RandomGenerator random) {
+    this(estimator, clock, system, random, DispatchListener.NONE);
+  }
+
+  public Dispatcher(TokenEstimator estimator, Clock clock, ActorSystem<?> system, RandomGenerator random,
+      DispatchListener listener) {
+    this.listener = listener;
     this.estimator = estimator;
     this.clock = clock;
     this.system = system;
@@ -77,17 +88,20 @@ public final class Dispatcher {
    */
   public CompletionStage<Dispatched> dispatch(
       ChatCompletionRequest chat, ByteString body, List<Deployment> deployments, Optional<Duration> maxWait) {
-    return dispatch(chat, body, deployments, maxWait, CallListener.NONE);
+    return dispatch(chat, body, deployments, maxWait, RequestTrace.untraced(), CallListener.NONE);
   }
 
-  /** {@link #dispatch}, telling {@code listener} of each call that reached an upstream and failed. */
+  /**
+   * As {@link #dispatch(ChatCompletionRequest, ByteString, List, Optional)}, reporting upstream time into
+   * {@code trace} and telling {@code calls} of each call that reached an upstream and failed.
+   */
   public CompletionStage<Dispatched> dispatch(ChatCompletionRequest chat, ByteString body, List<Deployment> deployments,
-      Optional<Duration> maxWait, CallListener listener) {
-    return tryDeployment(new Request(chat, body, deployments, maxWait, listener), 0, null);
+      Optional<Duration> maxWait, RequestTrace trace, CallListener calls) {
+    return tryDeployment(new Request(chat, body, deployments, maxWait, trace, calls), 0, null);
   }
 
   private record Request(ChatCompletionRequest chat, ByteString body, List<Deployment> deployments,
-      Optional<Duration> maxWait, CallListener listener) {}
+      Optional<Duration> maxWait, RequestTrace trace, CallListener calls) {}
 
   private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure) {
     if (index >= r.deployments().size()) return CompletableFuture.failedFuture(lastFailure);
@@ -103,8 +117,10 @@ public final class Dispatcher {
       Throwable cause = unwrap(error);
       if (!fallsBack(cause)) return CompletableFuture.<Dispatched>failedFuture(cause);
       if (index + 1 < r.deployments().size()) {
-        log.info("deployment {} could not serve model '{}' ({}); trying {}", d.label(), d.model(),
-            cause.getMessage(), r.deployments().get(index + 1).label());
+        listener.fallingBack(d, r.deployments().get(index + 1));
+        RequestLog.with(r.trace().requestId(), () -> log.info(
+            "deployment {} could not serve model '{}' ({}); trying {}",
+            d.label(), d.model(), cause.getMessage(), r.deployments().get(index + 1).label()));
       }
       return tryDeployment(r, index + 1, preferred(cause, lastFailure));
     }).thenCompose(stage -> stage);
@@ -131,7 +147,9 @@ public final class Dispatcher {
         .map(asked -> asked.compareTo(provider.queue().maxWaitOverrideCap()) > 0 ? provider.queue().maxWaitOverrideCap() : asked)
         .orElse(provider.queue().maxWait());
     long deadline = clock.millis() + wait.toMillis();
+    long asked = System.nanoTime();
     return d.provider().acquire(d.upstreamModel(), tokens, deadline, attempt > 1)
+        .whenComplete((permit, rejected) -> listener.admission(d, System.nanoTime() - asked, rejected == null))
         .thenCompose(permit -> call(r, d, permit, attempt))
         .handle((ok, error) -> {
           if (error == null) return CompletableFuture.completedFuture(ok);
@@ -141,7 +159,9 @@ public final class Dispatcher {
             Duration delay = new Backoff(provider.retries().baseDelay(), provider.retries().maxDelay(), random)
                 .delay(attempt, e.retryAfter());
             if (delay.compareTo(wait) <= 0) {
-              log.info("retrying {} in {} ms after attempt {}: {}", d.label(), delay.toMillis(), attempt, e.getMessage());
+              listener.retrying(d);
+              RequestLog.with(r.trace().requestId(), () -> log.info("retrying {} in {} ms after attempt {}: {}",
+                  d.label(), delay.toMillis(), attempt, e.getMessage()));
               return after(delay, () -> attempt(r, d, tokens, attempt + 1)).handle((retried, retryError) -> {
                 if (retryError == null) return CompletableFuture.completedFuture(retried);
                 Throwable retryCause = unwrap(retryError);
@@ -161,26 +181,32 @@ public final class Dispatcher {
 
   private CompletionStage<Dispatched> call(Request r, Deployment d, Permit permit, int attempt) {
     CompletionStage<UpstreamReply> reply;
-    long sent = clock.millis();
+    long sent = System.nanoTime();
+    long sentMillis = clock.millis();
     try {
       reply = d.provider().upstream().send(new UpstreamCall(r.chat(), r.body(), d.upstreamModel()));
     } catch (RuntimeException e) {
       permit.release(CallOutcome.NOT_SENT);
+      listener.callEnded(d, CallOutcome.NOT_SENT, System.nanoTime() - sent);
       return CompletableFuture.failedFuture(e);
     }
     return reply
         .thenCompose(answer -> answer instanceof UpstreamReply.Streaming streaming
             ? firstEvent(streaming) : CompletableFuture.completedFuture(answer))
         .handle((answer, error) -> {
+          long took = System.nanoTime() - sent;
+          r.trace().addUpstream(took);
           if (error != null) {
             // Latency balancing steers away from a deployment that fails, not from one whose caller erred.
-            if (fallsBack(unwrap(error))) d.latency().failed(clock.millis() - sent, clock.millis());
-            permit.release(failed(unwrap(error)));
-            r.listener().callFailed(d, unwrap(error));
+            if (fallsBack(unwrap(error))) d.latency().failed(clock.millis() - sentMillis, clock.millis());
+            CallOutcome outcome = failed(unwrap(error));
+            permit.release(outcome);
+            listener.callEnded(d, outcome, took);
+            r.calls().callFailed(d, unwrap(error));
             throw new CompletionException(unwrap(error));
           }
-          d.latency().observe(clock.millis() - sent, clock.millis());
-          return new Dispatched(d, answer, permit, attempt);
+          d.latency().observe(clock.millis() - sentMillis, clock.millis());
+          return new Dispatched(d, answer, permit, attempt, sent);
         });
   }
 

@@ -58,10 +58,7 @@ public final class Metering {
     long startNanos = System.nanoTime();
     Optional<ApiKey> key = caller.key();
     if (key.isPresent() && !key.get().mayUse(chat.model())) {
-      return CompletableFuture.failedFuture(ApiError.of(403, ApiError.INVALID_REQUEST, "model_not_allowed", "model",
-          "This API key may not use the model '" + chat.model() + "'. It may use: "
-              + key.get().allowedModels().stream().sorted().toList() + ". Ask the gateway's operator for a key"
-              + " that allows it."));
+      return CompletableFuture.failedFuture(modelNotAllowed(key.get(), chat.model()));
     }
     Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), chat, startNanos);
     if (key.isEmpty() || !key.get().limited()) {
@@ -76,6 +73,14 @@ public final class Metering {
       cost = cost.max(d.settings().pricing().cost(prompt, output));
     }
     return admission.acquire(key.get().id(), tokens, cost).thenApply(permit -> new Meter(this, context, permit));
+  }
+
+  /** 403 {@code model_not_allowed}: {@code key} may not use {@code model}. */
+  public static ApiError modelNotAllowed(ApiKey key, String model) {
+    return ApiError.of(403, ApiError.INVALID_REQUEST, "model_not_allowed", "model",
+        "This API key may not use the model '" + model + "'. It may use: "
+            + key.allowedModels().stream().sorted().toList() + ". Ask the gateway's operator for a key"
+            + " that allows it.");
   }
 
   void record(UsageRecord record) {

@@ -1,0 +1,75 @@
+package io.switchboard.metrics;
+
+import io.switchboard.provider.CallOutcome;
+import io.switchboard.provider.TokenUsage;
+import io.switchboard.routing.DispatchListener;
+import io.switchboard.routing.Deployment;
+
+/**
+ * Where the request path reports what happened: the {@link io.switchboard.routing.Dispatcher}'s events
+ * and the chat path's own (a request served or failed, a stream's first event, a cache lookup) go to
+ * the Prometheus meters ({@link GatewayMetrics}) and the per-provider statistics
+ * ({@link ProviderStatistics}).
+ */
+public final class Telemetry implements DispatchListener {
+  private final GatewayMetrics metrics;
+  private final ProviderStatistics statistics;
+
+  public Telemetry(GatewayMetrics metrics, ProviderStatistics statistics) {
+    this.metrics = metrics;
+    this.statistics = statistics;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  public ProviderStatistics statistics() {
+    return statistics;
+  }
+
+  @Override
+  public void admission(Deployment deployment, long waitNanos, boolean granted) {
+    metrics.admissionWait(deployment.provider().id(), waitNanos, granted);
+  }
+
+  @Override
+  public void retrying(Deployment deployment) {
+    metrics.retry(deployment.provider().id());
+  }
+
+  @Override
+  public void fallingBack(Deployment from, Deployment to) {
+    metrics.fallback(from.model(), from.provider().id(), to.provider().id());
+  }
+
+  @Override
+  public void callEnded(Deployment deployment, CallOutcome outcome, long nanos) {
+    statistics.record(deployment.provider().id(), outcome, nanos);
+  }
+
+  /**
+   * A chat request ended: served by {@code deployment} (null when none served it) with {@code usage}
+   * (null when unknown), after {@code nanos}; {@code errorType} null when it succeeded.
+   */
+  public void requestEnded(String model, Deployment deployment, TokenUsage usage, long nanos, String errorType) {
+    GatewayMetrics.Call call = call(model, deployment);
+    metrics.operation(call, nanos, errorType);
+    metrics.tokens(call, usage);
+  }
+
+  /** A stream's first event was ready for the client {@code nanos} after the request arrived. */
+  public void firstEvent(String model, Deployment deployment, long nanos) {
+    metrics.timeToFirstToken(call(model, deployment), nanos);
+  }
+
+  public void cacheLookup(boolean hit) {
+    if (hit) metrics.cacheHit();
+    else metrics.cacheMiss();
+  }
+
+  private static GatewayMetrics.Call call(String model, Deployment d) {
+    if (d == null) return new GatewayMetrics.Call(model, "", "");
+    return new GatewayMetrics.Call(model, d.provider().settings().kind().configName(), d.provider().id());
+  }
+}

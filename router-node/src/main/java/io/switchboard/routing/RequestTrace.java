@@ -1,0 +1,34 @@
+package io.switchboard.routing;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What one client request carries through the dispatcher for observation: its id (for request-scoped
+ * log lines) and the time its upstream calls spent answering, summed over retries and fallbacks (to
+ * their response headers, or to a stream's first event), which the gateway's overhead excludes.
+ */
+public final class RequestTrace {
+  /** For callers that do not trace: no id, and the upstream time goes nowhere anyone reads. */
+  public static RequestTrace untraced() {
+    return new RequestTrace("");
+  }
+
+  private final String requestId;
+  private final AtomicLong upstreamNanos = new AtomicLong();
+
+  public RequestTrace(String requestId) {
+    this.requestId = requestId;
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  public long upstreamNanos() {
+    return upstreamNanos.get();
+  }
+
+  void addUpstream(long nanos) {
+    upstreamNanos.addAndGet(nanos);
+  }
+}
