@@ -46,16 +46,38 @@ public record Accounts(
       ObjectMapper mapper) {
     JdbcPool pool = JdbcPool.open(system, persistence);
     system.getWhenTerminated().thenRun(pool::close);
-    return pool.run(c -> {
-      new KeyStore(mapper).createTable(c);
-      new UsageStore().createTable(c);
-      return pool;
-    }).exceptionally(error -> {
+    return pool.runSteps(() -> createTables(pool, mapper)).exceptionally(error -> {
       pool.close();
       Throwable cause = error.getCause() != null ? error.getCause() : error;
       throw new StateStoreException("could not create the key and usage tables in " + persistence.describe() + ": "
           + cause.getMessage(), cause);
     });
+  }
+
+  /** Attempts at creating the tables: nodes of a cluster that start together race to create them. */
+  static final int CREATE_ATTEMPTS = 3;
+
+  /**
+   * Creates the tables, each in its own transaction. On PostgreSQL, two nodes running
+   * {@code CREATE TABLE IF NOT EXISTS} at the same moment can both miss the other's table and one fails
+   * on a duplicate type; a second attempt then finds the table and does nothing.
+   */
+  private static JdbcPool createTables(JdbcPool pool, ObjectMapper mapper) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        pool.runNow(c -> {
+          new KeyStore(mapper).createTable(c);
+          return null;
+        });
+        pool.runNow(c -> {
+          new UsageStore().createTable(c);
+          return null;
+        });
+        return pool;
+      } catch (StateStoreException e) {
+        if (attempt >= CREATE_ATTEMPTS) throw e;
+      }
+    }
   }
 
   public static Accounts start(ActorContext<?> context, SwitchboardSettings settings, JdbcPool pool, ObjectMapper mapper,

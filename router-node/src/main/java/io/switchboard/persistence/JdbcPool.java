@@ -70,6 +70,11 @@ public final class JdbcPool implements AutoCloseable {
     return CompletableFuture.supplyAsync(() -> runNow(work), blocking);
   }
 
+  /** Runs {@code steps} (which may call {@link #runNow} several times) on the blocking dispatcher. */
+  public <T> CompletionStage<T> runSteps(java.util.function.Supplier<T> steps) {
+    return CompletableFuture.supplyAsync(steps, blocking);
+  }
+
   /** Runs {@code work} on the calling thread: only for start-up and the ledger's last flush at stop. */
   public <T> T runNow(Work<T> work) {
     try (Connection connection = dataSource.getConnection()) {
