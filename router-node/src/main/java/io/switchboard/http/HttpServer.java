@@ -6,6 +6,7 @@ import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.provider.Providers;
 import io.switchboard.provider.ollama.OllamaAdmin;
 import io.switchboard.routing.Dispatcher;
+import io.switchboard.routing.ModelCatalog;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.tokens.TokenEstimator;
 import java.util.Random;
@@ -41,8 +42,10 @@ public final class HttpServer {
     Map<String, OllamaAdmin> ollama = new LinkedHashMap<>();
     settings.providers().values().stream().filter(p -> p.kind() == ProviderKind.OLLAMA)
         .forEach(p -> ollama.put(p.id(), new OllamaAdmin(system, p, mapper)));
+    ModelCatalogRoutes models =
+        new ModelCatalogRoutes(new ModelCatalog(router, clock.instant().getEpochSecond()), providers, mapper);
     ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper),
-        new OllamaAdminRoutes(ollama, mapper), router, mapper, clock.instant().getEpochSecond(), ready::get);
+        new OllamaAdminRoutes(ollama, mapper), models, mapper, ready::get);
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);
