@@ -158,7 +158,8 @@ class ModelCatalogTest {
     assertEquals(List.of("claude-sonnet", "gpt-4o"), ids("?capability=vision"));
     assertEquals(List.of("gpt-4o"), ids("?capability=vision&capability=json"));
     assertEquals(List.of("gpt-4o"), ids("?capability=vision,json"));
-    assertEquals(List.of("gpt-4o", "gpt-4o-mini"), ids("?capability=tools&provider=simulated,cheap"));
+    assertEquals(List.of("claude-sonnet", "gpt-4o", "gpt-4o-mini"), ids("?capability=tools&provider=simulated,cheap"));
+    assertEquals(List.of("gpt-4o"), ids("?capability=tools&provider=simulated"));
   }
 
   @Test
