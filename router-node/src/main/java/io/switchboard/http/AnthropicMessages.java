@@ -14,6 +14,7 @@ import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.config.HttpSettings;
 import io.switchboard.provider.UntranslatableRequestException;
+import io.switchboard.provider.anthropic.AnthropicErrors;
 import io.switchboard.provider.anthropic.AnthropicToOpenAiRequest;
 import io.switchboard.provider.anthropic.OpenAiToAnthropicResponse;
 import io.switchboard.provider.anthropic.OpenAiToAnthropicStream;
@@ -30,6 +31,7 @@ import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.stream.Materializer;
@@ -200,19 +202,26 @@ final class AnthropicMessages {
   private static String streamErrorType(JsonNode error) {
     String type = error.path("type").asText();
     if (type.equals("rate_limit_error")) return ErrorInfo.RATE_LIMIT;
-    if (error.path("code").asText().equals("upstream_http_529")) return ErrorInfo.OVERLOADED;
+    if (type.equals(ApiError.OVERLOADED_TYPE)) return ErrorInfo.OVERLOADED;
     return type.equals(ErrorInfo.INVALID_REQUEST) ? ErrorInfo.INVALID_REQUEST : ErrorInfo.API;
   }
 
-  /** An OpenAI error envelope from the chat path as Anthropic's, same status. */
+  /**
+   * An OpenAI error envelope from the chat path as Anthropic's, same status; except an overloaded
+   * upstream (503 {@code overloaded_error}), which Anthropic's clients know as 529 and retry as such.
+   */
   private HttpResponse errorResponse(int status, ByteString body) {
-    String message;
+    String message = "HTTP " + status;
+    String type = "";
     try {
-      message = mapper.readTree(body.toArrayUnsafe()).path("error").path("message").asText("HTTP " + status);
+      JsonNode error = mapper.readTree(body.toArrayUnsafe()).path("error");
+      message = error.path("message").asText(message);
+      type = error.path("type").asText("");
     } catch (java.io.IOException e) {
-      message = "HTTP " + status;
+      // not an envelope: the status alone tells the client what happened
     }
-    return json(status, ErrorEnvelope.of(errorType(status), message));
+    int anthropicStatus = type.equals(ApiError.OVERLOADED_TYPE) ? AnthropicErrors.OVERLOADED_STATUS : status;
+    return json(anthropicStatus, ErrorEnvelope.of(errorType(anthropicStatus), message));
   }
 
   /** The Anthropic error type Anthropic documents for a status. */
@@ -238,11 +247,17 @@ final class AnthropicMessages {
 
   private HttpResponse json(int status, Object body) {
     try {
-      return HttpResponse.create().withStatus(StatusCodes.get(status))
+      return HttpResponse.create().withStatus(status(status))
           .withEntity(ContentTypes.APPLICATION_JSON, mapper.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Pekko knows no 529, Anthropic's status for {@code overloaded_error}. */
+  private static StatusCode status(int status) {
+    return StatusCodes.lookup(status).orElseGet(() ->
+        StatusCodes.custom(status, "Overloaded", "The upstream is overloaded.", false, true));
   }
 
   private static Refusal invalid(String message) {

@@ -22,6 +22,7 @@ import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -58,10 +59,13 @@ class AnthropicMessagesTest {
         switchboard.provider-defaults { retries.max-attempts = 1, breaker { consecutive-failures = 1000, minimum-calls = 1000 } }
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0, default-completion-tokens = 8 }
         switchboard.providers.broken { kind = simulated, simulated { latency = 0s, error-rate = 1.0 } }
-        switchboard.providers.claude { kind = anthropic, anthropic { base-url = "%s", api-key-env = "K" } }
+        switchboard.providers.claude { kind = anthropic, anthropic { base-url = "%1$s", api-key-env = "K" } }
+        # Same upstream, its own provider: a test's overload pauses only this one.
+        switchboard.providers.busy { kind = anthropic, anthropic { base-url = "%1$s", api-key-env = "K" } }
         switchboard.models {
           broken { provider = broken }
           claude { provider = claude, upstream-model = "claude-sonnet-4-5-20250929" }
+          busy { provider = busy, upstream-model = "claude-sonnet-4-5-20250929" }
         }
         """.formatted(anthropic.baseUrl()), Map.of("K", KEY));
   }
@@ -164,6 +168,19 @@ class AnthropicMessagesTest {
 
     HttpResponse<String> streamed = gateway.post("/v1/messages", messages("broken", ",\"stream\":true"));
     assertAnthropicError(streamed, 502, "api_error");
+  }
+
+  @Test
+  void overloadedUpstream_is529OverloadedError_plainAndStreamed() throws Exception {
+    anthropic.answer(FakeAnthropic.status(529, FakeAnthropic.envelope("overloaded_error", "Overloaded")));
+    assertAnthropicError(gateway.post("/v1/messages", messages("busy", "")), 529, "overloaded_error");
+    assertAnthropicError(gateway.post("/v1/messages", messages("busy", ",\"stream\":true")), 529, "overloaded_error");
+
+    anthropic.answer(FakeAnthropic.status(529, FakeAnthropic.envelope("overloaded_error", "Overloaded"),
+        RawHeader.create("retry-after", "3")));
+    HttpResponse<String> withRetryAfter = gateway.post("/v1/messages", messages("busy", ""));
+    assertAnthropicError(withRetryAfter, 529, "overloaded_error");
+    assertEquals("3", withRetryAfter.headers().firstValue("retry-after").orElseThrow());
   }
 
   @Test
