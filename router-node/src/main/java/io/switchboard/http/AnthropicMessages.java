@@ -18,7 +18,9 @@ import io.switchboard.provider.anthropic.AnthropicErrors;
 import io.switchboard.provider.anthropic.AnthropicToOpenAiRequest;
 import io.switchboard.provider.anthropic.OpenAiToAnthropicResponse;
 import io.switchboard.provider.anthropic.OpenAiToAnthropicStream;
-import io.switchboard.tokens.TokenEstimate;
+import io.switchboard.routing.Deployment;
+import io.switchboard.routing.ModelRouter;
+import io.switchboard.tokens.TokenEstimator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -51,7 +53,11 @@ import org.apache.pekko.util.ByteString;
  * the same status. The trade-off: one request path to maintain, at the price of translating twice
  * when the upstream itself speaks Anthropic (its bytes do not pass through untouched yet).
  *
- * <p>{@code count_tokens} answers from {@link TokenEstimate}, not from the upstream.
+ * <p>{@code count_tokens} answers without calling the upstream: the request is translated as a
+ * Messages request would be, and its prompt counted by {@link TokenEstimator} for the model's primary
+ * deployment, so the figure is the one admission reserves: exact text counts (jtokkit) when that
+ * deployment is an OpenAI-family model, the documented estimate (UTF-8 bytes / 4) otherwise, each
+ * with the chat framing OpenAI documents. A model the gateway does not serve is 404, as for messages.
  */
 final class AnthropicMessages {
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
@@ -61,11 +67,15 @@ final class AnthropicMessages {
   private final ObjectMapper mapper;
   private final HttpSettings http;
   private final Materializer materializer;
+  private final ModelRouter router;
+  private final TokenEstimator estimator;
 
   /** @param chat the chat completions path: an OpenAI request in, an OpenAI response out */
   AnthropicMessages(Function<HttpRequest, CompletionStage<HttpResponse>> chat, ObjectMapper mapper, HttpSettings http,
-      Materializer materializer) {
+      Materializer materializer, ModelRouter router, TokenEstimator estimator) {
     this.chat = chat;
+    this.router = router;
+    this.estimator = estimator;
     this.mapper = mapper;
     this.http = http;
     this.materializer = materializer;
@@ -94,9 +104,16 @@ final class AnthropicMessages {
       CountTokensRequest count = decode(body, CountTokensRequest.class);
       if (count.model() == null || count.model().isBlank()) throw invalid("model: Field required");
       if (count.messages() == null) throw invalid("messages: Field required");
+      Deployment primary = router.route(count.model()).map(deployments -> deployments.get(0)).orElseThrow(() ->
+          new Refusal(404, ErrorInfo.NOT_FOUND, "model: the model '" + count.model() + "' is not served by this"
+              + " gateway. GET /v1/models lists the models it serves."));
+      MessagesRequest asMessages = new MessagesRequest(count.model(), count.messages(), count.system(), 1, null, null,
+          null, null, null, null, count.tools(), count.toolChoice(), count.extra());
       int tokens;
       try {
-        tokens = TokenEstimate.ofAnthropicPrompt(count.system(), count.messages(), count.tools());
+        tokens = estimator.promptTokens(AnthropicToOpenAiRequest.translate(asMessages), primary.upstreamModel());
+      } catch (UntranslatableRequestException e) {
+        throw invalid(e.getMessage());
       } catch (IllegalArgumentException e) {
         throw invalid("messages: " + e.getMessage());
       }

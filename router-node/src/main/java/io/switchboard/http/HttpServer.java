@@ -34,11 +34,12 @@ public final class HttpServer {
       ActorSystem<?> system, SwitchboardSettings settings, Providers providers, ModelRouter router, ObjectMapper mapper,
       Clock clock) {
     AtomicBoolean ready = new AtomicBoolean(false);
-    Dispatcher dispatcher = new Dispatcher(new TokenEstimator(), clock, system, new Random());
+    TokenEstimator estimator = new TokenEstimator();
+    Dispatcher dispatcher = new Dispatcher(estimator, clock, system, new Random());
     ChatCompletions chat =
         new ChatCompletions(router, dispatcher, mapper, settings.http(), Materializer.matFromSystem(system));
     AnthropicMessages anthropic =
-        new AnthropicMessages(chat::handle, mapper, settings.http(), Materializer.matFromSystem(system));
+        new AnthropicMessages(chat::handle, mapper, settings.http(), Materializer.matFromSystem(system), router, estimator);
     Map<String, OllamaAdmin> ollama = new LinkedHashMap<>();
     settings.providers().values().stream().filter(p -> p.kind() == ProviderKind.OLLAMA)
         .forEach(p -> ollama.put(p.id(), new OllamaAdmin(system, p, mapper)));

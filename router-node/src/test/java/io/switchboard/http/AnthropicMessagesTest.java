@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.TestGateway;
+import io.switchboard.api.openai.ChatCompletionRequest;
+import io.switchboard.tokens.TokenEstimator;
 import io.switchboard.provider.Golden;
 import io.switchboard.provider.anthropic.FakeAnthropic;
 import java.io.InputStream;
@@ -66,6 +68,7 @@ class AnthropicMessagesTest {
           broken { provider = broken }
           claude { provider = claude, upstream-model = "claude-sonnet-4-5-20250929" }
           busy { provider = busy, upstream-model = "claude-sonnet-4-5-20250929" }
+          gpt { provider = simulated, upstream-model = "gpt-4o" }
         }
         """.formatted(anthropic.baseUrl()), Map.of("K", KEY));
   }
@@ -183,14 +186,43 @@ class AnthropicMessagesTest {
     assertEquals("3", withRetryAfter.headers().firstValue("retry-after").orElseThrow());
   }
 
+  private static String countTokens(String model) {
+    return "{\"model\":\"" + model + "\",\"system\":\"You are a scientist\",\"messages\":[{\"role\":\"user\","
+        + "\"content\":\"Hello, Claude\"}]}";
+  }
+
   @Test
-  void countTokens_givesTheDocumentedEstimate() throws Exception {
-    HttpResponse<String> response = gateway.post("/v1/messages/count_tokens", "{\"model\":\"claude\",\"system\":"
-        + "\"You are a scientist\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello, Claude\"}]}");
+  void countTokens_forAnAnthropicModel_givesTheDocumentedEstimate() throws Exception {
+    HttpResponse<String> response = gateway.post("/v1/messages/count_tokens", countTokens("claude"));
 
     assertEquals(200, response.statusCode(), response.body());
-    // "You are a scientist" 19 chars -> 5, "Hello, Claude" 13 chars -> 4, one message -> 4
-    assertEquals(13, JSON.readTree(response.body()).path("input_tokens").asInt());
+    // UTF-8 bytes / 4 rounded up, plus OpenAI's framing: 3 per message, 3 priming the reply.
+    // system: 3 + "system" 2 + "You are a scientist" 5; user: 3 + "user" 1 + "Hello, Claude" 4; primer 3
+    assertEquals(21, JSON.readTree(response.body()).path("input_tokens").asInt());
+    assertTrue(anthropic.received().isEmpty(), "counting never calls the upstream");
+  }
+
+  @Test
+  void countTokens_forAnOpenAiModel_countsWithItsTokenizer() throws Exception {
+    HttpResponse<String> response = gateway.post("/v1/messages/count_tokens", countTokens("gpt"));
+
+    assertEquals(200, response.statusCode(), response.body());
+    ChatCompletionRequest same = JSON.readValue("{\"model\":\"gpt\",\"messages\":[{\"role\":\"system\","
+        + "\"content\":\"You are a scientist\"},{\"role\":\"user\",\"content\":\"Hello, Claude\"}]}",
+        ChatCompletionRequest.class);
+    TokenEstimator estimator = new TokenEstimator();
+    assertTrue(estimator.exact("gpt-4o"));
+    // o200k_base: "You are a scientist" 4 tokens, "Hello, Claude" 3, "system" and "user" 1 each; framing 3+3+3
+    assertEquals(18, estimator.promptTokens(same, "gpt-4o"));
+    assertEquals(18, JSON.readTree(response.body()).path("input_tokens").asInt());
+  }
+
+  @Test
+  void countTokens_mistakes_areAnthropicErrors() throws Exception {
     assertAnthropicError(gateway.post("/v1/messages/count_tokens", "{\"messages\":[]}"), 400, "invalid_request_error");
+    assertAnthropicError(gateway.post("/v1/messages/count_tokens", countTokens("no-such-model")), 404,
+        "not_found_error");
+    assertAnthropicError(gateway.post("/v1/messages/count_tokens", "{\"model\":\"claude\",\"messages\":"
+        + "[{\"role\":\"system\",\"content\":\"hi\"}]}"), 400, "invalid_request_error");
   }
 }
