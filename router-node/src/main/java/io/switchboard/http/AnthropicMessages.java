@@ -21,6 +21,7 @@ import io.switchboard.provider.anthropic.OpenAiToAnthropicStream;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.tokens.TokenEstimator;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -62,6 +63,9 @@ import org.apache.pekko.util.ByteString;
 final class AnthropicMessages {
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
   private static final int MAX_EVENT = 1024 * 1024;
+  /** Anthropic's keep-alive event, byte for byte as Anthropic sends it. */
+  private static final ByteString MESSAGE_START = ByteString.fromString("event: message_start\n");
+  private static final ByteString PING = ByteString.fromString("event: ping\ndata: {\"type\": \"ping\"}\n\n");
 
   private final Function<HttpRequest, CompletionStage<HttpResponse>> chat;
   private final ObjectMapper mapper;
@@ -181,14 +185,35 @@ final class AnthropicMessages {
     });
   }
 
-  /** The OpenAI events of the chat path as Anthropic's, one translator per stream. */
+  /**
+   * The OpenAI events of the chat path as Anthropic's, one translator per stream, with Anthropic's
+   * {@code ping}s: one right after {@code message_start}, then one whenever the upstream has been
+   * silent for {@code http.anthropic-ping-interval} (never before {@code message_start}, which must
+   * come first).
+   */
   private Source<ByteString, NotUsed> events(HttpResponse response, MessagesRequest request) {
     Source<ByteString, NotUsed> frames = response.entity().getDataBytes()
         .via(Framing.delimiter(EVENT_END, MAX_EVENT, FramingTruncation.ALLOW))
         .mapMaterializedValue(ignored -> NotUsed.getInstance());
+    // Compared by identity: the marker keepAlive injects for a silence, never a frame from upstream.
+    ByteString silence = ByteString.fromString("silence");
+    Duration interval = http.anthropicPingInterval();
+    Source<ByteString, NotUsed> withSilences =
+        interval.isZero() ? frames : frames.keepAlive(interval, () -> silence);
     return Source.lazySource(() -> {
       OpenAiToAnthropicStream stream = new OpenAiToAnthropicStream(request.model());
-      return frames.mapConcat(frame -> translate(frame.utf8String(), stream));
+      boolean[] started = new boolean[1];
+      return withSilences.mapConcat(frame -> {
+        if (frame == silence) return started[0] ? List.of(PING) : List.<ByteString>of();
+        List<ByteString> events = translate(frame.utf8String(), stream);
+        if (started[0] || events.isEmpty() || !startsWith(events.get(0), MESSAGE_START)) return events;
+        started[0] = true;
+        List<ByteString> first = new ArrayList<>(events.size() + 1);
+        first.add(events.get(0));
+        first.add(PING);
+        first.addAll(events.subList(1, events.size()));
+        return first;
+      });
     }).mapMaterializedValue(ignored -> NotUsed.getInstance());
   }
 
@@ -269,6 +294,10 @@ final class AnthropicMessages {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static boolean startsWith(ByteString event, ByteString prefix) {
+    return event.length() >= prefix.length() && event.slice(0, prefix.length()).equals(prefix);
   }
 
   /** Pekko knows no 529, Anthropic's status for {@code overloaded_error}. */

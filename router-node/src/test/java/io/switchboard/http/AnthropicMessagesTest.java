@@ -57,11 +57,17 @@ class AnthropicMessagesTest {
   @BeforeAll
   void start() {
     gateway = TestGateway.start(testKit, """
+        switchboard.http.anthropic-ping-interval = 300ms
         # Each failure on its own, as the adapter maps it: retries and the breaker are tested elsewhere.
         switchboard.provider-defaults { retries.max-attempts = 1, breaker { consecutive-failures = 1000, minimum-calls = 1000 } }
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0, default-completion-tokens = 8 }
         switchboard.providers.broken { kind = simulated, simulated { latency = 0s, error-rate = 1.0 } }
         switchboard.providers.claude { kind = anthropic, anthropic { base-url = "%1$s", api-key-env = "K" } }
+        switchboard.providers.quiet {
+          kind = anthropic
+          timeouts.stream-idle = 1s
+          anthropic { base-url = "%1$s", api-key-env = "K" }
+        }
         # Same upstream, its own provider: a test's overload pauses only this one.
         switchboard.providers.busy { kind = anthropic, anthropic { base-url = "%1$s", api-key-env = "K" } }
         switchboard.models {
@@ -69,6 +75,7 @@ class AnthropicMessagesTest {
           claude { provider = claude, upstream-model = "claude-sonnet-4-5-20250929" }
           busy { provider = busy, upstream-model = "claude-sonnet-4-5-20250929" }
           gpt { provider = simulated, upstream-model = "gpt-4o" }
+          quiet { provider = quiet, upstream-model = "claude-sonnet-4-5-20250929" }
         }
         """.formatted(anthropic.baseUrl()), Map.of("K", KEY));
   }
@@ -118,7 +125,11 @@ class AnthropicMessagesTest {
     List<Golden.Event> events = Golden.parseEvents(new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
     List<String> names = new ArrayList<>();
     StringBuilder text = new StringBuilder();
+    assertEquals("message_start", events.get(0).name());
+    assertEquals("ping", events.get(1).name(), "a ping follows message_start, as Anthropic sends it");
+    assertEquals("{\"type\": \"ping\"}", events.get(1).data());
     for (Golden.Event event : events) {
+      if (event.name().equals("ping")) continue; // a slow machine may see a periodic one too
       names.add(event.name());
       JsonNode data = JSON.readTree(event.data());
       assertEquals(event.name(), data.path("type").asText(), "event name equals its type");
@@ -130,8 +141,37 @@ class AnthropicMessagesTest {
     assertEquals("message_delta", names.get(names.size() - 2));
     assertEquals("message_stop", names.get(names.size() - 1));
     assertFalse(text.toString().isBlank());
-    JsonNode delta = JSON.readTree(events.get(events.size() - 2).data());
+    JsonNode delta = JSON.readTree(events.stream().filter(e -> e.name().equals("message_delta")).findFirst()
+        .orElseThrow().data());
     assertEquals(8, delta.path("usage").path("output_tokens").asInt(), "usage reaches the last events");
+  }
+
+  @Test
+  void silentUpstream_getsPingsEveryInterval_untilTheStreamEnds() throws Exception {
+    // Two events, then silence: the stream-idle timeout (1s) ends it; pings every 300ms meanwhile.
+    // (An empty text block has no OpenAI chunk, so nothing follows message_start but pings.)
+    anthropic.answer(FakeAnthropic.stallAfter(List.of(
+        FakeAnthropic.messageStart("claude-sonnet-4-5-20250929", "msg_quiet"),
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+            + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n")));
+
+    HttpResponse<InputStream> response = gateway.postStreaming("/v1/messages", messages("quiet", ",\"stream\":true"));
+
+    assertEquals(200, response.statusCode());
+    List<Golden.Event> events = Golden.parseEvents(new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
+    List<String> names = events.stream().map(Golden.Event::name).toList();
+    assertEquals(List.of("message_start", "ping"), names.subList(0, 2), names.toString());
+    assertTrue(names.subList(2, names.size()).stream().filter("ping"::equals).count() >= 2,
+        "pings while the upstream is silent: " + names);
+    assertEquals("error", names.get(names.size() - 1), names.toString());
+    assertSlotFree("quiet");
+  }
+
+  private void assertSlotFree(String provider) {
+    testKit.createTestProbe().awaitAssert(java.time.Duration.ofSeconds(5), () -> {
+      assertEquals(0, gateway.status(provider).inFlight(), "the permit is released");
+      return null;
+    });
   }
 
   @Test

@@ -219,7 +219,7 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
     return "event: " + type + "\ndata: " + data + "\n\n";
   }
 
-  static String messageStart(String model, String id) {
+  public static String messageStart(String model, String id) {
     return event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"" + id + "\",\"type\":\"message\","
         + "\"role\":\"assistant\",\"content\":[],\"model\":\"" + model + "\",\"stop_reason\":null,\"stop_sequence\":null,"
         + "\"usage\":{\"input_tokens\":" + INPUT_TOKENS + ",\"output_tokens\":1}}}");
@@ -233,7 +233,7 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
   static final String MESSAGE_STOP = event("message_stop", "{\"type\":\"message_stop\"}");
 
   /** The documented text stream: start, a text block in pieces with a ping, stop. */
-  static List<String> textEvents(String model) {
+  public static List<String> textEvents(String model) {
     List<String> events = new ArrayList<>();
     events.add(messageStart(model, "msg_fake01"));
     events.add(event("content_block_start",
