@@ -276,6 +276,38 @@ class AnthropicUpstreamTest {
   }
 
   @Test
+  void clientHangingUpMidStream_cancelsTheUpstreamStreamAndFreesTheSlot() throws Exception {
+    gateway();
+    anthropic.answer(anthropic.endlessStream(Duration.ofMillis(20)));
+
+    SseEvents events = new SseEvents(gateway.postStreaming("/v1/chat/completions", chat(",\"stream\":true")).body());
+    for (int i = 0; i < 3; i++) assertTrue(events.next().contains("chat.completion.chunk"));
+    assertEquals(1, gateway.status("claude").inFlight());
+
+    events.close();
+
+    anthropic.streamEnded().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertSlotsFree();
+  }
+
+  @Test
+  void anthropicClientHangingUpMidStream_cancelsTheUpstreamStreamAndFreesTheSlot() throws Exception {
+    gateway();
+    anthropic.answer(anthropic.endlessStream(Duration.ofMillis(20)));
+
+    SseEvents events = new SseEvents(gateway.postStreaming("/v1/messages", "{\"model\":\"claude-sonnet\","
+        + "\"max_tokens\":64,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}").body());
+    assertTrue(events.next().contains("message_start"));
+    for (int i = 0; i < 3; i++) assertTrue(events.next().contains("\"type\""));
+    assertEquals(1, gateway.status("claude").inFlight());
+
+    events.close();
+
+    anthropic.streamEnded().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertSlotsFree();
+  }
+
+  @Test
   void overloaded529_isRetried_andTheRetryIsServed() throws Exception {
     gateway("switchboard.providers.claude.retries { max-attempts = 2, base-delay = 10ms, max-delay = 10ms }",
         Map.of("FAKE_ANTHROPIC_KEY", KEY));
