@@ -51,8 +51,15 @@ import org.apache.pekko.util.ByteString;
  * and served by the one chat-completions path, with its routing, admission and upstream call; the
  * answer is translated back: a {@code chat.completion} into a message, the chunks of a stream into
  * Anthropic's events, an error envelope into Anthropic's ({@code {"type":"error","error":{...}}}) with
- * the same status. The trade-off: one request path to maintain, at the price of translating twice
- * when the upstream itself speaks Anthropic (its bytes do not pass through untouched yet).
+ * the same status. One request path to maintain: routing, admission, retries and fallbacks are the
+ * chat path's.
+ *
+ * <p>When the deployment that serves is itself Anthropic, nothing is translated on the way: the
+ * chat path gets the client's bytes along (a request attribute) and the Anthropic upstream sends them
+ * on and answers with its own message or events, marked so that they are passed back as they are
+ * (the permit is settled with the usage Anthropic reported). The request is still translated once,
+ * for what routing and admission read (model, max_tokens, prompt size); a fallback to another kind
+ * of provider gets that translation.
  *
  * <p>{@code count_tokens} answers without calling the upstream: the request is translated as a
  * Messages request would be, and its prompt counted by {@link TokenEstimator} for the model's primary
@@ -98,7 +105,8 @@ final class AnthropicMessages {
         throw new IllegalStateException("a translated request could not be written", e);
       }
       HttpRequest forward = HttpRequest.POST("/v1/chat/completions")
-          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, openAi));
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, openAi))
+          .addAttribute(ChatCompletions.ANTHROPIC_REQUEST, body);
       return chat.apply(forward).thenCompose(response -> answer(response, messages));
     }).exceptionally(this::refusal);
   }
@@ -160,6 +168,10 @@ final class AnthropicMessages {
   }
 
   private CompletionStage<HttpResponse> answer(HttpResponse response, MessagesRequest request) {
+    // An Anthropic upstream answered in Anthropic's dialect: its bytes go to the client as they are.
+    if (response.getAttribute(ChatCompletions.ANTHROPIC_ANSWER).isPresent()) {
+      return CompletableFuture.completedFuture(response);
+    }
     List<HttpHeader> headers = new ArrayList<>();
     response.getHeaders().forEach(h -> {
       String name = h.lowercaseName();

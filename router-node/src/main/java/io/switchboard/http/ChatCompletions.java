@@ -11,6 +11,7 @@ import io.switchboard.provider.Permit;
 import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamReply;
 import io.switchboard.provider.UsageReader;
+import io.switchboard.provider.anthropic.AnthropicUsage;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelRouter;
@@ -21,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import org.apache.pekko.http.javadsl.model.AttributeKey;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -42,6 +44,13 @@ final class ChatCompletions {
   static final String DEPLOYMENT_HEADER = "x-switchboard-deployment";
   static final String SIMULATED_HEADER = "x-switchboard-simulated";
   static final String MAX_WAIT_HEADER = "x-switchboard-max-wait";
+  /**
+   * On a request from the Anthropic ingress: the client's own Messages request, which an Anthropic
+   * upstream gets as it is (the request's body is its OpenAI translation, for routing and admission).
+   */
+  static final AttributeKey<ByteString> ANTHROPIC_REQUEST = AttributeKey.create("anthropic-request", ByteString.class);
+  /** On a response: it is the Anthropic upstream's own answer, to be passed on untranslated. */
+  static final AttributeKey<Boolean> ANTHROPIC_ANSWER = AttributeKey.create("anthropic-answer", Boolean.class);
 
   private static final Logger log = LoggerFactory.getLogger(ChatCompletions.class);
 
@@ -52,6 +61,7 @@ final class ChatCompletions {
   private final Materializer materializer;
   private final ChatRequestDecoder decoder;
   private final UsageReader usage;
+  private final AnthropicUsage anthropicUsage;
   /** Response headers by deployment label: fixed per deployment, so built once rather than per request. */
   private final Map<String, List<HttpHeader>> headersByDeployment;
 
@@ -64,6 +74,7 @@ final class ChatCompletions {
     this.materializer = materializer;
     this.decoder = new ChatRequestDecoder(mapper);
     this.usage = new UsageReader(mapper);
+    this.anthropicUsage = new AnthropicUsage(mapper);
     this.headersByDeployment = router.deployments().stream()
         .collect(Collectors.toUnmodifiableMap(Deployment::label, ChatCompletions::headers, (a, b) -> a));
   }
@@ -75,14 +86,33 @@ final class ChatCompletions {
         .exceptionally(error -> {
           throw bodyError(error);
         })
-        .thenCompose(strict -> serve(strict.getData(), maxWait(request)))
+        .thenCompose(strict -> serve(strict.getData(), request.getAttribute(ANTHROPIC_REQUEST).orElse(null),
+            maxWait(request)))
         .exceptionally(this::errorResponse);
   }
 
-  private CompletionStage<HttpResponse> serve(ByteString body, Optional<Duration> maxWait) {
+  private CompletionStage<HttpResponse> serve(ByteString body, ByteString anthropicBody, Optional<Duration> maxWait) {
     ChatCompletionRequest chat = decoder.decode(body);
     List<Deployment> deployments = router.route(chat.model()).orElseThrow(() -> modelNotFound(chat.model()));
-    return dispatcher.dispatch(chat, body, deployments, maxWait).thenApply(this::respond);
+    return dispatcher.dispatch(chat, body, anthropicBody, deployments, maxWait).thenApply(call ->
+        anthropicBody != null && call.deployment().provider().upstream().passesAnthropicThrough()
+            ? respondInAnthropicDialect(call)
+            : respond(call));
+  }
+
+  /** The Anthropic upstream's own answer, settled with the usage it reports, marked for the ingress to pass on. */
+  private HttpResponse respondInAnthropicDialect(Dispatcher.Dispatched call) {
+    List<HttpHeader> headers = headersByDeployment.get(call.deployment().label());
+    Permit permit = call.permit();
+    if (call.reply() instanceof UpstreamReply.Streaming streaming) {
+      return SseResponse.of(streaming.events(), permit::release, streaming.signals(), headers,
+          SseDialect.anthropic(anthropicUsage, mapper), mapper).addAttribute(ANTHROPIC_ANSWER, true);
+    }
+    UpstreamReply.Complete complete = (UpstreamReply.Complete) call.reply();
+    permit.release(new CallOutcome.Succeeded(anthropicUsage.fromMessage(complete.body()).orElse(null),
+        complete.signals()));
+    return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, complete.body()).addHeaders(headers)
+        .addAttribute(ANTHROPIC_ANSWER, true);
   }
 
   private HttpResponse respond(Dispatcher.Dispatched call) {

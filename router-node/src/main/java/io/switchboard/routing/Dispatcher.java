@@ -69,11 +69,21 @@ public final class Dispatcher {
    */
   public CompletionStage<Dispatched> dispatch(
       ChatCompletionRequest chat, ByteString body, List<Deployment> deployments, Optional<Duration> maxWait) {
-    return tryDeployment(new Request(chat, body, deployments, maxWait), 0, null);
+    return dispatch(chat, body, null, deployments, maxWait);
   }
 
-  private record Request(
-      ChatCompletionRequest chat, ByteString body, List<Deployment> deployments, Optional<Duration> maxWait) {}
+  /**
+   * As {@link #dispatch(ChatCompletionRequest, ByteString, List, Optional)}, for a request that came in
+   * Anthropic's dialect: {@code chat} is its translation (for routing and admission), {@code anthropicBody}
+   * the client's own bytes, which an upstream that speaks Anthropic gets instead (see {@link UpstreamCall}).
+   */
+  public CompletionStage<Dispatched> dispatch(ChatCompletionRequest chat, ByteString body, ByteString anthropicBody,
+      List<Deployment> deployments, Optional<Duration> maxWait) {
+    return tryDeployment(new Request(chat, body, anthropicBody, deployments, maxWait), 0, null);
+  }
+
+  private record Request(ChatCompletionRequest chat, ByteString body, ByteString anthropicBody,
+      List<Deployment> deployments, Optional<Duration> maxWait) {}
 
   private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure) {
     if (index >= r.deployments().size()) return CompletableFuture.failedFuture(lastFailure);
@@ -148,7 +158,7 @@ public final class Dispatcher {
   private CompletionStage<Dispatched> call(Request r, Deployment d, Permit permit, int attempt) {
     CompletionStage<UpstreamReply> reply;
     try {
-      reply = d.provider().upstream().send(new UpstreamCall(r.chat(), r.body(), d.upstreamModel()));
+      reply = d.provider().upstream().send(new UpstreamCall(r.chat(), r.body(), d.upstreamModel(), r.anthropicBody()));
     } catch (RuntimeException e) {
       permit.release(CallOutcome.NOT_SENT);
       return CompletableFuture.failedFuture(e);

@@ -63,11 +63,8 @@ class AnthropicMessagesTest {
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0, default-completion-tokens = 8 }
         switchboard.providers.broken { kind = simulated, simulated { latency = 0s, error-rate = 1.0 } }
         switchboard.providers.claude { kind = anthropic, anthropic { base-url = "%1$s", api-key-env = "K" } }
-        switchboard.providers.quiet {
-          kind = anthropic
-          timeouts.stream-idle = 1s
-          anthropic { base-url = "%1$s", api-key-env = "K" }
-        }
+        # Four tokens at two a second: silences of half a second between them.
+        switchboard.providers.slow { kind = simulated, simulated { latency = 0s, tokens-per-second = 2, default-completion-tokens = 4 } }
         # Same upstream, its own provider: a test's overload pauses only this one.
         switchboard.providers.busy { kind = anthropic, anthropic { base-url = "%1$s", api-key-env = "K" } }
         switchboard.models {
@@ -75,7 +72,9 @@ class AnthropicMessagesTest {
           claude { provider = claude, upstream-model = "claude-sonnet-4-5-20250929" }
           busy { provider = busy, upstream-model = "claude-sonnet-4-5-20250929" }
           gpt { provider = simulated, upstream-model = "gpt-4o" }
-          quiet { provider = quiet, upstream-model = "claude-sonnet-4-5-20250929" }
+          slow { provider = slow }
+          # The alias is the upstream's own name: the client's bytes go upstream unchanged.
+          claude-sonnet-4-5-20250929 { provider = claude }
         }
         """.formatted(anthropic.baseUrl()), Map.of("K", KEY));
   }
@@ -147,24 +146,17 @@ class AnthropicMessagesTest {
   }
 
   @Test
-  void silentUpstream_getsPingsEveryInterval_untilTheStreamEnds() throws Exception {
-    // Two events, then silence: the stream-idle timeout (1s) ends it; pings every 300ms meanwhile.
-    // (An empty text block has no OpenAI chunk, so nothing follows message_start but pings.)
-    anthropic.answer(FakeAnthropic.stallAfter(List.of(
-        FakeAnthropic.messageStart("claude-sonnet-4-5-20250929", "msg_quiet"),
-        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
-            + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n")));
-
-    HttpResponse<InputStream> response = gateway.postStreaming("/v1/messages", messages("quiet", ",\"stream\":true"));
+  void slowUpstream_getsPingsEveryInterval_whileItIsSilent() throws Exception {
+    HttpResponse<InputStream> response = gateway.postStreaming("/v1/messages", messages("slow", ",\"stream\":true"));
 
     assertEquals(200, response.statusCode());
     List<Golden.Event> events = Golden.parseEvents(new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
     List<String> names = events.stream().map(Golden.Event::name).toList();
     assertEquals(List.of("message_start", "ping"), names.subList(0, 2), names.toString());
     assertTrue(names.subList(2, names.size()).stream().filter("ping"::equals).count() >= 2,
-        "pings while the upstream is silent: " + names);
-    assertEquals("error", names.get(names.size() - 1), names.toString());
-    assertSlotFree("quiet");
+        "pings while the upstream is silent between tokens: " + names);
+    assertEquals("message_stop", names.get(names.size() - 1), names.toString());
+    assertSlotFree("slow");
   }
 
   private void assertSlotFree(String provider) {
@@ -189,7 +181,8 @@ class AnthropicMessagesTest {
     JsonNode sent = anthropic.received().get(anthropic.received().size() - 1).json();
     assertEquals("any", sent.path("tool_choice").path("type").asText());
     assertEquals(64, sent.path("max_tokens").asInt());
-    assertEquals("Be brief.", sent.path("system").get(0).path("text").asText());
+    assertEquals("Be brief.", sent.path("system").asText(), "the client's own system string, untranslated");
+    assertEquals("claude-sonnet-4-5-20250929", sent.path("model").asText(), "the alias rewritten to the upstream's name");
   }
 
   @Test
@@ -224,6 +217,69 @@ class AnthropicMessagesTest {
     HttpResponse<String> withRetryAfter = gateway.post("/v1/messages", messages("busy", ""));
     assertAnthropicError(withRetryAfter, 529, "overloaded_error");
     assertEquals("3", withRetryAfter.headers().firstValue("retry-after").orElseThrow());
+  }
+
+  private static final String UPSTREAM_MODEL = "claude-sonnet-4-5-20250929";
+
+  @Test
+  void anthropicUpstream_getsTheClientsBytes_andTheClientGetsTheUpstreamsBytes() throws Exception {
+    // Fields the gateway knows nothing of, and a system string: a translation would lose or reshape them.
+    String body = "{\"model\":\"" + UPSTREAM_MODEL + "\",\"max_tokens\":64,\"system\":\"Be brief.\","
+        + "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024},\"container\":\"c_1\","
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello, Claude\"}]}";
+
+    HttpResponse<String> response = gateway.post("/v1/messages", body);
+
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals(body, anthropic.received().get(0).body().utf8String(), "forwarded byte for byte");
+    assertEquals(FakeAnthropic.textMessage(UPSTREAM_MODEL), response.body(), "answered byte for byte");
+    assertEquals("claude/" + UPSTREAM_MODEL, response.headers().firstValue("x-switchboard-deployment").orElseThrow());
+    assertSlotFree("claude");
+  }
+
+  @Test
+  void anthropicUpstream_underAnAlias_getsTheClientsRequestWithOnlyTheModelRewritten() throws Exception {
+    String body = messages("claude", ",\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024}");
+
+    assertEquals(200, gateway.post("/v1/messages", body).statusCode());
+
+    JsonNode expected = JSON.readTree(body);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) expected).put("model", UPSTREAM_MODEL);
+    assertEquals(expected, anthropic.received().get(0).json());
+  }
+
+  @Test
+  void anthropicUpstream_streamsItsOwnEventsByteForByte_andReleasesThePermit() throws Exception {
+    HttpResponse<InputStream> response = gateway.postStreaming("/v1/messages", messages("claude", ",\"stream\":true"));
+
+    assertEquals(200, response.statusCode());
+    assertTrue(response.headers().firstValue("content-type").orElseThrow().startsWith("text/event-stream"));
+    String received = new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(String.join("", FakeAnthropic.textEvents(UPSTREAM_MODEL)), received,
+        "the upstream's events, its own ping included, and nothing else");
+    assertSlotFree("claude");
+  }
+
+  @Test
+  void anthropicUpstream_errorEventOrCutStream_endsWithAnAnthropicErrorEvent() throws Exception {
+    List<String> documented = FakeAnthropic.textEvents(UPSTREAM_MODEL);
+    anthropic.answer(FakeAnthropic.events(List.of(documented.get(0), documented.get(1), FakeAnthropic.event("error",
+        "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"))));
+    List<Golden.Event> failed = Golden.parseEvents(new String(gateway.postStreaming("/v1/messages",
+        messages("claude", ",\"stream\":true")).body().readAllBytes(), StandardCharsets.UTF_8));
+    Golden.Event last = failed.get(failed.size() - 1);
+    assertEquals("error", last.name(), failed.toString());
+    assertEquals("overloaded_error", JSON.readTree(last.data()).path("error").path("type").asText(), last.data());
+    assertSlotFree("claude");
+
+    anthropic.answer(FakeAnthropic.events(documented.subList(0, documented.size() - 1)));
+    List<Golden.Event> cut = Golden.parseEvents(new String(gateway.postStreaming("/v1/messages",
+        messages("claude", ",\"stream\":true")).body().readAllBytes(), StandardCharsets.UTF_8));
+    assertEquals("message_delta", cut.get(cut.size() - 2).name(), cut.toString());
+    assertEquals("error", cut.get(cut.size() - 1).name());
+    assertTrue(JSON.readTree(cut.get(cut.size() - 1).data()).path("error").path("message").asText()
+        .contains("message_stop"));
+    assertSlotFree("claude");
   }
 
   private static String countTokens(String model) {

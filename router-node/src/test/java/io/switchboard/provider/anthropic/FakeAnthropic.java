@@ -222,7 +222,7 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
     return "{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message + "\"}}";
   }
 
-  static String textMessage(String model) {
+  public static String textMessage(String model) {
     return """
         {"id":"msg_fake01","type":"message","role":"assistant","model":"%s",
          "content":[{"type":"text","text":"%s"}],"stop_reason":"end_turn","stop_sequence":null,
@@ -240,7 +240,7 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
         """.formatted(model, INPUT_TOKENS, OUTPUT_TOKENS);
   }
 
-  static String event(String type, String data) {
+  public static String event(String type, String data) {
     return "event: " + type + "\ndata: " + data + "\n\n";
   }
 
