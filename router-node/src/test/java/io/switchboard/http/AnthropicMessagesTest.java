@@ -73,6 +73,8 @@ class AnthropicMessagesTest {
           busy { provider = busy, upstream-model = "claude-sonnet-4-5-20250929" }
           gpt { provider = simulated, upstream-model = "gpt-4o" }
           slow { provider = slow }
+          claude-or-sim { deployments = [ { provider = claude, upstream-model = "claude-sonnet-4-5-20250929" },
+                                          { provider = simulated, upstream-model = "switchboard-sim-1" } ] }
           # The alias is the upstream's own name: the client's bytes go upstream unchanged.
           claude-sonnet-4-5-20250929 { provider = claude }
         }
@@ -246,6 +248,21 @@ class AnthropicMessagesTest {
     JsonNode expected = JSON.readTree(body);
     ((com.fasterxml.jackson.databind.node.ObjectNode) expected).put("model", UPSTREAM_MODEL);
     assertEquals(expected, anthropic.received().get(0).json());
+  }
+
+  @Test
+  void anthropicUpstreamFailing_fallsBackToAnotherKind_whichAnswersTranslated() throws Exception {
+    anthropic.answer(FakeAnthropic.status(500, FakeAnthropic.envelope("api_error", "Internal server error")));
+
+    HttpResponse<String> response = gateway.post("/v1/messages", messages("claude-or-sim", ""));
+
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals("simulated/switchboard-sim-1", response.headers().firstValue("x-switchboard-deployment").orElseThrow());
+    JsonNode body = JSON.readTree(response.body());
+    assertEquals("message", body.path("type").asText());
+    assertEquals(1, anthropic.received().size());
+    assertEquals("Be brief.", anthropic.received().get(0).json().path("system").asText(), "the first try passed through");
+    assertSlotFree("claude");
   }
 
   @Test
