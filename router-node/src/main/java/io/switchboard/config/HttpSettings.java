@@ -3,9 +3,15 @@ package io.switchboard.config;
 import com.typesafe.config.Config;
 import java.time.Duration;
 
-/** Where the gateway listens and what it accepts from clients ({@code switchboard.http}). */
+/**
+ * Where the gateway listens and what it accepts from clients ({@code switchboard.http}).
+ *
+ * @param anthropicPingInterval silence after which an Anthropic-ingress stream gets a {@code ping}
+ *     event; zero: no periodic pings
+ */
 public record HttpSettings(
-    String host, int port, long maxRequestBody, Duration requestBodyTimeout, Duration shutdownDrain) {
+    String host, int port, long maxRequestBody, Duration requestBodyTimeout, Duration shutdownDrain,
+    Duration anthropicPingInterval) {
 
   static HttpSettings from(Config http) {
     return new HttpSettings(
@@ -13,10 +19,11 @@ public record HttpSettings(
         http.getInt("port"),
         http.getBytes("max-request-body"),
         http.getDuration("request-body-timeout"),
-        http.getDuration("shutdown-drain"));
+        http.getDuration("shutdown-drain"),
+        http.getDuration("anthropic-ping-interval"));
   }
 
   public HttpSettings withPort(int newPort) {
-    return new HttpSettings(host, newPort, maxRequestBody, requestBodyTimeout, shutdownDrain);
+    return new HttpSettings(host, newPort, maxRequestBody, requestBodyTimeout, shutdownDrain, anthropicPingInterval);
   }
 }

@@ -15,10 +15,14 @@ import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.cache.CachePolicy;
 import io.switchboard.config.HttpSettings;
 import io.switchboard.provider.UntranslatableRequestException;
+import io.switchboard.provider.anthropic.AnthropicErrors;
 import io.switchboard.provider.anthropic.AnthropicToOpenAiRequest;
 import io.switchboard.provider.anthropic.OpenAiToAnthropicResponse;
 import io.switchboard.provider.anthropic.OpenAiToAnthropicStream;
-import io.switchboard.tokens.TokenEstimate;
+import io.switchboard.routing.Deployment;
+import io.switchboard.routing.ModelRouter;
+import io.switchboard.tokens.TokenEstimator;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -33,6 +37,7 @@ import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.stream.Materializer;
@@ -49,24 +54,42 @@ import org.apache.pekko.util.ByteString;
  * and served by the one chat-completions path, with its routing, admission and upstream call; the
  * answer is translated back: a {@code chat.completion} into a message, the chunks of a stream into
  * Anthropic's events, an error envelope into Anthropic's ({@code {"type":"error","error":{...}}}) with
- * the same status. The trade-off: one request path to maintain, at the price of translating twice
- * when the upstream itself speaks Anthropic (its bytes do not pass through untouched yet).
+ * the same status. One request path to maintain: routing, admission, retries and fallbacks are the
+ * chat path's.
  *
- * <p>{@code count_tokens} answers from {@link TokenEstimate}, not from the upstream.
+ * <p>When the deployment that serves is itself Anthropic, nothing is translated on the way: the
+ * chat path gets the client's bytes along (a request attribute) and the Anthropic upstream sends them
+ * on and answers with its own message or events, marked so that they are passed back as they are
+ * (the permit is settled with the usage Anthropic reported). The request is still translated once,
+ * for what routing and admission read (model, max_tokens, prompt size); a fallback to another kind
+ * of provider gets that translation.
+ *
+ * <p>{@code count_tokens} answers without calling the upstream: the request is translated as a
+ * Messages request would be, and its prompt counted by {@link TokenEstimator} for the model's primary
+ * deployment, so the figure is the one admission reserves: exact text counts (jtokkit) when that
+ * deployment is an OpenAI-family model, the documented estimate (UTF-8 bytes / 4) otherwise, each
+ * with the chat framing OpenAI documents. A model the gateway does not serve is 404, as for messages.
  */
 final class AnthropicMessages {
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
   private static final int MAX_EVENT = 1024 * 1024;
+  /** Anthropic's keep-alive event, byte for byte as Anthropic sends it. */
+  private static final ByteString MESSAGE_START = ByteString.fromString("event: message_start\n");
+  private static final ByteString PING = ByteString.fromString("event: ping\ndata: {\"type\": \"ping\"}\n\n");
 
   private final Function<HttpRequest, CompletionStage<HttpResponse>> chat;
   private final ObjectMapper mapper;
   private final HttpSettings http;
   private final Materializer materializer;
+  private final ModelRouter router;
+  private final TokenEstimator estimator;
 
   /** @param chat the chat completions path: an OpenAI request in, an OpenAI response out */
   AnthropicMessages(Function<HttpRequest, CompletionStage<HttpResponse>> chat, ObjectMapper mapper, HttpSettings http,
-      Materializer materializer) {
+      Materializer materializer, ModelRouter router, TokenEstimator estimator) {
     this.chat = chat;
+    this.router = router;
+    this.estimator = estimator;
     this.mapper = mapper;
     this.http = http;
     this.materializer = materializer;
@@ -85,7 +108,8 @@ final class AnthropicMessages {
         throw new IllegalStateException("a translated request could not be written", e);
       }
       HttpRequest forward = carryTracing(request, HttpRequest.POST("/v1/chat/completions")
-          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, openAi)));
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, openAi)))
+          .addAttribute(ChatCompletions.ANTHROPIC_REQUEST, body);
       return chat.apply(forward).thenCompose(response -> answer(response, messages)
           .thenApply(answer -> answer.addAttribute(RequestTracing.UPSTREAM_NANOS,
               response.getAttribute(RequestTracing.UPSTREAM_NANOS).orElse(0L))));
@@ -110,9 +134,16 @@ final class AnthropicMessages {
       CountTokensRequest count = decode(body, CountTokensRequest.class);
       if (count.model() == null || count.model().isBlank()) throw invalid("model: Field required");
       if (count.messages() == null) throw invalid("messages: Field required");
+      Deployment primary = router.route(count.model()).map(deployments -> deployments.get(0)).orElseThrow(() ->
+          new Refusal(404, ErrorInfo.NOT_FOUND, "model: the model '" + count.model() + "' is not served by this"
+              + " gateway. GET /v1/models lists the models it serves."));
+      MessagesRequest asMessages = new MessagesRequest(count.model(), count.messages(), count.system(), 1, null, null,
+          null, null, null, null, count.tools(), count.toolChoice(), count.extra());
       int tokens;
       try {
-        tokens = TokenEstimate.ofAnthropicPrompt(count.system(), count.messages(), count.tools());
+        tokens = estimator.promptTokens(AnthropicToOpenAiRequest.translate(asMessages), primary.upstreamModel());
+      } catch (UntranslatableRequestException e) {
+        throw invalid(e.getMessage());
       } catch (IllegalArgumentException e) {
         throw invalid("messages: " + e.getMessage());
       }
@@ -155,6 +186,10 @@ final class AnthropicMessages {
   }
 
   private CompletionStage<HttpResponse> answer(HttpResponse response, MessagesRequest request) {
+    // An Anthropic upstream answered in Anthropic's dialect: its bytes go to the client as they are.
+    if (response.getAttribute(ChatCompletions.ANTHROPIC_ANSWER).isPresent()) {
+      return CompletableFuture.completedFuture(response);
+    }
     List<HttpHeader> headers = new ArrayList<>();
     response.getHeaders().forEach(h -> {
       String name = h.lowercaseName();
@@ -180,14 +215,35 @@ final class AnthropicMessages {
     });
   }
 
-  /** The OpenAI events of the chat path as Anthropic's, one translator per stream. */
+  /**
+   * The OpenAI events of the chat path as Anthropic's, one translator per stream, with Anthropic's
+   * {@code ping}s: one right after {@code message_start}, then one whenever the upstream has been
+   * silent for {@code http.anthropic-ping-interval} (never before {@code message_start}, which must
+   * come first).
+   */
   private Source<ByteString, NotUsed> events(HttpResponse response, MessagesRequest request) {
     Source<ByteString, NotUsed> frames = response.entity().getDataBytes()
         .via(Framing.delimiter(EVENT_END, MAX_EVENT, FramingTruncation.ALLOW))
         .mapMaterializedValue(ignored -> NotUsed.getInstance());
+    // Compared by identity: the marker keepAlive injects for a silence, never a frame from upstream.
+    ByteString silence = ByteString.fromString("silence");
+    Duration interval = http.anthropicPingInterval();
+    Source<ByteString, NotUsed> withSilences =
+        interval.isZero() ? frames : frames.keepAlive(interval, () -> silence);
     return Source.lazySource(() -> {
       OpenAiToAnthropicStream stream = new OpenAiToAnthropicStream(request.model());
-      return frames.mapConcat(frame -> translate(frame.utf8String(), stream));
+      boolean[] started = new boolean[1];
+      return withSilences.mapConcat(frame -> {
+        if (frame == silence) return started[0] ? List.of(PING) : List.<ByteString>of();
+        List<ByteString> events = translate(frame.utf8String(), stream);
+        if (started[0] || events.isEmpty() || !startsWith(events.get(0), MESSAGE_START)) return events;
+        started[0] = true;
+        List<ByteString> first = new ArrayList<>(events.size() + 1);
+        first.add(events.get(0));
+        first.add(PING);
+        first.addAll(events.subList(1, events.size()));
+        return first;
+      });
     }).mapMaterializedValue(ignored -> NotUsed.getInstance());
   }
 
@@ -218,19 +274,26 @@ final class AnthropicMessages {
   private static String streamErrorType(JsonNode error) {
     String type = error.path("type").asText();
     if (type.equals("rate_limit_error")) return ErrorInfo.RATE_LIMIT;
-    if (error.path("code").asText().equals("upstream_http_529")) return ErrorInfo.OVERLOADED;
+    if (type.equals(ApiError.OVERLOADED_TYPE)) return ErrorInfo.OVERLOADED;
     return type.equals(ErrorInfo.INVALID_REQUEST) ? ErrorInfo.INVALID_REQUEST : ErrorInfo.API;
   }
 
-  /** An OpenAI error envelope from the chat path as Anthropic's, same status. */
+  /**
+   * An OpenAI error envelope from the chat path as Anthropic's, same status; except an overloaded
+   * upstream (503 {@code overloaded_error}), which Anthropic's clients know as 529 and retry as such.
+   */
   private HttpResponse errorResponse(int status, ByteString body) {
-    String message;
+    String message = "HTTP " + status;
+    String type = "";
     try {
-      message = mapper.readTree(body.toArrayUnsafe()).path("error").path("message").asText("HTTP " + status);
+      JsonNode error = mapper.readTree(body.toArrayUnsafe()).path("error");
+      message = error.path("message").asText(message);
+      type = error.path("type").asText("");
     } catch (java.io.IOException e) {
-      message = "HTTP " + status;
+      // not an envelope: the status alone tells the client what happened
     }
-    return json(status, ErrorEnvelope.of(errorType(status), message));
+    int anthropicStatus = type.equals(ApiError.OVERLOADED_TYPE) ? AnthropicErrors.OVERLOADED_STATUS : status;
+    return json(anthropicStatus, ErrorEnvelope.of(errorType(anthropicStatus), message));
   }
 
   /** The Anthropic error type Anthropic documents for a status. */
@@ -256,11 +319,21 @@ final class AnthropicMessages {
 
   private HttpResponse json(int status, Object body) {
     try {
-      return HttpResponse.create().withStatus(StatusCodes.get(status))
+      return HttpResponse.create().withStatus(status(status))
           .withEntity(ContentTypes.APPLICATION_JSON, mapper.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static boolean startsWith(ByteString event, ByteString prefix) {
+    return event.length() >= prefix.length() && event.slice(0, prefix.length()).equals(prefix);
+  }
+
+  /** Pekko knows no 529, Anthropic's status for {@code overloaded_error}. */
+  private static StatusCode status(int status) {
+    return StatusCodes.lookup(status).orElseGet(() ->
+        StatusCodes.custom(status, "Overloaded", "The upstream is overloaded.", false, true));
   }
 
   private static Refusal invalid(String message) {

@@ -21,6 +21,8 @@ import org.apache.pekko.util.ByteString;
  */
 public final class ApiError extends RuntimeException {
   public static final String INVALID_REQUEST = "invalid_request_error";
+  /** The type of an error that says the upstream is overloaded (Anthropic's name for it, kept). */
+  public static final String OVERLOADED_TYPE = "overloaded_error";
 
   private final int status;
   private final ErrorResponse body;
@@ -95,6 +97,9 @@ public final class ApiError extends RuntimeException {
       case EMPTY_RESPONSE -> of(502, "upstream_empty_response", "upstream_empty_response", null, e.getMessage());
       case REJECTED_CREDENTIALS -> of(502, "upstream_auth_error", "upstream_auth_error", null, e.getMessage()
           + " The gateway's key for this provider is missing or wrong; this is not about your own key.");
+      case OVERLOADED -> new ApiError(503, ErrorResponse.of(e.getMessage()
+              + " The provider has no capacity just now; retry after a short wait, or use another model.",
+              OVERLOADED_TYPE, null, "provider_overloaded"), e.retryAfter().orElse(null));
       case SERVER_ERROR -> of(502, "upstream_error", "upstream_http_" + e.upstreamStatus(), null, e.getMessage());
       case RATE_LIMITED -> new ApiError(429,
           ErrorResponse.of(e.getMessage(), "rate_limit_error", null, "rate_limit_exceeded"),

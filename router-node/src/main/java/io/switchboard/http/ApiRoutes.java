@@ -1,11 +1,6 @@
 package io.switchboard.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.switchboard.api.openai.ModelInfo;
-import io.switchboard.api.openai.ModelList;
-import io.switchboard.routing.ModelRouter;
-import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -18,7 +13,6 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Rejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,14 +28,14 @@ public final class ApiRoutes extends AllDirectives {
   private final AnthropicMessages anthropic;
   private final OllamaAdminRoutes ollama;
   private final AccessRoutes access;
+  private final ModelCatalogRoutes models;
   private final ObjectMapper mapper;
-  private final ByteString models;
   private final BooleanSupplier ready;
   private final RequestTracing tracing = new RequestTracing();
   private final MetricsRoute metrics;
 
   ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, AdminRoutes admin, OllamaAdminRoutes ollama,
-      AccessRoutes access, MetricsRoute metrics, ModelRouter router, ObjectMapper mapper, long startedEpochSecond,
+      AccessRoutes access, MetricsRoute metrics, ModelCatalogRoutes models, ObjectMapper mapper,
       BooleanSupplier ready) {
     this.access = access;
     this.metrics = metrics;
@@ -49,12 +43,9 @@ public final class ApiRoutes extends AllDirectives {
     this.anthropic = anthropic;
     this.admin = admin;
     this.ollama = ollama;
+    this.models = models;
     this.mapper = mapper;
     this.ready = ready;
-    List<ModelInfo> data = router.models().entrySet().stream()
-        .map(m -> ModelInfo.of(m.getKey(), startedEpochSecond, m.getValue().get(0).provider().id()))
-        .toList();
-    this.models = json(ModelList.of(data));
   }
 
   /** Every route, each response carrying its request id and the gateway's overhead ({@link RequestTracing}). */
@@ -78,8 +69,7 @@ public final class ApiRoutes extends AllDirectives {
             path("messages", () -> post(() -> extractRequest(r -> completeWithFuture(anthropic.messages(r))))),
             path(PathMatchers.segment("messages").slash("count_tokens"), () ->
                 post(() -> extractRequest(r -> completeWithFuture(anthropic.countTokens(r))))),
-            path("models", () -> get(() -> complete(
-                HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, models))))))));
+            models.route()))));
   }
 
   private RejectionHandler rejectionHandler() {
@@ -93,8 +83,9 @@ public final class ApiRoutes extends AllDirectives {
             ApiError.of(404, ApiError.INVALID_REQUEST, "unknown_url", null,
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
                     + ". Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
-                    + " GET /v1/models, GET /v1/usage, GET /admin/providers, GET|POST /admin/keys, GET|DELETE /admin/keys/{id},"
-                    + " GET /admin/usage, GET /metrics, GET /health, GET /ready.")))))
+                    + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
+                    + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
+                    + " GET /ready.")))))
         .handle(Rejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request was rejected: " + rejection, null, "invalid_request"))))
         .build();
@@ -116,13 +107,5 @@ public final class ApiRoutes extends AllDirectives {
 
   private static HttpResponse jsonResponse(int status, String json) {
     return HttpResponse.create().withStatus(StatusCodes.get(status)).withEntity(ContentTypes.APPLICATION_JSON, json);
-  }
-
-  private ByteString json(Object value) {
-    try {
-      return ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(value));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

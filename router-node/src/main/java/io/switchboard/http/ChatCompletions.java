@@ -15,6 +15,7 @@ import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamReply;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.keys.Caller;
+import io.switchboard.provider.anthropic.AnthropicUsage;
 import io.switchboard.usage.Meter;
 import io.switchboard.usage.Metering;
 import io.switchboard.routing.Deployment;
@@ -31,6 +32,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import org.apache.pekko.http.javadsl.model.AttributeKey;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -52,7 +54,13 @@ final class ChatCompletions {
   static final String DEPLOYMENT_HEADER = "x-switchboard-deployment";
   static final String SIMULATED_HEADER = "x-switchboard-simulated";
   static final String MAX_WAIT_HEADER = "x-switchboard-max-wait";
-  static final String REQUEST_ID_HEADER = "x-request-id";
+  /**
+   * On a request from the Anthropic ingress: the client's own Messages request, which an Anthropic
+   * upstream gets as it is (the request's body is its OpenAI translation, for routing and admission).
+   */
+  static final AttributeKey<ByteString> ANTHROPIC_REQUEST = AttributeKey.create("anthropic-request", ByteString.class);
+  /** On a response: it is the Anthropic upstream's own answer, to be passed on untranslated. */
+  static final AttributeKey<Boolean> ANTHROPIC_ANSWER = AttributeKey.create("anthropic-answer", Boolean.class);
 
   private static final Logger log = LoggerFactory.getLogger(ChatCompletions.class);
 
@@ -64,6 +72,7 @@ final class ChatCompletions {
   private final Materializer materializer;
   private final ChatRequestDecoder decoder;
   private final UsageReader usage;
+  private final AnthropicUsage anthropicUsage;
   /** Response headers by deployment label: fixed per deployment, so built once rather than per request. */
   private final Map<String, List<HttpHeader>> headersByDeployment;
   private final CachedChat cache;
@@ -81,6 +90,7 @@ final class ChatCompletions {
     this.materializer = materializer;
     this.decoder = new ChatRequestDecoder(mapper);
     this.usage = new UsageReader(mapper);
+    this.anthropicUsage = new AnthropicUsage(mapper);
     this.headersByDeployment = router.deployments().stream()
         .collect(Collectors.toUnmodifiableMap(Deployment::label, ChatCompletions::headers, (a, b) -> a));
   }
@@ -116,6 +126,7 @@ final class ChatCompletions {
    */
   private CompletionStage<HttpResponse> serve(HttpRequest request, ByteString body, Exchange exchange) {
     Optional<Duration> maxWait = maxWait(request);
+    ByteString anthropicBody = request.getAttribute(ANTHROPIC_REQUEST).orElse(null);
     ChatCompletionRequest chat = decoder.decode(body);
     List<Deployment> deployments = router.route(chat.model()).orElseThrow(() -> modelNotFound(chat.model()));
     exchange.model = chat.model();
@@ -129,8 +140,36 @@ final class ChatCompletions {
       if (hit.isPresent()) return CompletableFuture.completedFuture(hit.get());
     }
     return metering.open(caller, chat, deployments, exchange.trace.requestId()).thenCompose(meter ->
-        meter.watch(dispatcher.dispatch(chat, body, deployments, maxWait, exchange.trace, meter))
-            .thenApply(call -> respond(call, cacheKey, exchange, meter)));
+        meter.watch(dispatcher.dispatch(chat, body, anthropicBody, deployments, maxWait, exchange.trace, meter))
+            .thenApply(call -> anthropicBody != null && call.deployment().provider().upstream().passesAnthropicThrough()
+                ? respondInAnthropicDialect(call, exchange, meter)
+                : respond(call, cacheKey, exchange, meter)));
+  }
+
+  /** The Anthropic upstream's own answer, settled with the usage it reports, marked for the ingress to pass on. */
+  private HttpResponse respondInAnthropicDialect(Dispatcher.Dispatched call, Exchange exchange, Meter meter) {
+    Deployment deployment = call.deployment();
+    List<HttpHeader> headers = headersByDeployment.get(deployment.label());
+    Permit permit = call.permit();
+    Consumer<CallOutcome> release = outcome -> {
+      permit.release(outcome);
+      ended(call, exchange, outcome);
+    };
+    HttpResponse response;
+    if (call.reply() instanceof UpstreamReply.Streaming streaming) {
+      telemetry.firstEvent(exchange.model, deployment, System.nanoTime() - exchange.startedNanos);
+      Meter.Streaming metered = meter.streaming(deployment, streaming.events(), release);
+      response = SseResponse.of(metered.events(), metered.settle(), streaming.signals(), headers,
+          SseDialect.anthropic(anthropicUsage, mapper), mapper);
+    } else {
+      UpstreamReply.Complete complete = (UpstreamReply.Complete) call.reply();
+      TokenUsage used = anthropicUsage.fromMessage(complete.body()).orElse(null);
+      release.accept(new CallOutcome.Succeeded(used, complete.signals()));
+      meter.answered(deployment, used, complete.body());
+      response = HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, complete.body()).addHeaders(headers);
+    }
+    return response.addAttribute(ANTHROPIC_ANSWER, true)
+        .addAttribute(RequestTracing.UPSTREAM_NANOS, exchange.trace.upstreamNanos());
   }
 
   private HttpResponse respond(Dispatcher.Dispatched call, Optional<String> cacheKey, Exchange exchange, Meter meter) {

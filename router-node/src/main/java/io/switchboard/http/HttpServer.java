@@ -14,6 +14,7 @@ import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
 import io.switchboard.provider.ollama.OllamaAdmin;
 import io.switchboard.routing.Dispatcher;
+import io.switchboard.routing.ModelCatalog;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.tokens.TokenEstimator;
 import java.util.Random;
@@ -45,21 +46,24 @@ public final class HttpServer {
     AtomicBoolean ready = new AtomicBoolean(false);
     GatewayMetrics metrics = new GatewayMetrics();
     Telemetry telemetry = new Telemetry(metrics, new ProviderStatistics(settings.metrics(), clock));
-    Dispatcher dispatcher = new Dispatcher(new TokenEstimator(), clock, system, new Random(), telemetry);
+    TokenEstimator estimator = new TokenEstimator();
+    Dispatcher dispatcher = new Dispatcher(estimator, clock, system, new Random(), telemetry);
     CachedChat cache = new CachedChat(new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()),
         new CachePolicy(settings.cache()), mapper, telemetry);
     ChatCompletions chat = new ChatCompletions(router, dispatcher, accounts.metering(), mapper, settings.http(),
         Materializer.matFromSystem(system), cache, telemetry);
     AnthropicMessages anthropic =
-        new AnthropicMessages(chat::handle, mapper, settings.http(), Materializer.matFromSystem(system));
+        new AnthropicMessages(chat::handle, mapper, settings.http(), Materializer.matFromSystem(system), router, estimator);
     Map<String, OllamaAdmin> ollama = new LinkedHashMap<>();
     settings.providers().values().stream().filter(p -> p.kind() == ProviderKind.OLLAMA)
         .forEach(p -> ollama.put(p.id(), new OllamaAdmin(system, p, mapper)));
     MetricsRoute metricsRoute = new MetricsRoute(metrics,
         new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()));
+    ModelCatalogRoutes models =
+        new ModelCatalogRoutes(new ModelCatalog(router, clock.instant().getEpochSecond()), providers, mapper);
     ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
-        metricsRoute, router, mapper, clock.instant().getEpochSecond(), () -> ready.get() && member.getAsBoolean());
+        metricsRoute, models, mapper, () -> ready.get() && member.getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

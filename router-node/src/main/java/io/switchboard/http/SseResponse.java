@@ -21,7 +21,9 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * A streaming chat completion as the client receives it: server-sent events passed through one by
- * one, with the guarantees a client needs to never hang or misread the end.
+ * one, with the guarantees a client needs to never hang or misread the end. Told here for OpenAI's
+ * dialect; an Anthropic stream passed through gets the same guarantees in its own terms
+ * ({@link SseDialect}).
  *
  * <ul>
  *   <li>A failure after the first byte becomes a final {@code data: {"error": ...}} event in the OpenAI
@@ -34,17 +36,21 @@ import org.apache.pekko.util.ByteString;
  * </ul>
  */
 final class SseResponse {
-  private static final ByteString DONE_PREFIX = ByteString.fromString("data: [DONE]");
-  private static final ByteString ERROR_PREFIX = ByteString.fromString("data: {\"error\"");
-
   private SseResponse() {}
 
+  /** An OpenAI-dialect stream. */
   static HttpResponse of(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle, UpstreamSignals signals,
       List<HttpHeader> headers, UsageReader usage, ObjectMapper mapper) {
+    return of(events, settle, signals, headers, SseDialect.openAi(usage, mapper), mapper);
+  }
+
+  /** A stream in {@code dialect}: where its usage is, what ends it, how a failure is told. */
+  static HttpResponse of(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle, UpstreamSignals signals,
+      List<HttpHeader> headers, SseDialect dialect, ObjectMapper mapper) {
     StreamEnd end = new StreamEnd();
     Source<ByteString, NotUsed> body = events
         .map(event -> {
-          if (end.usage == null) end.usage = usage.fromEvent(event).orElse(null);
+          end.usage = dialect.usage(end.usage, event);
           return event;
         })
         .mapError(Throwable.class, failure -> {
@@ -52,18 +58,18 @@ final class SseResponse {
           return failure;
         })
         .recover(new PFBuilder<Throwable, ByteString>()
-            .match(Throwable.class, failure -> errorEvent(ApiError.from(failure, mapper), mapper))
+            .match(Throwable.class, failure -> dialect.errorEvent(ApiError.from(failure, mapper)))
             .build())
         .statefulMap(
             () -> new boolean[1],
             (ended, event) -> {
-              if (startsWith(event, DONE_PREFIX) || startsWith(event, ERROR_PREFIX)) ended[0] = true;
+              if (dialect.isEnd(event)) ended[0] = true;
               return Pair.create(ended, event);
             },
             ended -> {
               end.completed = true;
               end.sawEnd = ended[0];
-              return ended[0] ? Optional.empty() : Optional.of(errorEvent(TRUNCATED, mapper));
+              return ended[0] ? Optional.empty() : Optional.of(dialect.errorEvent(dialect.truncated()));
             })
         .watchTermination((notUsed, done) -> {
           done.whenComplete((ok, error) -> settle.accept(end.outcome(signals)));
@@ -87,17 +93,5 @@ final class SseResponse {
       if (!sawEnd) return new CallOutcome.Failed(true, false, UpstreamSignals.NONE);
       return new CallOutcome.Succeeded(usage, signals);
     }
-  }
-
-  private static boolean startsWith(ByteString event, ByteString prefix) {
-    return event.length() >= prefix.length() && event.slice(0, prefix.length()).equals(prefix);
-  }
-
-  private static final ApiError TRUNCATED = ApiError.of(502, "upstream_malformed_response",
-      "upstream_malformed_response", null,
-      "The upstream stream ended before its final 'data: [DONE]' event; the answer may be incomplete.");
-
-  static ByteString errorEvent(ApiError error, ObjectMapper mapper) {
-    return ByteString.fromString("data: ").concat(error.toJson(mapper)).concat(ByteString.fromString("\n\n"));
   }
 }

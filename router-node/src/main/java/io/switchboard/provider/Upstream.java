@@ -10,4 +10,13 @@ import java.util.concurrent.CompletionStage;
  */
 public interface Upstream {
   CompletionStage<UpstreamReply> send(UpstreamCall call);
+
+  /**
+   * Whether a call that carries the client's Anthropic request ({@link UpstreamCall#anthropicRequest()})
+   * is sent as those bytes and answered in Anthropic's dialect (a message, or Anthropic's event stream)
+   * rather than in OpenAI's. True only for an upstream that itself speaks Anthropic.
+   */
+  default boolean passesAnthropicThrough() {
+    return false;
+  }
 }

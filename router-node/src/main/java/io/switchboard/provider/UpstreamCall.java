@@ -1,14 +1,25 @@
 package io.switchboard.provider;
 
 import io.switchboard.api.openai.ChatCompletionRequest;
+import java.util.Optional;
 import org.apache.pekko.util.ByteString;
 
 /**
  * One chat completion on its way upstream: the decoded request (for what routing and translation
  * need), the client's original bytes (forwarded untouched when no translation is needed), and the
  * provider's own name for the model.
+ *
+ * @param anthropicBody the client's own Anthropic Messages request, when it came through the
+ *     Anthropic ingress ({@code request} is then its translation); null otherwise. An upstream that
+ *     {@linkplain Upstream#passesAnthropicThrough() passes Anthropic through} forwards these bytes and
+ *     answers in Anthropic's dialect
  */
-public record UpstreamCall(ChatCompletionRequest request, ByteString originalBody, String upstreamModel) {
+public record UpstreamCall(
+    ChatCompletionRequest request, ByteString originalBody, String upstreamModel, ByteString anthropicBody) {
+
+  public UpstreamCall(ChatCompletionRequest request, ByteString originalBody, String upstreamModel) {
+    this(request, originalBody, upstreamModel, null);
+  }
 
   public boolean stream() {
     return request.isStream();
@@ -17,5 +28,9 @@ public record UpstreamCall(ChatCompletionRequest request, ByteString originalBod
   /** True when the client's bytes can be forwarded as they are: same dialect, same model name. */
   public boolean forwardsOriginalBody() {
     return upstreamModel.equals(request.model());
+  }
+
+  public Optional<ByteString> anthropicRequest() {
+    return Optional.ofNullable(anthropicBody);
   }
 }

@@ -31,7 +31,12 @@ public final class UpstreamException extends RuntimeException {
     /** The upstream rejected the request itself (another 4xx). */
     REQUEST_REJECTED,
     /** The upstream failed (5xx). */
-    SERVER_ERROR
+    SERVER_ERROR,
+    /**
+     * The upstream is working but has no capacity for anyone just now (Anthropic's 529
+     * {@code overloaded_error}): worth retrying later, or elsewhere, and not the request's fault.
+     */
+    OVERLOADED
   }
 
   private final Kind kind;

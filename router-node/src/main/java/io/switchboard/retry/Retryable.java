@@ -9,8 +9,8 @@ import io.switchboard.provider.UpstreamException;
  * The two questions differ: a 429 is worth retrying later but says nothing about the upstream being
  * broken, while a malformed answer is the upstream's fault but would most likely come back the same.
  *
- * <p>Retried: 408, 409, 429, any 5xx (including Anthropic's 529 "overloaded"), timeouts and connection
- * failures. Not retried: every other 4xx (400, 401, 403, 404, 422, ...), and malformed or empty
+ * <p>Retried: 408, 409, 429, any 5xx, Anthropic's 529 {@code overloaded_error} ({@code OVERLOADED}),
+ * timeouts and connection failures. Not retried: every other 4xx (400, 401, 403, 404, 422, ...), and malformed or empty
  * answers.
  */
 public final class Retryable {
@@ -22,7 +22,7 @@ public final class Retryable {
   public static boolean shouldRetry(UpstreamException failure) {
     requireNonNull(failure, "failure");
     return switch (failure.kind()) {
-      case TIMEOUT, CONNECTION_FAILED, UNAVAILABLE -> true;
+      case TIMEOUT, CONNECTION_FAILED, UNAVAILABLE, OVERLOADED -> true;
       case MALFORMED_RESPONSE, EMPTY_RESPONSE, REJECTED_CREDENTIALS -> false;
       case RATE_LIMITED, SERVER_ERROR, REQUEST_REJECTED -> failure.upstreamStatus() == 0
           ? failure.kind() != UpstreamException.Kind.REQUEST_REJECTED
@@ -38,12 +38,15 @@ public final class Retryable {
   /**
    * Whether the failure says the provider is unhealthy, for its circuit breaker: server errors,
    * broken connections, timeouts and answers that break the protocol. Rate limits, rejected requests
-   * and rejected credentials do not: the upstream is working, it just said no.
+   * and rejected credentials do not: the upstream is working, it just said no. An overloaded upstream
+   * counts: while it sheds load, an open breaker sends requests to the fallback at once instead of
+   * letting each wait through its retries.
    */
   public static boolean countsAsProviderFailure(UpstreamException failure) {
     requireNonNull(failure, "failure");
     return switch (failure.kind()) {
-      case SERVER_ERROR, CONNECTION_FAILED, UNAVAILABLE, TIMEOUT, MALFORMED_RESPONSE, EMPTY_RESPONSE -> true;
+      case SERVER_ERROR, OVERLOADED, CONNECTION_FAILED, UNAVAILABLE, TIMEOUT, MALFORMED_RESPONSE, EMPTY_RESPONSE ->
+          true;
       case RATE_LIMITED, REQUEST_REJECTED, REJECTED_CREDENTIALS -> false;
     };
   }

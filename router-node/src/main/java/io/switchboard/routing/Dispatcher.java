@@ -88,20 +88,23 @@ public final class Dispatcher {
    */
   public CompletionStage<Dispatched> dispatch(
       ChatCompletionRequest chat, ByteString body, List<Deployment> deployments, Optional<Duration> maxWait) {
-    return dispatch(chat, body, deployments, maxWait, RequestTrace.untraced(), CallListener.NONE);
+    return dispatch(chat, body, null, deployments, maxWait, RequestTrace.untraced(), CallListener.NONE);
   }
 
   /**
    * As {@link #dispatch(ChatCompletionRequest, ByteString, List, Optional)}, reporting upstream time into
-   * {@code trace} and telling {@code calls} of each call that reached an upstream and failed.
+   * {@code trace} and telling {@code calls} of each call that reached an upstream and failed. For a request
+   * that came in Anthropic's dialect, {@code chat} is its translation (for routing and admission) and
+   * {@code anthropicBody} the client's own bytes, which an upstream that speaks Anthropic gets instead
+   * (see {@link UpstreamCall}); null otherwise.
    */
-  public CompletionStage<Dispatched> dispatch(ChatCompletionRequest chat, ByteString body, List<Deployment> deployments,
-      Optional<Duration> maxWait, RequestTrace trace, CallListener calls) {
-    return tryDeployment(new Request(chat, body, deployments, maxWait, trace, calls), 0, null);
+  public CompletionStage<Dispatched> dispatch(ChatCompletionRequest chat, ByteString body, ByteString anthropicBody,
+      List<Deployment> deployments, Optional<Duration> maxWait, RequestTrace trace, CallListener calls) {
+    return tryDeployment(new Request(chat, body, anthropicBody, deployments, maxWait, trace, calls), 0, null);
   }
 
-  private record Request(ChatCompletionRequest chat, ByteString body, List<Deployment> deployments,
-      Optional<Duration> maxWait, RequestTrace trace, CallListener calls) {}
+  private record Request(ChatCompletionRequest chat, ByteString body, ByteString anthropicBody,
+      List<Deployment> deployments, Optional<Duration> maxWait, RequestTrace trace, CallListener calls) {}
 
   private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure) {
     if (index >= r.deployments().size()) return CompletableFuture.failedFuture(lastFailure);
@@ -184,7 +187,7 @@ public final class Dispatcher {
     long sent = System.nanoTime();
     long sentMillis = clock.millis();
     try {
-      reply = d.provider().upstream().send(new UpstreamCall(r.chat(), r.body(), d.upstreamModel()));
+      reply = d.provider().upstream().send(new UpstreamCall(r.chat(), r.body(), d.upstreamModel(), r.anthropicBody()));
     } catch (RuntimeException e) {
       permit.release(CallOutcome.NOT_SENT);
       listener.callEnded(d, CallOutcome.NOT_SENT, System.nanoTime() - sent);

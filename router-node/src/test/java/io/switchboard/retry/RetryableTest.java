@@ -36,6 +36,7 @@ class RetryableTest {
       "SERVER_ERROR,           504,  true,  true",
       "SERVER_ERROR,           529,  true,  true",
       "SERVER_ERROR,           0,    true,  true",
+      "OVERLOADED,             529,  true,  true",
       "TIMEOUT,                0,    true,  true",
       "CONNECTION_FAILED,      0,    true,  true",
       "UNAVAILABLE,            0,    true,  true",

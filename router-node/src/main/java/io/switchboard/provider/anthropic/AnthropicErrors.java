@@ -11,13 +11,16 @@ import java.util.Optional;
 
 /**
  * Anthropic's errors as {@link UpstreamException}s. The kind follows the status: 401 and 403 are the
- * gateway's key at fault; 429 a rate limit; 500, 529 ({@code overloaded_error}) and other 5xx the
- * upstream failing; other 4xx the request itself. For those the exception's body is an OpenAI
+ * gateway's key at fault; 429 a rate limit; 529 ({@code overloaded_error}) the upstream without
+ * capacity for now; 500 and other 5xx the upstream failing; other 4xx the request itself. For those the exception's body is an OpenAI
  * envelope built from Anthropic's message, so the client gets the same status with a message it can
  * act on in the dialect it speaks.
  */
 public final class AnthropicErrors {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** Anthropic's status for {@code overloaded_error}; not a standard HTTP status. */
+  public static final int OVERLOADED_STATUS = 529;
 
   private AnthropicErrors() {}
 
@@ -31,6 +34,7 @@ public final class AnthropicErrors {
         .orElse("Provider '" + provider + "' answered HTTP " + status + ".");
     Kind kind = status == 401 || status == 403 ? Kind.REJECTED_CREDENTIALS
         : status == 429 ? Kind.RATE_LIMITED
+        : status == OVERLOADED_STATUS ? Kind.OVERLOADED
         : status >= 500 ? Kind.SERVER_ERROR
         : Kind.REQUEST_REJECTED;
     String upstreamBody = kind == Kind.REQUEST_REJECTED

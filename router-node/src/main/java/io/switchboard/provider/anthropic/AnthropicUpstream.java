@@ -41,6 +41,8 @@ import org.apache.pekko.util.ByteString;
  * A 2xx that is empty, not a message, or a stream that stops before {@code message_stop} is an
  * {@link UpstreamException} too, never a 200 with garbage. A request Anthropic cannot express is
  * refused with 400 before anything is sent.
+ *
+ * <p>A call from the Anthropic ingress is not translated at all: {@link AnthropicPassThrough}.
  */
 public final class AnthropicUpstream implements Upstream {
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
@@ -52,6 +54,7 @@ public final class AnthropicUpstream implements Upstream {
   private final UpstreamHttp http;
   private final String endpoint;
   private final List<RawHeader> headers;
+  private final AnthropicPassThrough passThrough;
 
   public AnthropicUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
     this.settings = settings;
@@ -64,10 +67,18 @@ public final class AnthropicUpstream implements Upstream {
     fixed.add(RawHeader.create(AnthropicJson.VERSION_HEADER, anthropic.version()));
     anthropic.apiKey().ifPresent(key -> fixed.add(RawHeader.create(AnthropicJson.API_KEY_HEADER, key.reveal())));
     this.headers = List.copyOf(fixed);
+    this.passThrough = new AnthropicPassThrough(settings.id(), http, endpoint, headers, mapper);
+  }
+
+  /** A request from the Anthropic ingress goes as its own bytes, and its answer comes back as Anthropic's. */
+  @Override
+  public boolean passesAnthropicThrough() {
+    return true;
   }
 
   @Override
   public CompletionStage<UpstreamReply> send(UpstreamCall call) {
+    if (call.anthropicBody() != null) return passThrough.send(call, call.anthropicBody());
     OpenAiToAnthropicRequest.Translated translated;
     try {
       translated = OpenAiToAnthropicRequest.translate(call.request(), call.upstreamModel(),

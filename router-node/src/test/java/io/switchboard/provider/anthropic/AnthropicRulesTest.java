@@ -68,7 +68,7 @@ class AnthropicRulesTest {
         {ErrorInfo.INVALID_REQUEST, "400", "REQUEST_REJECTED"}, {ErrorInfo.AUTHENTICATION, "401", "REJECTED_CREDENTIALS"},
         {ErrorInfo.PERMISSION, "403", "REJECTED_CREDENTIALS"}, {ErrorInfo.NOT_FOUND, "404", "REQUEST_REJECTED"},
         {ErrorInfo.REQUEST_TOO_LARGE, "413", "REQUEST_REJECTED"}, {ErrorInfo.RATE_LIMIT, "429", "RATE_LIMITED"},
-        {ErrorInfo.API, "500", "SERVER_ERROR"}, {ErrorInfo.OVERLOADED, "529", "SERVER_ERROR"}};
+        {ErrorInfo.API, "500", "SERVER_ERROR"}, {ErrorInfo.OVERLOADED, "529", "OVERLOADED"}};
     for (String[] c : cases) {
       UpstreamException e = AnthropicErrors.fromStreamError("claude", new ErrorInfo(c[0], "boom"));
       assertEquals(Integer.parseInt(c[1]), e.upstreamStatus(), c[0]);

@@ -252,11 +252,74 @@ class AnthropicUpstreamTest {
     assertError(failed, 502, "upstream_error");
     assertEquals("upstream_http_500", json(failed.body()).path("error").path("code").asText());
 
+    assertSlotsFree();
+  }
+
+  @Test
+  void overloaded529_is503OverloadedWithItsRetryAfter() throws Exception {
+    gateway();
     anthropic.answer(FakeAnthropic.status(529, FakeAnthropic.envelope("overloaded_error", "Overloaded")));
+    HttpResponse<String> withoutRetryAfter = gateway.post("/v1/chat/completions", chat(""));
+    assertError(withoutRetryAfter, 503, "overloaded_error");
+    assertEquals("provider_overloaded", json(withoutRetryAfter.body()).path("error").path("code").asText());
+    assertTrue(withoutRetryAfter.headers().firstValue("retry-after").isEmpty());
+
+    // Last: a Retry-After also pauses the provider for that long.
+    anthropic.answer(FakeAnthropic.status(529, FakeAnthropic.envelope("overloaded_error", "Overloaded"),
+        RawHeader.create("retry-after", "7")));
     HttpResponse<String> overloaded = gateway.post("/v1/chat/completions", chat(""));
-    assertError(overloaded, 502, "upstream_error");
-    assertEquals("upstream_http_529", json(overloaded.body()).path("error").path("code").asText());
-    assertTrue(overloaded.body().contains("overloaded_error"), overloaded.body());
+
+    assertError(overloaded, 503, "overloaded_error");
+    assertTrue(json(overloaded.body()).path("error").path("message").asText().contains("retry"), overloaded.body());
+    assertEquals("7", overloaded.headers().firstValue("retry-after").orElseThrow());
+    assertSlotsFree();
+  }
+
+  @Test
+  void clientHangingUpMidStream_cancelsTheUpstreamStreamAndFreesTheSlot() throws Exception {
+    gateway();
+    anthropic.answer(anthropic.endlessStream(Duration.ofMillis(20)));
+
+    SseEvents events = new SseEvents(gateway.postStreaming("/v1/chat/completions", chat(",\"stream\":true")).body());
+    for (int i = 0; i < 3; i++) assertTrue(events.next().contains("chat.completion.chunk"));
+    assertEquals(1, gateway.status("claude").inFlight());
+
+    events.close();
+
+    anthropic.streamEnded().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertSlotsFree();
+  }
+
+  @Test
+  void anthropicClientHangingUpMidStream_cancelsTheUpstreamStreamAndFreesTheSlot() throws Exception {
+    gateway();
+    anthropic.answer(anthropic.endlessStream(Duration.ofMillis(20)));
+
+    SseEvents events = new SseEvents(gateway.postStreaming("/v1/messages", "{\"model\":\"claude-sonnet\","
+        + "\"max_tokens\":64,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}").body());
+    assertTrue(events.next().contains("message_start"));
+    for (int i = 0; i < 3; i++) assertTrue(events.next().contains("\"type\""));
+    assertEquals(1, gateway.status("claude").inFlight());
+
+    events.close();
+
+    anthropic.streamEnded().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertSlotsFree();
+  }
+
+  @Test
+  void overloaded529_isRetried_andTheRetryIsServed() throws Exception {
+    gateway("switchboard.providers.claude.retries { max-attempts = 2, base-delay = 10ms, max-delay = 10ms }",
+        Map.of("FAKE_ANTHROPIC_KEY", KEY));
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    anthropic.answer(r -> calls.getAndIncrement() == 0
+        ? FakeAnthropic.status(529, FakeAnthropic.envelope("overloaded_error", "Overloaded")).apply(r)
+        : anthropic.documented(r));
+
+    HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(""));
+
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals(2, anthropic.received().size());
     assertSlotsFree();
   }
 
@@ -281,8 +344,8 @@ class AnthropicUpstreamTest {
     List<String> events = stream(chat(",\"stream\":true"));
 
     JsonNode last = json(events.get(events.size() - 1));
-    assertEquals("upstream_error", last.path("error").path("type").asText(), events.toString());
-    assertEquals("upstream_http_529", last.path("error").path("code").asText());
+    assertEquals("overloaded_error", last.path("error").path("type").asText(), events.toString());
+    assertEquals("provider_overloaded", last.path("error").path("code").asText());
     assertFalse(events.contains("[DONE]"));
     assertSlotsFree();
   }

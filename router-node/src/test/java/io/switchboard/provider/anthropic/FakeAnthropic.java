@@ -2,6 +2,7 @@ package io.switchboard.provider.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -10,6 +11,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -68,6 +70,7 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
   private ServerBinding binding;
   private volatile Function<Received, CompletionStage<HttpResponse>> behaviour;
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private volatile CompletableFuture<Done> streamEnded = new CompletableFuture<>();
 
   public FakeAnthropic(String key) {
     this.key = key;
@@ -88,6 +91,7 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
   @Override
   public void beforeEach(ExtensionContext context) {
     received.clear();
+    streamEnded = new CompletableFuture<>();
     behaviour = this::documented;
   }
 
@@ -102,6 +106,11 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
 
   public List<Received> received() {
     return new ArrayList<>(received);
+  }
+
+  /** Completes when a stream started by {@link #endlessStream} ends: the gateway went away. */
+  public CompletableFuture<Done> streamEnded() {
+    return streamEnded;
   }
 
   private CompletionStage<HttpResponse> handle(HttpRequest request) {
@@ -155,6 +164,22 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
         .concat(Source.<String>maybe().mapMaterializedValue(never -> NotUsed.getInstance()))));
   }
 
+  /** Starts a text stream and sends a text delta every {@code interval}, forever, until the client goes away. */
+  public Function<Received, CompletionStage<HttpResponse>> endlessStream(Duration interval) {
+    return r -> {
+      String model = r.json().path("model").asText();
+      String delta = event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
+          + "\"delta\":{\"type\":\"text_delta\",\"text\":\"more \"}}");
+      Source<String, NotUsed> events = Source.from(textEvents(model).subList(0, 2))
+          .concat(Source.tick(Duration.ZERO, interval, delta).mapMaterializedValue(c -> NotUsed.getInstance()))
+          .watchTermination((mat, done) -> {
+            done.whenComplete((ok, error) -> streamEnded.complete(Done.getInstance()));
+            return mat;
+          });
+      return done(sse(events));
+    };
+  }
+
   /** Pekko knows no 529; Anthropic sends it for {@code overloaded_error}. */
   private static StatusCode statusCode(int status) {
     return StatusCodes.lookup(status)
@@ -197,7 +222,7 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
     return "{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message + "\"}}";
   }
 
-  static String textMessage(String model) {
+  public static String textMessage(String model) {
     return """
         {"id":"msg_fake01","type":"message","role":"assistant","model":"%s",
          "content":[{"type":"text","text":"%s"}],"stop_reason":"end_turn","stop_sequence":null,
@@ -215,11 +240,11 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
         """.formatted(model, INPUT_TOKENS, OUTPUT_TOKENS);
   }
 
-  static String event(String type, String data) {
+  public static String event(String type, String data) {
     return "event: " + type + "\ndata: " + data + "\n\n";
   }
 
-  static String messageStart(String model, String id) {
+  public static String messageStart(String model, String id) {
     return event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"" + id + "\",\"type\":\"message\","
         + "\"role\":\"assistant\",\"content\":[],\"model\":\"" + model + "\",\"stop_reason\":null,\"stop_sequence\":null,"
         + "\"usage\":{\"input_tokens\":" + INPUT_TOKENS + ",\"output_tokens\":1}}}");
@@ -233,7 +258,7 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
   static final String MESSAGE_STOP = event("message_stop", "{\"type\":\"message_stop\"}");
 
   /** The documented text stream: start, a text block in pieces with a ping, stop. */
-  static List<String> textEvents(String model) {
+  public static List<String> textEvents(String model) {
     List<String> events = new ArrayList<>();
     events.add(messageStart(model, "msg_fake01"));
     events.add(event("content_block_start",

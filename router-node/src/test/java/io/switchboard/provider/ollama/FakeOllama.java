@@ -2,6 +2,7 @@ package io.switchboard.provider.ollama;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -11,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -67,6 +69,7 @@ public final class FakeOllama implements BeforeAllCallback, AfterAllCallback, Be
   private ServerBinding binding;
   private volatile Function<Received, CompletionStage<HttpResponse>> behaviour;
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private volatile CompletableFuture<Done> streamEnded = new CompletableFuture<>();
 
   public FakeOllama(String... pulledModels) {
     this.pulled = new CopyOnWriteArraySet<>(List.of(pulledModels));
@@ -87,6 +90,7 @@ public final class FakeOllama implements BeforeAllCallback, AfterAllCallback, Be
   @Override
   public void beforeEach(ExtensionContext context) {
     received.clear();
+    streamEnded = new CompletableFuture<>();
     behaviour = this::documented;
   }
 
@@ -101,6 +105,25 @@ public final class FakeOllama implements BeforeAllCallback, AfterAllCallback, Be
 
   public List<Received> received() {
     return new ArrayList<>(received);
+  }
+
+  /** Completes when a stream started by {@link #endlessStream} ends: the gateway went away. */
+  public CompletableFuture<Done> streamEnded() {
+    return streamEnded;
+  }
+
+  /** Sends a content line every {@code interval}, forever, until the client goes away. */
+  public Function<Received, CompletionStage<HttpResponse>> endlessStream(Duration interval) {
+    return r -> {
+      String line = lines(r.json().path("model").asText()).get(0);
+      Source<String, NotUsed> lines = Source.tick(Duration.ZERO, interval, line)
+          .mapMaterializedValue(c -> NotUsed.getInstance())
+          .watchTermination((mat, done) -> {
+            done.whenComplete((ok, error) -> streamEnded.complete(Done.getInstance()));
+            return mat;
+          });
+      return done(ndjson(lines));
+    };
   }
 
   private CompletionStage<HttpResponse> handle(HttpRequest request) {

@@ -300,4 +300,20 @@ class OllamaUpstreamTest {
     assertEquals("messages[0].content[0]", json(response.body()).path("error").path("param").asText());
     assertTrue(ollama.received().isEmpty());
   }
+
+  @Test
+  void clientHangingUpMidStream_cancelsTheUpstreamStreamAndFreesTheSlot() throws Exception {
+    gateway();
+    ollama.answer(ollama.endlessStream(Duration.ofMillis(20)));
+
+    SseEvents events = new SseEvents(gateway.postStreaming("/v1/chat/completions", chat("llama", ",\"stream\":true"))
+        .body());
+    for (int i = 0; i < 3; i++) assertTrue(events.next().contains("chat.completion.chunk"));
+    assertEquals(1, gateway.status("local").inFlight());
+
+    events.close();
+
+    ollama.streamEnded().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertSlotsFree();
+  }
 }

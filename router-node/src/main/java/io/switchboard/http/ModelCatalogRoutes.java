@@ -1,0 +1,102 @@
+package io.switchboard.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.api.openai.ModelList;
+import io.switchboard.provider.ProviderHandle;
+import io.switchboard.provider.Providers;
+import io.switchboard.routing.CatalogQuery;
+import io.switchboard.routing.ModelCatalog;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * {@code GET /v1/models} (with {@code provider}, {@code capability}, {@code q}, {@code sort} and
+ * {@code order}; see {@link CatalogQuery}) and {@code GET /v1/models/{model}}: the {@link ModelCatalog}
+ * in OpenAI's list shape, each model saying whether it is available right now.
+ *
+ * <p>Availability is asked of each provider's admission actor per request, all at once; a provider
+ * that does not answer in time counts as unavailable, so a listing never fails for a sick provider.
+ * A listing therefore costs one small actor round trip per provider; it is not on the chat path.
+ */
+final class ModelCatalogRoutes extends AllDirectives {
+  private final ModelCatalog catalog;
+  private final Providers providers;
+  private final Set<String> providerIds;
+  private final ObjectMapper mapper;
+
+  ModelCatalogRoutes(ModelCatalog catalog, Providers providers, ObjectMapper mapper) {
+    this.catalog = catalog;
+    this.providers = providers;
+    this.providerIds = providers.all().keySet();
+    this.mapper = mapper;
+  }
+
+  /** Mounted under {@code /v1}. */
+  Route route() {
+    return pathPrefix("models", () -> concat(
+        pathEndOrSingleSlash(() -> get(() -> parameterMultiMap(params -> completeWithFuture(list(params))))),
+        path(PathMatchers.remaining(), encoded -> get(() -> completeWithFuture(one(decode(encoded)))))));
+  }
+
+  private CompletionStage<HttpResponse> list(Map<String, List<String>> params) {
+    CatalogQuery query;
+    try {
+      query = CatalogQuery.parse(params, providerIds);
+    } catch (CatalogQuery.InvalidParameter e) {
+      return CompletableFuture.completedFuture(
+          ApiError.invalidRequest(e.getMessage(), e.param(), "invalid_parameter").toResponse(mapper));
+    }
+    return availability(catalog.providers())
+        .thenApply(available -> json(ModelList.of(catalog.list(query, available))));
+  }
+
+  private CompletionStage<HttpResponse> one(String model) {
+    return availability(catalog.providers()).thenApply(available -> catalog.find(model, available)
+        .map(this::json)
+        .orElseGet(() -> ApiError.of(404, ApiError.INVALID_REQUEST, "model_not_found", "model",
+            "The model '" + model + "' does not exist or is not served by this gateway. GET /v1/models lists the"
+                + " models it serves.").toResponse(mapper)));
+  }
+
+  /** Which providers can take a request now, asked of all of them at once. */
+  private CompletionStage<Predicate<String>> availability(List<String> ids) {
+    Map<String, CompletableFuture<Boolean>> asks = new HashMap<>();
+    for (String id : ids) {
+      ProviderHandle handle = providers.get(id).orElse(null);
+      asks.put(id, handle == null ? CompletableFuture.completedFuture(false)
+          : handle.status().thenApply(ModelCatalog::available).exceptionally(unanswered -> false)
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asks.values().toArray(CompletableFuture[]::new))
+        .thenApply(done -> id -> asks.containsKey(id) && asks.get(id).join());
+  }
+
+  /** The path segment as the client meant it: a model name may hold slashes and escaped characters. */
+  private static String decode(String encoded) {
+    try {
+      return URI.create("/" + encoded).getPath().substring(1);
+    } catch (IllegalArgumentException notAPath) {
+      return encoded;
+    }
+  }
+
+  private HttpResponse json(Object value) {
+    try {
+      return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, mapper.writeValueAsBytes(value));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("the model catalog could not be written", e);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package io.switchboard.provider.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.api.anthropic.ErrorEnvelope;
+import io.switchboard.api.anthropic.Message;
+import io.switchboard.provider.UpstreamCall;
+import io.switchboard.provider.UpstreamException.Kind;
+import io.switchboard.provider.UpstreamHttp;
+import io.switchboard.provider.UpstreamReply;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * An Anthropic client meeting an Anthropic upstream: the client's Messages request goes upstream as
+ * its own bytes (only {@code model} rewritten, when the alias differs from the upstream's name), and
+ * the upstream's message or event stream comes back as Anthropic's bytes, event by event. Nothing is
+ * translated, so fields the gateway does not know ({@code thinking}, {@code container}, new block
+ * types) reach the upstream and the client intact.
+ *
+ * <p>What is still checked, so that a broken answer is never passed on as a good one: a 2xx body must
+ * be a JSON {@code message}; a stream must end with {@code message_stop}; an {@code error} event fails
+ * the stream with its error (the client gets it as the stream's last event). Other events are not
+ * parsed here; the usage in {@code message_start} and {@code message_delta} is read by the caller to
+ * settle admission.
+ */
+final class AnthropicPassThrough {
+  private static final ByteString EVENT_END = ByteString.fromString("\n\n");
+  private static final String ERROR_EVENT = "event: error";
+  private static final String STOP_EVENT = "event: message_stop";
+
+  private final String provider;
+  private final UpstreamHttp http;
+  private final String endpoint;
+  private final List<RawHeader> headers;
+  private final ObjectMapper mapper;
+
+  AnthropicPassThrough(String provider, UpstreamHttp http, String endpoint, List<RawHeader> headers,
+      ObjectMapper mapper) {
+    this.provider = provider;
+    this.http = http;
+    this.endpoint = endpoint;
+    this.headers = headers;
+    this.mapper = mapper;
+  }
+
+  CompletionStage<UpstreamReply> send(UpstreamCall call, ByteString clientBody) {
+    ByteString body = call.forwardsOriginalBody() ? clientBody : withModel(clientBody, call.upstreamModel());
+    HttpRequest request = HttpRequest.POST(endpoint)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body))
+        .addHeaders(new ArrayList<>(headers));
+    if (call.stream()) request = request.addHeader(RawHeader.create("Accept", "text/event-stream"));
+    return http.send(request).thenCompose(response -> {
+      if (!response.status().isSuccess()) {
+        return http.errorAnswer(response).thenApply(error -> {
+          throw AnthropicErrors.fromStatus(provider, error.status(), error.body(), error.retryAfter());
+        });
+      }
+      return call.stream() ? streaming(response) : complete(response);
+    });
+  }
+
+  private ByteString withModel(ByteString body, String model) {
+    try {
+      ObjectNode json = (ObjectNode) mapper.readTree(body.toArrayUnsafe());
+      json.put("model", model);
+      return ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(json));
+    } catch (java.io.IOException | ClassCastException e) {
+      // The ingress decoded this body as a Messages request before it got here.
+      throw new IllegalStateException("an Anthropic request that was read once could not be read again", e);
+    }
+  }
+
+  private CompletionStage<UpstreamReply> complete(HttpResponse response) {
+    return http.body(response).thenApply(body -> {
+      if (body.isEmpty() || body.utf8String().isBlank()) {
+        throw http.failure(Kind.EMPTY_RESPONSE, "Provider '" + provider + "' answered 200 with an empty body.", null);
+      }
+      JsonNode message;
+      try {
+        message = mapper.readTree(body.toArrayUnsafe());
+      } catch (java.io.IOException e) {
+        throw http.malformed("a body that is not a JSON message", e);
+      }
+      if (message == null || !Message.TYPE.equals(message.path("type").asText()) || !message.path("content").isArray()) {
+        throw http.malformed("JSON that is not a message (no \"type\": \"message\" with content)", null);
+      }
+      return new UpstreamReply.Complete(body);
+    });
+  }
+
+  private CompletionStage<UpstreamReply> streaming(HttpResponse response) {
+    Source<ByteString, NotUsed> frames = http.frames(response, EVENT_END);
+    ByteString end = ByteString.fromString("end");
+    Source<ByteString, NotUsed> events = Source.lazySource(() -> {
+      boolean[] stopped = new boolean[1];
+      return frames
+          .concat(Source.single(end))
+          .map(frame -> {
+            if (frame == end) {
+              if (stopped[0]) return ByteString.emptyByteString();
+              throw http.malformed("a stream that ended before its 'message_stop' event", null);
+            }
+            String text = frame.utf8String();
+            if (text.startsWith(ERROR_EVENT)) throw streamError(text);
+            if (text.startsWith(STOP_EVENT)) stopped[0] = true;
+            return frame.concat(EVENT_END);
+          })
+          .filter(event -> !event.isEmpty());
+    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
+    return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));
+  }
+
+  private RuntimeException streamError(String frame) {
+    String data = AnthropicUpstream.data(frame);
+    try {
+      ErrorEnvelope envelope = data == null ? null : mapper.readValue(data, ErrorEnvelope.class);
+      return AnthropicErrors.fromStreamError(provider, envelope == null ? null : envelope.error());
+    } catch (java.io.IOException e) {
+      return http.malformed("an error event that is not valid JSON", e);
+    }
+  }
+}
