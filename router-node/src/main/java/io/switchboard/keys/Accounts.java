@@ -93,10 +93,11 @@ public record Accounts(
             .thenApply(reply -> reply.getValue()),
         (key, spent) -> key.map(k -> new KeyState(k.requestsPerMinute(), k.tokensPerMinute(), k.budgetUsd(), spent))
             .orElse(new KeyState(0, 0, Optional.empty(), spent)));
-    ActorRef<ApiKeys.Command> registry = context.spawn(ApiKeys.create(loader, clock), "api-keys");
-    KeyAdmission admission = new KeyAdmission(registry, system.scheduler());
-    KeyDirectory directory = new KeyDirectory(pool, keys, clock, settings.auth().keyCacheTtl(),
-        id -> registry.tell(new ApiKeys.Forget(id)));
+    KeyEntities entities = settings.cluster().enabled()
+        ? ApiKeys.initSharding(system, loader, clock)
+        : KeyEntities.local(context.spawn(ApiKeys.create(loader, clock), "api-keys"), system.scheduler());
+    KeyAdmission admission = new KeyAdmission(entities);
+    KeyDirectory directory = new KeyDirectory(pool, keys, clock, settings.auth().keyCacheTtl(), entities::forget);
     boolean keysRequired = settings.auth().keysRequired(settings.http().host());
     warnAtStartUp(settings, keysRequired);
     return new Accounts(new AccessSettings(settings.auth(), keysRequired), directory, admission, ledger,

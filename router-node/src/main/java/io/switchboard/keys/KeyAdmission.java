@@ -7,9 +7,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * What the request path holds of the key actors: ask a key's admission for one request, and settle it.
@@ -19,12 +16,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 public final class KeyAdmission {
   static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
 
-  private final ActorRef<ApiKeys.Command> registry;
-  private final Scheduler scheduler;
+  private final KeyEntities keys;
 
-  public KeyAdmission(ActorRef<ApiKeys.Command> registry, Scheduler scheduler) {
-    this.registry = registry;
-    this.scheduler = scheduler;
+  public KeyAdmission(KeyEntities keys) {
+    this.keys = keys;
   }
 
   /** A reservation held for one request; settle it exactly once with {@link #release}. */
@@ -41,15 +36,14 @@ public final class KeyAdmission {
     /** Settles the reservation with what the request used and cost; later calls do nothing. */
     public void release(long tokens, BigDecimal costUsd) {
       if (released.compareAndSet(false, true)) {
-        registry.tell(new ApiKeys.Deliver(keyId, new ApiKeyActor.Release(permitId, tokens, costUsd)));
+        keys.tell(keyId, new ApiKeyActor.Release(permitId, tokens, costUsd));
       }
     }
   }
 
   public CompletionStage<Permit> acquire(String keyId, long tokens, BigDecimal maxCostUsd) {
-    return AskPattern.<ApiKeys.Command, ApiKeyActor.Admission>ask(registry,
-            replyTo -> new ApiKeys.Deliver(keyId, new ApiKeyActor.Acquire(tokens, maxCostUsd, replyTo)), ASK_TIMEOUT,
-            scheduler)
+    return keys.<ApiKeyActor.Admission>ask(keyId, replyTo -> new ApiKeyActor.Acquire(tokens, maxCostUsd, replyTo),
+            ASK_TIMEOUT)
         .handle((admission, error) -> {
           if (admission instanceof ApiKeyActor.Granted granted) {
             return CompletableFuture.completedFuture(new Permit(keyId, granted.permitId()));
@@ -63,8 +57,7 @@ public final class KeyAdmission {
   }
 
   public CompletionStage<ApiKeyActor.Budget> budget(String keyId) {
-    return AskPattern.ask(registry, replyTo -> new ApiKeys.Deliver(keyId, new ApiKeyActor.GetBudget(replyTo)),
-        ASK_TIMEOUT, scheduler);
+    return keys.ask(keyId, ApiKeyActor.GetBudget::new, ASK_TIMEOUT);
   }
 
   static ApiError toError(ApiKeyActor.Rejected rejected) {

@@ -31,6 +31,9 @@ import org.apache.pekko.cluster.typed.Cluster;
  * }</pre>
  */
 final class ClusterNode implements AutoCloseable {
+  /** Every test node's admin key. */
+  static final String ADMIN_KEY = "cluster-test-admin-key-0123456789";
+
   final ActorSystem<Void> system;
   final Guardian.Started started;
   final int clusterPort;
@@ -65,7 +68,9 @@ final class ClusterNode implements AutoCloseable {
             "pekko.cluster.sharding.retry-interval", "200ms")))
         .withFallback(postgres.settings());
     Config loaded = overrides.withFallback(ConfigFactory.load()).resolve();
-    SwitchboardSettings settings = SwitchboardSettings.from(loaded, postgres.env()::get);
+    Map<String, String> env = new java.util.HashMap<>(postgres.env());
+    env.put("SWITCHBOARD_ADMIN_KEY", ADMIN_KEY);
+    SwitchboardSettings settings = SwitchboardSettings.from(loaded, env::get);
     Config config = ClusterConfig.layeredOver(PersistenceConfig.layeredOver(loaded, settings.persistence()),
         settings.cluster(), settings.http());
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();

@@ -123,6 +123,37 @@ class ClusterTest {
     return ok;
   }
 
+  @Test
+  void aKeysRequestLimit_holdsExactlyForRequestsArrivingAtEveryNode() throws Exception {
+    startCluster(3, config(List.of("keyed"), null, 0));
+    HttpResponse<String> created = client.send(HttpRequest.newBuilder(nodes.get(0).uri("/admin/keys"))
+        .header("Content-Type", "application/json").header("Authorization", "Bearer " + ClusterNode.ADMIN_KEY)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"shared\",\"requests_per_minute\":10}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, created.statusCode(), created.body());
+    String secret = new com.fasterxml.jackson.databind.ObjectMapper().readTree(created.body()).path("key").asText();
+    Instant start = Instant.now();
+
+    List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      sent.add(client.sendAsync(HttpRequest.newBuilder(nodes.get(i % 3).uri("/v1/chat/completions"))
+          .header("Content-Type", "application/json").header("x-api-key", secret)
+          .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m-keyed\",\"max_tokens\":16,"
+              + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello.\"}]}")).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    int served = 0;
+    for (CompletableFuture<HttpResponse<String>> f : sent) {
+      HttpResponse<String> r = f.orTimeout(60, TimeUnit.SECONDS).join();
+      if (r.statusCode() == 200) served++;
+      else assertTrue(r.statusCode() == 429 && r.body().contains("rate_limit_exceeded"), r.statusCode() + " " + r.body());
+    }
+    // The key's one entity holds its 10 a minute (one refill every 6 s) for all three nodes together.
+    double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
+    assertTrue(served >= 10, "the key's whole minute was usable: " + served);
+    assertTrue(served <= 10 + (int) (seconds / 6) , served + " served in " + seconds + " s across three nodes");
+  }
+
   private static double requestLevel(ProviderActor.Status status) {
     return status.buckets().stream()
         .filter(b -> b.scope().equals(ProviderLimits.PROVIDER_SCOPE) && b.dimension() == ProviderLimits.Dimension.REQUESTS)
