@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.api.openai.ModelList;
 import io.switchboard.provider.ProviderHandle;
 import io.switchboard.provider.Providers;
+import io.switchboard.keys.Caller;
 import io.switchboard.routing.CatalogQuery;
 import io.switchboard.routing.ModelCatalog;
 import java.net.URI;
@@ -46,11 +47,14 @@ final class ModelCatalogRoutes extends AllDirectives {
   /** Mounted under {@code /v1}. */
   Route route() {
     return pathPrefix("models", () -> concat(
-        pathEndOrSingleSlash(() -> get(() -> parameterMultiMap(params -> completeWithFuture(list(params))))),
-        path(PathMatchers.remaining(), encoded -> get(() -> completeWithFuture(one(decode(encoded)))))));
+        pathEndOrSingleSlash(() -> get(() -> extractRequest(request -> parameterMultiMap(params ->
+            completeWithFuture(list(params, Caller.of(request))))))),
+        path(PathMatchers.remaining(), encoded -> get(() -> extractRequest(request ->
+            completeWithFuture(one(decode(encoded), Caller.of(request))))))));
   }
 
-  private CompletionStage<HttpResponse> list(Map<String, List<String>> params) {
+  /** The models {@code caller} may use: all of them, unless its key names the models it may use. */
+  private CompletionStage<HttpResponse> list(Map<String, List<String>> params, Caller caller) {
     CatalogQuery query;
     try {
       query = CatalogQuery.parse(params, providerIds);
@@ -59,11 +63,13 @@ final class ModelCatalogRoutes extends AllDirectives {
           ApiError.invalidRequest(e.getMessage(), e.param(), "invalid_parameter").toResponse(mapper));
     }
     return availability(catalog.providers())
-        .thenApply(available -> json(ModelList.of(catalog.list(query, available))));
+        .thenApply(available -> json(ModelList.of(catalog.list(query, available).stream()
+            .filter(model -> caller.mayUse(model.id())).toList())));
   }
 
-  private CompletionStage<HttpResponse> one(String model) {
+  private CompletionStage<HttpResponse> one(String model, Caller caller) {
     return availability(catalog.providers()).thenApply(available -> catalog.find(model, available)
+        .filter(entry -> caller.mayUse(model))
         .map(this::json)
         .orElseGet(() -> ApiError.of(404, ApiError.INVALID_REQUEST, "model_not_found", "model",
             "The model '" + model + "' does not exist or is not served by this gateway. GET /v1/models lists the"

@@ -155,6 +155,11 @@ class KeysOverHttpTest {
     String secret = createKey(gateway, "{\"name\":\"only-other\",\"allowed_models\":[\"other\"]}").path("key").asText();
     assertError(chatWith(gateway, "x-api-key", secret, HELLO), 403, "model_not_allowed");
     assertEquals(200, chatWith(gateway, "x-api-key", secret, HELLO.replace("switchboard-sim", "other")).statusCode());
+    // The catalog shows the key only the models it may use.
+    JsonNode listed = json(getWith(gateway, "/v1/models", "x-api-key", secret)).path("data");
+    assertEquals(1, listed.size(), listed.toString());
+    assertEquals("other", listed.get(0).path("id").asText());
+    assertError(getWith(gateway, "/v1/models/switchboard-sim", "x-api-key", secret), 404, "model_not_found");
   }
 
   @Test
