@@ -26,6 +26,7 @@ public record ProviderSettings(
     Breaker breaker,
     Retries retries,
     Duration permitLease,
+    Prefetch prefetch,
     Checkpoint checkpoint,
     OpenAi openai,
     Simulated simulated,
@@ -37,6 +38,17 @@ public record ProviderSettings(
 
   /** Upstream timeouts; each one ends in a 504 (or, mid-stream, an error event). */
   public record Timeouts(Duration connect, Duration firstByte, Duration total, Duration streamIdle) {}
+
+  /**
+   * Permits a node fetches ahead from its provider's admission, to hand to requests without a round
+   * trip to the provider's entity (which in a cluster may live on another node).
+   *
+   * @param permits how many a node holds ready per upstream model at most; 0 turns prefetching off
+   * @param idle a fetched permit no request took within this long is handed back, refunded in full
+   */
+  public record Prefetch(int permits, Duration idle) {
+    public static final Prefetch OFF = new Prefetch(0, Duration.ofMillis(200));
+  }
 
   /** Restart-with-backoff parameters for the provider actor. */
   public record Supervision(Duration minBackoff, Duration maxBackoff, double randomFactor) {}
@@ -167,11 +179,20 @@ public record ProviderSettings(
         breaker,
         retries,
         positive(c.getDuration("permit-lease"), path + ".permit-lease"),
+        prefetch(c, path),
         checkpoint,
         openai,
         simulated,
         anthropic,
         ollama);
+  }
+
+  private static Prefetch prefetch(Config c, String path) {
+    int permits = c.getInt("prefetch.permits");
+    if (permits < 0 || permits > 1024) {
+      throw new SettingsException(path + ".prefetch.permits = " + permits + " must be between 0 (off) and 1024");
+    }
+    return new Prefetch(permits, positive(c.getDuration("prefetch.idle"), path + ".prefetch.idle"));
   }
 
   private static Anthropic anthropic(Config c, String path, Function<String, String> env) {

@@ -74,6 +74,17 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
       String model, int tokens, long deadlineEpochMillis, boolean retry, ActorRef<AdmissionResult> replyTo)
       implements Command {}
 
+  /**
+   * Grant up to {@code count} permits of {@code tokensEach} tokens for {@code model} now, for a node to
+   * hand to its requests without asking again; answered {@link Prefetched}, with fewer (or none) when
+   * not that many are admissible at once. Never queues, and grants nothing while requests are queued,
+   * the breaker is not closed, or a checkpoint is due.
+   */
+  public record Prefetch(String model, int tokensEach, int count, ActorRef<Prefetched> replyTo) implements Command {}
+
+  /** The permits a {@link Prefetch} got: each is released like any other, {@code NotSent} if unused. */
+  public record Prefetched(List<Long> permitIds) implements JsonSerializable {}
+
   /** Hand a granted permit back, saying how the call ended. */
   public record Release(long permitId, CallOutcome outcome) implements Command {}
 
@@ -272,6 +283,7 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
     return newReceiveBuilder()
         .onMessage(Acquire.class, this::onAcquire)
         .onMessage(Release.class, this::onRelease)
+        .onMessage(Prefetch.class, this::onPrefetch)
         .onMessage(WaitExpired.class, this::onWaitExpired)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessageEquals(Tick.WAKE, this::drainQueue)
@@ -386,15 +398,34 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
   }
 
   private void grant(String model, int tokens, boolean probe, ActorRef<AdmissionResult> replyTo, long now) {
+    replyTo.tell(new Granted(admit(model, tokens, probe, replyTo.path().address(), now), probe));
+  }
+
+  /** Takes a slot and the reservation from the buckets; the permit's id. */
+  private long admit(String model, int tokens, boolean probe, Address holder, long now) {
     long id = nextPermit++;
-    inFlight.put(id, new Held(model, tokens, probe, now, now + settings.permitLease().toMillis(),
-        replyTo.path().address()));
+    inFlight.put(id, new Held(model, tokens, probe, now, now + settings.permitLease().toMillis(), holder));
     if (!limits.isEmpty()) {
       limits.take(model, tokens, now);
       dirty = true;
       if (limits.allowanceRunningLow()) writeCheckpoint();
     }
-    replyTo.tell(new Granted(id, probe));
+    return id;
+  }
+
+  private Behavior<Command> onPrefetch(Prefetch prefetch) {
+    long now = clock.millis();
+    List<Long> ids = new java.util.ArrayList<>();
+    while (ids.size() < prefetch.count() && queue.isEmpty() && inFlight.size() < settings.maxInFlight()
+        && limits.millisUntilAdmissible(prefetch.model(), prefetch.tokensEach(), now) == 0
+        && !limits.needsCheckpoint(prefetch.model(), prefetch.tokensEach())
+        && breaker.state(now) == CircuitBreaker.State.CLOSED
+        && breaker.tryAcquire(now) instanceof CircuitBreaker.Allowed) {
+      retryBudget.onRequest(now);
+      ids.add(admit(prefetch.model(), prefetch.tokensEach(), false, prefetch.replyTo().path().address(), now));
+    }
+    prefetch.replyTo().tell(new Prefetched(ids));
+    return this;
   }
 
   private Behavior<Command> onRelease(Release release) {

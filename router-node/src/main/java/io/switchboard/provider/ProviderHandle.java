@@ -3,6 +3,7 @@ package io.switchboard.provider;
 import io.switchboard.config.ProviderSettings;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.RecipientRef;
@@ -21,7 +22,13 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  */
 public record ProviderHandle(
     ProviderSettings settings, RecipientRef<ProviderActor.Command> admission, Upstream upstream, Scheduler scheduler,
-    Clock clock) {
+    Clock clock, Optional<PermitPrefetch> prefetch) {
+
+  /** A handle that asks the provider's actor for every permit. */
+  public ProviderHandle(ProviderSettings settings, RecipientRef<ProviderActor.Command> admission, Upstream upstream,
+      Scheduler scheduler, Clock clock) {
+    this(settings, admission, upstream, scheduler, clock, Optional.empty());
+  }
 
   static final Duration ASK_MARGIN = Duration.ofSeconds(5);
 
@@ -34,6 +41,11 @@ public record ProviderHandle(
    * {@link AdmissionRejectedException} otherwise.
    */
   public CompletionStage<Permit> acquire(String model, int tokens, long deadlineEpochMillis, boolean retry) {
+    if (!retry && prefetch.isPresent()) {
+      Optional<Permit> ready = prefetch.get().take(model, tokens);
+      prefetch.get().refill(model, tokens);
+      if (ready.isPresent()) return CompletableFuture.completedFuture(ready.get());
+    }
     return acquire(model, tokens, deadlineEpochMillis, retry, MAX_ASKS_ACROSS_RESTARTS);
   }
 

@@ -9,6 +9,7 @@ import io.switchboard.provider.ollama.OllamaUpstream;
 import io.switchboard.provider.openai.OpenAiUpstream;
 import io.switchboard.provider.simulated.SimulatedUpstream;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,8 +50,8 @@ public final class Providers {
         case ANTHROPIC -> new AnthropicUpstream(context.getSystem(), provider, mapper, clock);
         case OLLAMA -> new OllamaUpstream(context.getSystem(), provider, mapper, clock);
       };
-      handles.put(provider.id(),
-          new ProviderHandle(provider, admission, upstream, context.getSystem().scheduler(), clock));
+      handles.put(provider.id(), new ProviderHandle(provider, admission, upstream, context.getSystem().scheduler(),
+          clock, prefetch(context, provider, admission, clock)));
     }
     return new Providers(handles);
   }
@@ -74,6 +75,18 @@ public final class Providers {
         })
         .withSettings(ClusterShardingSettings.create(context.getSystem()).withNoPassivationStrategy()));
     return provider -> sharding.entityRefFor(ProviderActor.ENTITY_TYPE, provider.id());
+  }
+
+  /** Permits fetched ahead for this provider, when {@code prefetch.permits} is above 0, with their idle sweep. */
+  private static Optional<PermitPrefetch> prefetch(ActorContext<?> context, ProviderSettings provider,
+      RecipientRef<ProviderActor.Command> admission, Clock clock) {
+    if (provider.prefetch().permits() == 0) return Optional.empty();
+    PermitPrefetch prefetch =
+        new PermitPrefetch(provider.prefetch(), admission, context.getSystem().scheduler(), clock);
+    Duration sweep = provider.prefetch().idle().dividedBy(2);
+    context.getSystem().scheduler().scheduleWithFixedDelay(sweep, sweep, prefetch::returnIdle,
+        context.getSystem().executionContext());
+    return Optional.of(prefetch);
   }
 
   public Optional<ProviderHandle> get(String id) {

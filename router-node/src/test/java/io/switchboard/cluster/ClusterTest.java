@@ -61,6 +61,11 @@ class ClusterTest {
 
   /** {@code providers} OpenAI-kind providers on the fake, model {@code m-<id>} each; {@code limited} has an RPM limit. */
   private static String config(List<String> providers, String limited, int rpm) {
+    return config(providers, limited, rpm, "");
+  }
+
+  /** As above, with {@code extra} provider settings for every provider. */
+  private static String config(List<String> providers, String limited, int rpm, String extra) {
     StringBuilder hocon = new StringBuilder("""
         switchboard.providers.simulated = null
         switchboard.models.switchboard-sim = null
@@ -68,7 +73,8 @@ class ClusterTest {
     for (String id : providers) {
       hocon.append("switchboard.providers.").append(id).append(" { kind = openai, openai.base-url = \"")
           .append(upstream.baseUrl()).append("\", retries.max-attempts = 1")
-          .append(id.equals(limited) ? ", limits.requests-per-minute = " + rpm : "").append(" }\n");
+          .append(id.equals(limited) ? ", limits.requests-per-minute = " + rpm : "")
+          .append(extra.isEmpty() ? "" : ", " + extra).append(" }\n");
       hocon.append("switchboard.models.m-").append(id).append(" { provider = ").append(id)
           .append(", upstream-model = \"gpt-4o\" }\n");
     }
@@ -189,6 +195,22 @@ class ClusterTest {
     assertEquals(ok, limited.served());
     assertTrue(ok >= 57, "the burst allowed by the limit, less headroom, was served: " + ok);
     assertTrue(ok <= 60 + limited.elapsedSeconds() + 1, ok + " in " + limited.elapsedSeconds() + " s");
+  }
+
+  @Test
+  void withPermitsPrefetchedOnEveryNode_oneLimitStillHoldsForRequestsArrivingAtEveryNode() {
+    LimitEnforcingUpstream limited = new LimitEnforcingUpstream(60, 0);
+    upstream.answer(limited);
+    startCluster(3, config(List.of("ahead"), "ahead", 60, "prefetch { permits = 8, idle = 200ms }"));
+
+    int ok = load(nodes, "m-ahead", 180, Duration.ofMillis(2_500));
+
+    assertEquals(0, limited.rejected(), "permits fetched ahead are counted like any: the upstream saw no 429");
+    assertEquals(ok, limited.served());
+    assertTrue(ok >= 40, "most of the burst the limit allows was served: " + ok);
+    assertTrue(ok <= 60 + limited.elapsedSeconds() + 1, ok + " in " + limited.elapsedSeconds() + " s");
+    // Idle stock goes back: once the load is over, no permit stays held on any node.
+    awaitTrue(() -> nodes.get(0).status("ahead").inFlight() == 0, Duration.ofSeconds(10), "idle permits handed back");
   }
 
   @Test
