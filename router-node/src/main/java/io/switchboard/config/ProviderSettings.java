@@ -103,8 +103,13 @@ public record ProviderSettings(
    */
   public record Anthropic(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey, String version) {}
 
-  /** An Ollama server's native API. */
-  public record Ollama(String baseUrl) {}
+  /**
+   * An Ollama server's native API.
+   *
+   * @param tagsRefresh how long the server's list of pulled models ({@code /api/tags}) is trusted by the
+   *     model catalog before it is asked again
+   */
+  public record Ollama(String baseUrl, Duration tagsRefresh) {}
 
   static ProviderSettings from(String id, Config c, Function<String, String> env) {
     String path = "switchboard.providers." + id;
@@ -153,7 +158,9 @@ public record ProviderSettings(
     Simulated simulated = kind == ProviderKind.SIMULATED ? simulated(c.getConfig("simulated"), path) : null;
     Anthropic anthropic = kind == ProviderKind.ANTHROPIC ? anthropic(c.getConfig("anthropic"), path, env) : null;
     Ollama ollama = kind == ProviderKind.OLLAMA
-        ? new Ollama(baseUrl(c.getString("ollama.base-url"), path + ".ollama.base-url")) : null;
+        ? new Ollama(baseUrl(c.getString("ollama.base-url"), path + ".ollama.base-url"),
+            positive(c.getDuration("ollama.tags-refresh"), path + ".ollama.tags-refresh"))
+        : null;
     return new ProviderSettings(
         id,
         kind,

@@ -67,9 +67,23 @@ class TranslatedProviderSettingsTest {
 
     assertEquals(ProviderKind.OLLAMA, p.kind());
     assertEquals("http://127.0.0.1:11434", p.ollama().baseUrl());
+    assertEquals(java.time.Duration.ofSeconds(30), p.ollama().tagsRefresh());
     assertNull(p.anthropic());
     assertFailure("switchboard.providers.l { kind = ollama, ollama.base-url = \"localhost:11434\" }",
         "switchboard.providers.l.ollama.base-url");
+  }
+
+  @Test
+  void ollama_tagsRefresh_isReadPerProviderOrFromTheDefaults_andMustBePositive() {
+    SwitchboardSettings s = settings("""
+        switchboard.provider-defaults.ollama.tags-refresh = 5s
+        switchboard.providers.a.kind = ollama
+        switchboard.providers.b { kind = ollama, ollama.tags-refresh = 2m }
+        """, name -> null);
+    assertEquals(java.time.Duration.ofSeconds(5), s.providers().get("a").ollama().tagsRefresh());
+    assertEquals(java.time.Duration.ofMinutes(2), s.providers().get("b").ollama().tagsRefresh());
+    assertFailure("switchboard.providers.l { kind = ollama, ollama.tags-refresh = 0s }",
+        "switchboard.providers.l.ollama.tags-refresh");
   }
 
   private static void assertFailure(String hocon, String key) {
