@@ -109,14 +109,19 @@ public record ProviderSettings(
       Duration latency, double tokensPerSecond, double errorRate, long seed, int defaultCompletionTokens) {}
 
   /**
-   * Anthropic's Messages API. {@code apiKey} is empty when the named environment variable is unset;
-   * {@code defaultMaxTokens} is sent when a request sets no output limit (Anthropic requires one).
+   * Anthropic's Messages API. {@code apiKey} is empty when the named environment variable is unset. A
+   * request without an output limit is sent its deployment's {@code max-output-tokens} (Anthropic
+   * requires one), so the provider has no default of its own.
    */
-  public record Anthropic(
-      String baseUrl, String apiKeyEnv, Optional<Secret> apiKey, String version, int defaultMaxTokens) {}
+  public record Anthropic(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey, String version) {}
 
-  /** An Ollama server's native API. */
-  public record Ollama(String baseUrl) {}
+  /**
+   * An Ollama server's native API.
+   *
+   * @param tagsRefresh how long the server's list of pulled models ({@code /api/tags}) is trusted by the
+   *     model catalog before it is asked again
+   */
+  public record Ollama(String baseUrl, Duration tagsRefresh) {}
 
   static ProviderSettings from(String id, Config c, Function<String, String> env) {
     String path = "switchboard.providers." + id;
@@ -165,7 +170,9 @@ public record ProviderSettings(
     Simulated simulated = kind == ProviderKind.SIMULATED ? simulated(c.getConfig("simulated"), path) : null;
     Anthropic anthropic = kind == ProviderKind.ANTHROPIC ? anthropic(c.getConfig("anthropic"), path, env) : null;
     Ollama ollama = kind == ProviderKind.OLLAMA
-        ? new Ollama(baseUrl(c.getString("ollama.base-url"), path + ".ollama.base-url")) : null;
+        ? new Ollama(baseUrl(c.getString("ollama.base-url"), path + ".ollama.base-url"),
+            positive(c.getDuration("ollama.tags-refresh"), path + ".ollama.tags-refresh"))
+        : null;
     return new ProviderSettings(
         id,
         kind,
@@ -204,8 +211,14 @@ public record ProviderSettings(
     }
     String version = c.getString("version");
     if (version.isBlank()) throw new SettingsException(path + ".anthropic.version must not be empty");
-    return new Anthropic(baseUrl(c.getString("base-url"), path + ".anthropic.base-url"), keyEnv, key, version,
-        positive(c.getInt("default-max-tokens"), path + ".anthropic.default-max-tokens"));
+    // Removed rather than ignored: a node that silently sent a different max_tokens than its operator set
+    // would be worse than one that refuses to start.
+    if (c.hasPath("default-max-tokens")) {
+      throw new SettingsException(path + ".anthropic.default-max-tokens is no longer read: a request without"
+          + " max_tokens is sent its deployment's max-output-tokens. Set max-output-tokens on the model (or in"
+          + " switchboard.model-defaults) and remove default-max-tokens.");
+    }
+    return new Anthropic(baseUrl(c.getString("base-url"), path + ".anthropic.base-url"), keyEnv, key, version);
   }
 
   private static String baseUrl(String value, String path) {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.keys.Accounts;
 import java.time.Clock;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -32,6 +34,11 @@ final class AccessRoutes extends AllDirectives {
   /** {@code inner} with the caller authenticated (see {@link Authentication#client}). */
   Route client(Supplier<Route> inner) {
     return authentication.client(inner);
+  }
+
+  /** As {@link #client(Supplier)}, refusing through {@code refuse} (the guarded routes' error envelope). */
+  Route client(Function<ApiError, HttpResponse> refuse, Supplier<Route> inner) {
+    return authentication.client(refuse, inner);
   }
 
   /** Under {@code /admin}, behind {@link #admin}. */

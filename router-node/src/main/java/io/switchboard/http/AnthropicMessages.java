@@ -22,6 +22,7 @@ import io.switchboard.provider.anthropic.OpenAiToAnthropicStream;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.tokens.TokenEstimator;
+import io.switchboard.usage.Metering;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +56,10 @@ import org.apache.pekko.util.ByteString;
  * answer is translated back: a {@code chat.completion} into a message, the chunks of a stream into
  * Anthropic's events, an error envelope into Anthropic's ({@code {"type":"error","error":{...}}}) with
  * the same status. One request path to maintain: routing, admission, retries and fallbacks are the
- * chat path's.
+ * chat path's. The key's refusals are Anthropic's too: {@link ApiRoutes} guards these routes with
+ * {@link #refuse} (401 {@code authentication_error}), and the chat path's 403 (a model the key may not
+ * use) and 429s (its rate limits; {@code insufficient_quota}, its budget) come back translated
+ * ({@code permission_error}, {@code rate_limit_error}) with their {@code retry-after}.
  *
  * <p>When the deployment that serves is itself Anthropic, nothing is translated on the way: the
  * chat path gets the client's bytes along (a request attribute) and the Anthropic upstream sends them
@@ -68,7 +72,8 @@ import org.apache.pekko.util.ByteString;
  * Messages request would be, and its prompt counted by {@link TokenEstimator} for the model's primary
  * deployment, so the figure is the one admission reserves: exact text counts (jtokkit) when that
  * deployment is an OpenAI-family model, the documented estimate (UTF-8 bytes / 4) otherwise, each
- * with the chat framing OpenAI documents. A model the gateway does not serve is 404, as for messages.
+ * with the chat framing OpenAI documents. A model the gateway does not serve is 404, as for messages;
+ * one the caller's key may not use is 403.
  */
 final class AnthropicMessages {
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
@@ -137,6 +142,11 @@ final class AnthropicMessages {
       Deployment primary = router.route(count.model()).map(deployments -> deployments.get(0)).orElseThrow(() ->
           new Refusal(404, ErrorInfo.NOT_FOUND, "model: the model '" + count.model() + "' is not served by this"
               + " gateway. GET /v1/models lists the models it serves."));
+      // A key limited to some models may not learn how another one counts its prompt either; the count itself
+      // is free, so the key's rate limits and budget are not consulted.
+      Caller.of(request).key().filter(key -> !key.mayUse(count.model())).ifPresent(key -> {
+        throw Metering.modelNotAllowed(key, count.model());
+      });
       MessagesRequest asMessages = new MessagesRequest(count.model(), count.messages(), count.system(), 1, null, null,
           null, null, null, null, count.tools(), count.toolChoice(), count.extra());
       int tokens;
@@ -313,7 +323,14 @@ final class AnthropicMessages {
   private HttpResponse refusal(Throwable failure) {
     Throwable t = ApiError.unwrap(failure);
     if (t instanceof Refusal r) return json(r.status, ErrorEnvelope.of(r.type, r.getMessage()));
-    ApiError error = ApiError.from(t, mapper);
+    return refuse(ApiError.from(t, mapper));
+  }
+
+  /**
+   * One of the gateway's own refusals (a missing or unknown key: see {@link Authentication}) in
+   * Anthropic's envelope, with the same status and message.
+   */
+  HttpResponse refuse(ApiError error) {
     return json(error.status(), ErrorEnvelope.of(errorType(error.status()), error.getMessage()));
   }
 

@@ -62,14 +62,18 @@ public final class ApiRoutes extends AllDirectives {
             ? jsonResponse(200, "{\"status\":\"ready\"}")
             : jsonResponse(503, "{\"status\":\"not ready\"}")))),
         pathPrefix("admin", () -> access.admin(() -> concat(admin.route(), ollama.route(), access.adminRoutes()))),
-        pathPrefix("v1", () -> access.client(() -> concat(
-            access.clientRoutes(),
-            path(PathMatchers.segment("chat").slash("completions"), () ->
-                post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
-            path("messages", () -> post(() -> extractRequest(r -> completeWithFuture(anthropic.messages(r))))),
-            path(PathMatchers.segment("messages").slash("count_tokens"), () ->
-                post(() -> extractRequest(r -> completeWithFuture(anthropic.countTokens(r))))),
-            models.route()))));
+        pathPrefix("v1", () -> concat(
+            // The Anthropic ingress is guarded on its own, so that its clients hear a refused key in
+            // Anthropic's envelope; what it does not match falls through to the OpenAI routes.
+            pathPrefix("messages", () -> access.client(anthropic::refuse, () -> concat(
+                pathEnd(() -> post(() -> extractRequest(r -> completeWithFuture(anthropic.messages(r))))),
+                path("count_tokens", () ->
+                    post(() -> extractRequest(r -> completeWithFuture(anthropic.countTokens(r)))))))),
+            access.client(() -> concat(
+                access.clientRoutes(),
+                path(PathMatchers.segment("chat").slash("completions"), () ->
+                    post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
+                models.route())))));
   }
 
   private RejectionHandler rejectionHandler() {

@@ -10,8 +10,10 @@ import io.switchboard.keys.KeySecrets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -20,7 +22,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  * ({@code Authorization: Bearer} or {@code x-api-key}) and attaches the {@link Caller} to the request;
  * {@link #admin} guards {@code /admin}: only the admin key passes, compared in constant time.
  *
- * <p>Refusals, in the OpenAI envelope: 401 {@code missing_api_key} (none sent) or {@code invalid_api_key}
+ * <p>Refusals, in the OpenAI envelope (or the dialect the guarded routes speak): 401 {@code missing_api_key} (none sent) or {@code invalid_api_key}
  * (unknown, revoked or expired; the message says which, never echoing the key); for admin routes 401
  * {@code invalid_admin_key}, or 403 {@code admin_disabled} when the node has no admin key at all, since
  * then nothing the caller could send would help. On an open gateway a request without a key, or with
@@ -44,17 +46,25 @@ final class Authentication extends AllDirectives {
 
   private record Lookup(Optional<ApiKey> key, Throwable error) {}
 
+  /** {@link #client(Function, Supplier)} refusing in the OpenAI envelope. */
   Route client(Supplier<Route> inner) {
+    return client(error -> error.toResponse(mapper), inner);
+  }
+
+  /**
+   * @param refuse writes a refusal in the dialect of the routes guarded, so that a client whose key is
+   *     missing or wrong reads the error its own SDK expects (Anthropic's envelope on {@code /v1/messages})
+   */
+  Route client(Function<ApiError, HttpResponse> refuse, Supplier<Route> inner) {
     return extractRequest(request -> {
       Optional<String> presented = presentedKey(request);
       if (presented.isEmpty()) {
-        return keysRequired ? complete(missing().toResponse(mapper)) : inner.get();
+        return keysRequired ? complete(refuse.apply(missing())) : inner.get();
       }
       return onSuccess(directory.find(presented.get()).handle(Lookup::new), lookup -> {
         if (lookup.error() != null) {
-          return complete(ApiError.of(503, "service_unavailable_error", "key_store_unavailable", null,
-              "The gateway could not check your API key against its database just now. Retry in a moment.")
-              .toResponse(mapper));
+          return complete(refuse.apply(ApiError.of(503, "service_unavailable_error", "key_store_unavailable", null,
+              "The gateway could not check your API key against its database just now. Retry in a moment.")));
         }
         Instant now = clock.instant();
         Optional<ApiKey> usable = lookup.key().filter(k -> k.unusableBecause(now).isEmpty());
@@ -63,7 +73,7 @@ final class Authentication extends AllDirectives {
           return mapRequest(r -> r.addAttribute(Caller.ATTRIBUTE, caller), inner);
         }
         if (!keysRequired) return inner.get();
-        return complete(invalid(lookup.key(), now).toResponse(mapper));
+        return complete(refuse.apply(invalid(lookup.key(), now)));
       });
     });
   }

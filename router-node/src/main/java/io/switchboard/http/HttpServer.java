@@ -13,6 +13,7 @@ import io.switchboard.metrics.ProviderStatistics;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
 import io.switchboard.provider.ollama.OllamaAdmin;
+import io.switchboard.provider.ollama.PulledModels;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelCatalog;
 import io.switchboard.routing.ModelRouter;
@@ -55,12 +56,16 @@ public final class HttpServer {
     AnthropicMessages anthropic =
         new AnthropicMessages(chat::handle, mapper, settings.http(), Materializer.matFromSystem(system), router, estimator);
     Map<String, OllamaAdmin> ollama = new LinkedHashMap<>();
-    settings.providers().values().stream().filter(p -> p.kind() == ProviderKind.OLLAMA)
-        .forEach(p -> ollama.put(p.id(), new OllamaAdmin(system, p, mapper)));
+    Map<String, PulledModels> pulled = new LinkedHashMap<>();
+    settings.providers().values().stream().filter(p -> p.kind() == ProviderKind.OLLAMA).forEach(p -> {
+      OllamaAdmin admin = new OllamaAdmin(system, p, mapper);
+      ollama.put(p.id(), admin);
+      pulled.put(p.id(), new PulledModels(admin::pulled, p.ollama().tagsRefresh(), clock));
+    });
     MetricsRoute metricsRoute = new MetricsRoute(metrics,
         new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()));
-    ModelCatalogRoutes models =
-        new ModelCatalogRoutes(new ModelCatalog(router, clock.instant().getEpochSecond()), providers, mapper);
+    ModelCatalogRoutes models = new ModelCatalogRoutes(
+        new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
     ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
         metricsRoute, models, mapper, () -> ready.get() && member.getAsBoolean());

@@ -2,16 +2,21 @@ package io.switchboard.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.api.ollama.ModelListing;
 import io.switchboard.api.openai.ModelList;
 import io.switchboard.provider.ProviderHandle;
 import io.switchboard.provider.Providers;
 import io.switchboard.keys.Caller;
+import io.switchboard.provider.ollama.PulledModels;
 import io.switchboard.routing.CatalogQuery;
+import io.switchboard.routing.Deployment;
 import io.switchboard.routing.ModelCatalog;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -29,17 +34,23 @@ import org.apache.pekko.http.javadsl.server.Route;
  *
  * <p>Availability is asked of each provider's admission actor per request, all at once; a provider
  * that does not answer in time counts as unavailable, so a listing never fails for a sick provider.
- * A listing therefore costs one small actor round trip per provider; it is not on the chat path.
+ * A listing therefore costs one small actor round trip per provider; it is not on the chat path. An
+ * Ollama deployment is available only while its server lists the upstream model among its pulled
+ * ones ({@link PulledModels}: {@code /api/tags}, asked at most once per {@code ollama.tags-refresh});
+ * a server that does not answer has pulled nothing.
  */
 final class ModelCatalogRoutes extends AllDirectives {
   private final ModelCatalog catalog;
   private final Providers providers;
   private final Set<String> providerIds;
+  private final Map<String, PulledModels> pulled;
   private final ObjectMapper mapper;
 
-  ModelCatalogRoutes(ModelCatalog catalog, Providers providers, ObjectMapper mapper) {
+  /** @param pulled each Ollama provider's pulled models, by provider id */
+  ModelCatalogRoutes(ModelCatalog catalog, Providers providers, Map<String, PulledModels> pulled, ObjectMapper mapper) {
     this.catalog = catalog;
     this.providers = providers;
+    this.pulled = Map.copyOf(pulled);
     this.providerIds = providers.all().keySet();
     this.mapper = mapper;
   }
@@ -62,13 +73,12 @@ final class ModelCatalogRoutes extends AllDirectives {
       return CompletableFuture.completedFuture(
           ApiError.invalidRequest(e.getMessage(), e.param(), "invalid_parameter").toResponse(mapper));
     }
-    return availability(catalog.providers())
-        .thenApply(available -> json(ModelList.of(catalog.list(query, available).stream()
-            .filter(model -> caller.mayUse(model.id())).toList())));
+    return availability().thenApply(available -> json(ModelList.of(catalog.list(query, available).stream()
+        .filter(model -> caller.mayUse(model.id())).toList())));
   }
 
   private CompletionStage<HttpResponse> one(String model, Caller caller) {
-    return availability(catalog.providers()).thenApply(available -> catalog.find(model, available)
+    return availability().thenApply(available -> catalog.find(model, available)
         .filter(entry -> caller.mayUse(model))
         .map(this::json)
         .orElseGet(() -> ApiError.of(404, ApiError.INVALID_REQUEST, "model_not_found", "model",
@@ -76,17 +86,29 @@ final class ModelCatalogRoutes extends AllDirectives {
                 + " models it serves.").toResponse(mapper)));
   }
 
-  /** Which providers can take a request now, asked of all of them at once. */
-  private CompletionStage<Predicate<String>> availability(List<String> ids) {
-    Map<String, CompletableFuture<Boolean>> asks = new HashMap<>();
-    for (String id : ids) {
+  /**
+   * Which deployments can serve now: their provider's breaker is not open and, on an Ollama server, their
+   * upstream model is pulled. Every provider (and Ollama server) is asked at once.
+   */
+  private CompletionStage<Predicate<Deployment>> availability() {
+    Map<String, CompletableFuture<Boolean>> up = new HashMap<>();
+    Map<String, CompletableFuture<Optional<ModelListing>>> tags = new HashMap<>();
+    for (String id : catalog.providers()) {
       ProviderHandle handle = providers.get(id).orElse(null);
-      asks.put(id, handle == null ? CompletableFuture.completedFuture(false)
+      up.put(id, handle == null ? CompletableFuture.completedFuture(false)
           : handle.status().thenApply(ModelCatalog::available).exceptionally(unanswered -> false)
               .toCompletableFuture());
+      PulledModels server = pulled.get(id);
+      if (server != null) tags.put(id, server.current().toCompletableFuture());
     }
-    return CompletableFuture.allOf(asks.values().toArray(CompletableFuture[]::new))
-        .thenApply(done -> id -> asks.containsKey(id) && asks.get(id).join());
+    List<CompletableFuture<?>> all = new ArrayList<>(up.values());
+    all.addAll(tags.values());
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(done -> d -> {
+      String id = d.provider().id();
+      if (!up.containsKey(id) || !up.get(id).join()) return false;
+      CompletableFuture<Optional<ModelListing>> listing = tags.get(id);
+      return listing == null || listing.join().map(l -> l.contains(d.upstreamModel())).orElse(false);
+    });
   }
 
   /** The path segment as the client meant it: a model name may hold slashes and escaped characters. */

@@ -9,16 +9,20 @@ import org.apache.pekko.util.ByteString;
  * need), the client's original bytes (forwarded untouched when no translation is needed), and the
  * provider's own name for the model.
  *
+ * @param maxOutputTokens the deployment's output cap from the catalog ({@code max-output-tokens}): what an
+ *     upstream that requires an output limit (Anthropic) is sent when the client set none, the same
+ *     figure admission reserved for the call
  * @param anthropicBody the client's own Anthropic Messages request, when it came through the
  *     Anthropic ingress ({@code request} is then its translation); null otherwise. An upstream that
  *     {@linkplain Upstream#passesAnthropicThrough() passes Anthropic through} forwards these bytes and
  *     answers in Anthropic's dialect
  */
-public record UpstreamCall(
-    ChatCompletionRequest request, ByteString originalBody, String upstreamModel, ByteString anthropicBody) {
+public record UpstreamCall(ChatCompletionRequest request, ByteString originalBody, String upstreamModel,
+    int maxOutputTokens, ByteString anthropicBody) {
 
-  public UpstreamCall(ChatCompletionRequest request, ByteString originalBody, String upstreamModel) {
-    this(request, originalBody, upstreamModel, null);
+  public UpstreamCall(ChatCompletionRequest request, ByteString originalBody, String upstreamModel,
+      int maxOutputTokens) {
+    this(request, originalBody, upstreamModel, maxOutputTokens, null);
   }
 
   public boolean stream() {

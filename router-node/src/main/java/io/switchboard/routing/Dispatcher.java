@@ -187,7 +187,8 @@ public final class Dispatcher {
     long sent = System.nanoTime();
     long sentMillis = clock.millis();
     try {
-      reply = d.provider().upstream().send(new UpstreamCall(r.chat(), r.body(), d.upstreamModel(), r.anthropicBody()));
+      reply = d.provider().upstream().send(new UpstreamCall(r.chat(), r.body(), d.upstreamModel(),
+          d.settings().maxOutputTokens(), r.anthropicBody()));
     } catch (RuntimeException e) {
       permit.release(CallOutcome.NOT_SENT);
       listener.callEnded(d, CallOutcome.NOT_SENT, System.nanoTime() - sent);

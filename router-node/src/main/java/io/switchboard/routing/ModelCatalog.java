@@ -19,14 +19,15 @@ import java.util.function.Predicate;
  * what the configuration says of them (context window, output cap, prices, capabilities), filtered,
  * searched and sorted by a {@link CatalogQuery}.
  *
- * <p>Whether a model is available is asked afresh for each listing, as a predicate over provider ids,
- * because it changes by the second; everything else is fixed at start-up. A provider is available
- * when its circuit breaker is not open ({@link #available(ProviderActor.Status)}); a model when at
- * least one of its deployments' providers is.
+ * <p>Whether a model is available is asked afresh for each listing, as a predicate over deployments,
+ * because it changes by the second; everything else is fixed at start-up. A deployment is available
+ * when its provider's circuit breaker is not open ({@link #available(ProviderActor.Status)}) and, for
+ * an Ollama server, when the server has pulled its upstream model (the caller decides both); a model
+ * when at least one of its deployments is.
  *
  * <pre>{@code
  * ModelCatalog catalog = new ModelCatalog(router, startedEpochSecond);
- * List<ModelInfo> cheapTools = catalog.list(CatalogQuery.parse(params, providers), id -> true);
+ * List<ModelInfo> cheapTools = catalog.list(CatalogQuery.parse(params, providers), deployment -> true);
  * }</pre>
  */
 public final class ModelCatalog {
@@ -43,17 +44,17 @@ public final class ModelCatalog {
   }
 
   /** The models that match {@code query}, in its order. */
-  public List<ModelInfo> list(CatalogQuery query, Predicate<String> providerAvailable) {
+  public List<ModelInfo> list(CatalogQuery query, Predicate<Deployment> canServe) {
     return router.models().values().stream()
         .filter(deployments -> matches(deployments, query))
         .sorted(order(query))
-        .map(deployments -> entry(deployments, providerAvailable))
+        .map(deployments -> entry(deployments, canServe))
         .toList();
   }
 
   /** One model by the name clients use; empty when it is not served. */
-  public Optional<ModelInfo> find(String model, Predicate<String> providerAvailable) {
-    return router.route(model).map(deployments -> entry(deployments, providerAvailable));
+  public Optional<ModelInfo> find(String model, Predicate<Deployment> canServe) {
+    return router.route(model).map(deployments -> entry(deployments, canServe));
   }
 
   /** The providers whose availability a listing needs, each once. */
@@ -99,9 +100,9 @@ public final class ModelCatalog {
     return d.pricing().inputPerMillion().add(d.pricing().outputPerMillion());
   }
 
-  private ModelInfo entry(List<Deployment> deployments, Predicate<String> providerAvailable) {
+  private ModelInfo entry(List<Deployment> deployments, Predicate<Deployment> canServe) {
     List<ModelDeployment> described = deployments.stream()
-        .map(d -> describe(d, providerAvailable.test(d.provider().id())))
+        .map(d -> describe(d, canServe.test(d)))
         .toList();
     boolean available = described.stream().anyMatch(ModelDeployment::available);
     return ModelInfo.catalog(deployments.get(0).model(), created, available, described);

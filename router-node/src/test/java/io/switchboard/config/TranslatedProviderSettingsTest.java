@@ -32,7 +32,6 @@ class TranslatedProviderSettingsTest {
     assertNull(p.ollama());
     assertEquals("https://api.anthropic.com", p.anthropic().baseUrl());
     assertEquals("2023-06-01", p.anthropic().version());
-    assertEquals(4096, p.anthropic().defaultMaxTokens());
     assertEquals(key, p.anthropic().apiKey().orElseThrow().reveal());
     assertFalse(p.toString().contains(key), p.toString());
 
@@ -45,17 +44,19 @@ class TranslatedProviderSettingsTest {
   void anthropic_overrides_andMistakesNameTheKey() {
     ProviderSettings p = settings("""
         switchboard.providers.claude { kind = anthropic, anthropic { base-url = "http://proxy:8080/", api-key-env = "",
-          version = "2024-01-01", default-max-tokens = 1000 } }
+          version = "2024-01-01" } }
         """, name -> null).providers().get("claude");
     assertEquals("http://proxy:8080", p.anthropic().baseUrl());
     assertEquals("2024-01-01", p.anthropic().version());
-    assertEquals(1000, p.anthropic().defaultMaxTokens());
     assertTrue(p.anthropic().apiKey().isEmpty());
 
     assertFailure("switchboard.providers.c { kind = anthropic, anthropic.base-url = \"api.anthropic.com\" }",
         "switchboard.providers.c.anthropic.base-url");
-    assertFailure("switchboard.providers.c { kind = anthropic, anthropic.default-max-tokens = 0 }",
+    // Removed in favour of the deployment's max-output-tokens: refused, naming the key that replaces it.
+    assertFailure("switchboard.providers.c { kind = anthropic, anthropic.default-max-tokens = 8192 }",
         "switchboard.providers.c.anthropic.default-max-tokens");
+    assertFailure("switchboard.providers.c { kind = anthropic, anthropic.default-max-tokens = 8192 }",
+        "max-output-tokens");
     assertFailure("switchboard.providers.c { kind = anthropic, anthropic.version = \"\" }",
         "switchboard.providers.c.anthropic.version");
   }
@@ -66,9 +67,23 @@ class TranslatedProviderSettingsTest {
 
     assertEquals(ProviderKind.OLLAMA, p.kind());
     assertEquals("http://127.0.0.1:11434", p.ollama().baseUrl());
+    assertEquals(java.time.Duration.ofSeconds(30), p.ollama().tagsRefresh());
     assertNull(p.anthropic());
     assertFailure("switchboard.providers.l { kind = ollama, ollama.base-url = \"localhost:11434\" }",
         "switchboard.providers.l.ollama.base-url");
+  }
+
+  @Test
+  void ollama_tagsRefresh_isReadPerProviderOrFromTheDefaults_andMustBePositive() {
+    SwitchboardSettings s = settings("""
+        switchboard.provider-defaults.ollama.tags-refresh = 5s
+        switchboard.providers.a.kind = ollama
+        switchboard.providers.b { kind = ollama, ollama.tags-refresh = 2m }
+        """, name -> null);
+    assertEquals(java.time.Duration.ofSeconds(5), s.providers().get("a").ollama().tagsRefresh());
+    assertEquals(java.time.Duration.ofMinutes(2), s.providers().get("b").ollama().tagsRefresh());
+    assertFailure("switchboard.providers.l { kind = ollama, ollama.tags-refresh = 0s }",
+        "switchboard.providers.l.ollama.tags-refresh");
   }
 
   private static void assertFailure(String hocon, String key) {

@@ -81,8 +81,7 @@ public final class AnthropicUpstream implements Upstream {
     if (call.anthropicBody() != null) return passThrough.send(call, call.anthropicBody());
     OpenAiToAnthropicRequest.Translated translated;
     try {
-      translated = OpenAiToAnthropicRequest.translate(call.request(), call.upstreamModel(),
-          settings.anthropic().defaultMaxTokens());
+      translated = OpenAiToAnthropicRequest.translate(call.request(), call.upstreamModel(), call.maxOutputTokens());
     } catch (UntranslatableRequestException e) {
       return CompletableFuture.failedFuture(refused(e));
     }

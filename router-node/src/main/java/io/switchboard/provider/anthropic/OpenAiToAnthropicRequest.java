@@ -60,7 +60,8 @@ public final class OpenAiToAnthropicRequest {
   private OpenAiToAnthropicRequest() {}
 
   /**
-   * @param defaultMaxTokens the output limit when the client set none (the model catalog's maximum)
+   * @param defaultMaxTokens the output limit when the client set none: the deployment's
+   *     {@code max-output-tokens} from the catalog (Anthropic requires {@code max_tokens})
    * @throws UntranslatableRequestException when the request cannot be expressed for Anthropic
    */
   public static Translated translate(ChatCompletionRequest request, String upstreamModel, int defaultMaxTokens) {

@@ -67,10 +67,11 @@ class AnthropicUpstreamTest {
           kind = anthropic
           max-in-flight = 4
           timeouts { connect = 2s, first-byte = 2s, total = 5s, stream-idle = 1s }
-          anthropic { base-url = "%s", api-key-env = "FAKE_ANTHROPIC_KEY", default-max-tokens = 2048 }
+          anthropic { base-url = "%s", api-key-env = "FAKE_ANTHROPIC_KEY" }
         }
         switchboard.models {
-          claude-sonnet { provider = claude, upstream-model = "%s" }
+          claude-sonnet { provider = claude, upstream-model = "%s", max-output-tokens = 2048 }
+          claude-haiku { provider = claude, upstream-model = "claude-haiku-4-5", max-output-tokens = 1024 }
         }
         %s
         """.formatted(anthropic.baseUrl(), UPSTREAM_MODEL, overrides), env);
@@ -143,13 +144,33 @@ class AnthropicUpstreamTest {
     assertEquals("2023-06-01", received.version().orElseThrow());
     JsonNode sent = received.json();
     assertEquals(UPSTREAM_MODEL, sent.path("model").asText());
-    assertEquals(2048, sent.path("max_tokens").asInt(), "the configured default, since the client set none");
+    assertEquals(2048, sent.path("max_tokens").asInt(), "the deployment's max-output-tokens, since the client set none");
     assertEquals("Be brief.", sent.path("system").get(0).path("text").asText());
     assertEquals("Be kind.", sent.path("system").get(1).path("text").asText());
     assertEquals(1, sent.path("messages").size());
     assertEquals("END", sent.path("stop_sequences").get(0).asText());
     assertEquals(0.3, sent.path("temperature").asDouble());
     assertFalse(sent.has("seed"), "Anthropic has no seed");
+    assertSlotsFree();
+  }
+
+  @Test
+  void maxTokens_isTheClientsLimit_elseTheServingDeploymentsMaxOutputTokens() throws Exception {
+    gateway();
+
+    for (String request : List.of(
+        "{\"model\":\"claude-haiku\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+        "{\"model\":\"claude-sonnet\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+        "{\"model\":\"claude-haiku\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+        "{\"model\":\"claude-haiku\",\"max_completion_tokens\":50,\"stream\":true,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")) {
+      HttpResponse<String> response = gateway.post("/v1/chat/completions", request);
+      assertEquals(200, response.statusCode(), response.body());
+    }
+
+    List<Integer> sent = anthropic.received().stream().map(r -> r.json().path("max_tokens").asInt()).toList();
+    assertEquals(List.of(1024, 2048, 100, 50), sent,
+        "each model's own max-output-tokens on one provider; the client's own limit when it set one");
     assertSlotsFree();
   }
 

@@ -58,7 +58,7 @@ class SimulatedUpstreamTest {
 
   private static UpstreamCall call(String json) throws Exception {
     ChatCompletionRequest request = MAPPER.readValue(json, ChatCompletionRequest.class);
-    return new UpstreamCall(request, ByteString.fromString(json), "sim-1");
+    return new UpstreamCall(request, ByteString.fromString(json), "sim-1", 4096);
   }
 
   private static UpstreamCall ask(String question, String extra) throws Exception {
