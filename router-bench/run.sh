@@ -5,6 +5,7 @@
 #   router-bench/run.sh full           # ~13 min: what docs/benchmarks.md records
 #   router-bench/run.sh soak [30m] [200]   # heap after GC over time at a moderate rate (req/s)
 #   router-bench/run.sh jmh            # JMH microbenchmarks (routing, decode, admission)
+#   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
 #
 # It builds what it needs (SKIP_BUILD=1 to reuse the jars), starts the fake upstream, nginx (installed
 # with apt if missing) and one Switchboard node on free ports, runs the scenarios in one run, stops
@@ -84,7 +85,7 @@ PIDS+=("$UP_PID")
 wait_for "http://127.0.0.1:$UP_PORT/v1/chat/completions" 60
 
 NGINX_ARGS=()
-if [[ "$MODE" != soak ]] && command -v nginx >/dev/null; then
+if [[ "$MODE" != soak && "$MODE" != cluster ]] && command -v nginx >/dev/null; then
   mkdir -p "$OUT/nginx"
   cat >"$OUT/nginx/nginx.conf" <<CONF
 worker_processes auto;
@@ -146,7 +147,7 @@ SWITCHBOARD_DATA_DIR="$OUT/data-node" java -Xmx1g -jar "$NODE_JAR" --config "$OU
 NODE_PID=$!
 PIDS+=("$NODE_PID")
 wait_for "http://127.0.0.1:$NODE_PORT/v1/chat/completions" 60
-if [[ "$MODE" != soak ]]; then
+if [[ "$MODE" != soak && "$MODE" != cluster ]]; then
   log "switchboard streams node on $STREAMS_PORT (-Xmx1g)"
   SWITCHBOARD_DATA_DIR="$OUT/data-streams" java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard-streams.conf" >"$OUT/switchboard-streams.log" 2>&1 &
   STREAMS_PID=$!
@@ -166,7 +167,15 @@ case "$MODE" in
     java -Xmx512m -cp "$BENCH_JAR" io.switchboard.bench.Soak --switchboard "http://127.0.0.1:$NODE_PORT" \
       --node-pid "$NODE_PID" --duration "${2:-30m}" --rate "${3:-200}" --sample "${SOAK_SAMPLE:-60s}" --out "$OUT"
     ;;
-  *) log "unknown mode $MODE (quick|full|soak|jmh)"; exit 2 ;;
+  cluster)
+    # The cluster's nodes (and their embedded PostgreSQL) are started by ClusterBench itself, with the
+    # same provider settings as the single node above; CLUSTER_NODES=5 tries another size.
+    java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.ClusterBench --profile "${2:-quick}" --out "$OUT" \
+      --direct "http://127.0.0.1:$UP_PORT" --upstream-port "$UP_PORT" --upstream-pid "$UP_PID" \
+      --switchboard "http://127.0.0.1:$NODE_PORT" --node-pid "$NODE_PID" --node-jar "$NODE_JAR" \
+      --nodes "${CLUSTER_NODES:-3}" --node-heap 1g --machine "$OUT/machine.txt"
+    ;;
+  *) log "unknown mode $MODE (quick|full|soak|jmh|cluster)"; exit 2 ;;
 esac
 echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
 log "results in $OUT"

@@ -6,12 +6,13 @@ import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UpstreamSignals;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * One admission round trip against a local provider actor, as a request makes it: ask
+ * One admission round trip against a provider actor (local, or a sharded entity on this node or
+ * another), as a request makes it: ask
  * {@code Acquire(model, tokens, deadline)}, get {@code Granted(permitId)}, tell
  * {@code Release(permitId, Succeeded(usage))}, which settles the token reservation. The only class
  * that knows the protocol.
@@ -24,9 +25,9 @@ final class AdmissionRoundTrip {
       new CallOutcome.Succeeded(new TokenUsage(100, 200), UpstreamSignals.NONE);
 
   private final ActorSystem<?> system;
-  private final ActorRef<ProviderActor.Command> provider;
+  private final RecipientRef<ProviderActor.Command> provider;
 
-  AdmissionRoundTrip(ActorSystem<?> system, ActorRef<ProviderActor.Command> provider) {
+  AdmissionRoundTrip(ActorSystem<?> system, RecipientRef<ProviderActor.Command> provider) {
     this.system = system;
     this.provider = provider;
   }

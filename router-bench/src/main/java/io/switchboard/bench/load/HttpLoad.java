@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -33,6 +34,10 @@ import org.HdrHistogram.Recorder;
  *       answer is read; its throughput is the saturation figure.</li>
  *   <li>{@link #holdStreams}: N streams open at once, for memory figures.</li>
  * </ul>
+ *
+ * <p>Open and closed loop also take several URIs (the nodes of a cluster, with no load balancer in
+ * front): open loop sends request {@code i} to URI {@code i mod n}; closed loop binds connection
+ * {@code c} to URI {@code c mod n}, as a client with one pool per node would.
  *
  * <p>Limits: the JDK client spends a few tens of microseconds of CPU per request and reads all
  * connections from one selector thread, so on two cores it tops out at a few thousand requests per
@@ -84,23 +89,29 @@ public final class HttpLoad implements AutoCloseable {
    */
   public StreamResult openLoop(String label, URI uri, String body, double rate, Duration warmup, Duration length)
       throws InterruptedException {
-    if (!warmup.isZero()) runOpenLoop(label, uri, body, rate, warmup);
-    return runOpenLoop(label, uri, body, rate, length).result;
+    if (!warmup.isZero()) runOpenLoop(label, List.of(uri), body, rate, warmup);
+    return runOpenLoop(label, List.of(uri), body, rate, length).result;
   }
 
   /** As {@link #openLoop}, also reporting how late the generator itself sent. */
   public OpenLoopResult openLoopWithLag(String label, URI uri, String body, double rate, Duration warmup,
       Duration length) throws InterruptedException {
-    if (!warmup.isZero()) runOpenLoop(label, uri, body, rate, warmup);
-    Run run = runOpenLoop(label, uri, body, rate, length);
+    return openLoopWithLag(label, List.of(uri), body, rate, warmup, length);
+  }
+
+  /** As {@link #openLoopWithLag(String, URI, String, double, Duration, Duration)}, round-robin over {@code uris}. */
+  public OpenLoopResult openLoopWithLag(String label, List<URI> uris, String body, double rate, Duration warmup,
+      Duration length) throws InterruptedException {
+    if (!warmup.isZero()) runOpenLoop(label, uris, body, rate, warmup);
+    Run run = runOpenLoop(label, uris, body, rate, length);
     return new OpenLoopResult(run.result.total(), run.sendLag);
   }
 
   private record Run(StreamResult result, LatencySummary sendLag) {}
 
-  private Run runOpenLoop(String label, URI uri, String body, double rate, Duration length)
+  private Run runOpenLoop(String label, List<URI> uris, String body, double rate, Duration length)
       throws InterruptedException {
-    HttpRequest request = request(uri, body);
+    List<HttpRequest> requests = uris.stream().map(uri -> request(uri, body)).toList();
     Recorder total = new Recorder(3);
     Recorder first = new Recorder(3);
     Histogram lag = LatencySummary.newHistogram();
@@ -123,7 +134,7 @@ public final class HttpLoad implements AutoCloseable {
         continue;
       }
       outstanding.incrementAndGet();
-      send(request, intended, total, first, errors, () -> {
+      send(requests.get((int) (i % requests.size())), intended, total, first, errors, () -> {
         outstanding.decrementAndGet();
         finished.countDown();
       });
@@ -174,19 +185,25 @@ public final class HttpLoad implements AutoCloseable {
    */
   public LatencySummary closedLoop(String label, URI uri, String body, int connections, Duration warmup,
       Duration length) throws InterruptedException {
-    if (!warmup.isZero()) runClosedLoop(label, uri, body, connections, warmup);
-    return runClosedLoop(label, uri, body, connections, length);
+    return closedLoop(label, List.of(uri), body, connections, warmup, length);
   }
 
-  private LatencySummary runClosedLoop(String label, URI uri, String body, int connections, Duration length)
+  /** As {@link #closedLoop(String, URI, String, int, Duration, Duration)}, connection {@code c} to {@code uris[c mod n]}. */
+  public LatencySummary closedLoop(String label, List<URI> uris, String body, int connections, Duration warmup,
+      Duration length) throws InterruptedException {
+    if (!warmup.isZero()) runClosedLoop(label, uris, body, connections, warmup);
+    return runClosedLoop(label, uris, body, connections, length);
+  }
+
+  private LatencySummary runClosedLoop(String label, List<URI> uris, String body, int connections, Duration length)
       throws InterruptedException {
-    HttpRequest request = request(uri, body);
+    List<HttpRequest> requests = uris.stream().map(uri -> request(uri, body)).toList();
     Recorder latency = new Recorder(3);
     Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     long start = System.nanoTime();
     long deadline = start + length.toNanos();
     CountDownLatch loops = new CountDownLatch(connections);
-    for (int c = 0; c < connections; c++) loop(request, deadline, latency, errors, loops);
+    for (int c = 0; c < connections; c++) loop(requests.get(c % requests.size()), deadline, latency, errors, loops);
     loops.await(length.toSeconds() + TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
     double seconds = (System.nanoTime() - start) / 1e9;
     return LatencySummary.of(label, latency.getIntervalHistogram(), counts(errors), seconds);
