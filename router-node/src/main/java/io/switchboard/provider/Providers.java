@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -50,8 +51,7 @@ public final class Providers {
         case ANTHROPIC -> new AnthropicUpstream(context.getSystem(), provider, mapper, clock);
         case OLLAMA -> new OllamaUpstream(context.getSystem(), provider, mapper, clock);
       };
-      handles.put(provider.id(), new ProviderHandle(provider, admission, upstream, context.getSystem().scheduler(),
-          clock, prefetch(context, provider, admission, clock)));
+      handles.put(provider.id(), handle(context.getSystem(), provider, admission, upstream, clock));
     }
     return new Providers(handles);
   }
@@ -77,16 +77,20 @@ public final class Providers {
     return provider -> sharding.entityRefFor(ProviderActor.ENTITY_TYPE, provider.id());
   }
 
-  /** Permits fetched ahead for this provider, when {@code prefetch.permits} is above 0, with their idle sweep. */
-  private static Optional<PermitPrefetch> prefetch(ActorContext<?> context, ProviderSettings provider,
-      RecipientRef<ProviderActor.Command> admission, Clock clock) {
-    if (provider.prefetch().permits() == 0) return Optional.empty();
-    PermitPrefetch prefetch =
-        new PermitPrefetch(provider.prefetch(), admission, context.getSystem().scheduler(), clock);
+  /**
+   * What the request path holds of {@code provider}: its admission (a local actor or its sharded
+   * entity) and upstream, with permits fetched ahead when {@code prefetch.permits} is above 0 (and
+   * their idle sweep scheduled on {@code system}).
+   */
+  public static ProviderHandle handle(ActorSystem<?> system, ProviderSettings provider,
+      RecipientRef<ProviderActor.Command> admission, Upstream upstream, Clock clock) {
+    if (provider.prefetch().permits() == 0) {
+      return new ProviderHandle(provider, admission, upstream, system.scheduler(), clock);
+    }
+    PermitPrefetch prefetch = new PermitPrefetch(provider.prefetch(), admission, system.scheduler(), clock);
     Duration sweep = provider.prefetch().idle().dividedBy(2);
-    context.getSystem().scheduler().scheduleWithFixedDelay(sweep, sweep, prefetch::returnIdle,
-        context.getSystem().executionContext());
-    return Optional.of(prefetch);
+    system.scheduler().scheduleWithFixedDelay(sweep, sweep, prefetch::returnIdle, system.executionContext());
+    return new ProviderHandle(provider, admission, upstream, system.scheduler(), clock, Optional.of(prefetch));
   }
 
   public Optional<ProviderHandle> get(String id) {

@@ -21,7 +21,7 @@ final class AdmissionRoundTrip {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   static final String MODEL = "gpt-4o";
   private static final int RESERVED_TOKENS = 600;
-  private static final CallOutcome USED =
+  static final CallOutcome USED =
       new CallOutcome.Succeeded(new TokenUsage(100, 200), UpstreamSignals.NONE);
 
   private final ActorSystem<?> system;

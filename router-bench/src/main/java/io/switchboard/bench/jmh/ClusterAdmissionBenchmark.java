@@ -1,5 +1,10 @@
 package io.switchboard.bench.jmh;
 
+import io.switchboard.config.ProviderSettings;
+import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.provider.ProviderHandle;
+import io.switchboard.provider.Providers;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
@@ -54,6 +59,8 @@ public class ClusterAdmissionBenchmark {
   private AdmissionRoundTrip local;
   private AdmissionRoundTrip remote;
   private ActorRef<Echo.Ping> echo;
+  /** The other node's handle with {@code prefetch.permits}: admission from its stock of fetched permits. */
+  private ProviderHandle prefetched;
   private long sequence;
 
   @Setup
@@ -72,6 +79,11 @@ public class ClusterAdmissionBenchmark {
     local = new AdmissionRoundTrip(cluster.host().system(), cluster.host().provider());
     remote = new AdmissionRoundTrip(cluster.remote().system(), cluster.remote().provider());
     echo = cluster.echoOnHostFromRemote();
+    ProviderSettings withPrefetch = SwitchboardSettings.from(ConfigFactory.parseString(
+            "switchboard.providers.p.prefetch { permits = " + BATCH + ", idle = 200ms }").withFallback(config).resolve(),
+        name -> null).providers().get("p");
+    prefetched = Providers.handle(cluster.remote().system(), withPrefetch, cluster.remote().provider(),
+        call -> null, java.time.Clock.systemUTC());
     System.out.println("# provider entity on " + cluster.host().address() + "; remote node " + cluster.remote().address());
   }
 
@@ -104,6 +116,28 @@ public class ClusterAdmissionBenchmark {
   @OperationsPerInvocation(BATCH)
   public void remotePipelined() {
     pipeline(remote);
+  }
+
+  /**
+   * From the other node through a handle with {@code prefetch.permits}: most admissions take a permit
+   * fetched ahead (a batch per round trip, off the caller's path) and wait for no answer.
+   */
+  @Benchmark
+  public void remotePrefetchedRoundTrip() {
+    prefetchedAcquireAndRelease().join();
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public void remotePrefetchedPipelined() {
+    CompletableFuture<?>[] inFlight = new CompletableFuture<?>[BATCH];
+    for (int i = 0; i < BATCH; i++) inFlight[i] = prefetchedAcquireAndRelease();
+    CompletableFuture.allOf(inFlight).join();
+  }
+
+  private CompletableFuture<Void> prefetchedAcquireAndRelease() {
+    return prefetched.acquire(AdmissionRoundTrip.MODEL, 600, System.currentTimeMillis() + 10_000, false)
+        .thenAccept(permit -> permit.release(AdmissionRoundTrip.USED)).toCompletableFuture();
   }
 
   @Benchmark
