@@ -2,6 +2,7 @@ package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -48,32 +49,44 @@ public final class ApiRoutes extends AllDirectives {
     this.ready = ready;
   }
 
-  /** Every route, each response carrying its request id and the gateway's overhead ({@link RequestTracing}). */
+  /**
+   * Every route, each response carrying its request id and the gateway's overhead ({@link RequestTracing}).
+   *
+   * <p>Built once: a directive's inner route given as a supplier is otherwise built again for every
+   * request that reaches it, and this tree (handlers included) is on every request's path.
+   */
   public Route route() {
-    return tracing.wrap(() -> handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(),
-        this::routes)));
+    Route withRejections = handleRejections(rejectionHandler(), routes());
+    Route withHandlers = handleExceptions(exceptionHandler(), () -> withRejections);
+    return tracing.wrap(() -> withHandlers);
   }
 
-  private Route routes() {
-    return concat(
-        path("health", () -> get(() -> complete(jsonResponse(200, "{\"status\":\"ok\"}")))),
+  private Supplier<Route> routes() {
+    Route health = path("health", () -> get(() -> complete(jsonResponse(200, "{\"status\":\"ok\"}"))));
+    Route readiness = path("ready", () -> get(() -> complete(ready.getAsBoolean()
+        ? jsonResponse(200, "{\"status\":\"ready\"}")
+        : jsonResponse(503, "{\"status\":\"not ready\"}"))));
+    Route adminRoutes = concat(admin.route(), ollama.route(), access.adminRoutes());
+    // The Anthropic ingress is guarded on its own, so that its clients hear a refused key in
+    // Anthropic's envelope; what it does not match falls through to the OpenAI routes.
+    Route anthropicRoutes = concat(
+        pathEnd(() -> post(() -> extractRequest(r -> completeWithFuture(anthropic.messages(r))))),
+        path("count_tokens", () -> post(() -> extractRequest(r -> completeWithFuture(anthropic.countTokens(r))))));
+    Route openAiRoutes = concat(
+        access.clientRoutes(),
+        path(PathMatchers.segment("chat").slash("completions"), () ->
+            post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
+        models.route());
+    Route v1 = concat(
+        pathPrefix("messages", () -> access.client(anthropic::refuse, () -> anthropicRoutes)),
+        access.client(() -> openAiRoutes));
+    Route all = concat(
+        health,
         metrics.route(),
-        path("ready", () -> get(() -> complete(ready.getAsBoolean()
-            ? jsonResponse(200, "{\"status\":\"ready\"}")
-            : jsonResponse(503, "{\"status\":\"not ready\"}")))),
-        pathPrefix("admin", () -> access.admin(() -> concat(admin.route(), ollama.route(), access.adminRoutes()))),
-        pathPrefix("v1", () -> concat(
-            // The Anthropic ingress is guarded on its own, so that its clients hear a refused key in
-            // Anthropic's envelope; what it does not match falls through to the OpenAI routes.
-            pathPrefix("messages", () -> access.client(anthropic::refuse, () -> concat(
-                pathEnd(() -> post(() -> extractRequest(r -> completeWithFuture(anthropic.messages(r))))),
-                path("count_tokens", () ->
-                    post(() -> extractRequest(r -> completeWithFuture(anthropic.countTokens(r)))))))),
-            access.client(() -> concat(
-                access.clientRoutes(),
-                path(PathMatchers.segment("chat").slash("completions"), () ->
-                    post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
-                models.route())))));
+        readiness,
+        pathPrefix("admin", () -> access.admin(() -> adminRoutes)),
+        pathPrefix("v1", () -> v1));
+    return () -> all;
   }
 
   private RejectionHandler rejectionHandler() {

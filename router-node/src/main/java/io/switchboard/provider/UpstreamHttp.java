@@ -184,6 +184,16 @@ public final class UpstreamHttp {
 
   /** What the response's headers say about the provider's limits (Retry-After, x-ratelimit-*, anthropic-ratelimit-*). */
   public RateLimitSignals signals(HttpResponse response) {
+    // Most answers carry none of these headers: one pass over the headers spares the dozen lookups.
+    boolean any = false;
+    for (HttpHeader header : response.getHeaders()) {
+      String name = header.lowercaseName();
+      if (name.startsWith("x-ratelimit-") || name.startsWith("anthropic-ratelimit-") || name.startsWith("retry-after")) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return RateLimitSignals.NONE;
     return RateLimitSignals.parse(name -> response.getHeader(name).map(HttpHeader::value), clock.millis());
   }
 

@@ -57,6 +57,9 @@ public record RateLimitSignals(
   }
 
   /** No signals at all. */
+  /** No signal at all. */
+  public static final RateLimitSignals NONE = none();
+
   public static RateLimitSignals none() {
     return new RateLimitSignals(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
         Optional.empty(), Optional.empty(), Optional.empty());
