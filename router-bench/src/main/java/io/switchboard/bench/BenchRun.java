@@ -179,7 +179,7 @@ public final class BenchRun {
           MarkdownTable.ratio(rps, saturationRps.getOrDefault("direct", 0.0)),
           MarkdownTable.ratio(rps, saturationRps.getOrDefault("nginx", 0.0)), proxyUs, upstreamUs);
     }
-    table.row("3-node cluster", "not measured: the cluster is not built yet (placeholder)", "–", "–", "–", "–", "–",
+    table.row("3-node cluster", "measured by `run.sh cluster` (docs/benchmarks.md, 3-node cluster)", "–", "–", "–", "–", "–",
         "–", "–", "–", "–", "–", "–");
     report.append("## Throughput at saturation\n\nClosed loop, ").append(profile.saturationConnections())
         .append(" connections, ").append(profile.saturation().toSeconds()).append(" s each")
