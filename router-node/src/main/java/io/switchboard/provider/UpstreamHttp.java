@@ -1,5 +1,6 @@
 package io.switchboard.provider;
 
+import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.UpstreamException.Kind;
 import java.net.ConnectException;
@@ -7,11 +8,15 @@ import java.net.UnknownHostException;
 import io.switchboard.ratelimit.RateLimitSignals;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.LoggingAdapter;
@@ -180,6 +185,34 @@ public final class UpstreamHttp {
     }
     return failure(Kind.CONNECTION_FAILED,
         "Provider '" + settings.id() + "': connection to " + baseUrl + " failed: " + root.getMessage(), cause);
+  }
+
+  /** The OpenAI stream's end marker, sent once a translated stream has finished. */
+  public static final ByteString OPENAI_DONE = ByteString.fromString("data: " + OpenAiJson.DONE_SENTINEL + "\n\n");
+
+  /**
+   * A stream in another dialect translated into OpenAI events, ending with {@code data: [DONE]} once the
+   * translator says the upstream finished, and failing as a malformed answer when the upstream's stream
+   * ends before that ({@code missingEnd} names what never came).
+   *
+   * <p>A translator keeps one stream's state, so each materialization gets its own. The end is caught
+   * with a marker element compared by identity: {@code statefulMap}'s completion callback cannot do it,
+   * since it also runs when the upstream fails and would mask that error.
+   */
+  public <S> Source<ByteString, NotUsed> translatedStream(Source<ByteString, NotUsed> frames, Supplier<S> newTranslator,
+      BiFunction<ByteString, S, List<ByteString>> translate, Predicate<S> finished, String missingEnd) {
+    ByteString end = ByteString.fromString("end");
+    return Source.lazySource(() -> {
+      S translator = newTranslator.get();
+      return frames
+          .mapConcat(frame -> translate.apply(frame, translator))
+          .concat(Source.single(end))
+          .map(event -> {
+            if (event != end) return event;
+            if (finished.test(translator)) return OPENAI_DONE;
+            throw malformed(missingEnd, null);
+          });
+    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
   }
 
   /** What the response's headers say about the provider's limits (Retry-After, x-ratelimit-*, anthropic-ratelimit-*). */

@@ -7,7 +7,6 @@ import io.switchboard.api.anthropic.Message;
 import io.switchboard.api.anthropic.StreamEvent;
 import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.ErrorResponse;
-import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.Upstream;
 import io.switchboard.provider.UpstreamCall;
@@ -46,7 +45,6 @@ import org.apache.pekko.util.ByteString;
  */
 public final class AnthropicUpstream implements Upstream {
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
-  private static final ByteString DONE = ByteString.fromString("data: " + OpenAiJson.DONE_SENTINEL + "\n\n");
 
   private final ProviderSettings settings;
   private final ObjectMapper mapper;
@@ -123,23 +121,10 @@ public final class AnthropicUpstream implements Upstream {
 
   private CompletionStage<UpstreamReply> streaming(HttpResponse response, UpstreamCall call,
       OpenAiToAnthropicRequest.Translated translated) {
-    Source<ByteString, NotUsed> frames = http.frames(response, EVENT_END);
-    // The translator keeps one stream's state, so each materialization gets its own. The end marker
-    // (compared by identity) is where a stream that never said 'message_stop' is caught; statefulMap's
-    // completion callback cannot do it, since it also runs when the upstream fails and would mask that error.
-    ByteString end = ByteString.fromString("end");
-    Source<ByteString, NotUsed> events = Source.lazySource(() -> {
-      AnthropicToOpenAiStream stream = new AnthropicToOpenAiStream(settings.id(), call.request().includeUsage(),
-          translated.jsonTool(), clock.instant().getEpochSecond());
-      return frames
-          .mapConcat(frame -> translate(frame, stream))
-          .concat(Source.single(end))
-          .map(event -> {
-            if (event != end) return event;
-            if (stream.finished()) return DONE;
-            throw http.malformed("a stream that ended before its 'message_stop' event", null);
-          });
-    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
+    Source<ByteString, NotUsed> events = http.translatedStream(http.frames(response, EVENT_END),
+        () -> new AnthropicToOpenAiStream(settings.id(), call.request().includeUsage(), translated.jsonTool(),
+            clock.instant().getEpochSecond()),
+        this::translate, AnthropicToOpenAiStream::finished, "a stream that ended before its 'message_stop' event");
     return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));
   }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.api.ollama.ChatResponse;
 import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.ErrorResponse;
-import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.UntranslatableRequestException;
 import io.switchboard.provider.Upstream;
@@ -43,7 +42,6 @@ import org.apache.pekko.util.ByteString;
 public final class OllamaUpstream implements Upstream {
   private static final ByteString LINE_END = ByteString.fromString("\n");
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
-  private static final ByteString DONE = ByteString.fromString("data: " + OpenAiJson.DONE_SENTINEL + "\n\n");
 
   private final ProviderSettings settings;
   private final ObjectMapper mapper;
@@ -94,23 +92,11 @@ public final class OllamaUpstream implements Upstream {
   }
 
   private CompletionStage<UpstreamReply> streaming(HttpResponse response, UpstreamCall call) {
-    Source<ByteString, NotUsed> lines = http.frames(response, LINE_END);
-    // One translator per materialization; the end marker (compared by identity) catches a stream
-    // that never sent its done line (not statefulMap's completion callback: it also runs on failure).
-    ByteString end = ByteString.fromString("end");
-    Source<ByteString, NotUsed> events = Source.lazySource(() -> {
-      OllamaToOpenAiStream stream = new OllamaToOpenAiStream(newId(), call.request().includeUsage(),
-          clock.instant().getEpochSecond());
-      return lines
-          .filter(line -> !line.utf8String().isBlank())
-          .mapConcat(line -> translate(line, stream))
-          .concat(Source.single(end))
-          .map(event -> {
-            if (event != end) return event;
-            if (stream.finished()) return DONE;
-            throw http.malformed("a stream that ended before its \"done\": true line", null);
-          });
-    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
+    Source<ByteString, NotUsed> lines = http.frames(response, LINE_END)
+        .filter(line -> !line.utf8String().isBlank());
+    Source<ByteString, NotUsed> events = http.translatedStream(lines,
+        () -> new OllamaToOpenAiStream(newId(), call.request().includeUsage(), clock.instant().getEpochSecond()),
+        this::translate, OllamaToOpenAiStream::finished, "a stream that ended before its \"done\": true line");
     return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));
   }
 
