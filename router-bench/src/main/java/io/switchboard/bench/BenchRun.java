@@ -1,7 +1,9 @@
 package io.switchboard.bench;
 
+import io.switchboard.bench.load.Await;
 import io.switchboard.bench.load.HttpLoad;
 import io.switchboard.bench.load.LatencySummary;
+import io.switchboard.bench.load.WarmUp;
 import io.switchboard.bench.load.Wrk;
 import io.switchboard.bench.load.WrkReport;
 import io.switchboard.bench.report.Charts;
@@ -40,6 +42,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BenchRun {
   static final String PLAIN = "{\"model\":\"bench-model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}],"
       + "\"max_tokens\":16}";
+  /** Open files on the streams node above its idle count that still count as "the streams' sockets closed". */
+  private static final int SOCKET_SLACK = 64;
   static final String STREAM = "{\"model\":\"bench-model\",\"stream\":true,\"messages\":[{\"role\":\"user\","
       + "\"content\":\"Say hello\"}],\"max_tokens\":16,\"bench_chunks\":16,\"bench_interval_ms\":10}";
 
@@ -123,14 +127,26 @@ public final class BenchRun {
     System.out.println("report written to " + out.resolve("report.md"));
   }
 
-  /** Lets every JVM in the path (fake upstream, node, generator) compile its hot code before anything counts. */
+  /**
+   * Lets every JVM in the path (fake upstream, node, generator) compile its hot code before anything
+   * counts: plain requests until the throughput settles ({@link WarmUp}), then streams for a fixed time.
+   * The report lists each scenario's warm-up rounds, which also show what a cold node delivers.
+   */
   private void warmUp(HttpLoad load) throws InterruptedException {
     note("warm-up");
-    Duration each = profile.warmup().multipliedBy(2);
+    MarkdownTable table = new MarkdownTable("scenario", "closed-loop rounds (" + profile.warmupRound().toSeconds()
+        + " s each, " + profile.saturationConnections() + " connections)");
     for (Scenario s : scenarios) {
-      load.closedLoop(s.name(), s.chatCompletions(), PLAIN, 16, Duration.ZERO, each);
-      load.closedLoop(s.name(), s.chatCompletions(), STREAM, 16, Duration.ZERO, each);
+      WarmUp.Result plain = profile.warmUp().run(() -> load.closedLoop(s.name(), s.chatCompletions(), PLAIN,
+          profile.saturationConnections(), Duration.ZERO, profile.warmupRound()).throughput(),
+          line -> System.out.println(s.name() + " " + line));
+      table.row(s.name(), plain.describe());
+      load.closedLoop(s.name(), s.chatCompletions(), STREAM, 16, Duration.ZERO, profile.warmup().multipliedBy(2));
     }
+    report.append("## Warm-up\n\nBefore anything is measured, each scenario gets plain requests in rounds until ")
+        .append("its throughput stops climbing (").append(profile.warmUpRule()).append("), then ")
+        .append(profile.warmup().multipliedBy(2).toSeconds()).append(" s of streams. The first rounds show what ")
+        .append("a cold JVM on the path delivers while its code is still being compiled.\n\n").append(table).append('\n');
   }
 
   // ---- saturation -------------------------------------------------------------------------------
@@ -283,6 +299,7 @@ public final class BenchRun {
         ProcessMemory.mib(streamsProbe.rssKib())});
     MarkdownTable table = new MarkdownTable("streams asked", "established", "completed", "errors",
         "node heap after GC MiB (held)", "node RSS MiB (held)");
+    OptionalLong idleFiles = streamsProbe.openFiles();
     for (int n : profile.heldStreams()) {
       double openRate = 1000;
       long rampSeconds = (long) Math.ceil(n / openRate);
@@ -300,7 +317,7 @@ public final class BenchRun {
           held.errors().isEmpty() ? "0" : held.errors().toString(), ProcessMemory.mib(heap[0]), ProcessMemory.mib(rss[0])};
       rows.add(row);
       table.row((Object[]) row);
-      Thread.sleep(2000);
+      awaitSocketsClosed(idleFiles);
     }
     report.append("## Concurrent streams on one node\n\nStreams opened at 1,000/s through Switchboard; each sends ")
         .append("one chunk a second for about 60 s after the ramp. Memory is sampled once all streams have ")
@@ -311,6 +328,19 @@ public final class BenchRun {
         .append("\n\n")
         .append(table).append('\n');
     return rows;
+  }
+
+  /**
+   * Waits until the streams node holds no more open files than before the first size, give or take
+   * {@link #SOCKET_SLACK}, so that one size's closing connections are not counted in the next one's memory.
+   */
+  private void awaitSocketsClosed(OptionalLong idleFiles) throws InterruptedException {
+    if (idleFiles.isEmpty()) return;
+    long limit = idleFiles.getAsLong() + SOCKET_SLACK;
+    boolean closed = Await.until(() -> streamsProbe.openFiles().orElse(0) <= limit, Duration.ofSeconds(60),
+        Duration.ofMillis(200));
+    if (!closed) System.out.println("streams node still holds " + streamsProbe.openFiles().orElse(-1)
+        + " open files after 60 s (idle: " + idleFiles.getAsLong() + "); going on");
   }
 
   // ---- memory -----------------------------------------------------------------------------------

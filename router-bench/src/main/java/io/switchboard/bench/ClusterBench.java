@@ -5,6 +5,7 @@ import io.switchboard.bench.cluster.LocalCluster;
 import io.switchboard.bench.cluster.NodeProcess;
 import io.switchboard.bench.load.HttpLoad;
 import io.switchboard.bench.load.LatencySummary;
+import io.switchboard.bench.load.WarmUp;
 import io.switchboard.bench.load.Wrk;
 import io.switchboard.bench.load.WrkReport;
 import io.switchboard.bench.report.MarkdownTable;
@@ -102,9 +103,17 @@ final class ClusterBench {
     if (!machine.isBlank()) report.append("## Machine\n\n```\n").append(machine.strip()).append("\n```\n\n");
     try (HttpLoad load = new HttpLoad()) {
       note("warm-up");
+      MarkdownTable warm = new MarkdownTable("scenario", "closed-loop rounds (" + profile.warmupRound().toSeconds()
+          + " s each, " + profile.saturationConnections() + " connections)");
       for (Target t : targets) {
-        load.closedLoop(t.name(), t.uris(), BenchRun.PLAIN, 16, Duration.ZERO, profile.warmup().multipliedBy(2));
+        WarmUp.Result r = profile.warmUp().run(() -> load.closedLoop(t.name(), t.uris(), BenchRun.PLAIN,
+            profile.saturationConnections(), Duration.ZERO, profile.warmupRound()).throughput(),
+            line -> System.out.println(t.name() + " " + line));
+        warm.row(t.name(), r.describe());
       }
+      report.append("## Warm-up\n\nPlain requests in rounds until each scenario's throughput stops climbing (")
+          .append(profile.warmUpRule()).append("). In the cluster every node sees a third of the requests, so its ")
+          .append("code compiles more slowly than the single node's.\n\n").append(warm).append('\n');
       saturation(load, targets);
       fixedRates(load, targets);
     }

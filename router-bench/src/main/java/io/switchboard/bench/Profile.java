@@ -1,23 +1,45 @@
 package io.switchboard.bench;
 
 import java.time.Duration;
+import io.switchboard.bench.load.WarmUp;
 import java.util.List;
 
 /**
  * How long and how hard one run measures. {@code quick} checks the harness in a few minutes;
- * {@code full} is what docs/benchmarks.md records.
+ * {@code full} is what docs/benchmarks.md records. Every path is first warmed in rounds of
+ * {@code warmupRound} until its throughput settles (at most {@code warmupMaxRounds}); {@code warmup} is the
+ * shorter warm-up before each fixed-rate and streaming measurement.
  */
 record Profile(
     String name, Duration warmup, Duration measure, List<Integer> rates, Duration saturation,
-    int saturationConnections, double streamRate, List<Integer> heldStreams) {
+    int saturationConnections, double streamRate, List<Integer> heldStreams, Duration warmupRound,
+    int warmupMaxRounds) {
+
+  /** Warm-up rounds always run, and how many in a row without a gain of more than 5% count as warm. */
+  static final int WARMUP_MIN_ROUNDS = 3;
+  static final int WARMUP_SETTLE_ROUNDS = 2;
+  static final double WARMUP_TOLERANCE = 0.05;
 
   static Profile named(String name, int maxStreams) {
     return switch (name) {
       case "quick" -> new Profile("quick", Duration.ofSeconds(3), Duration.ofSeconds(8), List.of(500, 1000),
-          Duration.ofSeconds(8), 64, 200, List.of(Math.min(1000, maxStreams)));
+          Duration.ofSeconds(8), 64, 200, List.of(Math.min(1000, maxStreams)), Duration.ofSeconds(5), 12);
       case "full" -> new Profile("full", Duration.ofSeconds(5), Duration.ofSeconds(20), List.of(500, 1000, 5000),
-          Duration.ofSeconds(20), 64, 200, List.of(Math.min(1000, maxStreams), Math.min(10_000, maxStreams)));
+          Duration.ofSeconds(20), 64, 200, List.of(Math.min(1000, maxStreams), Math.min(10_000, maxStreams)),
+          Duration.ofSeconds(5), 24);
       default -> throw new IllegalArgumentException("profile must be quick or full, was " + name);
     };
+  }
+
+  /** The warm-up of one path: rounds of {@link #warmupRound} until the throughput settles. */
+  WarmUp warmUp() {
+    return new WarmUp(WARMUP_MIN_ROUNDS, warmupMaxRounds, WARMUP_SETTLE_ROUNDS, WARMUP_TOLERANCE);
+  }
+
+  /** The warm-up rule in words, for reports. */
+  String warmUpRule() {
+    return String.format("at least %d rounds; warm once %d rounds in a row gain no more than %.0f%% over the best "
+        + "earlier round; at most %d rounds", WARMUP_MIN_ROUNDS, WARMUP_SETTLE_ROUNDS, WARMUP_TOLERANCE * 100,
+        warmupMaxRounds);
   }
 }

@@ -27,4 +27,15 @@ class ProfileTest {
   void anUnknownProfileIsRefused() {
     assertThrows(IllegalArgumentException.class, () -> Profile.named("fast", 10));
   }
+
+  @Test
+  void fullWarmsLongerThanQuick_andSaysHow() {
+    Profile quick = Profile.named("quick", 1000);
+    Profile full = Profile.named("full", 1000);
+
+    assertEquals(12, quick.warmupMaxRounds());
+    assertEquals(24, full.warmupMaxRounds());
+    assertEquals("at least 3 rounds; warm once 2 rounds in a row gain no more than 5% over the best earlier round; "
+        + "at most 24 rounds", full.warmUpRule());
+  }
 }

@@ -2,6 +2,7 @@ package io.switchboard.bench.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.bench.load.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -84,16 +85,13 @@ public final class ClusterProbe {
    */
   public boolean awaitUp(List<ClusterLayout.Node> nodes, int expected, Duration timeout, Consumer<String> progress)
       throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    String last = "";
-    while (System.nanoTime() < deadline) {
+    String[] last = {""};
+    return Await.until(() -> {
       String missing = missing(nodes, expected);
-      if (missing.isEmpty()) return true;
-      if (!missing.equals(last)) progress.accept("waiting: " + missing);
-      last = missing;
-      Thread.sleep(POLL.toMillis()); // a poll interval against another process, not a wait for a test event
-    }
-    return false;
+      if (!missing.isEmpty() && !missing.equals(last[0])) progress.accept("waiting: " + missing);
+      last[0] = missing;
+      return missing.isEmpty();
+    }, timeout, POLL);
   }
 
   private String missing(List<ClusterLayout.Node> nodes, int expected) {
