@@ -390,7 +390,8 @@ public final class BenchRun {
     System.out.println(line);
   }
 
-  private static String errors(LatencySummary l) {
+  /** {@code 0}, or the count and what they were, e.g. {@code 3 {HTTP 503=2, HttpTimeoutException=1}}. */
+  static String errors(LatencySummary l) {
     return l.errors().isEmpty() ? "0" : l.errorCount() + " " + l.errors();
   }
 

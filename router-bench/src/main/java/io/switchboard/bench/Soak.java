@@ -49,7 +49,7 @@ public final class Soak {
         String body = w % 2 == 0 ? BenchRun.STREAM : BenchRun.PLAIN;
         LatencySummary l = load.openLoop("soak", target.chatCompletions(), body, rate, Duration.ZERO, sample).total();
         record(w * sample.toSeconds() / 60.0, node, minutes, heap, rss, table, l);
-        System.out.println("soak window " + w + "/" + windows + ": " + l.ok() + " ok, " + l.errorCount() + " errors");
+        System.out.println("soak window " + w + "/" + windows + ": " + l.ok() + " ok, errors: " + BenchRun.errors(l));
       }
     }
     Map<String, List<Double>> series = new LinkedHashMap<>();
@@ -73,7 +73,7 @@ public final class Soak {
     heap.add(h.isPresent() ? h.getAsLong() / 1024.0 : 0);
     rss.add(r.isPresent() ? r.getAsLong() / 1024.0 : 0);
     table.row(MarkdownTable.num(minute, 1), window == null ? "–" : window.ok(),
-        window == null ? "–" : window.errorCount(), window == null ? "–" : MarkdownTable.ms(window.p99Micros()),
+        window == null ? "–" : BenchRun.errors(window), window == null ? "–" : MarkdownTable.ms(window.p99Micros()),
         ProcessMemory.mib(h), ProcessMemory.mib(r));
   }
 
