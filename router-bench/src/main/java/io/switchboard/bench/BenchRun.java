@@ -129,24 +129,39 @@ public final class BenchRun {
 
   /**
    * Lets every JVM in the path (fake upstream, node, generator) compile its hot code before anything
-   * counts: plain requests until the throughput settles ({@link WarmUp}), then streams for a fixed time.
-   * The report lists each scenario's warm-up rounds, which also show what a cold node delivers.
+   * counts: plain requests until the throughput settles ({@link WarmUp}), driven by wrk when it is
+   * installed (the Java generator tops out below what a warm node serves, so its rounds would settle
+   * at its own limit), then the Java generator's own plain and streaming loops for a fixed time. The
+   * report lists each scenario's warm-up rounds, which also show what a cold JVM on the path delivers.
    */
-  private void warmUp(HttpLoad load) throws InterruptedException {
+  private void warmUp(HttpLoad load) throws Exception {
     note("warm-up");
-    MarkdownTable table = new MarkdownTable("scenario", "closed-loop rounds (" + profile.warmupRound().toSeconds()
-        + " s each, " + profile.saturationConnections() + " connections)");
+    boolean wrk = Wrk.installed();
+    MarkdownTable table = new MarkdownTable("scenario", "closed-loop rounds (" + (wrk ? "wrk, " : "Java generator, ")
+        + profile.warmupRound().toSeconds() + " s each, " + profile.saturationConnections() + " connections)");
     for (Scenario s : scenarios) {
-      WarmUp.Result plain = profile.warmUp().run(() -> load.closedLoop(s.name(), s.chatCompletions(), PLAIN,
-          profile.saturationConnections(), Duration.ZERO, profile.warmupRound()).throughput(),
+      WarmUp.Result plain = profile.warmUp().run(() -> warmUpRound(load, s, wrk),
           line -> System.out.println(s.name() + " " + line));
       table.row(s.name(), plain.describe());
+      load.closedLoop(s.name(), s.chatCompletions(), PLAIN, 16, Duration.ZERO, profile.warmup());
       load.closedLoop(s.name(), s.chatCompletions(), STREAM, 16, Duration.ZERO, profile.warmup().multipliedBy(2));
     }
     report.append("## Warm-up\n\nBefore anything is measured, each scenario gets plain requests in rounds until ")
         .append("its throughput stops climbing (").append(profile.warmUpRule()).append("), then ")
-        .append(profile.warmup().multipliedBy(2).toSeconds()).append(" s of streams. The first rounds show what ")
-        .append("a cold JVM on the path delivers while its code is still being compiled.\n\n").append(table).append('\n');
+        .append(profile.warmup().toSeconds()).append(" s of plain requests and ")
+        .append(profile.warmup().multipliedBy(2).toSeconds()).append(" s of streams from the Java generator. The ")
+        .append("first rounds show what a cold JVM on the path delivers while its code is still being compiled.\n\n")
+        .append(table).append('\n');
+  }
+
+  private double warmUpRound(HttpLoad load, Scenario s, boolean wrk) throws Exception {
+    if (wrk) {
+      Optional<String> text = Wrk.run(s.chatCompletions(), PLAIN, 2, profile.saturationConnections(),
+          profile.warmupRound(), out);
+      if (text.isPresent()) return WrkReport.parse(text.get()).requestsPerSecond();
+    }
+    return load.closedLoop(s.name(), s.chatCompletions(), PLAIN, profile.saturationConnections(), Duration.ZERO,
+        profile.warmupRound()).throughput();
   }
 
   // ---- saturation -------------------------------------------------------------------------------

@@ -103,16 +103,18 @@ final class ClusterBench {
     if (!machine.isBlank()) report.append("## Machine\n\n```\n").append(machine.strip()).append("\n```\n\n");
     try (HttpLoad load = new HttpLoad()) {
       note("warm-up");
-      MarkdownTable warm = new MarkdownTable("scenario", "closed-loop rounds (" + profile.warmupRound().toSeconds()
-          + " s each, " + profile.saturationConnections() + " connections)");
+      boolean wrk = Wrk.installed();
+      MarkdownTable warm = new MarkdownTable("scenario", "closed-loop rounds (" + (wrk ? "wrk, " : "Java generator, ")
+          + profile.warmupRound().toSeconds() + " s each, " + profile.saturationConnections() + " connections)");
       for (Target t : targets) {
-        WarmUp.Result r = profile.warmUp().run(() -> load.closedLoop(t.name(), t.uris(), BenchRun.PLAIN,
-            profile.saturationConnections(), Duration.ZERO, profile.warmupRound()).throughput(),
+        WarmUp.Result r = profile.warmUp().run(() -> warmUpRound(load, t, wrk),
             line -> System.out.println(t.name() + " " + line));
         warm.row(t.name(), r.describe());
+        load.closedLoop(t.name(), t.uris(), BenchRun.PLAIN, 16, Duration.ZERO, profile.warmup());
       }
       report.append("## Warm-up\n\nPlain requests in rounds until each scenario's throughput stops climbing (")
-          .append(profile.warmUpRule()).append("). In the cluster every node sees a third of the requests, so its ")
+          .append(profile.warmUpRule()).append("), then ").append(profile.warmup().toSeconds())
+          .append(" s from the Java generator. In the cluster every node sees a third of the requests, so its ")
           .append("code compiles more slowly than the single node's.\n\n").append(warm).append('\n');
       saturation(load, targets);
       fixedRates(load, targets);
@@ -124,6 +126,24 @@ final class ClusterBench {
     Files.writeString(out.resolve("report.md"), report.toString());
     System.out.println(report);
     System.out.println("report written to " + out.resolve("report.md"));
+  }
+
+  /** One warm-up round's throughput: wrk on every node at once (rates added up) when installed. */
+  private double warmUpRound(HttpLoad load, Target t, boolean wrk) throws Exception {
+    if (wrk) {
+      int each = Math.max(1, profile.saturationConnections() / t.uris().size());
+      double sum = 0;
+      boolean ran = false;
+      int threads = t.uris().size() == 1 ? 2 : 1;
+      for (Optional<String> text : Wrk.runEach(t.uris(), BenchRun.PLAIN, threads, each, profile.warmupRound(), out)) {
+        if (text.isEmpty()) continue;
+        ran = true;
+        sum += WrkReport.parse(text.get()).requestsPerSecond();
+      }
+      if (ran) return sum;
+    }
+    return load.closedLoop(t.name(), t.uris(), BenchRun.PLAIN, profile.saturationConnections(), Duration.ZERO,
+        profile.warmupRound()).throughput();
   }
 
   private void saturation(HttpLoad load, List<Target> targets) throws Exception {

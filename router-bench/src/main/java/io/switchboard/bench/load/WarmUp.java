@@ -19,7 +19,7 @@ public final class WarmUp {
   /** One warm-up round: runs load for a while and answers its throughput in requests per second. */
   @FunctionalInterface
   public interface Round {
-    double run() throws InterruptedException;
+    double run() throws Exception;
   }
 
   /** The throughput of every round, in order, and whether it settled before the last allowed round. */
@@ -58,7 +58,7 @@ public final class WarmUp {
   }
 
   /** Runs rounds until the throughput settles or {@code maxRounds} ran; {@code progress} hears each round. */
-  public Result run(Round round, Consumer<String> progress) throws InterruptedException {
+  public Result run(Round round, Consumer<String> progress) throws Exception {
     List<Double> rounds = new ArrayList<>();
     double best = 0;
     int withoutGain = 0;

@@ -15,14 +15,14 @@ import org.junit.jupiter.api.Test;
 class WarmUpTest {
   private final List<String> progress = new ArrayList<>();
 
-  private WarmUp.Result run(WarmUp warmUp, Double... throughputs) throws InterruptedException {
+  private WarmUp.Result run(WarmUp warmUp, Double... throughputs) throws Exception {
     Iterator<Double> next = List.of(throughputs).iterator();
     return warmUp.run(next::next, progress::add);
   }
 
   /** The shape the node showed: a cold JVM at a third of its speed, climbing for several rounds. */
   @Test
-  void keepsWarmingWhileTheThroughputClimbs_andStopsOnceItIsFlat() throws InterruptedException {
+  void keepsWarmingWhileTheThroughputClimbs_andStopsOnceItIsFlat() throws Exception {
     WarmUp.Result r = run(new WarmUp(3, 12, 2, 0.05), 2_100.0, 4_000.0, 5_300.0, 7_000.0, 7_100.0, 6_900.0, 9_999.0);
 
     assertEquals(List.of(2_100.0, 4_000.0, 5_300.0, 7_000.0, 7_100.0, 6_900.0), r.rounds());
@@ -33,7 +33,7 @@ class WarmUpTest {
   }
 
   @Test
-  void aFlatPathStillRunsTheMinimumRounds() throws InterruptedException {
+  void aFlatPathStillRunsTheMinimumRounds() throws Exception {
     WarmUp.Result r = run(new WarmUp(3, 12, 1, 0.05), 9_000.0, 9_000.0, 9_000.0, 1.0);
 
     assertEquals(3, r.rounds().size());
@@ -41,7 +41,7 @@ class WarmUpTest {
   }
 
   @Test
-  void aDipDoesNotCountAsAGain_butAClimbAfterItResetsTheCount() throws InterruptedException {
+  void aDipDoesNotCountAsAGain_butAClimbAfterItResetsTheCount() throws Exception {
     // 5,000 best; 3,000 is a dip (no gain), 6,000 a gain that starts the count again.
     WarmUp.Result r = run(new WarmUp(1, 12, 2, 0.05), 5_000.0, 3_000.0, 6_000.0, 6_100.0, 5_900.0);
 
@@ -50,7 +50,7 @@ class WarmUpTest {
   }
 
   @Test
-  void stopsAtTheMaximumAndSaysItWasStillClimbing() throws InterruptedException {
+  void stopsAtTheMaximumAndSaysItWasStillClimbing() throws Exception {
     WarmUp.Result r = run(new WarmUp(1, 3, 2, 0.05), 1_000.0, 2_000.0, 4_000.0, 8_000.0);
 
     assertEquals(3, r.rounds().size());
