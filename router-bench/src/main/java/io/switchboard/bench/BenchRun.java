@@ -154,14 +154,25 @@ public final class BenchRun {
         .append(table).append('\n');
   }
 
-  private double warmUpRound(HttpLoad load, Scenario s, boolean wrk) throws Exception {
+  /** One round's throughput, and how busy the JIT compilers of the path's JVMs (fake upstream, node) were. */
+  private WarmUp.Sample warmUpRound(HttpLoad load, Scenario s, boolean wrk) throws Exception {
+    List<ProcessCpu> jvms = new ArrayList<>(List.of(upstreamCpu));
+    if (proxyCpu.containsKey(s.name())) jvms.add(proxyCpu.get(s.name()));
+    long compiledBefore = jvms.stream().mapToLong(ProcessCpu::compilerMicros).sum();
+    long start = System.nanoTime();
+    double rps = -1;
     if (wrk) {
       Optional<String> text = Wrk.run(s.chatCompletions(), PLAIN, 2, profile.saturationConnections(),
           profile.warmupRound(), out);
-      if (text.isPresent()) return WrkReport.parse(text.get()).requestsPerSecond();
+      if (text.isPresent()) rps = WrkReport.parse(text.get()).requestsPerSecond();
     }
-    return load.closedLoop(s.name(), s.chatCompletions(), PLAIN, profile.saturationConnections(), Duration.ZERO,
-        profile.warmupRound()).throughput();
+    if (rps < 0) {
+      rps = load.closedLoop(s.name(), s.chatCompletions(), PLAIN, profile.saturationConnections(), Duration.ZERO,
+          profile.warmupRound()).throughput();
+    }
+    double elapsedMicros = (System.nanoTime() - start) / 1000.0;
+    long compiled = jvms.stream().mapToLong(ProcessCpu::compilerMicros).sum() - compiledBefore;
+    return new WarmUp.Sample(rps, compiled / elapsedMicros);
   }
 
   // ---- saturation -------------------------------------------------------------------------------

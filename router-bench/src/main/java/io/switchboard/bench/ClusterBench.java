@@ -128,22 +128,32 @@ final class ClusterBench {
     System.out.println("report written to " + out.resolve("report.md"));
   }
 
-  /** One warm-up round's throughput: wrk on every node at once (rates added up) when installed. */
-  private double warmUpRound(HttpLoad load, Target t, boolean wrk) throws Exception {
+  /**
+   * One warm-up round's throughput, wrk on every node at once (rates added up) when installed, and how
+   * busy the JIT compilers of the path's JVMs were (fake upstream and the target's nodes, summed, so
+   * up to one core each).
+   */
+  private WarmUp.Sample warmUpRound(HttpLoad load, Target t, boolean wrk) throws Exception {
+    List<ProcessCpu> jvms = new ArrayList<>(List.of(upstreamCpu));
+    t.cpu().ifPresent(jvms::add);
+    long compiledBefore = jvms.stream().mapToLong(ProcessCpu::compilerMicros).sum();
+    long start = System.nanoTime();
+    double rps = -1;
     if (wrk) {
       int each = Math.max(1, profile.saturationConnections() / t.uris().size());
-      double sum = 0;
-      boolean ran = false;
       int threads = t.uris().size() == 1 ? 2 : 1;
       for (Optional<String> text : Wrk.runEach(t.uris(), BenchRun.PLAIN, threads, each, profile.warmupRound(), out)) {
         if (text.isEmpty()) continue;
-        ran = true;
-        sum += WrkReport.parse(text.get()).requestsPerSecond();
+        rps = Math.max(rps, 0) + WrkReport.parse(text.get()).requestsPerSecond();
       }
-      if (ran) return sum;
     }
-    return load.closedLoop(t.name(), t.uris(), BenchRun.PLAIN, profile.saturationConnections(), Duration.ZERO,
-        profile.warmupRound()).throughput();
+    if (rps < 0) {
+      rps = load.closedLoop(t.name(), t.uris(), BenchRun.PLAIN, profile.saturationConnections(), Duration.ZERO,
+          profile.warmupRound()).throughput();
+    }
+    double elapsedMicros = (System.nanoTime() - start) / 1000.0;
+    long compiled = jvms.stream().mapToLong(ProcessCpu::compilerMicros).sum() - compiledBefore;
+    return new WarmUp.Sample(rps, compiled / elapsedMicros);
   }
 
   private void saturation(HttpLoad load, List<Target> targets) throws Exception {

@@ -15,10 +15,14 @@ record Profile(
     int saturationConnections, double streamRate, List<Integer> heldStreams, Duration warmupRound,
     int warmupMaxRounds) {
 
-  /** Warm-up rounds always run, and how many in a row without a gain of more than 5% count as warm. */
+  /**
+   * Warm-up rounds always run, and how many flat rounds in a row count as warm: no gain of more than
+   * 5% over the best earlier round, and the path's JIT compilers below 15% of a core.
+   */
   static final int WARMUP_MIN_ROUNDS = 3;
   static final int WARMUP_SETTLE_ROUNDS = 2;
   static final double WARMUP_TOLERANCE = 0.05;
+  static final double WARMUP_MAX_COMPILING = 0.15;
 
   static Profile named(String name, int maxStreams) {
     return switch (name) {
@@ -33,13 +37,14 @@ record Profile(
 
   /** The warm-up of one path: rounds of {@link #warmupRound} until the throughput settles. */
   WarmUp warmUp() {
-    return new WarmUp(WARMUP_MIN_ROUNDS, warmupMaxRounds, WARMUP_SETTLE_ROUNDS, WARMUP_TOLERANCE);
+    return new WarmUp(WARMUP_MIN_ROUNDS, warmupMaxRounds, WARMUP_SETTLE_ROUNDS, WARMUP_TOLERANCE,
+        WARMUP_MAX_COMPILING);
   }
 
   /** The warm-up rule in words, for reports. */
   String warmUpRule() {
     return String.format("at least %d rounds; warm once %d rounds in a row gain no more than %.0f%% over the best "
-        + "earlier round; at most %d rounds", WARMUP_MIN_ROUNDS, WARMUP_SETTLE_ROUNDS, WARMUP_TOLERANCE * 100,
-        warmupMaxRounds);
+        + "earlier round while the JIT compilers of the path's JVMs use less than %.0f%% of a core; at most %d rounds",
+        WARMUP_MIN_ROUNDS, WARMUP_SETTLE_ROUNDS, WARMUP_TOLERANCE * 100, WARMUP_MAX_COMPILING * 100, warmupMaxRounds);
   }
 }

@@ -1,6 +1,8 @@
 package io.switchboard.bench.report;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,6 +33,35 @@ public final class ProcessCpu {
       }
     }
     return ticks * 1_000_000L / TICKS_PER_SECOND;
+  }
+
+  /**
+   * CPU time used so far by the processes' JIT compiler threads (HotSpot's {@code C1 CompilerThreadN}
+   * and {@code C2 CompilerThreadN}), in microseconds: how busy a JVM still is compiling its hot code.
+   * Zero for processes that are not JVMs.
+   */
+  public long compilerMicros() {
+    long ticks = 0;
+    for (long pid : pids) {
+      try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+        for (Path task : tasks) {
+          try {
+            if (isCompilerThread(Files.readString(task.resolve("comm")))) ticks += ticks(Files.readString(task.resolve("stat")));
+          } catch (IOException e) {
+            // the thread ended between listing and reading
+          }
+        }
+      } catch (IOException | UncheckedIOException e) {
+        // gone: nothing more to count
+      }
+    }
+    return ticks * 1_000_000L / TICKS_PER_SECOND;
+  }
+
+  /** A thread's {@code comm} (its name cut to 15 characters) names a HotSpot JIT compiler thread. */
+  static boolean isCompilerThread(String comm) {
+    String name = comm.strip();
+    return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
   }
 
   /**

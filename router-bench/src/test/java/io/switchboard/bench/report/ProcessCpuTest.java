@@ -1,6 +1,7 @@
 package io.switchboard.bench.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -27,5 +28,22 @@ class ProcessCpuTest {
     long self = ProcessHandle.current().pid();
     assertTrue(new ProcessCpu(List.of(self)).micros() > 0, "this JVM has used some CPU");
     assertEquals(0, new ProcessCpu(List.of(Long.MAX_VALUE)).micros());
+  }
+
+  /** HotSpot names its JIT threads {@code C1 CompilerThread0}, {@code C2 CompilerThread1}; comm keeps 15 characters. */
+  @Test
+  void recognisesTheJitCompilerThreadsByTheirCutNames() {
+    assertTrue(ProcessCpu.isCompilerThread("C2 CompilerThre\n"));
+    assertTrue(ProcessCpu.isCompilerThread("C1 CompilerThre"));
+    assertFalse(ProcessCpu.isCompilerThread("GC Thread#0"));
+    assertFalse(ProcessCpu.isCompilerThread("switchboard-pek"));
+  }
+
+  @Test
+  void compilerTimeIsPartOfTheProcessesTime_andZeroForOnesThatAreGone() {
+    ProcessCpu self = new ProcessCpu(List.of(ProcessHandle.current().pid()));
+    long compiler = self.compilerMicros();
+    assertTrue(compiler >= 0 && compiler <= self.micros(), compiler + " of " + self.micros());
+    assertEquals(0, new ProcessCpu(List.of(Long.MAX_VALUE)).compilerMicros());
   }
 }
