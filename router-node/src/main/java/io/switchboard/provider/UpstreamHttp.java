@@ -23,8 +23,10 @@ import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.settings.ClientConnectionSettings;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.stream.Materializer;
@@ -88,6 +90,14 @@ public final class UpstreamHttp {
   }
 
   /** Sends a request; fails with TIMEOUT when no response headers arrive within {@code timeouts.first-byte}. */
+  /**
+   * A POST to {@code endpoint}. Adapters parse their endpoint into a {@link Uri} once: building a
+   * request from a string parses the URI again on every request.
+   */
+  public static HttpRequest post(Uri endpoint) {
+    return HttpRequest.create().withMethod(HttpMethods.POST).withUri(endpoint);
+  }
+
   public CompletionStage<HttpResponse> send(HttpRequest request) {
     Duration firstByte = settings.timeouts().firstByte();
     CompletableFuture<HttpResponse> response = http.singleRequest(request, https, pool, log).toCompletableFuture();

@@ -154,6 +154,20 @@ class RequestTracingTest {
   }
 
   @Test
+  void overheadMillis_haveThreeDecimalsRoundedHalfUp_likeFormatDid() {
+    assertEquals("0.000", RequestTracing.millis(0));
+    assertEquals("0.000", RequestTracing.millis(499));
+    assertEquals("0.001", RequestTracing.millis(500));
+    assertEquals("0.042", RequestTracing.millis(42_000));
+    assertEquals("1.235", RequestTracing.millis(1_234_567));
+    assertEquals("12.300", RequestTracing.millis(12_300_000));
+    assertEquals("4321.007", RequestTracing.millis(4_321_006_900L));
+    for (long nanos : new long[] {1, 999, 1_000, 99_500, 7_654_321, 123_456_789_012L}) {
+      assertEquals(String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6), RequestTracing.millis(nanos), "" + nanos);
+    }
+  }
+
+  @Test
   void saneIds_arePrintableAsciiWithoutSpaces_upTo128Characters() {
     assertEquals(Optional.of("abc-1"), RequestTracing.sane(Optional.of(" abc-1 ")));
     assertEquals(Optional.empty(), RequestTracing.sane(Optional.of("a b")));

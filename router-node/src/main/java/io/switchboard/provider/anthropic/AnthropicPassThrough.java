@@ -18,6 +18,7 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -42,11 +43,11 @@ final class AnthropicPassThrough {
 
   private final String provider;
   private final UpstreamHttp http;
-  private final String endpoint;
+  private final Uri endpoint;
   private final List<RawHeader> headers;
   private final ObjectMapper mapper;
 
-  AnthropicPassThrough(String provider, UpstreamHttp http, String endpoint, List<RawHeader> headers,
+  AnthropicPassThrough(String provider, UpstreamHttp http, Uri endpoint, List<RawHeader> headers,
       ObjectMapper mapper) {
     this.provider = provider;
     this.http = http;
@@ -57,7 +58,7 @@ final class AnthropicPassThrough {
 
   CompletionStage<UpstreamReply> send(UpstreamCall call, ByteString clientBody) {
     ByteString body = call.forwardsOriginalBody() ? clientBody : withModel(clientBody, call.upstreamModel());
-    HttpRequest request = HttpRequest.POST(endpoint)
+    HttpRequest request = UpstreamHttp.post(endpoint)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body))
         .addHeaders(new ArrayList<>(headers));
     if (call.stream()) request = request.addHeader(RawHeader.create("Accept", "text/event-stream"));

@@ -26,6 +26,7 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -50,7 +51,7 @@ public final class AnthropicUpstream implements Upstream {
   private final ObjectMapper mapper;
   private final Clock clock;
   private final UpstreamHttp http;
-  private final String endpoint;
+  private final Uri endpoint;
   private final List<RawHeader> headers;
   private final AnthropicPassThrough passThrough;
 
@@ -60,7 +61,7 @@ public final class AnthropicUpstream implements Upstream {
     this.clock = clock;
     ProviderSettings.Anthropic anthropic = settings.anthropic();
     this.http = new UpstreamHttp(system, settings, anthropic.baseUrl(), false);
-    this.endpoint = anthropic.baseUrl() + "/v1/messages";
+    this.endpoint = Uri.create(anthropic.baseUrl() + "/v1/messages");
     List<RawHeader> fixed = new ArrayList<>();
     fixed.add(RawHeader.create(AnthropicJson.VERSION_HEADER, anthropic.version()));
     anthropic.apiKey().ifPresent(key -> fixed.add(RawHeader.create(AnthropicJson.API_KEY_HEADER, key.reveal())));
@@ -83,7 +84,7 @@ public final class AnthropicUpstream implements Upstream {
     } catch (UntranslatableRequestException e) {
       return CompletableFuture.failedFuture(refused(e));
     }
-    HttpRequest request = HttpRequest.POST(endpoint)
+    HttpRequest request = UpstreamHttp.post(endpoint)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, json(translated.request())))
         .addHeaders(new ArrayList<>(headers));
     if (call.stream()) request = request.addHeader(RawHeader.create("Accept", "text/event-stream"));

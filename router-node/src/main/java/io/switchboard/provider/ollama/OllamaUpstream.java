@@ -26,6 +26,7 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
@@ -47,14 +48,14 @@ public final class OllamaUpstream implements Upstream {
   private final ObjectMapper mapper;
   private final Clock clock;
   private final UpstreamHttp http;
-  private final String endpoint;
+  private final Uri endpoint;
 
   public OllamaUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
     this.settings = settings;
     this.mapper = mapper;
     this.clock = clock;
     this.http = new UpstreamHttp(system, settings, settings.ollama().baseUrl(), true);
-    this.endpoint = settings.ollama().baseUrl() + "/api/chat";
+    this.endpoint = Uri.create(settings.ollama().baseUrl() + "/api/chat");
   }
 
   @Override
@@ -65,7 +66,7 @@ public final class OllamaUpstream implements Upstream {
     } catch (UntranslatableRequestException e) {
       return CompletableFuture.failedFuture(refused(e));
     }
-    HttpRequest request = HttpRequest.POST(endpoint)
+    HttpRequest request = UpstreamHttp.post(endpoint)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, json(body)));
     return http.send(request).thenCompose(response -> {
       if (!response.status().isSuccess()) {

@@ -24,6 +24,7 @@ import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.model.headers.Authorization;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.javadsl.FramingTruncation;
@@ -49,20 +50,20 @@ public final class OpenAiUpstream implements Upstream {
   private final ProviderSettings settings;
   private final ObjectMapper mapper;
   private final UpstreamHttp http;
-  private final String endpoint;
+  private final Uri endpoint;
   private final Optional<HttpHeader> authorization;
 
   public OpenAiUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
     this.settings = settings;
     this.mapper = mapper;
     this.http = new UpstreamHttp(system, settings, settings.openai().baseUrl(), false, clock);
-    this.endpoint = settings.openai().baseUrl() + "/chat/completions";
+    this.endpoint = Uri.create(settings.openai().baseUrl() + "/chat/completions");
     this.authorization = settings.openai().apiKey().map(key -> Authorization.oauth2(key.reveal()));
   }
 
   @Override
   public CompletionStage<UpstreamReply> send(UpstreamCall call) {
-    HttpRequest request = HttpRequest.POST(endpoint)
+    HttpRequest request = UpstreamHttp.post(endpoint)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body(call)));
     if (authorization.isPresent()) request = request.addHeader(authorization.get());
     if (call.stream()) request = request.addHeader(RawHeader.create("Accept", "text/event-stream"));
