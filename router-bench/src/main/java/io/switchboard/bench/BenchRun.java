@@ -247,8 +247,8 @@ public final class BenchRun {
     Map<String, List<Double>> addedP99 = new LinkedHashMap<>();
     List<String> rateNames = new ArrayList<>();
     long loadedRss = 0;
+    List<String> generatorBound = new ArrayList<>();
     for (int rate : profile.rates()) {
-      rateNames.add(rate + " req/s");
       LatencySummary direct = null;
       for (Scenario s : scenarios) {
         PeakRss peak = s == switchboard ? PeakRss.start(node) : null;
@@ -258,7 +258,13 @@ public final class BenchRun {
             Duration.ZERO, profile.measure());
         if (peak != null) loadedRss = Math.max(loadedRss, peak.stop());
         LatencySummary l = r.latency();
-        if (direct == null) direct = l;
+        if (direct == null) {
+          direct = l;
+          // The generator could not send this rate even to the upstream itself: the row is recorded,
+          // but charting it would dwarf the rates that say something about the proxies.
+          if (l.errors().getOrDefault(HttpLoad.OVERLOAD, 0L) > 0) generatorBound.add(rate + " req/s");
+          else rateNames.add(rate + " req/s");
+        }
         long[] added = l.addedOver(direct);
         table.row(rate, s.name(), l.ok(), errors(l), MarkdownTable.ms(l.p50Micros()), MarkdownTable.ms(l.p99Micros()),
             MarkdownTable.ms(l.p999Micros()), MarkdownTable.ms(l.maxMicros()),
@@ -267,7 +273,7 @@ public final class BenchRun {
             s.name().equals("direct") ? "–" : MarkdownTable.ms(added[2]),
             MarkdownTable.ms(r.sendLag().p99Micros()),
             cpu.proxyPerRequest(l.ok() + l.errorCount() - l.errors().getOrDefault(HttpLoad.OVERLOAD, 0L)));
-        if (!s.name().equals("direct")) {
+        if (!s.name().equals("direct") && rateNames.contains(rate + " req/s")) {
           addedP99.computeIfAbsent(s.name() + " added p99", k -> new ArrayList<>()).add(added[1] / 1000.0);
           addedP99.computeIfAbsent(s.name() + " added p50", k -> new ArrayList<>()).add(added[0] / 1000.0);
         }
@@ -279,7 +285,13 @@ public final class BenchRun {
         .append("direct's percentile at the same rate (a difference of percentiles, not a percentile of differences). ")
         .append("Send lag is how late the generator itself sent: when it is large, the generator, not the server, ")
         .append("was behind.\n\n").append(table).append("\n![added latency](added-latency.png)\n\n");
-    Charts.bars(out.resolve("added-latency.png"), "Latency added over direct", "ms", rateNames, addedP99);
+    if (!generatorBound.isEmpty()) {
+      report.append("The chart leaves out ").append(String.join(", ", generatorBound)).append(": the generator ")
+          .append("could not send that rate even to the upstream directly (`not sent` errors in direct's row).\n\n");
+    }
+    if (!rateNames.isEmpty()) {
+      Charts.bars(out.resolve("added-latency.png"), "Latency added over direct", "ms", rateNames, addedP99);
+    }
     return loadedRss == 0 ? OptionalLong.empty() : OptionalLong.of(loadedRss);
   }
 
