@@ -89,7 +89,6 @@ public final class UpstreamHttp {
     return settings.id();
   }
 
-  /** Sends a request; fails with TIMEOUT when no response headers arrive within {@code timeouts.first-byte}. */
   /**
    * A POST to {@code endpoint}. Adapters parse their endpoint into a {@link Uri} once: building a
    * request from a string parses the URI again on every request.
@@ -98,6 +97,7 @@ public final class UpstreamHttp {
     return HttpRequest.create().withMethod(HttpMethods.POST).withUri(endpoint);
   }
 
+  /** Sends a request; fails with TIMEOUT when no response headers arrive within {@code timeouts.first-byte}. */
   public CompletionStage<HttpResponse> send(HttpRequest request) {
     Duration firstByte = settings.timeouts().firstByte();
     CompletableFuture<HttpResponse> response = http.singleRequest(request, https, pool, log).toCompletableFuture();
