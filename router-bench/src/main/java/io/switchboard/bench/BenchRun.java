@@ -129,9 +129,8 @@ public final class BenchRun {
 
   /**
    * Lets every JVM in the path (fake upstream, node, generator) compile its hot code before anything
-   * counts: plain requests until the throughput settles ({@link WarmUp}), driven by wrk when it is
-   * installed (the Java generator tops out below what a warm node serves, so its rounds would settle
-   * at its own limit), then the Java generator's own plain and streaming loops for a fixed time. The
+   * counts: plain requests in rounds until the path settles ({@link WarmUp}, {@link WarmUpRound}), then
+   * the Java generator's own plain and streaming loops for a fixed time. The
    * report lists each scenario's warm-up rounds, which also show what a cold JVM on the path delivers.
    */
   private void warmUp(HttpLoad load) throws Exception {
@@ -140,7 +139,10 @@ public final class BenchRun {
     MarkdownTable table = new MarkdownTable("scenario", "closed-loop rounds (" + (wrk ? "wrk, " : "Java generator, ")
         + profile.warmupRound().toSeconds() + " s each, " + profile.saturationConnections() + " connections)");
     for (Scenario s : scenarios) {
-      WarmUp.Result plain = profile.warmUp().run(() -> warmUpRound(load, s, wrk),
+      List<ProcessCpu> jvms = new ArrayList<>(List.of(upstreamCpu));
+      if (proxyCpu.containsKey(s.name())) jvms.add(proxyCpu.get(s.name()));
+      WarmUp.Result plain = profile.warmUp().run(new WarmUpRound(load, s.name(), List.of(s.chatCompletions()),
+          profile.saturationConnections(), profile.warmupRound(), wrk, out, jvms),
           line -> System.out.println(s.name() + " " + line));
       table.row(s.name(), plain.describe());
       load.closedLoop(s.name(), s.chatCompletions(), PLAIN, 16, Duration.ZERO, profile.warmup());
@@ -152,27 +154,6 @@ public final class BenchRun {
         .append(profile.warmup().multipliedBy(2).toSeconds()).append(" s of streams from the Java generator. The ")
         .append("first rounds show what a cold JVM on the path delivers while its code is still being compiled.\n\n")
         .append(table).append('\n');
-  }
-
-  /** One round's throughput, and how busy the JIT compilers of the path's JVMs (fake upstream, node) were. */
-  private WarmUp.Sample warmUpRound(HttpLoad load, Scenario s, boolean wrk) throws Exception {
-    List<ProcessCpu> jvms = new ArrayList<>(List.of(upstreamCpu));
-    if (proxyCpu.containsKey(s.name())) jvms.add(proxyCpu.get(s.name()));
-    long compiledBefore = jvms.stream().mapToLong(ProcessCpu::compilerMicros).sum();
-    long start = System.nanoTime();
-    double rps = -1;
-    if (wrk) {
-      Optional<String> text = Wrk.run(s.chatCompletions(), PLAIN, 2, profile.saturationConnections(),
-          profile.warmupRound(), out);
-      if (text.isPresent()) rps = WrkReport.parse(text.get()).requestsPerSecond();
-    }
-    if (rps < 0) {
-      rps = load.closedLoop(s.name(), s.chatCompletions(), PLAIN, profile.saturationConnections(), Duration.ZERO,
-          profile.warmupRound()).throughput();
-    }
-    double elapsedMicros = (System.nanoTime() - start) / 1000.0;
-    long compiled = jvms.stream().mapToLong(ProcessCpu::compilerMicros).sum() - compiledBefore;
-    return new WarmUp.Sample(rps, compiled / elapsedMicros);
   }
 
   // ---- saturation -------------------------------------------------------------------------------

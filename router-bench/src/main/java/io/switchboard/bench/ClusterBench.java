@@ -107,7 +107,10 @@ final class ClusterBench {
       MarkdownTable warm = new MarkdownTable("scenario", "closed-loop rounds (" + (wrk ? "wrk, " : "Java generator, ")
           + profile.warmupRound().toSeconds() + " s each, " + profile.saturationConnections() + " connections)");
       for (Target t : targets) {
-        WarmUp.Result r = profile.warmUp().run(() -> warmUpRound(load, t, wrk),
+        List<ProcessCpu> jvms = new ArrayList<>(List.of(upstreamCpu));
+        t.cpu().ifPresent(jvms::add);
+        WarmUp.Result r = profile.warmUp().run(new WarmUpRound(load, t.name(), t.uris(),
+            profile.saturationConnections(), profile.warmupRound(), wrk, out, jvms),
             line -> System.out.println(t.name() + " " + line));
         warm.row(t.name(), r.describe());
         load.closedLoop(t.name(), t.uris(), BenchRun.PLAIN, 16, Duration.ZERO, profile.warmup());
@@ -126,34 +129,6 @@ final class ClusterBench {
     Files.writeString(out.resolve("report.md"), report.toString());
     System.out.println(report);
     System.out.println("report written to " + out.resolve("report.md"));
-  }
-
-  /**
-   * One warm-up round's throughput, wrk on every node at once (rates added up) when installed, and how
-   * busy the JIT compilers of the path's JVMs were (fake upstream and the target's nodes, summed, so
-   * up to one core each).
-   */
-  private WarmUp.Sample warmUpRound(HttpLoad load, Target t, boolean wrk) throws Exception {
-    List<ProcessCpu> jvms = new ArrayList<>(List.of(upstreamCpu));
-    t.cpu().ifPresent(jvms::add);
-    long compiledBefore = jvms.stream().mapToLong(ProcessCpu::compilerMicros).sum();
-    long start = System.nanoTime();
-    double rps = -1;
-    if (wrk) {
-      int each = Math.max(1, profile.saturationConnections() / t.uris().size());
-      int threads = t.uris().size() == 1 ? 2 : 1;
-      for (Optional<String> text : Wrk.runEach(t.uris(), BenchRun.PLAIN, threads, each, profile.warmupRound(), out)) {
-        if (text.isEmpty()) continue;
-        rps = Math.max(rps, 0) + WrkReport.parse(text.get()).requestsPerSecond();
-      }
-    }
-    if (rps < 0) {
-      rps = load.closedLoop(t.name(), t.uris(), BenchRun.PLAIN, profile.saturationConnections(), Duration.ZERO,
-          profile.warmupRound()).throughput();
-    }
-    double elapsedMicros = (System.nanoTime() - start) / 1000.0;
-    long compiled = jvms.stream().mapToLong(ProcessCpu::compilerMicros).sum() - compiledBefore;
-    return new WarmUp.Sample(rps, compiled / elapsedMicros);
   }
 
   private void saturation(HttpLoad load, List<Target> targets) throws Exception {
