@@ -398,15 +398,20 @@ public final class BenchRun {
   // ---- helpers ----------------------------------------------------------------------------------
 
   private void note(String phase) {
+    String line = phaseLine(phase);
+    loadAverages.add(line);
+    System.out.println(line);
+  }
+
+  /** When a phase started and the machine's load then: {@code TIME PHASE: load average 1m 5m 15m ...}. */
+  static String phaseLine(String phase) {
     String load;
     try {
       load = Files.readString(Path.of("/proc/loadavg")).strip();
     } catch (IOException e) {
       load = "unknown";
     }
-    String line = Instant.now() + " " + phase + ": load average " + load;
-    loadAverages.add(line);
-    System.out.println(line);
+    return Instant.now() + " " + phase + ": load average " + load;
   }
 
   /** {@code 0}, or the count and what they were, e.g. {@code 3 {HTTP 503=2, HttpTimeoutException=1}}. */

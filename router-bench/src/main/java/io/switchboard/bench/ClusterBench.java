@@ -265,13 +265,7 @@ final class ClusterBench {
   }
 
   private void note(String phase) {
-    String load;
-    try {
-      load = Files.readString(Path.of("/proc/loadavg")).strip();
-    } catch (IOException e) {
-      load = "unknown";
-    }
-    String line = Instant.now() + " " + phase + ": load average " + load;
+    String line = BenchRun.phaseLine(phase);
     loadAverages.add(line);
     System.out.println(line);
   }
