@@ -42,10 +42,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BenchRun {
   static final String PLAIN = "{\"model\":\"bench-model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}],"
       + "\"max_tokens\":16}";
-  /** Open files on the streams node above its idle count that still count as "the streams' sockets closed". */
-  private static final int SOCKET_SLACK = 64;
   static final String STREAM = "{\"model\":\"bench-model\",\"stream\":true,\"messages\":[{\"role\":\"user\","
       + "\"content\":\"Say hello\"}],\"max_tokens\":16,\"bench_chunks\":16,\"bench_interval_ms\":10}";
+  /** Open files on the streams node above its idle count that still count as "the streams' sockets closed". */
+  private static final int SOCKET_SLACK = 64;
 
   private final Profile profile;
   private final List<Scenario> scenarios;

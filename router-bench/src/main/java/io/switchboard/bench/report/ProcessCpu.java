@@ -1,7 +1,7 @@
 package io.switchboard.bench.report;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ public final class ProcessCpu {
             // the thread ended between listing and reading
           }
         }
-      } catch (IOException | UncheckedIOException e) {
+      } catch (IOException | DirectoryIteratorException e) {
         // gone: nothing more to count
       }
     }
