@@ -8,7 +8,8 @@
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
 #
 # It builds what it needs (SKIP_BUILD=1 to reuse the jars), starts the fake upstream, nginx (installed
-# with apt if missing) and one Switchboard node on free ports, runs the scenarios in one run, stops
+# with apt if missing), a bare Pekko HTTP proxy (quick and full: the floor of Switchboard's own stack)
+# and one Switchboard node on free ports, runs the scenarios in one run, stops
 # everything it started, and writes report.md plus PNG charts into router-bench/results/<time>-<mode>/.
 set -euo pipefail
 
@@ -119,6 +120,19 @@ CONF
   NGINX_ARGS=(--nginx "http://127.0.0.1:$NGINX_PORT" --nginx-pids "$NGINX_PIDS")
 fi
 
+# The floor of Switchboard's stack: Pekko HTTP's server and pooled client with nothing between them.
+PEKKO_ARGS=()
+if [[ "$MODE" == quick || "$MODE" == full ]]; then
+  PEKKO_PORT=$(free_port)
+  log "bare Pekko HTTP proxy on $PEKKO_PORT (-Xmx1g)"
+  java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.BarePekkoProxy --port "$PEKKO_PORT" \
+    --upstream "http://127.0.0.1:$UP_PORT" >"$OUT/pekko-proxy.log" 2>&1 &
+  PEKKO_PID=$!
+  PIDS+=("$PEKKO_PID")
+  wait_for "http://127.0.0.1:$PEKKO_PORT/v1/chat/completions" 60
+  PEKKO_ARGS=(--pekko "http://127.0.0.1:$PEKKO_PORT" --pekko-pid "$PEKKO_PID")
+fi
+
 # Two nodes: one sized like a busy production provider for the throughput and latency scenarios, one
 # with room for 10,000 upstream connections for the held-streams figures (an HTTP/1.1 stream holds one).
 node_config() { # file port max-in-flight
@@ -159,8 +173,8 @@ machine >"$OUT/machine.txt"
 case "$MODE" in
   quick|full)
     java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.BenchRun --profile "$MODE" --out "$OUT" \
-      --direct "http://127.0.0.1:$UP_PORT" "${NGINX_ARGS[@]}" --switchboard "http://127.0.0.1:$NODE_PORT" \
-      --node-pid "$NODE_PID" --upstream-pid "$UP_PID" \
+      --direct "http://127.0.0.1:$UP_PORT" "${NGINX_ARGS[@]}" "${PEKKO_ARGS[@]}" \
+      --switchboard "http://127.0.0.1:$NODE_PORT" --node-pid "$NODE_PID" --upstream-pid "$UP_PID" \
       --streams-switchboard "http://127.0.0.1:$STREAMS_PORT" --streams-node-pid "$STREAMS_PID" --max-streams "$MAX_STREAMS" --machine "$OUT/machine.txt"
     ;;
   soak)

@@ -36,14 +36,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * java -cp router-bench.jar io.switchboard.bench.BenchRun --profile full --out DIR \
  *     --direct http://127.0.0.1:9100 --nginx http://127.0.0.1:9101 --switchboard http://127.0.0.1:9102 \
- *     --node-pid 1234 [--max-streams 10000] [--machine FILE]
+ *     --node-pid 1234 [--pekko http://127.0.0.1:9103 --pekko-pid 1235] [--max-streams 10000] [--machine FILE]
  * </pre>
+ *
+ * <p>{@code --pekko} adds the {@link io.switchboard.bench.upstream.BarePekkoProxy}: Pekko HTTP's server
+ * and pooled client with nothing between them, the floor of the stack Switchboard is built on.
  */
 public final class BenchRun {
   static final String PLAIN = "{\"model\":\"bench-model\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}],"
       + "\"max_tokens\":16}";
   static final String STREAM = "{\"model\":\"bench-model\",\"stream\":true,\"messages\":[{\"role\":\"user\","
       + "\"content\":\"Say hello\"}],\"max_tokens\":16,\"bench_chunks\":16,\"bench_interval_ms\":10}";
+  /** The scenario through the bare Pekko HTTP proxy. */
+  static final String PEKKO = "pekko-http";
   /** Open files on the streams node above its idle count that still count as "the streams' sockets closed". */
   private static final int SOCKET_SLACK = 64;
 
@@ -77,6 +82,7 @@ public final class BenchRun {
     List<Scenario> scenarios = new ArrayList<>();
     scenarios.add(Scenario.at("direct", required(opts, "direct")));
     if (opts.containsKey("nginx")) scenarios.add(Scenario.at("nginx", opts.get("nginx")));
+    if (opts.containsKey("pekko")) scenarios.add(Scenario.at(PEKKO, opts.get("pekko")));
     Scenario switchboard = Scenario.at("switchboard", required(opts, "switchboard"));
     scenarios.add(switchboard);
     Path out = Path.of(required(opts, "out"));
@@ -85,6 +91,7 @@ public final class BenchRun {
     Map<String, ProcessCpu> proxyCpu = new HashMap<>();
     proxyCpu.put("switchboard", new ProcessCpu(List.of(nodePid)));
     if (opts.containsKey("nginx-pids")) proxyCpu.put("nginx", new ProcessCpu(pids(opts.get("nginx-pids"))));
+    if (opts.containsKey("pekko-pid")) proxyCpu.put(PEKKO, new ProcessCpu(pids(opts.get("pekko-pid"))));
     ProcessCpu upstreamCpu = new ProcessCpu(opts.containsKey("upstream-pid")
         ? List.of(Long.parseLong(opts.get("upstream-pid"))) : List.of());
     BenchRun run = new BenchRun(profile, scenarios, switchboard, new NodeProbe(nodePid), proxyCpu, upstreamCpu, out);
