@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One command for Switchboard's benchmarks. Run from anywhere:
 #
-#   router-bench/run.sh quick          # ~9 min: harness check, rates 500 and 1,000 req/s, 1,000 streams
-#   router-bench/run.sh full           # ~16 min: what docs/benchmarks.md records
+#   router-bench/run.sh quick          # ~12 min: harness check, rates 500 and 1,000 req/s, 1,000 streams
+#   router-bench/run.sh full           # ~20 min: what docs/benchmarks.md records
 #   router-bench/run.sh soak [30m] [200]   # heap after GC over time at a moderate rate (req/s)
 #   router-bench/run.sh jmh            # JMH microbenchmarks (routing, decode, admission)
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
