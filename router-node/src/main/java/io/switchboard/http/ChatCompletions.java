@@ -73,6 +73,9 @@ final class ChatCompletions {
   private final ChatRequestDecoder decoder;
   private final UsageReader usage;
   private final AnthropicUsage anthropicUsage;
+  /** Stateless, so built once: each holds the error it ends a cut-short stream with. */
+  private final SseDialect openAiStreams;
+  private final SseDialect anthropicStreams;
   /** Response headers by deployment label: fixed per deployment, so built once rather than per request. */
   private final Map<String, List<HttpHeader>> headersByDeployment;
   private final CachedChat cache;
@@ -91,6 +94,8 @@ final class ChatCompletions {
     this.decoder = new ChatRequestDecoder(mapper);
     this.usage = new UsageReader(mapper);
     this.anthropicUsage = new AnthropicUsage(mapper);
+    this.openAiStreams = SseDialect.openAi(usage, mapper);
+    this.anthropicStreams = SseDialect.anthropic(anthropicUsage, mapper);
     this.headersByDeployment = router.deployments().stream()
         .collect(Collectors.toUnmodifiableMap(Deployment::label, ChatCompletions::headers, (a, b) -> a));
   }
@@ -160,7 +165,7 @@ final class ChatCompletions {
       telemetry.firstEvent(exchange.model, deployment, System.nanoTime() - exchange.startedNanos);
       Meter.Streaming metered = meter.streaming(deployment, streaming.events(), release);
       response = SseResponse.of(metered.events(), metered.settle(), streaming.signals(), headers,
-          SseDialect.anthropic(anthropicUsage, mapper), mapper);
+          anthropicStreams, mapper);
     } else {
       UpstreamReply.Complete complete = (UpstreamReply.Complete) call.reply();
       TokenUsage used = anthropicUsage.fromMessage(complete.body()).orElse(null);
@@ -185,7 +190,7 @@ final class ChatCompletions {
         ended(call, exchange, outcome);
       };
       Meter.Streaming metered = meter.streaming(deployment, streaming.events(), release);
-      response = SseResponse.of(metered.events(), metered.settle(), streaming.signals(), headers, usage, mapper);
+      response = SseResponse.of(metered.events(), metered.settle(), streaming.signals(), headers, openAiStreams, mapper);
     } else {
       UpstreamReply.Complete complete = (UpstreamReply.Complete) call.reply();
       TokenUsage used = usage.fromCompletion(complete.body()).orElse(null);

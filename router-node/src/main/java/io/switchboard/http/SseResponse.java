@@ -7,7 +7,6 @@ import java.util.function.Consumer;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UpstreamSignals;
-import io.switchboard.provider.UsageReader;
 import io.switchboard.routing.Dispatcher;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -37,12 +36,6 @@ import org.apache.pekko.util.ByteString;
  */
 final class SseResponse {
   private SseResponse() {}
-
-  /** An OpenAI-dialect stream. */
-  static HttpResponse of(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle, UpstreamSignals signals,
-      List<HttpHeader> headers, UsageReader usage, ObjectMapper mapper) {
-    return of(events, settle, signals, headers, SseDialect.openAi(usage, mapper), mapper);
-  }
 
   /** A stream in {@code dialect}: where its usage is, what ends it, how a failure is told. */
   static HttpResponse of(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle, UpstreamSignals signals,
