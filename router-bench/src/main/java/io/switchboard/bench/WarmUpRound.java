@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One warm-up round of plain requests against a path, for {@link WarmUp}: wrk when it is installed (the
- * Java generator tops out below what a warm node serves, so its rounds would settle at its own limit),
+ * One warm-up round of plain requests against a path, for {@link WarmUp}: wrk when it is installed (its
+ * figures are the ones earlier runs recorded, and it costs less CPU per request than the Java generator),
  * one wrk per URI at once with the connections split between them and their rates added up; else the
  * Java generator's closed loop. It also reads how busy the JIT compiler threads of the path's JVMs
  * were during the round, as a share of one core (summed over the JVMs).

@@ -22,8 +22,9 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * The load generator: {@code java.net.http} over HTTP/1.1 keep-alive, asynchronous, one client per
- * run.
+ * The load generator. Open and closed loop run on {@link KeepAliveClient} (Netty, HTTP/1.1 keep-alive,
+ * one event loop thread, one client per run); held streams on {@code java.net.http}, whose cost per
+ * request does not matter at their opening rate.
  *
  * <ul>
  *   <li>{@link #openLoop}: a constant arrival rate ({@link ArrivalSchedule}); latency from the intended
@@ -39,9 +40,10 @@ import org.HdrHistogram.Recorder;
  * front): open loop sends request {@code i} to URI {@code i mod n}; closed loop binds connection
  * {@code c} to URI {@code c mod n}, as a client with one pool per node would.
  *
- * <p>Limits: the JDK client spends a few tens of microseconds of CPU per request and reads all
- * connections from one selector thread, so on two cores it tops out at a few thousand requests per
- * second, below what wrk reaches; saturation figures therefore come from wrk when it is installed.
+ * <p>Limits: one event loop thread reads every connection, and open loop paces its sends from one
+ * more; an open-loop request is never sent on a connection still carrying another, so at a rate the
+ * server cannot keep up with the generator opens connections (up to {@value #MAX_OUTSTANDING}).
+ * Saturation figures still come from wrk when it is installed, so that they compare with earlier runs.
  */
 public final class HttpLoad implements AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -58,8 +60,6 @@ public final class HttpLoad implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private final HttpClient client = newClient();
-
   private HttpClient newClient() {
     return HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
@@ -74,14 +74,6 @@ public final class HttpLoad implements AutoCloseable {
   /** A streaming run: time to first byte of the body and time to the end of the stream. */
   public record StreamResult(LatencySummary firstToken, LatencySummary total) {}
 
-  private HttpRequest request(URI uri, String body) {
-    return HttpRequest.newBuilder(uri)
-        .timeout(TIMEOUT)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build();
-  }
-
   /**
    * Sends {@code body} to {@code uri} at {@code rate} per second for {@code length}, after {@code warmup}
    * at the same rate whose results are discarded. Streams are read to the end; {@code firstToken}
@@ -89,8 +81,10 @@ public final class HttpLoad implements AutoCloseable {
    */
   public StreamResult openLoop(String label, URI uri, String body, double rate, Duration warmup, Duration length)
       throws InterruptedException {
-    if (!warmup.isZero()) runOpenLoop(label, List.of(uri), body, rate, warmup);
-    return runOpenLoop(label, List.of(uri), body, rate, length).result;
+    try (KeepAliveClient client = new KeepAliveClient(List.of(uri), body)) {
+      if (!warmup.isZero()) runOpenLoop(client, label, 1, rate, warmup);
+      return runOpenLoop(client, label, 1, rate, length).result;
+    }
   }
 
   /** As {@link #openLoop}, also reporting how late the generator itself sent. */
@@ -102,16 +96,17 @@ public final class HttpLoad implements AutoCloseable {
   /** As {@link #openLoopWithLag(String, URI, String, double, Duration, Duration)}, round-robin over {@code uris}. */
   public OpenLoopResult openLoopWithLag(String label, List<URI> uris, String body, double rate, Duration warmup,
       Duration length) throws InterruptedException {
-    if (!warmup.isZero()) runOpenLoop(label, uris, body, rate, warmup);
-    Run run = runOpenLoop(label, uris, body, rate, length);
-    return new OpenLoopResult(run.result.total(), run.sendLag);
+    try (KeepAliveClient client = new KeepAliveClient(uris, body)) {
+      if (!warmup.isZero()) runOpenLoop(client, label, uris.size(), rate, warmup);
+      Run run = runOpenLoop(client, label, uris.size(), rate, length);
+      return new OpenLoopResult(run.result.total(), run.sendLag);
+    }
   }
 
   private record Run(StreamResult result, LatencySummary sendLag) {}
 
-  private Run runOpenLoop(String label, List<URI> uris, String body, double rate, Duration length)
+  private Run runOpenLoop(KeepAliveClient client, String label, int targets, double rate, Duration length)
       throws InterruptedException {
-    List<HttpRequest> requests = uris.stream().map(uri -> request(uri, body)).toList();
     Recorder total = new Recorder(3);
     Recorder first = new Recorder(3);
     Histogram lag = LatencySummary.newHistogram();
@@ -134,7 +129,13 @@ public final class HttpLoad implements AutoCloseable {
         continue;
       }
       outstanding.incrementAndGet();
-      send(requests.get((int) (i % requests.size())), intended, total, first, errors, () -> {
+      client.send((int) (i % targets), (firstByte, end, error) -> {
+        if (error == null) {
+          total.recordValue((end - intended) / 1000);
+          first.recordValue((firstByte - intended) / 1000);
+        } else {
+          errors.computeIfAbsent(error, k -> new LongAdder()).increment();
+        }
         outstanding.decrementAndGet();
         finished.countDown();
       });
@@ -150,21 +151,6 @@ public final class HttpLoad implements AutoCloseable {
             LatencySummary.of(label + " first byte", first.getIntervalHistogram(), errorCounts, seconds),
             LatencySummary.of(label, total.getIntervalHistogram(), errorCounts, seconds)),
         LatencySummary.of(label + " send lag", lag, Map.of(), seconds));
-  }
-
-  private void send(HttpRequest request, long startNanos, Recorder total, Recorder first,
-      Map<String, LongAdder> errors, Runnable finished) {
-    client.sendAsync(request, info -> new TimedBody()).whenComplete((response, failure) -> {
-      long end = System.nanoTime();
-      String error = errorOf(response, failure);
-      if (error == null) {
-        total.recordValue((end - startNanos) / 1000);
-        first.recordValue((response.body().firstByteNanos() - startNanos) / 1000);
-      } else {
-        errors.computeIfAbsent(error, k -> new LongAdder()).increment();
-      }
-      finished.run();
-    });
   }
 
   private static String errorOf(HttpResponse<TimedBody> response, Throwable failure) {
@@ -191,39 +177,40 @@ public final class HttpLoad implements AutoCloseable {
   /** As {@link #closedLoop(String, URI, String, int, Duration, Duration)}, connection {@code c} to {@code uris[c mod n]}. */
   public LatencySummary closedLoop(String label, List<URI> uris, String body, int connections, Duration warmup,
       Duration length) throws InterruptedException {
-    if (!warmup.isZero()) runClosedLoop(label, uris, body, connections, warmup);
-    return runClosedLoop(label, uris, body, connections, length);
+    try (KeepAliveClient client = new KeepAliveClient(uris, body)) {
+      if (!warmup.isZero()) runClosedLoop(client, label, uris.size(), connections, warmup);
+      return runClosedLoop(client, label, uris.size(), connections, length);
+    }
   }
 
-  private LatencySummary runClosedLoop(String label, List<URI> uris, String body, int connections, Duration length)
-      throws InterruptedException {
-    List<HttpRequest> requests = uris.stream().map(uri -> request(uri, body)).toList();
+  private LatencySummary runClosedLoop(KeepAliveClient client, String label, int targets, int connections,
+      Duration length) throws InterruptedException {
     Recorder latency = new Recorder(3);
     Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     long start = System.nanoTime();
     long deadline = start + length.toNanos();
     CountDownLatch loops = new CountDownLatch(connections);
-    for (int c = 0; c < connections; c++) loop(requests.get(c % requests.size()), deadline, latency, errors, loops);
+    for (int c = 0; c < connections; c++) loop(client, c % targets, deadline, latency, errors, loops);
     loops.await(length.toSeconds() + TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
     double seconds = (System.nanoTime() - start) / 1e9;
     return LatencySummary.of(label, latency.getIntervalHistogram(), counts(errors), seconds);
   }
 
-  private void loop(HttpRequest request, long deadline, Recorder latency, Map<String, LongAdder> errors,
+  /** One loop of a closed-loop run; at most one request per loop is unanswered, so loops = connections. */
+  private void loop(KeepAliveClient client, int target, long deadline, Recorder latency, Map<String, LongAdder> errors,
       CountDownLatch loops) {
     long start = System.nanoTime();
     if (start >= deadline) {
       loops.countDown();
       return;
     }
-    client.sendAsync(request, info -> new TimedBody()).whenComplete((response, failure) -> {
-      String error = errorOf(response, failure);
+    client.send(target, (firstByte, end, error) -> {
       if (error == null) {
-        latency.recordValue((System.nanoTime() - start) / 1000);
+        latency.recordValue((end - start) / 1000);
       } else {
         errors.computeIfAbsent(error, k -> new LongAdder()).increment();
       }
-      loop(request, deadline, latency, errors, loops);
+      loop(client, target, deadline, latency, errors, loops);
     });
   }
 

@@ -2,7 +2,6 @@ package io.switchboard.bench.load;
 
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -13,10 +12,8 @@ import java.util.concurrent.Flow;
  * whether a stream ended with {@code data: [DONE]}, without keeping the body.
  */
 final class TimedBody implements HttpResponse.BodySubscriber<TimedBody> {
-  private static final String DONE = "data: [DONE]";
-
   private final CompletableFuture<TimedBody> done = new CompletableFuture<>();
-  private final StringBuilder tail = new StringBuilder();
+  private final StreamTail tail = new StreamTail();
   private volatile long firstByteNanos;
   private final Runnable onFirstByte;
   private volatile Flow.Subscription subscription;
@@ -53,8 +50,7 @@ final class TimedBody implements HttpResponse.BodySubscriber<TimedBody> {
     int from = Math.max(item.position(), item.limit() - 32);
     byte[] bytes = new byte[item.limit() - from];
     item.get(from, bytes);
-    tail.append(new String(bytes, StandardCharsets.ISO_8859_1));
-    if (tail.length() > 64) tail.delete(0, tail.length() - 64);
+    tail.append(bytes);
   }
 
   @Override
@@ -77,7 +73,7 @@ final class TimedBody implements HttpResponse.BodySubscriber<TimedBody> {
   }
 
   boolean endedWithDone() {
-    return tail.indexOf(DONE) >= 0;
+    return tail.endedWithDone();
   }
 
   /** Stops reading: the connection is dropped, as when a client goes away. */
