@@ -20,6 +20,7 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.ThrottleMode;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
@@ -149,7 +150,9 @@ public final class FakeUpstream {
     }
     Source<ByteString, ?> events = Source.range(0, shape.chunks() - 1)
         .map(i -> ByteString.fromArrayUnsafe(replies.chunkEvent(id, i, shape.chunks())));
-    if (!shape.interval().isZero()) events = events.throttle(1, shape.interval());
+    // A burst of one: throttle's automatic burst lets 100 ms worth of chunks through at once, which
+    // would send the first ten chunks of a 10 ms stream back to back.
+    if (!shape.interval().isZero()) events = events.throttle(1, shape.interval(), 1, ThrottleMode.shaping());
     if (!shape.firstChunkDelay().isZero()) events = events.initialDelay(shape.firstChunkDelay());
     events = events.concat(Source.single(ByteString.fromString(FakeReplies.DONE_EVENT)));
     return HttpResponse.create().withEntity(
