@@ -1,5 +1,6 @@
 package io.switchboard.bench.load;
 
+import io.netty.channel.EventLoopGroup;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +24,7 @@ import org.HdrHistogram.Recorder;
 
 /**
  * The load generator. Open and closed loop run on {@link KeepAliveClient} (Netty, HTTP/1.1 keep-alive,
- * one event loop thread, one client per run); held streams on {@code java.net.http}, whose cost per
+ * one event loop thread each, one client per target and body); held streams on {@code java.net.http}, whose cost per
  * request does not matter at their opening rate.
  *
  * <ul>
@@ -60,12 +61,23 @@ public final class HttpLoad implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  private final EventLoopGroup loop = KeepAliveClient.newEventLoop();
+  private final Map<String, KeepAliveClient> clients = new ConcurrentHashMap<>();
+
   private HttpClient newClient() {
     return HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(30))
         .executor(executor)
         .build();
+  }
+
+  /**
+   * One client per target list and body, kept until {@link #close()}: a measured run right after its
+   * warm-up finds the connections the warm-up opened, as it did with one JDK client per generator.
+   */
+  private KeepAliveClient client(List<URI> uris, String body) {
+    return clients.computeIfAbsent(uris + " " + body, k -> new KeepAliveClient(loop.next(), uris, body));
   }
 
   /** An open-loop run's latencies and how far behind schedule the generator sent. */
@@ -81,10 +93,9 @@ public final class HttpLoad implements AutoCloseable {
    */
   public StreamResult openLoop(String label, URI uri, String body, double rate, Duration warmup, Duration length)
       throws InterruptedException {
-    try (KeepAliveClient client = new KeepAliveClient(List.of(uri), body)) {
-      if (!warmup.isZero()) runOpenLoop(client, label, 1, rate, warmup);
-      return runOpenLoop(client, label, 1, rate, length).result;
-    }
+    KeepAliveClient client = client(List.of(uri), body);
+    if (!warmup.isZero()) runOpenLoop(client, label, 1, rate, warmup);
+    return runOpenLoop(client, label, 1, rate, length).result;
   }
 
   /** As {@link #openLoop}, also reporting how late the generator itself sent. */
@@ -96,11 +107,10 @@ public final class HttpLoad implements AutoCloseable {
   /** As {@link #openLoopWithLag(String, URI, String, double, Duration, Duration)}, round-robin over {@code uris}. */
   public OpenLoopResult openLoopWithLag(String label, List<URI> uris, String body, double rate, Duration warmup,
       Duration length) throws InterruptedException {
-    try (KeepAliveClient client = new KeepAliveClient(uris, body)) {
-      if (!warmup.isZero()) runOpenLoop(client, label, uris.size(), rate, warmup);
-      Run run = runOpenLoop(client, label, uris.size(), rate, length);
-      return new OpenLoopResult(run.result.total(), run.sendLag);
-    }
+    KeepAliveClient client = client(uris, body);
+    if (!warmup.isZero()) runOpenLoop(client, label, uris.size(), rate, warmup);
+    Run run = runOpenLoop(client, label, uris.size(), rate, length);
+    return new OpenLoopResult(run.result.total(), run.sendLag);
   }
 
   private record Run(StreamResult result, LatencySummary sendLag) {}
@@ -177,10 +187,9 @@ public final class HttpLoad implements AutoCloseable {
   /** As {@link #closedLoop(String, URI, String, int, Duration, Duration)}, connection {@code c} to {@code uris[c mod n]}. */
   public LatencySummary closedLoop(String label, List<URI> uris, String body, int connections, Duration warmup,
       Duration length) throws InterruptedException {
-    try (KeepAliveClient client = new KeepAliveClient(uris, body)) {
-      if (!warmup.isZero()) runClosedLoop(client, label, uris.size(), connections, warmup);
-      return runClosedLoop(client, label, uris.size(), connections, length);
-    }
+    KeepAliveClient client = client(uris, body);
+    if (!warmup.isZero()) runClosedLoop(client, label, uris.size(), connections, warmup);
+    return runClosedLoop(client, label, uris.size(), connections, length);
   }
 
   private LatencySummary runClosedLoop(KeepAliveClient client, String label, int targets, int connections,
@@ -283,6 +292,8 @@ public final class HttpLoad implements AutoCloseable {
 
   @Override
   public void close() {
+    clients.values().forEach(KeepAliveClient::close);
+    loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     executor.shutdownNow();
   }
 }

@@ -11,6 +11,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -50,13 +52,20 @@ final class KeepAliveClient implements AutoCloseable {
     void completed(long firstByteNanos, long endNanos, String error);
   }
 
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-  private final EventLoop loop = group.next();
+  private final EventLoop loop;
   private final List<Target> targets = new ArrayList<>();
   private final AtomicInteger opened = new AtomicInteger();
+  private final ChannelGroup channels;
 
-  /** Each URI (its path included) receives a {@code POST} of {@code body} as JSON. */
-  KeepAliveClient(List<URI> uris, String body) {
+  /** The event loop thread, for {@link #KeepAliveClient}; shut it down after closing its clients. */
+  static EventLoopGroup newEventLoop() {
+    return new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  }
+
+  /** Each URI (its path included) receives a {@code POST} of {@code body} as JSON, over {@code loop}. */
+  KeepAliveClient(EventLoop loop, List<URI> uris, String body) {
+    this.loop = loop;
+    this.channels = new DefaultChannelGroup(loop);
     for (URI uri : uris) targets.add(new Target(uri, encode(uri, body)));
   }
 
@@ -86,6 +95,7 @@ final class KeepAliveClient implements AutoCloseable {
     connecting.addListener(done -> {
       if (done.isSuccess()) {
         opened.incrementAndGet();
+        channels.add(connecting.channel());
         write(connecting.channel(), target, outcome);
       } else {
         outcome.completed(0, System.nanoTime(), kind(done.cause()));
@@ -120,9 +130,10 @@ final class KeepAliveClient implements AutoCloseable {
     return Unpooled.unreleasableBuffer(bytes);
   }
 
+  /** Closes every connection this client opened; requests still unanswered end as {@code connection closed}. */
   @Override
   public void close() {
-    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 
   private final class Target {
