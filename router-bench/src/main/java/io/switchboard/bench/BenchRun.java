@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>{@code --max-streams} caps the held streams over HTTP/1.1, {@code --max-h2-streams} those over h2c
  * ({@link H2Streams}); {@code --h2-streams-per-connection} must not exceed the streams node's
- * {@code pekko.http.server.http2.max-concurrent-streams} (Pekko's default, 256, when not given).
+ * {@code pekko.http.server.http2.max-concurrent-streams} (Pekko's default, 256, when not given). The h2c
+ * sizes need a streams node with {@code switchboard.http.http2 = on}, as run.sh starts it.
  *
  * <p>{@code --pekko} adds the {@link io.switchboard.bench.upstream.BarePekkoProxy}: Pekko HTTP's server
  * and pooled client with nothing between them, the floor of the stack Switchboard is built on.
@@ -57,8 +58,8 @@ public final class BenchRun {
   static final String PEKKO = "pekko-http";
   /** Held streams are opened at this many a second, whatever the client protocol. */
   private static final double HELD_OPEN_RATE = 1000;
-  static final String HTTP_1_1 = "HTTP/1.1";
-  static final String H2C = "h2c";
+  private static final String HTTP_1_1 = "HTTP/1.1";
+  private static final String H2C = "h2c";
   /** Open files on the streams node above its idle count that still count as "the streams' sockets closed". */
   private static final int SOCKET_SLACK = 64;
 
