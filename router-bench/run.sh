@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command for Switchboard's benchmarks. Run from anywhere:
 #
-#   router-bench/run.sh quick          # ~12 min: harness check, rates 500 and 1,000 req/s, 1,000 streams
+#   router-bench/run.sh quick          # ~13 min: harness check, rates 500 and 1,000 req/s, 1,000 streams (HTTP/1.1 and h2c)
 #   router-bench/run.sh full           # ~20 min: what docs/benchmarks.md records
 #   router-bench/run.sh soak [30m] [200]   # heap after GC over time at a moderate rate (req/s)
 #   router-bench/run.sh jmh            # JMH microbenchmarks (routing, decode, admission)
@@ -48,10 +48,14 @@ if [[ "$MODE" == jmh ]]; then
   exit 0
 fi
 
-# Every stream through the node holds two sockets (client side and upstream side).
+# An HTTP/1.1 stream through the node holds two sockets (client side and upstream side); an h2c stream
+# holds one (upstream side), its client side shared with up to H2_STREAMS_PER_CONNECTION others.
 ulimit -n "$(ulimit -Hn)" || true
 MAX_STREAMS=$(( ( $(ulimit -n) - 1000 ) / 2 ))
 (( MAX_STREAMS > 10000 )) && MAX_STREAMS=10000
+MAX_H2_STREAMS=$(( $(ulimit -n) - 1000 ))
+(( MAX_H2_STREAMS > 10000 )) && MAX_H2_STREAMS=10000
+H2_STREAMS_PER_CONNECTION=1000
 
 if ! command -v nginx >/dev/null; then
   log "installing nginx and wrk from Debian packages"
@@ -134,11 +138,12 @@ if [[ "$MODE" == quick || "$MODE" == full ]]; then
 fi
 
 # Two nodes: one sized like a busy production provider for the throughput and latency scenarios, one
-# with room for 10,000 upstream connections for the held-streams figures (an HTTP/1.1 stream holds one).
-node_config() { # file port max-in-flight
+# with room for 10,000 upstream connections for the held-streams figures (a stream holds one), which
+# also speaks h2c so that 10,000 client streams share a few connections.
+node_config() { # file port max-in-flight [http2]
   cat >"$1" <<CONF
 switchboard {
-  http { host = "127.0.0.1", port = $2 }
+  http { host = "127.0.0.1", port = $2, http2 = ${4:-off} }
   providers.simulated = null
   models.switchboard-sim = null
   providers.bench {
@@ -151,11 +156,12 @@ switchboard {
   models.bench-model { provider = bench }
 }
 pekko.http.server { max-connections = 30000, backlog = 4096 }
+pekko.http.server.http2.max-concurrent-streams = $H2_STREAMS_PER_CONNECTION
 CONF
 }
 STREAMS_PORT=$(free_port)
 node_config "$OUT/switchboard.conf" "$NODE_PORT" 4096
-node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000
+node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000 on
 log "switchboard node on $NODE_PORT (-Xmx1g)"
 SWITCHBOARD_DATA_DIR="$OUT/data-node" java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard.conf" >"$OUT/switchboard.log" 2>&1 &
 NODE_PID=$!
@@ -175,7 +181,8 @@ case "$MODE" in
     java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.BenchRun --profile "$MODE" --out "$OUT" \
       --direct "http://127.0.0.1:$UP_PORT" "${NGINX_ARGS[@]}" "${PEKKO_ARGS[@]}" \
       --switchboard "http://127.0.0.1:$NODE_PORT" --node-pid "$NODE_PID" --upstream-pid "$UP_PID" \
-      --streams-switchboard "http://127.0.0.1:$STREAMS_PORT" --streams-node-pid "$STREAMS_PID" --max-streams "$MAX_STREAMS" --machine "$OUT/machine.txt"
+      --streams-switchboard "http://127.0.0.1:$STREAMS_PORT" --streams-node-pid "$STREAMS_PID" --max-streams "$MAX_STREAMS" \
+      --max-h2-streams "$MAX_H2_STREAMS" --h2-streams-per-connection "$H2_STREAMS_PER_CONNECTION" --machine "$OUT/machine.txt"
     ;;
   soak)
     java -Xmx512m -cp "$BENCH_JAR" io.switchboard.bench.Soak --switchboard "http://127.0.0.1:$NODE_PORT" \

@@ -1,6 +1,7 @@
 package io.switchboard.bench;
 
 import io.switchboard.bench.load.Await;
+import io.switchboard.bench.load.H2Streams;
 import io.switchboard.bench.load.HttpLoad;
 import io.switchboard.bench.load.LatencySummary;
 import io.switchboard.bench.load.WarmUp;
@@ -36,8 +37,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * java -cp router-bench.jar io.switchboard.bench.BenchRun --profile full --out DIR \
  *     --direct http://127.0.0.1:9100 --nginx http://127.0.0.1:9101 --switchboard http://127.0.0.1:9102 \
- *     --node-pid 1234 [--pekko http://127.0.0.1:9103 --pekko-pid 1235] [--max-streams 10000] [--machine FILE]
+ *     --node-pid 1234 [--pekko http://127.0.0.1:9103 --pekko-pid 1235] [--max-streams 9500] [--machine FILE] \
+ *     [--max-h2-streams 10000 --h2-streams-per-connection 1000]
  * </pre>
+ *
+ * <p>{@code --max-streams} caps the held streams over HTTP/1.1, {@code --max-h2-streams} those over h2c
+ * ({@link H2Streams}); {@code --h2-streams-per-connection} must not exceed the streams node's
+ * {@code pekko.http.server.http2.max-concurrent-streams} (Pekko's default, 256, when not given). The h2c
+ * sizes need a streams node with {@code switchboard.http.http2 = on}, as run.sh starts it.
  *
  * <p>{@code --pekko} adds the {@link io.switchboard.bench.upstream.BarePekkoProxy}: Pekko HTTP's server
  * and pooled client with nothing between them, the floor of the stack Switchboard is built on.
@@ -49,6 +56,10 @@ public final class BenchRun {
       + "\"content\":\"Say hello\"}],\"max_tokens\":16,\"bench_chunks\":16,\"bench_interval_ms\":10}";
   /** The scenario through the bare Pekko HTTP proxy. */
   static final String PEKKO = "pekko-http";
+  /** Held streams are opened at this many a second, whatever the client protocol. */
+  private static final double HELD_OPEN_RATE = 1000;
+  private static final String HTTP_1_1 = "HTTP/1.1";
+  private static final String H2C = "h2c";
   /** Open files on the streams node above its idle count that still count as "the streams' sockets closed". */
   private static final int SOCKET_SLACK = 64;
 
@@ -58,6 +69,8 @@ public final class BenchRun {
   private final NodeProbe node;
   private Scenario streamsNode;
   private NodeProbe streamsProbe;
+  /** Streams to one h2c connection: at most the streams node's {@code pekko.http.server.http2.max-concurrent-streams}. */
+  private int h2StreamsPerConnection = 256;
   private final Map<String, ProcessCpu> proxyCpu;
   private final ProcessCpu upstreamCpu;
   private final Path out;
@@ -78,7 +91,8 @@ public final class BenchRun {
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = options(args);
     int maxStreams = Integer.parseInt(opts.getOrDefault("max-streams", "10000"));
-    Profile profile = Profile.named(opts.getOrDefault("profile", "quick"), maxStreams);
+    int maxH2Streams = Integer.parseInt(opts.getOrDefault("max-h2-streams", "10000"));
+    Profile profile = Profile.named(opts.getOrDefault("profile", "quick"), maxStreams, maxH2Streams);
     List<Scenario> scenarios = new ArrayList<>();
     scenarios.add(Scenario.at("direct", required(opts, "direct")));
     if (opts.containsKey("nginx")) scenarios.add(Scenario.at("nginx", opts.get("nginx")));
@@ -102,6 +116,7 @@ public final class BenchRun {
       run.streamsNode = switchboard;
       run.streamsProbe = run.node;
     }
+    run.h2StreamsPerConnection = Integer.parseInt(opts.getOrDefault("h2-streams-per-connection", "256"));
     String machine = opts.containsKey("machine") ? Files.readString(Path.of(opts.get("machine"))) : "";
     run.runAll(machine);
     System.exit(0);
@@ -321,39 +336,61 @@ public final class BenchRun {
   private List<String[]> heldStreams(HttpLoad load) throws Exception {
     note("held streams");
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"0", "0", "0", "0", ProcessMemory.mib(streamsProbe.heapUsedAfterGcKib()),
+    rows.add(new String[] {"0", "–", "0", "0", "0", ProcessMemory.mib(streamsProbe.heapUsedAfterGcKib()),
         ProcessMemory.mib(streamsProbe.rssKib())});
-    MarkdownTable table = new MarkdownTable("streams asked", "established", "completed", "errors",
+    MarkdownTable table = new MarkdownTable("streams asked", "client protocol", "established", "completed", "errors",
         "node heap after GC MiB (held)", "node RSS MiB (held)");
     OptionalLong idleFiles = streamsProbe.openFiles();
-    for (int n : profile.heldStreams()) {
-      double openRate = 1000;
-      long rampSeconds = (long) Math.ceil(n / openRate);
-      int chunks = (int) (rampSeconds + 60);
-      String body = "{\"model\":\"bench-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
-          + "\"Say hello\"}],\"bench_chunks\":" + chunks + ",\"bench_interval_ms\":1000}";
-      OptionalLong[] heap = new OptionalLong[1];
-      OptionalLong[] rss = new OptionalLong[1];
-      HttpLoad.HeldStreams held = load.holdStreams(streamsNode.chatCompletions(), body, n, openRate,
-          Duration.ofSeconds(rampSeconds + 40), () -> {
-            heap[0] = streamsProbe.heapUsedAfterGcKib();
-            rss[0] = streamsProbe.rssKib();
-          });
-      String[] row = {Integer.toString(n), Integer.toString(held.established()), Long.toString(held.completed()),
-          held.errors().isEmpty() ? "0" : held.errors().toString(), ProcessMemory.mib(heap[0]), ProcessMemory.mib(rss[0])};
-      rows.add(row);
-      table.row((Object[]) row);
-      awaitSocketsClosed(idleFiles);
-    }
+    for (int n : profile.heldStreams()) rows.add(holdStreams(table, idleFiles, n, HTTP_1_1, (body, probe) ->
+        load.holdStreams(streamsNode.chatCompletions(), body, n, HELD_OPEN_RATE, establishTimeout(n), probe)));
+    for (int n : profile.h2HeldStreams()) rows.add(holdStreams(table, idleFiles, n, H2C, (body, probe) ->
+        H2Streams.hold(streamsNode.chatCompletions(), body, n, h2StreamsPerConnection, HELD_OPEN_RATE,
+            establishTimeout(n), probe)));
     report.append("## Concurrent streams on one node\n\nStreams opened at 1,000/s through Switchboard; each sends ")
         .append("one chunk a second for about 60 s after the ramp. Memory is sampled once all streams have ")
         .append("delivered their first chunk, after a full GC (`jcmd PID GC.run`, then `GC.heap_info`).")
         .append(streamsNode == switchboard ? "" : " These streams go through a second node, configured for "
             + "20,000 upstream connections (see the report's switchboard-streams.conf); the other figures use the "
             + "first.")
-        .append("\n\n")
+        .append("\n\nThe client protocol column says how the clients reached the node. Over HTTP/1.1 every held ")
+        .append("stream holds two sockets on the node (the client's and the upstream's), so the process's open-file ")
+        .append("limit caps the HTTP/1.1 sizes; over h2c (HTTP/2 cleartext with prior knowledge, `http.http2 = on`) ")
+        .append("up to ").append(h2StreamsPerConnection).append(" streams share one client connection, so the node ")
+        .append("holds one upstream socket per stream plus a few dozen, and 10,000 fit. The two protocols keep ")
+        .append("different state per stream on the node (an HTTP/2 stream inside a shared connection, against a ")
+        .append("connection of its own), so compare per-stream heap only within one protocol.\n\n")
         .append(table).append('\n');
     return rows;
+  }
+
+  /** One size of held streams in one client protocol: its table row, after which its sockets are awaited closed. */
+  private String[] holdStreams(MarkdownTable table, OptionalLong idleFiles, int n, String protocol, Holder holder)
+      throws Exception {
+    long rampSeconds = (long) Math.ceil(n / HELD_OPEN_RATE);
+    int chunks = (int) (rampSeconds + 60);
+    String body = "{\"model\":\"bench-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
+        + "\"Say hello\"}],\"bench_chunks\":" + chunks + ",\"bench_interval_ms\":1000}";
+    OptionalLong[] heap = new OptionalLong[1];
+    OptionalLong[] rss = new OptionalLong[1];
+    HttpLoad.HeldStreams held = holder.hold(body, () -> {
+      heap[0] = streamsProbe.heapUsedAfterGcKib();
+      rss[0] = streamsProbe.rssKib();
+    });
+    String[] row = {Integer.toString(n), protocol, Integer.toString(held.established()), Long.toString(held.completed()),
+        held.errors().isEmpty() ? "0" : held.errors().toString(), ProcessMemory.mib(heap[0]), ProcessMemory.mib(rss[0])};
+    table.row((Object[]) row);
+    awaitSocketsClosed(idleFiles);
+    return row;
+  }
+
+  /** Holds streams of the given body, running the probe while they are held. */
+  @FunctionalInterface
+  private interface Holder {
+    HttpLoad.HeldStreams hold(String body, Runnable whileHeld) throws Exception;
+  }
+
+  private static Duration establishTimeout(int streams) {
+    return Duration.ofSeconds((long) Math.ceil(streams / HELD_OPEN_RATE) + 40);
   }
 
   /**
@@ -380,8 +417,8 @@ public final class BenchRun {
     table.row("peak during the fixed-rate runs", ProcessMemory.mib(loadedRss), "–");
     String which = streamsNode == switchboard ? "" : " (streams node)";
     for (String[] row : held) {
-      String moment = row[0].equals("0") ? "idle" + which : "holding " + row[0] + " streams" + which;
-      table.row(moment, row[5], row[4]);
+      String moment = row[0].equals("0") ? "idle" + which : "holding " + row[0] + " streams over " + row[1] + which;
+      table.row(moment, row[6], row[5]);
     }
     table.row("idle again, after the run", ProcessMemory.mib(endRss), ProcessMemory.mib(endHeap));
     report.append("## Node memory\n\n").append(table).append("\n![memory](memory.png)\n\n");
@@ -389,9 +426,9 @@ public final class BenchRun {
     List<Double> rssSeries = new ArrayList<>(List.of(mibOrZero(idleRss), mibOrZero(loadedRss)));
     List<Double> heapSeries = new ArrayList<>(List.of(mibOrZero(idleHeap), 0.0));
     for (String[] row : held) {
-      names.add(row[0] + " streams");
-      rssSeries.add(parseOrZero(row[5]));
-      heapSeries.add(parseOrZero(row[4]));
+      names.add(row[0].equals("0") ? "0 streams" : row[0] + " " + row[1]);
+      rssSeries.add(parseOrZero(row[6]));
+      heapSeries.add(parseOrZero(row[5]));
     }
     names.add("after");
     rssSeries.add(mibOrZero(endRss));

@@ -58,7 +58,7 @@ final class ClusterBench {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = BenchRun.options(args);
-    Profile profile = Profile.named(opts.getOrDefault("profile", "quick"), 0);
+    Profile profile = Profile.named(opts.getOrDefault("profile", "quick"), 0, 0);
     Path out = Path.of(required(opts, "out")).toAbsolutePath();
     Files.createDirectories(out);
     int nodes = Integer.parseInt(opts.getOrDefault("nodes", "3"));

@@ -9,11 +9,16 @@ import java.util.List;
  * {@code full} is what docs/benchmarks.md records. Every path is first warmed in rounds of
  * {@code warmupRound} until its throughput settles (at most {@code warmupMaxRounds}); {@code warmup} is the
  * shorter warm-up before each fixed-rate and streaming measurement.
+ *
+ * <p>Held streams come in two client protocols. Over HTTP/1.1 ({@code heldStreams}) every stream holds
+ * two sockets on the node, client side and upstream side, so the per-process file limit caps them
+ * ({@code maxStreams}); over h2c ({@code h2HeldStreams}) the client side shares a few connections, so
+ * 10,000 fit where HTTP/1.1 stops short ({@code maxH2Streams}).
  */
 record Profile(
     String name, Duration warmup, Duration measure, List<Integer> rates, Duration saturation,
-    int saturationConnections, double streamRate, List<Integer> heldStreams, Duration warmupRound,
-    int warmupMaxRounds) {
+    int saturationConnections, double streamRate, List<Integer> heldStreams, List<Integer> h2HeldStreams,
+    Duration warmupRound, int warmupMaxRounds) {
 
   /**
    * Warm-up rounds always run, and how many flat rounds in a row count as warm: no gain of more than
@@ -28,15 +33,21 @@ record Profile(
    * Both profiles allow the same warm-up (24 rounds of 5 s at most): on 2 shared cores the node needed
    * 18–19 rounds, and a quick run that measures a cold node says nothing.
    */
-  static Profile named(String name, int maxStreams) {
+  static Profile named(String name, int maxStreams, int maxH2Streams) {
     return switch (name) {
       case "quick" -> new Profile("quick", Duration.ofSeconds(3), Duration.ofSeconds(8), List.of(500, 1000),
-          Duration.ofSeconds(8), 64, 200, List.of(Math.min(1000, maxStreams)), Duration.ofSeconds(5), 24);
+          Duration.ofSeconds(8), 64, 200, List.of(Math.min(1000, maxStreams)), upTo(maxH2Streams, 1000),
+          Duration.ofSeconds(5), 24);
       case "full" -> new Profile("full", Duration.ofSeconds(5), Duration.ofSeconds(20), List.of(500, 1000, 5000),
           Duration.ofSeconds(20), 64, 200, List.of(Math.min(1000, maxStreams), Math.min(10_000, maxStreams)),
-          Duration.ofSeconds(5), 24);
+          upTo(maxH2Streams, 10_000), Duration.ofSeconds(5), 24);
       default -> throw new IllegalArgumentException("profile must be quick or full, was " + name);
     };
+  }
+
+  /** The sizes, each capped at {@code max}; none when nothing may be held. */
+  private static List<Integer> upTo(int max, int... sizes) {
+    return java.util.Arrays.stream(sizes).map(n -> Math.min(n, max)).filter(n -> n > 0).distinct().boxed().toList();
   }
 
   /** The warm-up of one path: rounds of {@link #warmupRound} until the throughput settles. */

@@ -8,10 +8,13 @@ import java.time.Duration;
  *
  * @param anthropicPingInterval silence after which an Anthropic-ingress stream gets a {@code ping}
  *     event; zero: no periodic pings
+ * @param http2 the port also speaks HTTP/2 cleartext (h2c, prior knowledge or Upgrade), so a mesh
+ *     client can multiplex thousands of requests over a few connections; HTTP/1.1 clients are served
+ *     as before on the same port
  */
 public record HttpSettings(
     String host, int port, long maxRequestBody, Duration requestBodyTimeout, Duration shutdownDrain,
-    Duration anthropicPingInterval) {
+    Duration anthropicPingInterval, boolean http2) {
 
   static HttpSettings from(Config http) {
     return new HttpSettings(
@@ -20,10 +23,12 @@ public record HttpSettings(
         http.getBytes("max-request-body"),
         http.getDuration("request-body-timeout"),
         http.getDuration("shutdown-drain"),
-        http.getDuration("anthropic-ping-interval"));
+        http.getDuration("anthropic-ping-interval"),
+        http.getBoolean("http2"));
   }
 
   public HttpSettings withPort(int newPort) {
-    return new HttpSettings(host, newPort, maxRequestBody, requestBodyTimeout, shutdownDrain, anthropicPingInterval);
+    return new HttpSettings(host, newPort, maxRequestBody, requestBodyTimeout, shutdownDrain, anthropicPingInterval,
+        http2);
   }
 }

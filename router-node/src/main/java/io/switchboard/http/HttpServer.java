@@ -37,6 +37,11 @@ import org.apache.pekko.stream.Materializer;
  * Binds the routes. {@code /ready} answers 200 from the moment the port is bound (in a cluster: and the
  * node is an Up member) until coordinated shutdown begins, so a load balancer stops sending before
  * in-flight requests are drained.
+ *
+ * <p>With {@code switchboard.http.http2 = on} the same port also serves HTTP/2 cleartext: Pekko HTTP
+ * looks at a connection's first bytes and speaks HTTP/2 to a client that opens with the HTTP/2 preface
+ * (prior knowledge) or asks to upgrade, HTTP/1.1 to any other. Only {@code bind}, not {@code bindFlow},
+ * can do that, which is why the routes are bound as a handler.
  */
 public final class HttpServer {
   private HttpServer() {}
@@ -76,6 +81,8 @@ public final class HttpServer {
         });
     return Http.get(system)
         .newServerAt(settings.http().host(), settings.http().port())
+        // Our own key turns HTTP/2 on; one who set Pekko's enable-http2 directly keeps it.
+        .adaptSettings(server -> server.withEnableHttp2(server.enableHttp2() || settings.http().http2()))
         .bind(routes.route())
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.http().shutdownDrain(), system);

@@ -181,6 +181,16 @@ class SwitchboardSettingsTest {
   }
 
   @Test
+  void http2_isOffByDefault_andOnWhenAsked_keepingItWhenThePortChanges() {
+    assertFalse(settings("").http().http2(), "HTTP/2 cleartext is opt-in");
+
+    HttpSettings http = settings("switchboard.http.http2 = on").http();
+
+    assertTrue(http.http2());
+    assertTrue(http.withPort(0).http2(), "a test's random port keeps the setting");
+  }
+
+  @Test
   void load_missingFile_namesThePath(@TempDir Path dir) {
     Path missing = dir.resolve("nope.conf");
 
