@@ -2,7 +2,6 @@ package io.switchboard.bench.load;
 
 import com.typesafe.config.ConfigFactory;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,7 +57,6 @@ import org.apache.pekko.util.ByteString;
  * {@link #hold} returns, so no connection outlives the measurement.
  */
 public final class H2Streams {
-  private static final String DONE = "data: [DONE]";
   /** How long all streams may take to end after the probe, as {@link HttpLoad#holdStreams}. */
   private static final Duration FINISH_TIMEOUT = Duration.ofMinutes(10);
   public static final String UNFINISHED = "unfinished";
@@ -149,8 +147,7 @@ public final class H2Streams {
     private final Tally tally;
     private final AtomicBoolean settled = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
-    /** The last bytes of the body: enough to see the closing {@code [DONE]} event. */
-    private final StringBuilder tail = new StringBuilder();
+    private final StreamTail tail = new StreamTail();
 
     Stream(Tally tally) {
       this.tally = tally;
@@ -162,16 +159,14 @@ public final class H2Streams {
         tally.established.incrementAndGet();
         tally.settled.countDown();
       }
-      int from = Math.max(0, chunk.length() - 64);
-      tail.append(chunk.drop(from).decodeString(StandardCharsets.ISO_8859_1));
-      if (tail.length() > 64) tail.delete(0, tail.length() - 64);
+      tail.append(chunk.drop(Math.max(0, chunk.length() - 32)).toArrayUnsafe());
     }
 
     void ended() {
-      if (tail.indexOf(DONE) >= 0) {
+      if (tail.endedWithDone()) {
         end(null);
       } else {
-        end(tail.length() == 0 ? "empty body" : "stream without [DONE]");
+        end(settled.get() ? "stream without [DONE]" : "empty body");
       }
     }
 
