@@ -1,6 +1,7 @@
 package io.switchboard.bench.load;
 
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Open-loop arrivals at a constant rate: request {@code i} is due at {@code start + i / rate}, whatever
@@ -13,6 +14,26 @@ public record ArrivalSchedule(long startNanos, double ratePerSecond, Duration le
   public ArrivalSchedule {
     if (!(ratePerSecond > 0)) throw new IllegalArgumentException("rate must be positive, was " + ratePerSecond);
     if (length.isNegative()) throw new IllegalArgumentException("length must not be negative");
+  }
+
+  /**
+   * A schedule of exactly {@code count} arrivals at {@code ratePerSecond}, the first at {@code startNanos}:
+   * it ends half an interval after the last one, so no rounding can add or drop an arrival.
+   */
+  public static ArrivalSchedule ofCount(long startNanos, long count, double ratePerSecond) {
+    return new ArrivalSchedule(startNanos, ratePerSecond, Duration.ofNanos(Math.round((count - 0.5) * 1e9 / ratePerSecond)));
+  }
+
+  /**
+   * Parks the calling thread until request {@code index} is due (at once if it is already) and returns
+   * {@link System#nanoTime()} as it wakes, so the caller can record how late it is.
+   */
+  public long awaitDue(long index) {
+    long intended = intendedNanos(index);
+    long now = System.nanoTime();
+    if (now >= intended) return now;
+    LockSupport.parkNanos(intended - now);
+    return System.nanoTime();
   }
 
   /** When request {@code index} (from 0) is due, on the {@link System#nanoTime()} scale. */

@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
@@ -95,12 +94,9 @@ public final class H2Streams {
         open.add(new Connection(system, materializer, uri, streamsPerConnection));
       }
       HttpRequest request = HttpRequest.POST(uri.toString()).withEntity(ContentTypes.APPLICATION_JSON, body);
-      ArrivalSchedule schedule = new ArrivalSchedule(System.nanoTime(), openRate,
-          Duration.ofNanos((long) Math.ceil(streams * 1e9 / openRate)));
+      ArrivalSchedule schedule = ArrivalSchedule.ofCount(System.nanoTime(), streams, openRate);
       for (int i = 0; i < streams; i++) {
-        long intended = schedule.intendedNanos(i);
-        long now = System.nanoTime();
-        if (now < intended) LockSupport.parkNanos(intended - now);
+        schedule.awaitDue(i);
         open.get(i % connections).send(request, materializer, tally.stream());
       }
       // Every stream either sent its first bytes or failed, or the time allowed for that ran out.

@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -127,11 +126,7 @@ public final class HttpLoad implements AutoCloseable {
     AtomicInteger outstanding = new AtomicInteger();
     for (long i = 0; i < count; i++) {
       long intended = schedule.intendedNanos(i);
-      long now = System.nanoTime();
-      if (now < intended) {
-        LockSupport.parkNanos(intended - now);
-        now = System.nanoTime();
-      }
+      long now = schedule.awaitDue(i);
       lag.recordValue(Math.max(0, now - intended) / 1000);
       if (outstanding.get() >= MAX_OUTSTANDING) {
         errors.computeIfAbsent(OVERLOAD, k -> new LongAdder()).increment();
@@ -248,12 +243,9 @@ public final class HttpLoad implements AutoCloseable {
     Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     CountDownLatch finished = new CountDownLatch(streams);
     CountDownLatch settled = new CountDownLatch(streams);
-    ArrivalSchedule schedule = new ArrivalSchedule(System.nanoTime(), openRate,
-        Duration.ofNanos((long) Math.ceil(streams * 1e9 / openRate)));
+    ArrivalSchedule schedule = ArrivalSchedule.ofCount(System.nanoTime(), streams, openRate);
     for (int i = 0; i < streams; i++) {
-      long intended = schedule.intendedNanos(i);
-      long now = System.nanoTime();
-      if (now < intended) LockSupport.parkNanos(intended - now);
+      schedule.awaitDue(i);
       AtomicBoolean counted = new AtomicBoolean();
       Runnable settle = () -> {
         if (counted.compareAndSet(false, true)) settled.countDown();

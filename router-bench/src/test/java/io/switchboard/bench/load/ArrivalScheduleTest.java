@@ -2,6 +2,7 @@ package io.switchboard.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
@@ -40,6 +41,23 @@ class ArrivalScheduleTest {
     assertEquals(0, schedule.lastDueAt(100 + 999_999));
     assertEquals(1, schedule.lastDueAt(100 + 1_000_000));
     assertEquals(999, schedule.lastDueAt(100 + 5_000_000_000L), "never past the end of the schedule");
+  }
+
+  @Test
+  void ofCount_holdsExactlyThatManyArrivals_evenWhenTheRateDoesNotDivideASecond() {
+    assertEquals(10_000, ArrivalSchedule.ofCount(0, 10_000, 1000).count());
+    assertEquals(7, ArrivalSchedule.ofCount(0, 7, 3).count());
+    assertEquals(7, ArrivalSchedule.ofCount(0, 7, 0.5).count());
+  }
+
+  @Test
+  void awaitDue_returnsOnlyOnceTheRequestIsDue_andAtOnceWhenItIsLate() {
+    long start = System.nanoTime();
+    ArrivalSchedule schedule = new ArrivalSchedule(start, 100, Duration.ofSeconds(1));
+
+    assertTrue(schedule.awaitDue(2) >= start + 20_000_000, "request 2 of 100/s is due 20 ms after the start");
+    long late = System.nanoTime();
+    assertTrue(schedule.awaitDue(0) - late < 5_000_000, "a request already due does not wait");
   }
 
   @Test
