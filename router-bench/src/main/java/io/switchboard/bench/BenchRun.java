@@ -366,8 +366,7 @@ public final class BenchRun {
   /** One size of held streams in one client protocol: its table row, after which its sockets are awaited closed. */
   private String[] holdStreams(MarkdownTable table, OptionalLong idleFiles, int n, String protocol, Holder holder)
       throws Exception {
-    long rampSeconds = (long) Math.ceil(n / HELD_OPEN_RATE);
-    int chunks = (int) (rampSeconds + 60);
+    int chunks = (int) (rampSeconds(n) + 60);
     String body = "{\"model\":\"bench-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
         + "\"Say hello\"}],\"bench_chunks\":" + chunks + ",\"bench_interval_ms\":1000}";
     OptionalLong[] heap = new OptionalLong[1];
@@ -389,8 +388,13 @@ public final class BenchRun {
     HttpLoad.HeldStreams hold(String body, Runnable whileHeld) throws Exception;
   }
 
+  /** How long opening {@code streams} takes at {@link #HELD_OPEN_RATE}, in whole seconds. */
+  private static long rampSeconds(int streams) {
+    return (long) Math.ceil(streams / HELD_OPEN_RATE);
+  }
+
   private static Duration establishTimeout(int streams) {
-    return Duration.ofSeconds((long) Math.ceil(streams / HELD_OPEN_RATE) + 40);
+    return Duration.ofSeconds(rampSeconds(streams) + 40);
   }
 
   /**

@@ -36,11 +36,11 @@ record Profile(
   static Profile named(String name, int maxStreams, int maxH2Streams) {
     return switch (name) {
       case "quick" -> new Profile("quick", Duration.ofSeconds(3), Duration.ofSeconds(8), List.of(500, 1000),
-          Duration.ofSeconds(8), 64, 200, List.of(Math.min(1000, maxStreams)), upTo(maxH2Streams, 1000),
+          Duration.ofSeconds(8), 64, 200, upTo(maxStreams, 1000), upTo(maxH2Streams, 1000),
           Duration.ofSeconds(5), 24);
       case "full" -> new Profile("full", Duration.ofSeconds(5), Duration.ofSeconds(20), List.of(500, 1000, 5000),
-          Duration.ofSeconds(20), 64, 200, List.of(Math.min(1000, maxStreams), Math.min(10_000, maxStreams)),
-          upTo(maxH2Streams, 10_000), Duration.ofSeconds(5), 24);
+          Duration.ofSeconds(20), 64, 200, upTo(maxStreams, 1000, 10_000), upTo(maxH2Streams, 10_000),
+          Duration.ofSeconds(5), 24);
       default -> throw new IllegalArgumentException("profile must be quick or full, was " + name);
     };
   }

@@ -30,7 +30,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The load generator's HTTP/1.1 client: keep-alive connections on one Netty event loop thread, one
@@ -54,7 +53,6 @@ final class KeepAliveClient implements AutoCloseable {
 
   private final EventLoop loop;
   private final List<Target> targets = new ArrayList<>();
-  private final AtomicInteger opened = new AtomicInteger();
   private final ChannelGroup channels;
 
   /** The event loop thread, for {@link #KeepAliveClient}; shut it down after closing its clients. */
@@ -78,11 +76,6 @@ final class KeepAliveClient implements AutoCloseable {
     }
   }
 
-  /** Connections opened since this client was made. */
-  int connectionsOpened() {
-    return opened.get();
-  }
-
   private void dispatch(Target target, Outcome outcome) {
     Channel idle;
     while ((idle = target.idle.poll()) != null) {
@@ -94,7 +87,6 @@ final class KeepAliveClient implements AutoCloseable {
     ChannelFuture connecting = target.bootstrap.connect(target.uri.getHost(), target.uri.getPort());
     connecting.addListener(done -> {
       if (done.isSuccess()) {
-        opened.incrementAndGet();
         channels.add(connecting.channel());
         write(connecting.channel(), target, outcome);
       } else {
