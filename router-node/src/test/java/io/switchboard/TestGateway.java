@@ -14,19 +14,31 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * A whole Switchboard node started inside a test's actor system on a random port, and a plain JDK
- * HTTP client to talk to it the way any OpenAI client would.
+ * HTTP client to talk to it the way any OpenAI client would. Tests get one from a
+ * {@link GatewayExtension}, which also closes it:
  *
  * <pre>{@code
- * // testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(tempDir)).build()
- * try (TestGateway gateway = TestGateway.start(testKit, "switchboard.providers.p { kind = openai ... }")) {
- *   HttpResponse<String> r = gateway.post("/v1/chat/completions", "{...}");
+ * @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
+ *
+ * @Test
+ * void models_listsTheSimulatedModel() {
+ *   TestGateway gateway = gateways.start("switchboard.cache.enabled = false");
+ *
+ *   HttpResponse<String> response = gateway.get("/v1/models");
+ *
+ *   assertEquals(200, response.statusCode());
+ *   assertTrue(response.body().contains("switchboard-sim"), response.body());
  * }
  * }</pre>
+ *
+ * <p>{@link #start(ActorTestKit, String, Map)} starts one in an actor system of the caller's, who then
+ * closes it.
  */
 public final class TestGateway implements AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
@@ -47,6 +59,7 @@ public final class TestGateway implements AutoCloseable {
       .build();
 
   private final String adminKey;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private TestGateway(ActorTestKit testKit, ActorRef<Void> guardian, Guardian.Started started, String adminKey) {
     this.adminKey = adminKey;
@@ -141,8 +154,10 @@ public final class TestGateway implements AutoCloseable {
     }
   }
 
+  /** Unbinds and stops the node; closing it again does nothing. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) return;
     try {
       started.binding().unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
     } catch (Exception ignored) {

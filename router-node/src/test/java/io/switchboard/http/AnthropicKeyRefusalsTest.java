@@ -7,24 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
 import io.switchboard.keys.KeyRequests;
-import io.switchboard.persistence.TestStores;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A key the gateway refuses on the Anthropic ingress ({@code /v1/messages}, {@code /v1/messages/count_tokens})
@@ -33,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * PermissionDeniedError or RateLimitError. The OpenAI routes keep OpenAI's envelope.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AnthropicKeyRefusalsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,17 +36,14 @@ class AnthropicKeyRefusalsTest {
   private static final String COUNT_HELLO = "{\"model\":\"switchboard-sim\","
       + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
 
-  @JUnit5TestKit final ActorTestKit testKit;
-  private TestGateway gateway;
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
-  AnthropicKeyRefusalsTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  private TestGateway gateway;
 
   @BeforeAll
   void start() {
     // "priced" costs $1,000 per million tokens each way: one request's maximal cost is far over a budget of $0.0001.
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         switchboard.auth.mode = keys
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0, default-completion-tokens = 8 }
         switchboard.models.other { provider = simulated, upstream-model = other-1 }
@@ -63,11 +52,6 @@ class AnthropicKeyRefusalsTest {
           input-price-per-million = 1000, output-price-per-million = 1000
         }
         """);
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
   }
 
   private HttpResponse<String> post(String path, String body, String header, String value) {

@@ -1,14 +1,12 @@
 package io.switchboard.http;
 
-import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Path;
-import io.switchboard.persistence.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
 import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.tokens.TokenEstimator;
@@ -20,17 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -38,25 +30,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * answered in Anthropic's shapes (message, event stream, error envelope).
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AnthropicMessagesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String KEY = "sk-ant-ingress";
 
   @RegisterExtension static final FakeAnthropic anthropic = new FakeAnthropic(KEY);
-
-  @JUnit5TestKit final ActorTestKit testKit;
-
-  AnthropicMessagesTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   private TestGateway gateway;
 
   @BeforeAll
   void start() {
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         switchboard.http.anthropic-ping-interval = 300ms
         # Each failure on its own, as the adapter maps it: retries and the breaker are tested elsewhere.
         switchboard.provider-defaults { retries.max-attempts = 1, breaker { consecutive-failures = 1000, minimum-calls = 1000 } }
@@ -79,11 +65,6 @@ class AnthropicMessagesTest {
           claude-sonnet-4-5-20250929 { provider = claude }
         }
         """.formatted(anthropic.baseUrl()), Map.of("K", KEY));
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
   }
 
   private static String messages(String model, String extra) {
@@ -162,7 +143,7 @@ class AnthropicMessagesTest {
   }
 
   private void assertSlotFree(String provider) {
-    testKit.createTestProbe().awaitAssert(java.time.Duration.ofSeconds(5), () -> {
+    gateways.testKit().createTestProbe().awaitAssert(java.time.Duration.ofSeconds(5), () -> {
       assertEquals(0, gateway.status(provider).inFlight(), "the permit is released");
       return null;
     });

@@ -3,18 +3,13 @@ package io.switchboard.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.OutgoingConnection;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -28,13 +23,11 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * With {@code switchboard.http.http2 = on} a mesh client speaking HTTP/2 cleartext with prior knowledge
@@ -42,32 +35,23 @@ import org.junit.jupiter.api.io.TempDir;
  * HTTP/1.1 client on the same port is served as before.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Http2Test {
   private static final long TIMEOUT_SECONDS = 30;
   private static final int MULTIPLEXED = 20;
 
-  @JUnit5TestKit final ActorTestKit testKit;
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
+
   private TestGateway gateway;
   private Materializer materializer;
 
-  Http2Test(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
-
   @BeforeAll
   void startGateway() {
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         switchboard.http.http2 = on
         switchboard.providers.simulated.simulated { latency = 5ms, tokens-per-second = 0, default-completion-tokens = 8 }
         """);
-    materializer = Materializer.matFromSystem(testKit.system());
-  }
-
-  @AfterAll
-  void stopGateway() {
-    gateway.close();
+    materializer = Materializer.matFromSystem(gateways.testKit().system());
   }
 
   /** One h2c connection to the gateway: requests offered to the queue, each answered through its own future. */
@@ -77,7 +61,7 @@ class Http2Test {
 
     H2cConnection() {
       Flow<HttpRequest, HttpResponse, CompletionStage<OutgoingConnection>> h2c =
-          Http.get(testKit.system()).connectionTo("127.0.0.1").toPort(gateway.uri("/").getPort())
+          Http.get(gateways.testKit().system()).connectionTo("127.0.0.1").toPort(gateway.uri("/").getPort())
               .http2WithPriorKnowledge();
       // HTTP/2 answers in whatever order the streams finish: the response carries its request's future.
       Pair<BoundedSourceQueue<HttpRequest>, CompletionStage<OutgoingConnection>> materialized =

@@ -5,25 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.GatewayExtension;
 import io.switchboard.SseEvents;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The HTTP surface as a client meets it, on the default simulated provider: chat completions plain
@@ -31,33 +24,23 @@ import org.junit.jupiter.api.io.TempDir;
  * bad input.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String CHAT = "/v1/chat/completions";
 
-  @JUnit5TestKit final ActorTestKit testKit;
-
-  HttpApiTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   private TestGateway gateway;
 
   @BeforeAll
   void start() {
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         switchboard.http.max-request-body = 2 KiB
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0, default-completion-tokens = 8 }
         switchboard.providers.broken { kind = simulated, simulated { latency = 0s, error-rate = 1.0 } }
         switchboard.models.always-fails { provider = broken, upstream-model = broken-1 }
         """);
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
   }
 
   private static JsonNode json(String body) throws Exception {

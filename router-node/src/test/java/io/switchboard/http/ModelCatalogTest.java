@@ -6,23 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code GET /v1/models} as a catalog: prices, context windows and capabilities from the
@@ -30,23 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
  * provider's circuit breaker.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ModelCatalogTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @JUnit5TestKit final ActorTestKit testKit;
-  private TestGateway gateway;
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
-  ModelCatalogTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  private TestGateway gateway;
 
   @BeforeAll
   void start() {
     // Three providers (simulated, so no upstream is needed): "broken" fails every call, and its breaker
     // opens after one failure and stays open for the whole test.
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         switchboard.provider-defaults.retries.max-attempts = 1
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0 }
         switchboard.providers.cheap { kind = simulated, simulated { latency = 0s, tokens-per-second = 0 } }
@@ -81,11 +70,6 @@ class ModelCatalogTest {
         "{\"model\":\"llama-local\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
     assertEquals(502, failed.statusCode(), failed.body());
     assertEquals("open", gateway.status("broken").breaker());
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
   }
 
   private JsonNode list(String query) throws Exception {

@@ -4,47 +4,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.switchboard.GatewayExtension;
 import io.switchboard.SseEvents;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
 import io.switchboard.provider.openai.FakeOpenAi;
 import java.io.InputStream;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every response, success, error or stream, carries {@code x-request-id} (the client's own when sane)
  * and {@code x-switchboard-overhead-ms}, the gateway's time without the upstream's.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RequestTracingTest {
   @RegisterExtension static final FakeOpenAi upstream = new FakeOpenAi();
-
-  @JUnit5TestKit final ActorTestKit testKit;
-
-  RequestTracingTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   private TestGateway gateway() {
-    return TestGateway.start(testKit, """
+    return gateways.start("""
         switchboard.providers.p { kind = openai, openai.base-url = "%s" }
         switchboard.models.chat { provider = p, upstream-model = "gpt-4o" }
         """.formatted(upstream.baseUrl()));
@@ -74,83 +59,79 @@ class RequestTracingTest {
 
   @Test
   void successErrorAndStream_allCarryARequestIdAndTheOverhead() {
-    try (TestGateway gateway = gateway()) {
-      HttpResponse<String> ok = gateway.post("/v1/chat/completions", body("chat", false));
-      HttpResponse<String> unknownModel = gateway.post("/v1/chat/completions", body("nope", false));
-      HttpResponse<String> unknownPath = gateway.get("/v2/nothing");
-      HttpResponse<String> health = gateway.get("/health");
-      HttpResponse<InputStream> stream = gateway.postStreaming("/v1/chat/completions", body("chat", true));
-      List<String> events = new SseEvents(stream.body()).all();
+    TestGateway gateway = gateway();
+    HttpResponse<String> ok = gateway.post("/v1/chat/completions", body("chat", false));
+    HttpResponse<String> unknownModel = gateway.post("/v1/chat/completions", body("nope", false));
+    HttpResponse<String> unknownPath = gateway.get("/v2/nothing");
+    HttpResponse<String> health = gateway.get("/health");
+    HttpResponse<InputStream> stream = gateway.postStreaming("/v1/chat/completions", body("chat", true));
+    List<String> events = new SseEvents(stream.body()).all();
 
-      assertEquals(200, ok.statusCode());
-      assertEquals(404, unknownModel.statusCode());
-      assertEquals(404, unknownPath.statusCode());
-      assertEquals("[DONE]", events.get(events.size() - 1));
-      for (HttpHeaders headers : List.of(ok.headers(), unknownModel.headers(), unknownPath.headers(),
-          health.headers(), stream.headers())) {
-        assertTrue(requestId(headers).startsWith("req_"), requestId(headers));
-        overhead(headers);
-      }
-      assertNotEquals(requestId(ok.headers()), requestId(unknownModel.headers()), "a new id per request");
-      assertEquals(1, ok.headers().allValues("x-request-id").size(), "the upstream's own x-request-id is not passed on");
+    assertEquals(200, ok.statusCode());
+    assertEquals(404, unknownModel.statusCode());
+    assertEquals(404, unknownPath.statusCode());
+    assertEquals("[DONE]", events.get(events.size() - 1));
+    for (HttpHeaders headers : List.of(ok.headers(), unknownModel.headers(), unknownPath.headers(),
+        health.headers(), stream.headers())) {
+      assertTrue(requestId(headers).startsWith("req_"), requestId(headers));
+      overhead(headers);
     }
+    assertNotEquals(requestId(ok.headers()), requestId(unknownModel.headers()), "a new id per request");
+    assertEquals(1, ok.headers().allValues("x-request-id").size(), "the upstream's own x-request-id is not passed on");
   }
 
   @Test
   void clientsSaneRequestId_isPropagated_anInsaneOneIsReplaced() {
-    try (TestGateway gateway = gateway()) {
-      HttpResponse<String> sane = gateway.send(chat(gateway, body("chat", false))
-          .header("x-request-id", "trace-42.abc_DEF").build(), HttpResponse.BodyHandlers.ofString());
-      HttpResponse<String> tooLong = gateway.send(chat(gateway, body("chat", false))
-          .header("x-request-id", "x".repeat(129)).build(), HttpResponse.BodyHandlers.ofString());
-      HttpResponse<InputStream> streamed = gateway.send(chat(gateway, body("chat", true))
-          .header("x-request-id", "stream-7").build(), HttpResponse.BodyHandlers.ofInputStream());
-      new SseEvents(streamed.body()).all();
+    TestGateway gateway = gateway();
+    HttpResponse<String> sane = gateway.send(chat(gateway, body("chat", false))
+        .header("x-request-id", "trace-42.abc_DEF").build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> tooLong = gateway.send(chat(gateway, body("chat", false))
+        .header("x-request-id", "x".repeat(129)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<InputStream> streamed = gateway.send(chat(gateway, body("chat", true))
+        .header("x-request-id", "stream-7").build(), HttpResponse.BodyHandlers.ofInputStream());
+    new SseEvents(streamed.body()).all();
 
-      assertEquals("trace-42.abc_DEF", requestId(sane.headers()));
-      assertTrue(requestId(tooLong.headers()).startsWith("req_"));
-      assertEquals("stream-7", requestId(streamed.headers()));
-    }
+    assertEquals("trace-42.abc_DEF", requestId(sane.headers()));
+    assertTrue(requestId(tooLong.headers()).startsWith("req_"));
+    assertEquals("stream-7", requestId(streamed.headers()));
   }
 
   @Test
   void overhead_excludesTheUpstreamsOwnTime() {
     upstream.answer(upstream.delayed(Duration.ofMillis(1500)));
-    try (TestGateway gateway = gateway()) {
-      long started = System.nanoTime();
-      HttpResponse<String> slow = gateway.post("/v1/chat/completions", body("chat", false));
-      double totalMs = (System.nanoTime() - started) / 1e6;
+    TestGateway gateway = gateway();
+    long started = System.nanoTime();
+    HttpResponse<String> slow = gateway.post("/v1/chat/completions", body("chat", false));
+    double totalMs = (System.nanoTime() - started) / 1e6;
 
-      assertEquals(200, slow.statusCode());
-      assertTrue(totalMs >= 1500, "the upstream took 1.5 s");
-      assertTrue(overhead(slow.headers()) < totalMs - 1400,
-          "overhead " + overhead(slow.headers()) + " ms of " + totalMs + " ms in all");
-    }
+    assertEquals(200, slow.statusCode());
+    assertTrue(totalMs >= 1500, "the upstream took 1.5 s");
+    assertTrue(overhead(slow.headers()) < totalMs - 1400,
+        "overhead " + overhead(slow.headers()) + " ms of " + totalMs + " ms in all");
   }
 
   @Test
   void anthropicIngress_isTracedAndCachedLikeTheOpenAiOne() {
     String messages = "{\"model\":\"chat\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-    try (TestGateway gateway = gateway()) {
-      HttpResponse<String> first = null;
-      HttpResponse<String> second = null;
-      for (int i = 0; i < 2; i++) {
-        HttpResponse<String> r = gateway.send(HttpRequest.newBuilder(gateway.uri("/v1/messages"))
-            .header("Content-Type", "application/json").header("x-request-id", "anthropic-" + i)
-            .header("x-switchboard-cache", "true").POST(HttpRequest.BodyPublishers.ofString(messages)).build(),
-            HttpResponse.BodyHandlers.ofString());
-        if (i == 0) first = r;
-        else second = r;
-      }
-
-      assertEquals(200, first.statusCode(), first.body());
-      assertEquals("anthropic-0", requestId(first.headers()));
-      assertEquals("anthropic-1", requestId(second.headers()));
-      overhead(first.headers());
-      assertEquals("miss", first.headers().firstValue("x-switchboard-cache").orElseThrow());
-      assertEquals("hit", second.headers().firstValue("x-switchboard-cache").orElseThrow());
-      assertEquals(1, upstream.received().size());
+    TestGateway gateway = gateway();
+    HttpResponse<String> first = null;
+    HttpResponse<String> second = null;
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> r = gateway.send(HttpRequest.newBuilder(gateway.uri("/v1/messages"))
+          .header("Content-Type", "application/json").header("x-request-id", "anthropic-" + i)
+          .header("x-switchboard-cache", "true").POST(HttpRequest.BodyPublishers.ofString(messages)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (i == 0) first = r;
+      else second = r;
     }
+
+    assertEquals(200, first.statusCode(), first.body());
+    assertEquals("anthropic-0", requestId(first.headers()));
+    assertEquals("anthropic-1", requestId(second.headers()));
+    overhead(first.headers());
+    assertEquals("miss", first.headers().firstValue("x-switchboard-cache").orElseThrow());
+    assertEquals("hit", second.headers().firstValue("x-switchboard-cache").orElseThrow());
+    assertEquals(1, upstream.received().size());
   }
 
   @Test

@@ -10,61 +10,43 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Virtual keys over HTTP on a gateway that requires them: the admin key guards every admin route, keys
  * are created, used, revoked, stored only as a digest, and refused with a clear 401 / 403 / 429.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KeysOverHttpTest {
   private static final String CHAT = KeyRequests.CHAT;
   static final String HELLO = "{\"model\":\"switchboard-sim\",\"max_tokens\":5,"
       + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
 
-  @JUnit5TestKit final ActorTestKit testKit;
-  private final Path dataDir;
-  private TestGateway gateway;
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
-  KeysOverHttpTest(@TempDir Path dataDir) {
-    this.dataDir = dataDir;
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  private TestGateway gateway;
 
   @BeforeAll
   void start() {
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         switchboard.auth.mode = keys
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0, default-completion-tokens = 8 }
         switchboard.models.other { provider = simulated, upstream-model = other-1 }
         """);
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
   }
 
   @Test
@@ -189,7 +171,7 @@ class KeysOverHttpTest {
   }
 
   private Connection h2() throws Exception {
-    Connection c = DriverManager.getConnection("jdbc:h2:file:" + dataDir.resolve("switchboard")
+    Connection c = DriverManager.getConnection("jdbc:h2:file:" + gateways.dataDir().resolve("switchboard")
         + ";DATABASE_TO_UPPER=FALSE;DB_CLOSE_ON_EXIT=FALSE", "sa", "");
     c.setAutoCommit(false);
     return c;

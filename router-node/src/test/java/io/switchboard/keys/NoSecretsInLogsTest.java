@@ -12,20 +12,16 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
 import io.switchboard.provider.openai.FakeOpenAi;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -40,9 +36,10 @@ class NoSecretsInLogsTest {
   private static final String WRONG_KEY = "sk-sb-wrong-guess-44e1b9";
 
   @RegisterExtension static final FakeOpenAi upstream = new FakeOpenAi();
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   @Test
-  void secrets_neverAppearInALogLine(@TempDir Path dataDir) {
+  void secrets_neverAppearInALogLine() {
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     Logger own = (Logger) LoggerFactory.getLogger("io.switchboard");
     Level ownLevel = own.getLevel();
@@ -51,9 +48,9 @@ class NoSecretsInLogsTest {
     root.addAppender(captured);
     own.setLevel(Level.DEBUG);
     List<String> secrets = new ArrayList<>(List.of(ADMIN_KEY, UPSTREAM_KEY, WRONG_KEY));
-    ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
     try {
-      TestGateway gateway = TestGateway.start(testKit, """
+      // The node's actor system starts here, under the capture, and stops in the finally below.
+      TestGateway gateway = gateways.start("""
           switchboard.auth.mode = keys
           switchboard.providers.openai {
             kind = openai
@@ -79,9 +76,9 @@ class NoSecretsInLogsTest {
       assertFalse(rejected.body().contains(UPSTREAM_KEY), "the upstream's echo of the key reaches the client");
       gateway.send(gateway.request("/admin/keys/" + created.id()).DELETE().build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(401, chatWith(gateway, "x-api-key", created.secret(), body).statusCode());
-      gateway.close();
+      gateway.close(); // stopping the node is part of the run whose log is searched
     } finally {
-      testKit.shutdownTestKit();
+      gateways.shutdown();
       root.detachAppender(captured);
       own.setLevel(ownLevel);
     }

@@ -5,49 +5,33 @@ import static io.switchboard.keys.KeyRequests.chatWith;
 import static io.switchboard.keys.KeyRequests.getWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
-import java.nio.file.Path;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The default configuration on 127.0.0.1, with no admin key set: the README's curl works without a
  * key, a dummy key as OpenAI SDKs send one is ignored, and admin routes say how to enable them.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenGatewayTest {
   private static final String HELLO = "{\"model\":\"switchboard-sim\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
 
-  @JUnit5TestKit final ActorTestKit testKit;
-  private TestGateway gateway;
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
-  OpenGatewayTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  private TestGateway gateway;
 
   @BeforeAll
   void start() {
-    gateway = TestGateway.start(testKit,
+    gateway = gateways.start(
         "switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0 }",
         Map.of(TestGateway.ADMIN_KEY_ENV, ""));
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
   }
 
   @Test

@@ -11,10 +11,15 @@ import java.util.Map;
  * {@code switchboard.persistence} keys plus the Pekko Persistence JDBC settings derived from them.
  *
  * <pre>{@code
- * HttpApiTest(@TempDir Path dataDir) {
- *   testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
+ * @Test
+ * void stateSurvives(@TempDir Path dataDir) {
+ *   ActorTestKit testKit = ActorTestKit.create("store-test", TestStores.h2(dataDir));
+ *   // spawn actors on StateStore.jdbc(testKit.system(), ...), assert, then testKit.shutdownTestKit()
  * }
  * }</pre>
+ *
+ * <p>A test of whole nodes does not need this: {@code GatewayExtension} builds their actor system on
+ * an H2 file of its own.
  */
 public final class TestStores {
   private TestStores() {}

@@ -5,29 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
 import io.switchboard.provider.openai.FakeOpenAi;
 import io.switchboard.provider.openai.LimitEnforcingUpstream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three times more concurrent load than an upstream allows, through the gateway configured with the
@@ -39,21 +31,14 @@ import org.junit.jupiter.api.io.TempDir;
  * not the gateway's.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdmissionUnderLoadTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @RegisterExtension static final FakeOpenAi upstream = new FakeOpenAi();
-
-  @JUnit5TestKit final ActorTestKit testKit;
-
-  AdmissionUnderLoadTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   private TestGateway gateway(String provider, String limits) {
-    return TestGateway.start(testKit, """
+    return gateways.start("""
         switchboard.providers.simulated = null
         switchboard.models.switchboard-sim = null
         switchboard.providers.%s {
@@ -107,16 +92,15 @@ class AdmissionUnderLoadTest {
   void requestsPerMinute_threeTimesOverTheLimit_neverReachTheUpstreamOverItsLimit() throws Exception {
     LimitEnforcingUpstream limited = new LimitEnforcingUpstream(60, 0);
     upstream.answer(limited);
-    try (TestGateway gateway = gateway("rpm", "requests-per-minute = 60")) {
-      List<HttpResponse<String>> responses = load(gateway, 180, 16, Duration.ofMillis(2_500));
+    TestGateway gateway = gateway("rpm", "requests-per-minute = 60");
+    List<HttpResponse<String>> responses = load(gateway, 180, 16, Duration.ofMillis(2_500));
 
-      assertEquals(0, limited.rejected(), "the upstream never had to answer 429");
-      int ok = successes(responses);
-      assertEquals(ok, limited.served());
-      assertTrue(ok >= 57, "the whole burst, less the 5% headroom, was served: " + ok);
-      assertTrue(ok > 57, "and requests that waited were served as the bucket refilled: " + ok);
-      assertTrue(ok <= 60 + limited.elapsedSeconds() + 1, ok + " in " + limited.elapsedSeconds() + " s");
-    }
+    assertEquals(0, limited.rejected(), "the upstream never had to answer 429");
+    int ok = successes(responses);
+    assertEquals(ok, limited.served());
+    assertTrue(ok >= 57, "the whole burst, less the 5% headroom, was served: " + ok);
+    assertTrue(ok > 57, "and requests that waited were served as the bucket refilled: " + ok);
+    assertTrue(ok <= 60 + limited.elapsedSeconds() + 1, ok + " in " + limited.elapsedSeconds() + " s");
   }
 
   @Test
@@ -124,13 +108,12 @@ class AdmissionUnderLoadTest {
     // 30,000 tokens a minute (500 a second); each request reserves its prompt and 1,000 output tokens.
     LimitEnforcingUpstream limited = new LimitEnforcingUpstream(0, 30_000);
     upstream.answer(limited);
-    try (TestGateway gateway = gateway("tpm", "tokens-per-minute = 30000")) {
-      List<HttpResponse<String>> responses = load(gateway, 90, 1_000, Duration.ofMillis(2_500));
+    TestGateway gateway = gateway("tpm", "tokens-per-minute = 30000");
+    List<HttpResponse<String>> responses = load(gateway, 90, 1_000, Duration.ofMillis(2_500));
 
-      assertEquals(0, limited.rejected(), "the upstream never had to answer 429");
-      int ok = successes(responses);
-      assertEquals(ok, limited.served());
-      assertTrue(ok >= 25, "the 30,000-token burst, less headroom, was used: " + ok);
-    }
+    assertEquals(0, limited.rejected(), "the upstream never had to answer 429");
+    int ok = successes(responses);
+    assertEquals(ok, limited.served());
+    assertTrue(ok >= 25, "the 30,000-token burst, less headroom, was used: " + ok);
   }
 }

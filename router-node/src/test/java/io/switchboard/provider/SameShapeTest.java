@@ -1,14 +1,12 @@
 package io.switchboard.provider;
 
-import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Path;
-import io.switchboard.persistence.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.GatewayExtension;
 import io.switchboard.SseEvents;
 import io.switchboard.TestGateway;
 import io.switchboard.provider.anthropic.FakeAnthropic;
@@ -18,15 +16,9 @@ import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,7 +28,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the same shape (AUDIT A11). Switching provider is changing the model name, nothing else.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SameShapeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,18 +35,13 @@ class SameShapeTest {
   @RegisterExtension static final FakeOpenAi openai = new FakeOpenAi();
   @RegisterExtension static final FakeAnthropic anthropic = new FakeAnthropic("sk-ant-shape");
   @RegisterExtension static final FakeOllama ollama = new FakeOllama("llama3.2:latest");
-
-  @JUnit5TestKit final ActorTestKit testKit;
-
-  SameShapeTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   private TestGateway gateway;
 
   @BeforeAll
   void start() {
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         # Each failure on its own, as the adapter maps it: retries and the breaker are tested elsewhere.
         switchboard.provider-defaults { retries.max-attempts = 1, breaker { consecutive-failures = 1000, minimum-calls = 1000 } }
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0 }
@@ -68,11 +54,6 @@ class SameShapeTest {
           via-ollama { provider = local, upstream-model = llama3.2 }
         }
         """.formatted(openai.baseUrl(), anthropic.baseUrl(), ollama.baseUrl()), Map.of("K", "sk-ant-shape"));
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
   }
 
   private static String chat(String model, String extra) {

@@ -3,44 +3,29 @@ package io.switchboard.routing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
 import io.switchboard.provider.openai.FakeOpenAi;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Balancing seen from a client: a weighted model's requests are served by both of its upstreams, and
  * a latency model sends its traffic to the upstream that answers faster once each has been measured.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BalancingTest {
   @RegisterExtension static final FakeOpenAi first = new FakeOpenAi();
   @RegisterExtension static final FakeOpenAi second = new FakeOpenAi();
-
-  @JUnit5TestKit final ActorTestKit testKit;
-
-  BalancingTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   private TestGateway gateway(String strategy) {
-    return TestGateway.start(testKit, """
+    return gateways.start("""
         switchboard.providers.simulated = null
         switchboard.models.switchboard-sim = null
         switchboard.providers.first { kind = openai, openai.base-url = "%s" }
@@ -68,26 +53,24 @@ class BalancingTest {
 
   @Test
   void weightedModel_sendsTrafficToBothUpstreams() {
-    try (TestGateway gateway = gateway("weighted")) {
-      Map<String, Integer> served = send(gateway, "chat", 40);
+    TestGateway gateway = gateway("weighted");
+    Map<String, Integer> served = send(gateway, "chat", 40);
 
-      assertTrue(first.received().size() >= 8 && second.received().size() >= 8,
-          "equal weights share 40 requests: " + served);
-      assertEquals(40, first.received().size() + second.received().size(), "no request was sent twice");
-      assertEquals(first.received().size(), served.get("first/gpt-4o"));
-    }
+    assertTrue(first.received().size() >= 8 && second.received().size() >= 8,
+        "equal weights share 40 requests: " + served);
+    assertEquals(40, first.received().size() + second.received().size(), "no request was sent twice");
+    assertEquals(first.received().size(), served.get("first/gpt-4o"));
   }
 
   @Test
   void latencyModel_sendsTrafficToTheFasterUpstream_afterOneProbeOfEach() {
     first.answer(first.delayed(Duration.ofSeconds(1)));
-    try (TestGateway gateway = gateway("latency")) {
-      // The gateway's first call is slow while its code warms up; that must not be the fast upstream's probe.
-      send(gateway, "warm-up", 1);
-      Map<String, Integer> served = send(gateway, "chat", 20);
+    TestGateway gateway = gateway("latency");
+    // The gateway's first call is slow while its code warms up; that must not be the fast upstream's probe.
+    send(gateway, "warm-up", 1);
+    Map<String, Integer> served = send(gateway, "chat", 20);
 
-      assertEquals(1, first.received().size(), "the slow upstream serves only its probe: " + served);
-      assertEquals(1 + 19, second.received().size(), "the warm-up, then everything but the slow one's probe");
-    }
+    assertEquals(1, first.received().size(), "the slow upstream serves only its probe: " + served);
+    assertEquals(1 + 19, second.received().size(), "the warm-up, then everything but the slow one's probe");
   }
 }

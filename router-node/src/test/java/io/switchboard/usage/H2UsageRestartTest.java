@@ -1,24 +1,16 @@
 package io.switchboard.usage;
 
-import com.typesafe.config.Config;
-import io.switchboard.persistence.TestStores;
-import java.nio.file.Path;
-import java.util.Map;
+import io.switchboard.GatewayExtension;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Keys and usage across a node restart on the default store, an H2 file. */
 @Tag("integration")
 class H2UsageRestartTest extends UsageRestartContract {
-  @TempDir static Path dataDir;
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   @Override
-  Config config() {
-    return TestStores.h2(dataDir);
-  }
-
-  @Override
-  Map<String, String> env() {
-    return Map.of();
+  GatewayExtension gateways() {
+    return gateways;
   }
 }

@@ -1,8 +1,7 @@
 package io.switchboard.usage;
 
-import com.typesafe.config.Config;
+import io.switchboard.GatewayExtension;
 import io.switchboard.persistence.PostgresExtension;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -10,14 +9,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("integration")
 class PostgresUsageRestartTest extends UsageRestartContract {
   @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
+  @RegisterExtension static final GatewayExtension gateways = GatewayExtension.on(postgres::config, postgres::env);
 
   @Override
-  Config config() {
-    return postgres.config();
-  }
-
-  @Override
-  Map<String, String> env() {
-    return postgres.env();
+  GatewayExtension gateways() {
+    return gateways;
   }
 }

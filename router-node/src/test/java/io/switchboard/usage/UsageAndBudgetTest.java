@@ -10,30 +10,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
 import io.switchboard.tokens.TokenEstimator;
 import java.math.BigDecimal;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Usage and cost as clients and operators see them: each call's cost from the catalog prices, each key
@@ -41,22 +34,18 @@ import org.junit.jupiter.api.io.TempDir;
  * many concurrent requests.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UsageAndBudgetTest {
   private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
   private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
 
-  @JUnit5TestKit final ActorTestKit testKit;
-  private TestGateway gateway;
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
-  UsageAndBudgetTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  private TestGateway gateway;
 
   @BeforeAll
   void start() {
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         switchboard.auth.mode = keys
         switchboard.usage.flush-interval = 50ms
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0, default-completion-tokens = 8 }
@@ -66,11 +55,6 @@ class UsageAndBudgetTest {
         }
         switchboard.models.dear { provider = slow, upstream-model = "dear-1", output-price-per-million = 1000 }
         """);
-  }
-
-  @AfterAll
-  void stop() {
-    gateway.close();
   }
 
   private static JsonNode json(String body) {
@@ -160,7 +144,7 @@ class UsageAndBudgetTest {
     int counted = new TokenEstimator().textTokens(text.toString(), "gpt-4o");
     assertTrue(counted > 0);
     // The record is written when the stream's end is settled, just after its last byte: wait for it.
-    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+    gateways.testKit().createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
       JsonNode rows = usageOf(secret, "");
       assertEquals(1, rows.size(), rows.toString());
       assertEquals(counted, rows.get(0).path("completion_tokens").asLong());

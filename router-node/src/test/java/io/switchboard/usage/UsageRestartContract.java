@@ -7,17 +7,15 @@ import static io.switchboard.keys.KeyRequests.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.Config;
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
 import java.math.BigDecimal;
-import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.Test;
 
 /**
  * Keys, usage records and what a key has spent survive a restart of the whole node on a real database.
  * The ledger is set never to flush on its own, so the records reach the database only through the
- * flush at coordinated shutdown. Subclasses choose the database.
+ * flush at coordinated shutdown ({@link GatewayExtension#shutdown()}). Subclasses choose the database.
  */
 abstract class UsageRestartContract {
   private static final String HOCON = """
@@ -30,43 +28,32 @@ abstract class UsageRestartContract {
   private static final String DEAR = "{\"model\":\"dear\",\"max_tokens\":10,"
       + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
-  abstract Config config();
-
-  abstract Map<String, String> env();
+  /** The nodes, on the database under test. */
+  abstract GatewayExtension gateways();
 
   @Test
   void keysUsageAndSpending_surviveARestartOfTheNode() {
-    ActorTestKit first = ActorTestKit.create("usage-first", config());
-    String id;
-    String secret;
-    try {
-      TestGateway gateway = TestGateway.start(first, HOCON, env());
-      // $0.02: each call reserves $0.01 and costs $0.008.
-      JsonNode key = createKey(gateway, "{\"name\":\"survivor\",\"budget_usd\":0.02}");
-      id = key.path("id").asText();
-      secret = key.path("key").asText();
-      assertEquals(200, chatWith(gateway, "x-api-key", secret, DEAR).statusCode());
-      assertEquals(200, chatWith(gateway, "x-api-key", secret, DEAR).statusCode());
-    } finally {
-      first.shutdownTestKit();
-    }
+    TestGateway gateway = gateways().start(HOCON);
+    // $0.02: each call reserves $0.01 and costs $0.008.
+    JsonNode key = createKey(gateway, "{\"name\":\"survivor\",\"budget_usd\":0.02}");
+    String id = key.path("id").asText();
+    String secret = key.path("key").asText();
+    assertEquals(200, chatWith(gateway, "x-api-key", secret, DEAR).statusCode());
+    assertEquals(200, chatWith(gateway, "x-api-key", secret, DEAR).statusCode());
 
-    ActorTestKit second = ActorTestKit.create("usage-second", config());
-    try {
-      TestGateway gateway = TestGateway.start(second, HOCON, env());
-      JsonNode rows = json(gateway.get("/admin/usage?group_by=key,model,deployment,day")).path("data");
-      assertEquals(1, rows.size(), rows.toString());
-      JsonNode row = rows.get(0);
-      assertEquals(id, row.path("key_id").asText());
-      assertEquals("dear", row.path("model").asText());
-      assertEquals("simulated/dear-1", row.path("deployment").asText());
-      assertEquals(2, row.path("requests").asLong());
-      assertEquals(16, row.path("completion_tokens").asLong());
-      assertEquals(0, new BigDecimal("0.016").compareTo(new BigDecimal(row.path("cost_usd").asText())), row.toString());
-      // The key still works, and remembers what it spent: $0.016 + $0.01 would pass the $0.02 cap.
-      assertError(chatWith(gateway, "x-api-key", secret, DEAR), 429, "insufficient_quota");
-    } finally {
-      second.shutdownTestKit();
-    }
+    gateways().shutdown();
+    TestGateway restarted = gateways().start(HOCON);
+
+    JsonNode rows = json(restarted.get("/admin/usage?group_by=key,model,deployment,day")).path("data");
+    assertEquals(1, rows.size(), rows.toString());
+    JsonNode row = rows.get(0);
+    assertEquals(id, row.path("key_id").asText());
+    assertEquals("dear", row.path("model").asText());
+    assertEquals("simulated/dear-1", row.path("deployment").asText());
+    assertEquals(2, row.path("requests").asLong());
+    assertEquals(16, row.path("completion_tokens").asLong());
+    assertEquals(0, new BigDecimal("0.016").compareTo(new BigDecimal(row.path("cost_usd").asText())), row.toString());
+    // The key still works, and remembers what it spent: $0.016 + $0.01 would pass the $0.02 cap.
+    assertError(chatWith(restarted, "x-api-key", secret, DEAR), 429, "insufficient_quota");
   }
 }

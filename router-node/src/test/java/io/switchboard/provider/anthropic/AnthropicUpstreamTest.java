@@ -1,14 +1,12 @@
 package io.switchboard.provider.anthropic;
 
-import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Path;
-import io.switchboard.persistence.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.GatewayExtension;
 import io.switchboard.SseEvents;
 import io.switchboard.TestGateway;
 import java.io.InputStream;
@@ -16,17 +14,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -35,30 +26,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * OpenAI dialect.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AnthropicUpstreamTest {
   private static final String KEY = "sk-ant-test-7c1d";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String UPSTREAM_MODEL = "claude-sonnet-4-5-20250929";
 
   @RegisterExtension static final FakeAnthropic anthropic = new FakeAnthropic(KEY);
-
-  @JUnit5TestKit final ActorTestKit testKit;
-
-  AnthropicUpstreamTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   private TestGateway gateway;
 
-  @AfterEach
-  void stopGateway() {
-    if (gateway != null) gateway.close();
-  }
-
   private TestGateway gateway(String overrides, Map<String, String> env) {
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         # Each failure on its own, as the adapter maps it: retries and the breaker are tested elsewhere.
         switchboard.provider-defaults { retries.max-attempts = 1, breaker { consecutive-failures = 1000, minimum-calls = 1000 } }
         switchboard.providers.simulated = null
@@ -103,7 +82,7 @@ class AnthropicUpstreamTest {
   }
 
   private void assertSlotsFree() {
-    TestProbe<Object> probe = testKit.createTestProbe();
+    TestProbe<Object> probe = gateways.testKit().createTestProbe();
     probe.awaitAssert(Duration.ofSeconds(5), () -> {
       assertEquals(0, gateway.status("claude").inFlight(), "every slot handed back");
       return null;

@@ -1,36 +1,22 @@
 package io.switchboard.provider.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.provider.FakeUpstream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
-import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A fake Anthropic Messages API for tests, in-process on a random loopback port. It answers as
@@ -39,102 +25,69 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * answers a {@code message} object, or with {@code "stream": true} the documented event stream
  * ({@code event:} + {@code data:} lines, {@code ping} included). When the request offers tools and the
  * conversation does not end in a tool result, the answer calls two of them in parallel. Tests swap in
- * errors, malformed bodies and cut or stalled streams.
+ * errors, malformed bodies and cut or stalled streams. Its lifecycle, recorded requests and generic
+ * answers ({@code status}, {@code rawOk}, {@code silence}, {@code delayed}) are {@link FakeUpstream}'s.
  *
  * <pre>{@code
  * @RegisterExtension static final FakeAnthropic anthropic = new FakeAnthropic("sk-ant-test");
- * anthropic.answer(FakeAnthropic.status(529, FakeAnthropic.envelope("overloaded_error", "Overloaded")));
+ *
+ * @Test
+ * void overloaded_reachesTheClientAs503() {
+ *   anthropic.answer(FakeAnthropic.status(529, FakeAnthropic.envelope("overloaded_error", "Overloaded")));
+ *   // start a gateway on anthropic.baseUrl() with the key "sk-ant-test", send, assert
+ *   assertEquals(Optional.of("2023-06-01"), anthropic.received().get(0).version());
+ * }
  * }</pre>
  */
-public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+public final class FakeAnthropic extends FakeUpstream<FakeAnthropic.Received> {
   public static final String TEXT = "Hello! How can I help?";
   public static final List<String> TEXT_PIECES = List.of("Hello!", " How can", " I help?");
   public static final int INPUT_TOKENS = 25;
   public static final int OUTPUT_TOKENS = 15;
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-
   /** What the fake received. */
-  public record Received(String path, Optional<String> apiKey, Optional<String> version, ByteString body) {
-    public JsonNode json() {
-      try {
-        return MAPPER.readTree(body.toArray());
-      } catch (java.io.IOException e) {
-        throw new AssertionError("gateway sent a body that is not JSON: " + body.utf8String(), e);
-      }
-    }
-  }
+  public record Received(String path, Optional<String> apiKey, Optional<String> version, ByteString body)
+      implements FakeUpstream.Request {}
 
   private final String key;
-  private ActorSystem<Void> system;
-  private ServerBinding binding;
-  private volatile Function<Received, CompletionStage<HttpResponse>> behaviour;
-  private final List<Received> received = new CopyOnWriteArrayList<>();
-  private volatile CompletableFuture<Done> streamEnded = new CompletableFuture<>();
 
+  /** @param key the only {@code x-api-key} it accepts */
   public FakeAnthropic(String key) {
+    super("fake-anthropic");
     this.key = key;
   }
 
-  @Override
-  public void beforeAll(ExtensionContext context) throws Exception {
-    system = ActorSystem.create(Behaviors.empty(), "fake-anthropic");
-    binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(this::handle)
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  @Override
-  public void afterAll(ExtensionContext context) {
-    system.terminate();
-  }
-
-  @Override
-  public void beforeEach(ExtensionContext context) {
-    received.clear();
-    streamEnded = new CompletableFuture<>();
-    behaviour = this::documented;
-  }
-
   /** Base URL as a provider's {@code anthropic.base-url}. */
+  @Override
   public String baseUrl() {
-    return "http://127.0.0.1:" + binding.localAddress().getPort();
+    return origin();
   }
 
-  public void answer(Function<Received, CompletionStage<HttpResponse>> next) {
-    behaviour = next;
+  @Override
+  protected Received record(HttpRequest request, ByteString body) {
+    return new Received(request.getUri().path(), request.getHeader("x-api-key").map(h -> h.value()),
+        request.getHeader("anthropic-version").map(h -> h.value()), body);
   }
 
-  public List<Received> received() {
-    return new ArrayList<>(received);
+  /** The API's own checks come before the test's answer. */
+  @Override
+  protected CompletionStage<HttpResponse> respond(Received r) {
+    if (!r.path().equals("/v1/messages")) {
+      return done(error(404, "not_found_error", "Not found: " + r.path()));
+    }
+    if (r.apiKey().isEmpty() || !r.apiKey().get().equals(key)) {
+      return done(error(401, "authentication_error", "invalid x-api-key"));
+    }
+    if (r.version().isEmpty()) {
+      return done(error(400, "invalid_request_error", "anthropic-version: header is required"));
+    }
+    return super.respond(r);
   }
 
-  /** Completes when a stream started by {@link #endlessStream} ends: the gateway went away. */
-  public CompletableFuture<Done> streamEnded() {
-    return streamEnded;
-  }
-
-  private CompletionStage<HttpResponse> handle(HttpRequest request) {
-    return request.entity().toStrict(5_000, system).thenCompose(strict -> {
-      Received r = new Received(request.getUri().path(),
-          request.getHeader("x-api-key").map(h -> h.value()),
-          request.getHeader("anthropic-version").map(h -> h.value()), strict.getData());
-      received.add(r);
-      if (!r.path().equals("/v1/messages")) {
-        return done(error(404, "not_found_error", "Not found: " + r.path()));
-      }
-      if (r.apiKey().isEmpty() || !r.apiKey().get().equals(key)) {
-        return done(error(401, "authentication_error", "invalid x-api-key"));
-      }
-      if (r.version().isEmpty()) {
-        return done(error(400, "invalid_request_error", "anthropic-version: header is required"));
-      }
-      return behaviour.apply(r);
-    });
-  }
-
-  // ---- behaviours -------------------------------------------------------------------------------
+  // ---- answers ----------------------------------------------------------------------------------
 
   /** Anthropic's documented answer: text, or parallel tool calls when tools are offered and unused. */
+  @Override
   public CompletionStage<HttpResponse> documented(Received r) {
     JsonNode json = r.json();
     String model = json.path("model").asText();
@@ -144,46 +97,27 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
     return done(ok(callTools ? toolUseMessage(model) : textMessage(model)));
   }
 
-  public static Function<Received, CompletionStage<HttpResponse>> status(int status, String body, RawHeader... headers) {
-    return r -> done(HttpResponse.create().withStatus(statusCode(status))
-        .withEntity(ContentTypes.APPLICATION_JSON, body).addHeaders(List.of(headers)));
-  }
-
-  public static Function<Received, CompletionStage<HttpResponse>> rawOk(String body) {
-    return r -> done(HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, body));
-  }
-
   /** Streams these SSE events (each a complete {@code event:}/{@code data:} block), then ends. */
-  public static Function<Received, CompletionStage<HttpResponse>> events(List<String> events) {
+  public static Answer<Received> events(List<String> events) {
     return r -> done(sse(Source.from(events)));
   }
 
   /** Streams these events, then nothing, never ending. */
-  public static Function<Received, CompletionStage<HttpResponse>> stallAfter(List<String> events) {
-    return r -> done(sse(Source.from(events)
-        .concat(Source.<String>maybe().mapMaterializedValue(never -> NotUsed.getInstance()))));
+  public static Answer<Received> stallAfter(List<String> events) {
+    return r -> done(sse(thenSilence(Source.from(events))));
   }
 
-  /** Starts a text stream and sends a text delta every {@code interval}, forever, until the client goes away. */
-  public Function<Received, CompletionStage<HttpResponse>> endlessStream(Duration interval) {
+  /**
+   * Starts a text stream and sends a text delta every {@code interval}, forever, until the client goes
+   * away; {@link #streamEnded} completes then.
+   */
+  public Answer<Received> endlessStream(Duration interval) {
     return r -> {
       String model = r.json().path("model").asText();
       String delta = event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
           + "\"delta\":{\"type\":\"text_delta\",\"text\":\"more \"}}");
-      Source<String, NotUsed> events = Source.from(textEvents(model).subList(0, 2))
-          .concat(Source.tick(Duration.ZERO, interval, delta).mapMaterializedValue(c -> NotUsed.getInstance()))
-          .watchTermination((mat, done) -> {
-            done.whenComplete((ok, error) -> streamEnded.complete(Done.getInstance()));
-            return mat;
-          });
-      return done(sse(events));
+      return done(sse(reportingEnd(Source.from(textEvents(model).subList(0, 2)).concat(every(interval, delta)))));
     };
-  }
-
-  /** Pekko knows no 529; Anthropic sends it for {@code overloaded_error}. */
-  private static StatusCode statusCode(int status) {
-    return StatusCodes.lookup(status)
-        .orElseGet(() -> StatusCodes.custom(status, "Overloaded", "Overloaded", false, true));
   }
 
   private static boolean endsInToolResult(JsonNode request) {
@@ -210,10 +144,6 @@ public final class FakeAnthropic implements BeforeAllCallback, AfterAllCallback,
   private static HttpResponse error(int status, String type, String message) {
     return HttpResponse.create().withStatus(StatusCodes.get(status))
         .withEntity(ContentTypes.APPLICATION_JSON, envelope(type, message));
-  }
-
-  private static <T> CompletionStage<T> done(T value) {
-    return CompletableFuture.completedFuture(value);
   }
 
   // ---- Anthropic's documented wire shapes -------------------------------------------------------

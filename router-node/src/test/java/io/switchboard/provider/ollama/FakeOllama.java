@@ -1,25 +1,17 @@
 package io.switchboard.provider.ollama;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.provider.FakeUpstream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -27,10 +19,6 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A fake Ollama server for tests, in-process on a random loopback port, answering as Ollama's API
@@ -38,105 +26,62 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * application/x-ndjson}) unless {@code "stream": false}, ending with a {@code done} line that carries
  * the counts and durations; a model that is not pulled gets 404 {@code {"error": "model \"x\" not
  * found, try pulling it first"}}; {@code GET /api/tags} lists the pulled models. When tools are offered
- * and the last message is not a tool result, the answer calls one.
+ * and the last message is not a tool result, the answer calls one. Its lifecycle, recorded requests and
+ * generic answers ({@code status}, {@code rawOk}, {@code silence}, {@code delayed}) are
+ * {@link FakeUpstream}'s.
  *
  * <pre>{@code
  * @RegisterExtension static final FakeOllama ollama = new FakeOllama("llama3.2:latest");
+ *
+ * @Test
+ * void aModelNotPulled_is404() {
+ *   // start a gateway on ollama.baseUrl() with a model "mistral" that is not pulled, send, assert
+ *   assertEquals("/api/chat", ollama.received().get(0).path());
+ * }
  * }</pre>
  */
-public final class FakeOllama implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+public final class FakeOllama extends FakeUpstream<FakeOllama.Received> {
   public static final List<String> PIECES = List.of("The", " sky", " is blue.");
   public static final int PROMPT_EVAL_COUNT = 26;
   public static final int EVAL_COUNT = 298;
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final ContentType NDJSON =
-      ContentTypes.create(MediaTypes.applicationWithOpenCharset("x-ndjson"), org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8);
+      ContentTypes.create(MediaTypes.applicationWithOpenCharset("x-ndjson"), HttpCharsets.UTF_8);
 
   /** What the fake received. */
-  public record Received(String method, String path, ByteString body) {
-    public JsonNode json() {
-      try {
-        return MAPPER.readTree(body.toArray());
-      } catch (java.io.IOException e) {
-        throw new AssertionError("gateway sent a body that is not JSON: " + body.utf8String(), e);
-      }
-    }
-  }
+  public record Received(String method, String path, ByteString body) implements FakeUpstream.Request {}
 
   private final Set<String> pulled;
-  private ActorSystem<Void> system;
-  private ServerBinding binding;
-  private volatile Function<Received, CompletionStage<HttpResponse>> behaviour;
-  private final List<Received> received = new CopyOnWriteArrayList<>();
-  private volatile CompletableFuture<Done> streamEnded = new CompletableFuture<>();
 
+  /** @param pulledModels what {@code /api/tags} lists and {@code /api/chat} serves */
   public FakeOllama(String... pulledModels) {
+    super("fake-ollama");
     this.pulled = new CopyOnWriteArraySet<>(List.of(pulledModels));
   }
 
-  @Override
-  public void beforeAll(ExtensionContext context) throws Exception {
-    system = ActorSystem.create(Behaviors.empty(), "fake-ollama");
-    binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(this::handle)
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  @Override
-  public void afterAll(ExtensionContext context) {
-    system.terminate();
-  }
-
-  @Override
-  public void beforeEach(ExtensionContext context) {
-    received.clear();
-    streamEnded = new CompletableFuture<>();
-    behaviour = this::documented;
-  }
-
   /** Base URL as a provider's {@code ollama.base-url}. */
+  @Override
   public String baseUrl() {
-    return "http://127.0.0.1:" + binding.localAddress().getPort();
+    return origin();
   }
 
-  public void answer(Function<Received, CompletionStage<HttpResponse>> next) {
-    behaviour = next;
+  @Override
+  protected Received record(HttpRequest request, ByteString body) {
+    return new Received(request.method().value(), request.getUri().path(), body);
   }
 
-  public List<Received> received() {
-    return new ArrayList<>(received);
+  /**
+   * Sends a content line every {@code interval}, forever, until the client goes away; {@link #streamEnded}
+   * completes then.
+   */
+  public Answer<Received> endlessStream(Duration interval) {
+    return r -> done(ndjson(reportingEnd(every(interval, lines(r.json().path("model").asText()).get(0)))));
   }
 
-  /** Completes when a stream started by {@link #endlessStream} ends: the gateway went away. */
-  public CompletableFuture<Done> streamEnded() {
-    return streamEnded;
-  }
+  // ---- answers ----------------------------------------------------------------------------------
 
-  /** Sends a content line every {@code interval}, forever, until the client goes away. */
-  public Function<Received, CompletionStage<HttpResponse>> endlessStream(Duration interval) {
-    return r -> {
-      String line = lines(r.json().path("model").asText()).get(0);
-      Source<String, NotUsed> lines = Source.tick(Duration.ZERO, interval, line)
-          .mapMaterializedValue(c -> NotUsed.getInstance())
-          .watchTermination((mat, done) -> {
-            done.whenComplete((ok, error) -> streamEnded.complete(Done.getInstance()));
-            return mat;
-          });
-      return done(ndjson(lines));
-    };
-  }
-
-  private CompletionStage<HttpResponse> handle(HttpRequest request) {
-    return request.entity().toStrict(5_000, system).thenCompose(strict -> {
-      Received r = new Received(request.method().value(), request.getUri().path(), strict.getData());
-      received.add(r);
-      return behaviour.apply(r);
-    });
-  }
-
-  // ---- behaviours -------------------------------------------------------------------------------
-
-  /** Ollama's documented answers for /api/chat and /api/tags. */
+  /** Ollama's documented answers for /api/chat, /api/tags, /api/ps and /api/pull. */
+  @Override
   public CompletionStage<HttpResponse> documented(Received r) {
     if (r.path().equals("/api/tags")) return done(json(200, tags()));
     if (r.path().equals("/api/ps")) return done(json(200, loaded()));
@@ -160,19 +105,14 @@ public final class FakeOllama implements BeforeAllCallback, AfterAllCallback, Be
         + counts()) : answer(model)));
   }
 
-  public static Function<Received, CompletionStage<HttpResponse>> status(int status, String body) {
-    return r -> done(json(status, body));
-  }
-
   /** Streams these NDJSON lines (each ending in a newline), then ends. */
-  public static Function<Received, CompletionStage<HttpResponse>> lines(List<String> lines) {
+  public static Answer<Received> lines(List<String> lines) {
     return r -> done(ndjson(Source.from(lines)));
   }
 
   /** Streams these lines, then nothing, never ending. */
-  public static Function<Received, CompletionStage<HttpResponse>> stallAfter(List<String> lines) {
-    return r -> done(ndjson(Source.from(lines)
-        .concat(Source.<String>maybe().mapMaterializedValue(never -> NotUsed.getInstance()))));
+  public static Answer<Received> stallAfter(List<String> lines) {
+    return r -> done(ndjson(thenSilence(Source.from(lines))));
   }
 
   private static HttpResponse ndjson(Source<String, NotUsed> lines) {
@@ -181,10 +121,6 @@ public final class FakeOllama implements BeforeAllCallback, AfterAllCallback, Be
 
   private static HttpResponse json(int status, String body) {
     return HttpResponse.create().withStatus(StatusCodes.get(status)).withEntity(ContentTypes.APPLICATION_JSON, body);
-  }
-
-  private static <T> CompletionStage<T> done(T value) {
-    return CompletableFuture.completedFuture(value);
   }
 
   // ---- Ollama's documented wire shapes ----------------------------------------------------------

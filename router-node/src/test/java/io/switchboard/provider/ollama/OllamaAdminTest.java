@@ -1,53 +1,32 @@
 package io.switchboard.provider.ollama;
 
-import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Path;
-import io.switchboard.persistence.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
 import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Ollama model management through the gateway: list pulled and loaded models, pull with progress, unload. */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OllamaAdminTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @RegisterExtension static final FakeOllama ollama = new FakeOllama("llama3.2:latest");
-
-  @JUnit5TestKit final ActorTestKit testKit;
-
-  OllamaAdminTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   private TestGateway gateway;
 
-  @AfterEach
-  void stopGateway() {
-    if (gateway != null) gateway.close();
-  }
-
   private TestGateway gateway(String baseUrl) {
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         switchboard.providers.local { kind = ollama, ollama.base-url = "%s", timeouts.stream-idle = 1s }
         """.formatted(baseUrl));
     return gateway;

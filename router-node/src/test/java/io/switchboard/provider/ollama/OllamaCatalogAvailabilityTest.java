@@ -6,22 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code GET /v1/models} says an Ollama model is available only while its server lists the upstream
@@ -30,24 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ollama.tags-refresh}, not once per listing.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OllamaCatalogAvailabilityTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @RegisterExtension static final FakeOllama ollama = new FakeOllama("llama3.2:latest", "qwen2.5:7b");
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
-  @JUnit5TestKit final ActorTestKit testKit;
   private TestGateway gateway;
-
-  OllamaCatalogAvailabilityTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
-
-  @AfterEach
-  void stopGateway() {
-    if (gateway != null) gateway.close();
-  }
 
   private void start() throws Exception {
     int closedPort;
@@ -56,7 +36,7 @@ class OllamaCatalogAvailabilityTest {
     }
     // "local" is the fake server; "stopped" has nothing listening. The refresh is long, so every listing in
     // a test reads the same answer.
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         switchboard.provider-defaults.ollama.tags-refresh = 10m
         switchboard.providers.local { kind = ollama, ollama.base-url = "%s" }
         switchboard.providers.stopped { kind = ollama, ollama.base-url = "http://127.0.0.1:%d" }

@@ -1,135 +1,67 @@
 package io.switchboard.provider.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.provider.FakeUpstream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
-import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A fake OpenAI chat completions server for tests, started in-process on a random port. By default it
  * answers as OpenAI documents: a {@code chat.completion} JSON object, or {@code text/event-stream}
  * chunks ending in {@code data: [DONE]} (with a usage chunk when {@code stream_options.include_usage}
- * is set). Each test can swap in another behaviour: an error status, a stall, a stream that stops.
+ * is set). Each test can swap in another answer: an error status, a stall, a stream that stops. Its
+ * lifecycle, recorded requests and generic answers ({@code status}, {@code rawOk}, {@code silence},
+ * {@code delayed}) are {@link FakeUpstream}'s.
  *
  * <pre>{@code
  * @RegisterExtension static final FakeOpenAi upstream = new FakeOpenAi();
- * upstream.answer(FakeOpenAi.status(500, FakeOpenAi.envelope("The server had an error", "server_error")));
+ *
+ * @Test
+ * void upstream500_reachesTheClientAs502() {
+ *   upstream.answer(FakeOpenAi.status(500, FakeOpenAi.envelope("The server had an error", "server_error")));
+ *   // start a gateway on upstream.baseUrl(), send, assert
+ *   assertEquals("Bearer sk-test", upstream.received().get(0).authorization());
+ * }
  * }</pre>
  */
-public final class FakeOpenAi implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
   public static final String CONTENT = "Hello there!";
   public static final List<String> CONTENT_PIECES = List.of("Hello", " there", "!");
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-
   /** What the fake received: enough to check what the gateway forwarded. */
-  public record Received(String path, String authorization, ByteString body) {
-    public JsonNode json() {
-      try {
-        return MAPPER.readTree(body.toArray());
-      } catch (java.io.IOException e) {
-        throw new AssertionError("gateway sent a body that is not JSON: " + body.utf8String(), e);
-      }
-    }
-  }
+  public record Received(String path, String authorization, ByteString body) implements FakeUpstream.Request {}
 
-  private ActorSystem<Void> system;
-  private ServerBinding binding;
-  private volatile Function<Received, CompletionStage<HttpResponse>> behaviour;
-  private final List<Received> received = new CopyOnWriteArrayList<>();
-  private final AtomicInteger active = new AtomicInteger();
-  private final AtomicInteger mostActive = new AtomicInteger();
-  private volatile CompletableFuture<Done> streamEnded = new CompletableFuture<>();
-
-  @Override
-  public void beforeAll(ExtensionContext context) throws Exception {
-    system = ActorSystem.create(Behaviors.empty(), "fake-openai");
-    binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(this::handle)
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  @Override
-  public void afterAll(ExtensionContext context) {
-    system.terminate();
-  }
-
-  @Override
-  public void beforeEach(ExtensionContext context) {
-    reset();
-  }
-
-  /** Back to OpenAI's documented answers, with nothing received; done before each test. */
-  public void reset() {
-    received.clear();
-    active.set(0);
-    mostActive.set(0);
-    streamEnded = new CompletableFuture<>();
-    behaviour = this::documented;
+  public FakeOpenAi() {
+    super("fake-openai");
   }
 
   /** Base URL as a provider's {@code openai.base-url}. */
+  @Override
   public String baseUrl() {
-    return "http://127.0.0.1:" + binding.localAddress().getPort() + "/v1";
+    return origin() + "/v1";
   }
 
-  public void answer(Function<Received, CompletionStage<HttpResponse>> next) {
-    behaviour = next;
+  @Override
+  protected Received record(HttpRequest request, ByteString body) {
+    return new Received(request.getUri().path(), request.getHeader("Authorization").map(h -> h.value()).orElse(null),
+        body);
   }
 
-  public List<Received> received() {
-    return new ArrayList<>(received);
-  }
-
-  /** Completes when a stream the fake was sending ended, by completion or by the client going away. */
-  public CompletableFuture<Done> streamEnded() {
-    return streamEnded;
-  }
-
-  private CompletionStage<HttpResponse> handle(HttpRequest request) {
-    return request.entity().toStrict(5_000, system).thenCompose(strict -> {
-      Received r = new Received(request.getUri().path(),
-          request.getHeader("Authorization").map(h -> h.value()).orElse(null), strict.getData());
-      received.add(r);
-      mostActive.accumulateAndGet(active.incrementAndGet(), Math::max);
-      return behaviour.apply(r).whenComplete((response, error) -> active.decrementAndGet());
-    });
-  }
-
-  /** The most requests the fake was answering at the same moment since the test began. */
-  public int mostConcurrentRequests() {
-    return mostActive.get();
-  }
-
-  // ---- behaviours -------------------------------------------------------------------------------
+  // ---- answers ----------------------------------------------------------------------------------
 
   /** OpenAI's documented answer, JSON or SSE as the request asks. */
+  @Override
   public CompletionStage<HttpResponse> documented(Received r) {
     JsonNode json = r.json();
     String model = json.path("model").asText();
@@ -140,34 +72,13 @@ public final class FakeOpenAi implements BeforeAllCallback, AfterAllCallback, Be
     return done(ok(completion(model)));
   }
 
-  public static Function<Received, CompletionStage<HttpResponse>> status(int status, String body, RawHeader... headers) {
-    return r -> done(HttpResponse.create().withStatus(StatusCodes.get(status))
-        .withEntity(ContentTypes.APPLICATION_JSON, body).addHeaders(List.of(headers)));
-  }
-
-  public static Function<Received, CompletionStage<HttpResponse>> rawOk(String body) {
-    return r -> done(HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, body));
-  }
-
-  /** OpenAI's documented answer, sent only after {@code delay}. */
-  public Function<Received, CompletionStage<HttpResponse>> delayed(Duration delay) {
-    return r -> Patterns.after(delay, system.classicSystem().scheduler(), system.executionContext(),
-        () -> documented(r));
-  }
-
-  /** Never sends response headers. */
-  public static Function<Received, CompletionStage<HttpResponse>> silence() {
-    return r -> new CompletableFuture<>();
-  }
-
   /** Sends the first stream chunk, then nothing, never ending. */
-  public Function<Received, CompletionStage<HttpResponse>> stallAfterFirstChunk() {
-    return r -> done(sse(Source.single(chunks(r.json().path("model").asText(), false).get(0))
-        .concat(Source.<String>maybe().mapMaterializedValue(never -> NotUsed.getInstance()))));
+  public Answer<Received> stallAfterFirstChunk() {
+    return r -> done(sse(thenSilence(Source.single(chunks(r.json().path("model").asText(), false).get(0)))));
   }
 
   /** Sends all content chunks, then ends without {@code data: [DONE]}. */
-  public Function<Received, CompletionStage<HttpResponse>> streamWithoutDone() {
+  public Answer<Received> streamWithoutDone() {
     return r -> {
       List<String> chunks = chunks(r.json().path("model").asText(), false);
       return done(sse(Source.from(chunks.subList(0, chunks.size() - 1))));
@@ -175,21 +86,15 @@ public final class FakeOpenAi implements BeforeAllCallback, AfterAllCallback, Be
   }
 
   /** Streams content chunks forever, one every {@code interval}, until the client goes away. */
-  public Function<Received, CompletionStage<HttpResponse>> endlessStream(Duration interval) {
-    return r -> {
-      String chunk = chunks(r.json().path("model").asText(), false).get(1);
-      return done(sse(Source.tick(Duration.ZERO, interval, chunk).mapMaterializedValue(c -> NotUsed.getInstance())));
-    };
+  public Answer<Received> endlessStream(Duration interval) {
+    return r -> done(sse(every(interval, chunks(r.json().path("model").asText(), false).get(1))));
   }
 
+  /** Every stream reports its end to {@link #streamEnded}. */
   private HttpResponse sse(Source<String, NotUsed> events) {
-    Source<ByteString, NotUsed> body = events.map(ByteString::fromString)
-        .watchTermination((mat, done) -> {
-          done.whenComplete((ok, error) -> streamEnded.complete(Done.getInstance()));
-          return mat;
-        });
     return HttpResponse.create()
-        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), body))
+        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
+            reportingEnd(events.map(ByteString::fromString))))
         .addHeader(RawHeader.create("x-request-id", "req_fake"));
   }
 
@@ -198,10 +103,6 @@ public final class FakeOpenAi implements BeforeAllCallback, AfterAllCallback, Be
         .withEntity(ContentTypes.APPLICATION_JSON, json)
         .addHeader(RawHeader.create("x-request-id", "req_fake"))
         .addHeader(RawHeader.create("openai-processing-ms", "12"));
-  }
-
-  private static <T> CompletionStage<T> done(T value) {
-    return CompletableFuture.completedFuture(value);
   }
 
   // ---- OpenAI's documented wire shapes ----------------------------------------------------------

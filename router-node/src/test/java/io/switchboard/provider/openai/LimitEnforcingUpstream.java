@@ -1,9 +1,9 @@
 package io.switchboard.provider.openai;
 
+import io.switchboard.provider.FakeUpstream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -19,8 +19,15 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
  *
  * <p>Deliberately written apart from the gateway's own buckets, so a test does not check the gateway
  * against its own arithmetic. Real time: it is started before the gateway, so it is never emptier.
+ *
+ * <pre>{@code
+ * LimitEnforcingUpstream limited = new LimitEnforcingUpstream(60, 0);
+ * upstream.answer(limited);
+ * // send more than 60 requests through the gateway within a minute
+ * assertEquals(0, limited.rejected(), "the gateway kept under the upstream's limit");
+ * }</pre>
  */
-public final class LimitEnforcingUpstream implements Function<FakeOpenAi.Received, CompletionStage<HttpResponse>> {
+public final class LimitEnforcingUpstream implements FakeUpstream.Answer<FakeOpenAi.Received> {
   /** Prompt tokens every answer reports. */
   public static final int PROMPT_TOKENS = 19;
 

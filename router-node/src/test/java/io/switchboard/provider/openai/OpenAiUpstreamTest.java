@@ -8,63 +8,41 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.GatewayExtension;
 import io.switchboard.SseEvents;
 import io.switchboard.TestGateway;
-import io.switchboard.persistence.TestStores;
+import io.switchboard.provider.FakeUpstream.Answer;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The gateway in front of an OpenAI-compatible upstream: what reaches the upstream, what reaches the
  * client, and how each upstream failure is told to the client.
  */
 @Tag("integration")
-@ExtendWith(TestKitJUnit5Extension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenAiUpstreamTest {
   private static final String KEY = "sk-test-4f9a1c0e";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @RegisterExtension static final FakeOpenAi upstream = new FakeOpenAi();
-
-  @JUnit5TestKit final ActorTestKit testKit;
-
-  OpenAiUpstreamTest(@TempDir Path dataDir) {
-    testKit = new JUnit5TestKitBuilder().withCustomConfig(TestStores.h2(dataDir)).build();
-  }
+  @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   private TestGateway gateway;
 
-  @AfterEach
-  void stopGateway() {
-    if (gateway != null) gateway.close();
-  }
-
   private TestGateway gateway(String baseUrl, String overrides) {
-    gateway = TestGateway.start(testKit, """
+    gateway = gateways.start("""
         switchboard.providers.simulated = null
         switchboard.models.switchboard-sim = null
         switchboard.providers.upstream {
@@ -107,7 +85,7 @@ class OpenAiUpstreamTest {
   }
 
   private void assertSlotsFree() {
-    TestProbe<Object> probe = testKit.createTestProbe();
+    TestProbe<Object> probe = gateways.testKit().createTestProbe();
     probe.awaitAssert(Duration.ofSeconds(5), () -> {
       assertEquals(0, gateway.status("upstream").inFlight(), "every slot handed back");
       return null;
@@ -281,8 +259,7 @@ class OpenAiUpstreamTest {
       } else {
         assertTrue(upstream.mostConcurrentRequests() > 1, "four connections let requests overlap");
       }
-      gateway.close();
-      gateway = null;
+      gateway.close(); // the next round starts a gateway with another pool
     }
   }
 
@@ -411,8 +388,7 @@ class OpenAiUpstreamTest {
   @Test
   void slowStreams_doNotStarveShortRequests() throws Exception {
     gateway();
-    Function<FakeOpenAi.Received, CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse>> slow =
-        upstream.endlessStream(Duration.ofMillis(200));
+    Answer<FakeOpenAi.Received> slow = upstream.endlessStream(Duration.ofMillis(200));
     upstream.answer(r -> r.json().path("stream").asBoolean(false) ? slow.apply(r) : upstream.documented(r));
 
     List<SseEvents> streams = new ArrayList<>();
@@ -442,7 +418,7 @@ class OpenAiUpstreamTest {
           + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
           .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       client.getOutputStream().flush();
-      TestProbe<Object> probe = testKit.createTestProbe();
+      TestProbe<Object> probe = gateways.testKit().createTestProbe();
       probe.awaitAssert(Duration.ofSeconds(5), () -> {
         assertEquals(1, upstream.received().size(), "the request reached the upstream");
         return null;
@@ -479,7 +455,7 @@ class OpenAiUpstreamTest {
 
     CompletableFuture<HttpResponse<String>> queued =
         CompletableFuture.supplyAsync(() -> gateway.post("/v1/chat/completions", chat("gpt-4o-mini", "")));
-    TestProbe<Object> probe = testKit.createTestProbe();
+    TestProbe<Object> probe = gateways.testKit().createTestProbe();
     probe.awaitAssert(Duration.ofSeconds(5), () -> {
       assertEquals(1, gateway.status("upstream").queued());
       return null;
