@@ -5,7 +5,7 @@ import io.switchboard.cluster.ClusterMembership;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.http.HttpServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.switchboard.keys.Accounts;
+import io.switchboard.usage.Accounts;
 import io.switchboard.persistence.JdbcPool;
 import io.switchboard.persistence.Schema;
 import io.switchboard.persistence.StateStore;

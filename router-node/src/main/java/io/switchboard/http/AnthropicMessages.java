@@ -22,7 +22,6 @@ import io.switchboard.provider.anthropic.OpenAiToAnthropicStream;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.tokens.TokenEstimator;
-import io.switchboard.usage.Metering;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import io.switchboard.keys.Caller;
+import io.switchboard.keys.ModelNotAllowedException;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -145,7 +145,7 @@ final class AnthropicMessages {
       // A key limited to some models may not learn how another one counts its prompt either; the count itself
       // is free, so the key's rate limits and budget are not consulted.
       Caller.of(request).key().filter(key -> !key.mayUse(count.model())).ifPresent(key -> {
-        throw Metering.modelNotAllowed(key, count.model());
+        throw new ModelNotAllowedException(key, count.model());
       });
       MessagesRequest asMessages = new MessagesRequest(count.model(), count.messages(), count.system(), 1, null, null,
           null, null, null, null, count.tools(), count.toolChoice(), count.extra());

@@ -15,6 +15,8 @@ import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamReply;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.keys.Caller;
+import io.switchboard.keys.KeyRefusedException;
+import io.switchboard.keys.ModelNotAllowedException;
 import io.switchboard.provider.anthropic.AnthropicUsage;
 import io.switchboard.usage.Meter;
 import io.switchboard.usage.Metering;
@@ -137,7 +139,7 @@ final class ChatCompletions {
     exchange.model = chat.model();
     Caller caller = Caller.of(request);
     caller.key().filter(key -> !key.mayUse(chat.model())).ifPresent(key -> {
-      throw Metering.modelNotAllowed(key, chat.model());
+      throw new ModelNotAllowedException(key, chat.model());
     });
     Optional<String> cacheKey = cache.keyFor(request, chat, body);
     if (cacheKey.isPresent()) {
@@ -271,7 +273,8 @@ final class ChatCompletions {
     RequestLog.with(exchange.trace.requestId(), () -> {
       if (cause instanceof UpstreamException || cause instanceof Dispatcher.ContextTooLongException) {
         log.warn("upstream failure answered {}: {}", error.status(), cause.getMessage());
-      } else if (!(cause instanceof ApiError) && !(cause instanceof AdmissionRejectedException)) {
+      } else if (!(cause instanceof ApiError) && !(cause instanceof AdmissionRejectedException)
+          && !(cause instanceof KeyRefusedException) && !(cause instanceof ModelNotAllowedException)) {
         log.error("chat completion failed unexpectedly", cause);
       }
     });

@@ -6,7 +6,7 @@ import io.switchboard.cache.CachePolicy;
 import io.switchboard.cache.ResponseCache;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
-import io.switchboard.keys.Accounts;
+import io.switchboard.usage.Accounts;
 import io.switchboard.metrics.GatewayMetrics;
 import io.switchboard.metrics.ProviderGauges;
 import io.switchboard.metrics.ProviderStatistics;

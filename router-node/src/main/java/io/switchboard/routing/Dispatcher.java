@@ -12,7 +12,6 @@ import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamReply;
 import io.switchboard.provider.UpstreamSignals;
 import io.switchboard.retry.Backoff;
-import io.switchboard.retry.Retryable;
 import io.switchboard.tokens.TokenEstimator;
 import java.time.Clock;
 import java.time.Duration;

@@ -2,10 +2,10 @@ package io.switchboard.usage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.api.openai.ChatCompletionRequest;
-import io.switchboard.http.ApiError;
 import io.switchboard.keys.ApiKey;
 import io.switchboard.keys.Caller;
 import io.switchboard.keys.KeyAdmission;
+import io.switchboard.keys.ModelNotAllowedException;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.tokens.TokenEstimator;
@@ -58,7 +58,7 @@ public final class Metering {
     long startNanos = System.nanoTime();
     Optional<ApiKey> key = caller.key();
     if (key.isPresent() && !key.get().mayUse(chat.model())) {
-      return CompletableFuture.failedFuture(modelNotAllowed(key.get(), chat.model()));
+      return CompletableFuture.failedFuture(new ModelNotAllowedException(key.get(), chat.model()));
     }
     Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), chat, startNanos);
     if (key.isEmpty() || !key.get().limited()) {
@@ -73,14 +73,6 @@ public final class Metering {
       cost = cost.max(d.settings().pricing().cost(prompt, output));
     }
     return admission.acquire(key.get().id(), tokens, cost).thenApply(permit -> new Meter(this, context, permit));
-  }
-
-  /** 403 {@code model_not_allowed}: {@code key} may not use {@code model}. */
-  public static ApiError modelNotAllowed(ApiKey key, String model) {
-    return ApiError.of(403, ApiError.INVALID_REQUEST, "model_not_allowed", "model",
-        "This API key may not use the model '" + model + "'. It may use: "
-            + key.allowedModels().stream().sorted().toList() + ". Ask the gateway's operator for a key"
-            + " that allows it.");
   }
 
   void record(UsageRecord record) {
