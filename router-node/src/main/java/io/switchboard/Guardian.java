@@ -3,7 +3,19 @@ package io.switchboard;
 import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.cluster.ClusterMembership;
 import io.switchboard.config.SwitchboardSettings;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.switchboard.cache.ResponseCache;
+import io.switchboard.cache.StreamReplay;
+import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.HttpServer;
+import io.switchboard.metrics.GatewayMetrics;
+import io.switchboard.metrics.ProviderStatistics;
+import io.switchboard.metrics.Telemetry;
+import io.switchboard.provider.UsageReader;
+import io.switchboard.provider.anthropic.AnthropicUsage;
+import io.switchboard.routing.Dispatcher;
+import io.switchboard.tokens.TokenEstimator;
+import java.util.Random;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.usage.Accounts;
 import io.switchboard.persistence.JdbcPool;
@@ -61,7 +73,15 @@ public final class Guardian {
     ModelRouter router = ModelRouter.start(context, settings, providers, clock);
     ClusterMembership membership = ClusterMembership.start(context.getSystem(), settings.cluster());
     Accounts accounts = Accounts.start(context, settings, pool, mapper, clock);
-    HttpServer.start(context.getSystem(), settings, providers, router, mapper, clock, membership::isUp, accounts)
+    Telemetry telemetry = new Telemetry(new GatewayMetrics(), new ProviderStatistics(settings.metrics(), clock));
+    TokenEstimator estimator = new TokenEstimator();
+    ChatPipeline pipeline = new ChatPipeline(router, estimator, accounts.metering(),
+        new Dispatcher(clock, context.getSystem(), new Random(), telemetry),
+        new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()), new StreamReplay(mapper), telemetry,
+        new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper));
+    HttpServer.Served served =
+        new HttpServer.Served(providers, router, accounts, pipeline, estimator, telemetry, membership::isUp);
+    HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);
           else started.complete(new Started(binding, providers));

@@ -8,10 +8,12 @@ import io.switchboard.provider.AdmissionRejectedException;
 import io.switchboard.provider.ProviderActor;
 import io.switchboard.provider.UpstreamException;
 import io.switchboard.routing.Dispatcher;
+import io.switchboard.routing.ModelNotFoundException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -64,6 +66,9 @@ public final class ApiError extends RuntimeException {
     if (t instanceof AdmissionRejectedException rejected) return fromRejection(rejected.rejection());
     if (t instanceof UpstreamException upstream) return fromUpstream(upstream, mapper);
     if (t instanceof KeyRefusedException refused) return fromKeyRefusal(refused);
+    if (t instanceof ModelNotFoundException notFound) {
+      return of(404, INVALID_REQUEST, "model_not_found", "model", notFound.getMessage());
+    }
     if (t instanceof ModelNotAllowedException notAllowed) {
       return of(403, INVALID_REQUEST, "model_not_allowed", "model", notAllowed.getMessage());
     }
@@ -147,11 +152,14 @@ public final class ApiError extends RuntimeException {
     HttpResponse response = HttpResponse.create()
         .withStatus(StatusCodes.get(status))
         .withEntity(ContentTypes.APPLICATION_JSON, toJson(mapper));
-    if (retryAfter != null) {
-      long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
-      response = response.addHeader(RawHeader.create("Retry-After", Long.toString(seconds)));
-    }
-    return response;
+    return retryAfterHeader().map(response::addHeader).orElse(response);
+  }
+
+  /** {@code Retry-After} in whole seconds, rounded up, when the error says when to try again. */
+  Optional<HttpHeader> retryAfterHeader() {
+    if (retryAfter == null) return Optional.empty();
+    long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+    return Optional.of(RawHeader.create("Retry-After", Long.toString(seconds)));
   }
 
   public ByteString toJson(ObjectMapper mapper) {

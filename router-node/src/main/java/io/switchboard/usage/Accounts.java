@@ -11,7 +11,6 @@ import io.switchboard.keys.KeyStore;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.persistence.JdbcPool;
 import io.switchboard.persistence.StateStoreException;
-import io.switchboard.tokens.TokenEstimator;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -103,7 +102,7 @@ public record Accounts(
     boolean keysRequired = settings.auth().keysRequired(settings.http().host());
     warnAtStartUp(settings, keysRequired);
     return new Accounts(new AccessSettings(settings.auth(), keysRequired), directory, admission, ledger,
-        new Metering(admission, ledger, new TokenEstimator(), mapper, clock),
+        new Metering(admission, ledger, mapper, clock),
         new UsageReports(pool, usage, ledger, system.scheduler()));
   }
 
