@@ -47,7 +47,12 @@ public final class Guardian {
 
   /** @param started completed once the port is bound, or failed when it cannot be or the database is unreachable */
   public static Behavior<Void> create(SwitchboardSettings settings, CompletableFuture<Started> started) {
-    ObjectMapper mapper = OpenAiJson.newMapper();
+    return create(settings, OpenAiJson.newMapper(), started);
+  }
+
+  /** As {@link #create(SwitchboardSettings, CompletableFuture)}, reading and writing JSON with {@code mapper}. */
+  public static Behavior<Void> create(SwitchboardSettings settings, ObjectMapper mapper,
+      CompletableFuture<Started> started) {
     return Behaviors.<Object>setup(context -> {
       context.pipeToSelf(Schema.create(context.getSystem(), settings.persistence())
               .thenCompose(done -> Accounts.prepare(context.getSystem(), settings.persistence(), mapper)),
