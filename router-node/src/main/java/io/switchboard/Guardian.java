@@ -3,9 +3,21 @@ package io.switchboard;
 import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.cluster.ClusterMembership;
 import io.switchboard.config.SwitchboardSettings;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.switchboard.cache.ResponseCache;
+import io.switchboard.cache.StreamReplay;
+import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.HttpServer;
+import io.switchboard.metrics.GatewayMetrics;
+import io.switchboard.metrics.ProviderStatistics;
+import io.switchboard.metrics.Telemetry;
+import io.switchboard.provider.UsageReader;
+import io.switchboard.provider.anthropic.AnthropicUsage;
+import io.switchboard.routing.Dispatcher;
+import io.switchboard.tokens.TokenEstimator;
+import java.util.Random;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.switchboard.keys.Accounts;
+import io.switchboard.usage.Accounts;
 import io.switchboard.persistence.JdbcPool;
 import io.switchboard.persistence.Schema;
 import io.switchboard.persistence.StateStore;
@@ -35,7 +47,12 @@ public final class Guardian {
 
   /** @param started completed once the port is bound, or failed when it cannot be or the database is unreachable */
   public static Behavior<Void> create(SwitchboardSettings settings, CompletableFuture<Started> started) {
-    ObjectMapper mapper = OpenAiJson.newMapper();
+    return create(settings, OpenAiJson.newMapper(), started);
+  }
+
+  /** As {@link #create(SwitchboardSettings, CompletableFuture)}, reading and writing JSON with {@code mapper}. */
+  public static Behavior<Void> create(SwitchboardSettings settings, ObjectMapper mapper,
+      CompletableFuture<Started> started) {
     return Behaviors.<Object>setup(context -> {
       context.pipeToSelf(Schema.create(context.getSystem(), settings.persistence())
               .thenCompose(done -> Accounts.prepare(context.getSystem(), settings.persistence(), mapper)),
@@ -61,7 +78,15 @@ public final class Guardian {
     ModelRouter router = ModelRouter.start(context, settings, providers, clock);
     ClusterMembership membership = ClusterMembership.start(context.getSystem(), settings.cluster());
     Accounts accounts = Accounts.start(context, settings, pool, mapper, clock);
-    HttpServer.start(context.getSystem(), settings, providers, router, mapper, clock, membership::isUp, accounts)
+    Telemetry telemetry = new Telemetry(new GatewayMetrics(), new ProviderStatistics(settings.metrics(), clock));
+    TokenEstimator estimator = new TokenEstimator();
+    ChatPipeline pipeline = new ChatPipeline(router, estimator, accounts.metering(),
+        new Dispatcher(clock, context.getSystem(), new Random(), telemetry),
+        new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()), new StreamReplay(mapper), telemetry,
+        new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper));
+    HttpServer.Served served =
+        new HttpServer.Served(providers, router, accounts, pipeline, estimator, telemetry, membership::isUp);
+    HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);
           else started.complete(new Started(binding, providers));

@@ -1,7 +1,7 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.switchboard.keys.Accounts;
+import io.switchboard.usage.Accounts;
 import java.time.Clock;
 import java.util.Set;
 import java.util.function.Function;

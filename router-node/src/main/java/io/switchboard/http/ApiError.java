@@ -2,14 +2,18 @@ package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.api.openai.ErrorResponse;
+import io.switchboard.keys.KeyRefusedException;
+import io.switchboard.keys.ModelNotAllowedException;
 import io.switchboard.provider.AdmissionRejectedException;
 import io.switchboard.provider.ProviderActor;
 import io.switchboard.provider.UpstreamException;
 import io.switchboard.routing.Dispatcher;
+import io.switchboard.routing.ModelNotFoundException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -61,11 +65,32 @@ public final class ApiError extends RuntimeException {
     if (t instanceof ApiError api) return api;
     if (t instanceof AdmissionRejectedException rejected) return fromRejection(rejected.rejection());
     if (t instanceof UpstreamException upstream) return fromUpstream(upstream, mapper);
+    if (t instanceof KeyRefusedException refused) return fromKeyRefusal(refused);
+    if (t instanceof ModelNotFoundException notFound) {
+      return of(404, INVALID_REQUEST, "model_not_found", "model", notFound.getMessage());
+    }
+    if (t instanceof ModelNotAllowedException notAllowed) {
+      return of(403, INVALID_REQUEST, "model_not_allowed", "model", notAllowed.getMessage());
+    }
     if (t instanceof Dispatcher.ContextTooLongException tooLong) {
       return of(400, INVALID_REQUEST, "context_length_exceeded", "messages", tooLong.getMessage());
     }
     return of(500, "server_error", "internal_error", null,
         "The gateway failed while handling this request. It has been logged; retry, and report it if it persists.");
+  }
+
+  /** The key's own refusals: 429 with Retry-After for its limits, 429 {@code insufficient_quota} for its budget. */
+  private static ApiError fromKeyRefusal(KeyRefusedException refused) {
+    return switch (refused.reason()) {
+      case BUDGET_EXHAUSTED -> new ApiError(429,
+          ErrorResponse.of(refused.getMessage(), "insufficient_quota", null, "insufficient_quota"), null);
+      case REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE -> new ApiError(429,
+          ErrorResponse.of(refused.getMessage(), "rate_limit_error", null, "rate_limit_exceeded"),
+          refused.retryAfter().orElse(null));
+      case KEY_UNAVAILABLE -> new ApiError(503,
+          ErrorResponse.of(refused.getMessage(), "service_unavailable_error", null, "key_state_unavailable"),
+          refused.retryAfter().orElse(null));
+    };
   }
 
   /** The failure itself, from under the {@link CompletionException}s that futures wrap it in. */
@@ -127,11 +152,14 @@ public final class ApiError extends RuntimeException {
     HttpResponse response = HttpResponse.create()
         .withStatus(StatusCodes.get(status))
         .withEntity(ContentTypes.APPLICATION_JSON, toJson(mapper));
-    if (retryAfter != null) {
-      long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
-      response = response.addHeader(RawHeader.create("Retry-After", Long.toString(seconds)));
-    }
-    return response;
+    return retryAfterHeader().map(response::addHeader).orElse(response);
+  }
+
+  /** {@code Retry-After} in whole seconds, rounded up, when the error says when to try again. */
+  Optional<HttpHeader> retryAfterHeader() {
+    if (retryAfter == null) return Optional.empty();
+    long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+    return Optional.of(RawHeader.create("Retry-After", Long.toString(seconds)));
   }
 
   public ByteString toJson(ObjectMapper mapper) {

@@ -1,24 +1,20 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.benmanes.caffeine.cache.Ticker;
 import io.switchboard.cache.CachePolicy;
-import io.switchboard.cache.ResponseCache;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
-import io.switchboard.keys.Accounts;
+import io.switchboard.exchange.ChatPipeline;
+import io.switchboard.usage.Accounts;
 import io.switchboard.metrics.GatewayMetrics;
 import io.switchboard.metrics.ProviderGauges;
-import io.switchboard.metrics.ProviderStatistics;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
 import io.switchboard.provider.ollama.OllamaAdmin;
 import io.switchboard.provider.ollama.PulledModels;
-import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelCatalog;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.tokens.TokenEstimator;
-import java.util.Random;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,20 +42,34 @@ import org.apache.pekko.stream.Materializer;
 public final class HttpServer {
   private HttpServer() {}
 
+  /**
+   * What the routes serve, built by the node's composition root ({@code io.switchboard.Guardian}).
+   *
+   * @param member whether this node is an Up member of its cluster (always, on a single node)
+   */
+  public record Served(Providers providers, ModelRouter router, Accounts accounts, ChatPipeline pipeline,
+      TokenEstimator estimator, Telemetry telemetry, BooleanSupplier member) {}
+
+  /** The label a failed call's metrics carry: the status the client is answered with. */
+  public static java.util.function.Function<Throwable, String> errorLabel(ObjectMapper mapper) {
+    return failure -> Integer.toString(ApiError.from(failure, mapper).status());
+  }
+
   public static CompletionStage<ServerBinding> start(
-      ActorSystem<?> system, SwitchboardSettings settings, Providers providers, ModelRouter router, ObjectMapper mapper,
-      Clock clock, BooleanSupplier member, Accounts accounts) {
+      ActorSystem<?> system, SwitchboardSettings settings, Served served, ObjectMapper mapper, Clock clock) {
     AtomicBoolean ready = new AtomicBoolean(false);
-    GatewayMetrics metrics = new GatewayMetrics();
-    Telemetry telemetry = new Telemetry(metrics, new ProviderStatistics(settings.metrics(), clock));
-    TokenEstimator estimator = new TokenEstimator();
-    Dispatcher dispatcher = new Dispatcher(estimator, clock, system, new Random(), telemetry);
-    CachedChat cache = new CachedChat(new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()),
-        new CachePolicy(settings.cache()), mapper, telemetry);
-    ChatCompletions chat = new ChatCompletions(router, dispatcher, accounts.metering(), mapper, settings.http(),
-        Materializer.matFromSystem(system), cache, telemetry);
-    AnthropicMessages anthropic =
-        new AnthropicMessages(chat::handle, mapper, settings.http(), Materializer.matFromSystem(system), router, estimator);
+    Providers providers = served.providers();
+    ModelRouter router = served.router();
+    Accounts accounts = served.accounts();
+    Telemetry telemetry = served.telemetry();
+    GatewayMetrics metrics = telemetry.metrics();
+    Materializer materializer = Materializer.matFromSystem(system);
+    RequestBodies bodies = new RequestBodies(settings.http(), materializer);
+    CachePolicy cachePolicy = new CachePolicy(settings.cache());
+    AnswerHeaders answerHeaders = new AnswerHeaders();
+    ChatCompletions chat = new ChatCompletions(served.pipeline(), mapper, bodies, cachePolicy, answerHeaders);
+    AnthropicMessages anthropic = new AnthropicMessages(served.pipeline(), mapper, bodies, cachePolicy, answerHeaders,
+        new AnthropicAnswers(mapper, settings.http().anthropicPingInterval()), router, served.estimator());
     Map<String, OllamaAdmin> ollama = new LinkedHashMap<>();
     Map<String, PulledModels> pulled = new LinkedHashMap<>();
     settings.providers().values().stream().filter(p -> p.kind() == ProviderKind.OLLAMA).forEach(p -> {
@@ -73,7 +83,7 @@ public final class HttpServer {
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
     ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
-        metricsRoute, models, mapper, () -> ready.get() && member.getAsBoolean());
+        metricsRoute, models, mapper, () -> ready.get() && served.member().getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

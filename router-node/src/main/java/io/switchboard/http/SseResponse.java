@@ -40,8 +40,17 @@ final class SseResponse {
   /** A stream in {@code dialect}: where its usage is, what ends it, how a failure is told. */
   static HttpResponse of(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle, UpstreamSignals signals,
       List<HttpHeader> headers, SseDialect dialect, ObjectMapper mapper) {
+    return HttpResponse.create()
+        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
+            guarded(events, settle, signals, dialect, mapper)))
+        .addHeaders(headers);
+  }
+
+  /** {@code events} with the guarantees above, still one event per element, for a caller that translates them. */
+  static Source<ByteString, NotUsed> guarded(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle,
+      UpstreamSignals signals, SseDialect dialect, ObjectMapper mapper) {
     StreamEnd end = new StreamEnd();
-    Source<ByteString, NotUsed> body = events
+    return events
         .map(event -> {
           end.usage = dialect.usage(end.usage, event);
           return event;
@@ -68,9 +77,6 @@ final class SseResponse {
           done.whenComplete((ok, error) -> settle.accept(end.outcome(signals)));
           return NotUsed.getInstance();
         });
-    return HttpResponse.create()
-        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), body))
-        .addHeaders(headers);
   }
 
   /** How a stream ended, gathered as it passes: what settles the provider permit. */

@@ -1,7 +1,5 @@
 package io.switchboard.keys;
 
-import io.switchboard.api.openai.ErrorResponse;
-import io.switchboard.http.ApiError;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -10,8 +8,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What the request path holds of the key actors: ask a key's admission for one request, and settle it.
- * A refusal fails the stage with the {@link ApiError} the client gets: 429 {@code rate_limit_exceeded}
- * with Retry-After for the key's own limits, 429 {@code insufficient_quota} for its budget.
+ * A refusal fails the stage with a {@link KeyRefusedException} that says why (the key's own limits,
+ * its budget, or its state not answering); the HTTP layer tells the client.
  */
 public final class KeyAdmission {
   static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
@@ -51,24 +49,12 @@ public final class KeyAdmission {
           ApiKeyActor.Rejected rejected = admission instanceof ApiKeyActor.Rejected r ? r
               : new ApiKeyActor.Rejected(ApiKeyActor.Reason.KEY_UNAVAILABLE, "This key's admission did not answer"
                   + " within " + ASK_TIMEOUT.toSeconds() + "s. Retry in a moment.", Duration.ofSeconds(1));
-          return CompletableFuture.<Permit>failedFuture(toError(rejected));
+          return CompletableFuture.<Permit>failedFuture(new KeyRefusedException(rejected));
         })
         .thenCompose(stage -> stage);
   }
 
   public CompletionStage<ApiKeyActor.Budget> budget(String keyId) {
     return keys.ask(keyId, ApiKeyActor.GetBudget::new, ASK_TIMEOUT);
-  }
-
-  static ApiError toError(ApiKeyActor.Rejected rejected) {
-    return switch (rejected.reason()) {
-      case BUDGET_EXHAUSTED -> new ApiError(429,
-          ErrorResponse.of(rejected.message(), "insufficient_quota", null, "insufficient_quota"), null);
-      case REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE -> new ApiError(429,
-          ErrorResponse.of(rejected.message(), "rate_limit_error", null, "rate_limit_exceeded"), rejected.retryAfter());
-      case KEY_UNAVAILABLE -> new ApiError(503,
-          ErrorResponse.of(rejected.message(), "service_unavailable_error", null, "key_state_unavailable"),
-          rejected.retryAfter());
-    };
   }
 }

@@ -12,8 +12,7 @@ import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamReply;
 import io.switchboard.provider.UpstreamSignals;
 import io.switchboard.retry.Backoff;
-import io.switchboard.retry.Retryable;
-import io.switchboard.tokens.TokenEstimator;
+import io.switchboard.tokens.PromptEstimate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -60,21 +59,14 @@ public final class Dispatcher {
     void callFailed(Deployment deployment, Throwable cause);
   }
 
-  private final TokenEstimator estimator;
   private final Clock clock;
   private final ActorSystem<?> system;
   private final Materializer materializer;
   private final RandomGenerator random;
   private final DispatchListener listener;
 
-  public Dispatcher(TokenEstimator estimator, Clock clock, ActorSystem<?> system, RandomGenerator random) {
-    this(estimator, clock, system, random, DispatchListener.NONE);
-  }
-
-  public Dispatcher(TokenEstimator estimator, Clock clock, ActorSystem<?> system, RandomGenerator random,
-      DispatchListener listener) {
+  public Dispatcher(Clock clock, ActorSystem<?> system, RandomGenerator random, DispatchListener listener) {
     this.listener = listener;
-    this.estimator = estimator;
     this.clock = clock;
     this.system = system;
     this.materializer = Materializer.matFromSystem(system);
@@ -82,35 +74,29 @@ public final class Dispatcher {
   }
 
   /**
-   * Serves {@code chat} from {@code deployments}.
+   * What one dispatch needs. For a request that came in Anthropic's dialect, {@code chat} is its
+   * translation (for routing, admission and the upstreams that need it) and {@code anthropicBody} the
+   * client's own bytes, which an upstream that speaks Anthropic gets instead (see {@link UpstreamCall});
+   * {@code body} is then null, as there are no OpenAI bytes to forward.
    *
+   * @param prompt the prompt's estimate, shared with the key's reservation and the usage record
    * @param maxWait how long the client allows admission to take at each deployment; empty: the provider's own
+   * @param trace where upstream time is summed
+   * @param calls told of each call that reached an upstream and failed
    */
-  public CompletionStage<Dispatched> dispatch(
-      ChatCompletionRequest chat, ByteString body, List<Deployment> deployments, Optional<Duration> maxWait) {
-    return dispatch(chat, body, null, deployments, maxWait, RequestTrace.untraced(), CallListener.NONE);
-  }
-
-  /**
-   * As {@link #dispatch(ChatCompletionRequest, ByteString, List, Optional)}, reporting upstream time into
-   * {@code trace} and telling {@code calls} of each call that reached an upstream and failed. For a request
-   * that came in Anthropic's dialect, {@code chat} is its translation (for routing and admission) and
-   * {@code anthropicBody} the client's own bytes, which an upstream that speaks Anthropic gets instead
-   * (see {@link UpstreamCall}); null otherwise.
-   */
-  public CompletionStage<Dispatched> dispatch(ChatCompletionRequest chat, ByteString body, ByteString anthropicBody,
-      List<Deployment> deployments, Optional<Duration> maxWait, RequestTrace trace, CallListener calls) {
-    return tryDeployment(new Request(chat, body, anthropicBody, deployments, maxWait, trace, calls), 0, null);
-  }
-
-  private record Request(ChatCompletionRequest chat, ByteString body, ByteString anthropicBody,
+  public record Request(ChatCompletionRequest chat, ByteString body, ByteString anthropicBody, PromptEstimate prompt,
       List<Deployment> deployments, Optional<Duration> maxWait, RequestTrace trace, CallListener calls) {}
+
+  /** Serves {@code request} from its deployments, in order. */
+  public CompletionStage<Dispatched> dispatch(Request request) {
+    return tryDeployment(request, 0, null);
+  }
 
   private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure) {
     if (index >= r.deployments().size()) return CompletableFuture.failedFuture(lastFailure);
     Deployment d = r.deployments().get(index);
     int output = outputReservation(r.chat(), d);
-    int prompt = estimator.promptTokens(r.chat(), d.upstreamModel());
+    int prompt = r.prompt().tokens(d.upstreamModel());
     int window = d.settings().contextWindow();
     if (window > 0 && (long) prompt + output > window) {
       return tryDeployment(r, index + 1, new ContextTooLongException(d, prompt, output));

@@ -7,6 +7,7 @@ import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UpstreamException;
 import io.switchboard.routing.Deployment;
+import io.switchboard.tokens.PromptEstimate;
 import io.switchboard.routing.Dispatcher;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -24,7 +25,7 @@ import org.apache.pekko.util.ByteString;
  * cost nothing), or with nothing when no call answered.
  */
 public final class Meter implements Dispatcher.CallListener {
-  record Context(String requestId, String keyId, ChatCompletionRequest chat, long startNanos) {}
+  record Context(String requestId, String keyId, ChatCompletionRequest chat, PromptEstimate prompt, long startNanos) {}
 
   private final Metering metering;
   private final Context context;
@@ -54,7 +55,7 @@ public final class Meter implements Dispatcher.CallListener {
   /** A whole (non-streaming) answer: recorded with the usage it reported, or counted from its text. */
   public void answered(Deployment deployment, TokenUsage usage, ByteString body) {
     TokenUsage used = usage != null ? usage
-        : new TokenUsage(promptEstimate(deployment), metering.estimator().textTokens(content(body), deployment.upstreamModel()));
+        : new TokenUsage(promptEstimate(deployment), context.prompt().estimator().textTokens(content(body), deployment.upstreamModel()));
     finish(deployment, used, null, UsageRecord.SUCCESS);
   }
 
@@ -71,7 +72,7 @@ public final class Meter implements Dispatcher.CallListener {
       TokenUsage reported = outcome instanceof CallOutcome.Succeeded s ? s.usage() : null;
       TokenUsage used = reported != null ? reported
           : new TokenUsage(promptEstimate(deployment),
-              metering.estimator().textTokens(tally.text(), deployment.upstreamModel()));
+              context.prompt().estimator().textTokens(tally.text(), deployment.upstreamModel()));
       String result = outcome instanceof CallOutcome.Succeeded ? UsageRecord.SUCCESS
           : outcome instanceof CallOutcome.NotSent ? UsageRecord.CLIENT_CANCELLED : "upstream_stream_error";
       finish(deployment, used, ttftMs, result);
@@ -99,7 +100,7 @@ public final class Meter implements Dispatcher.CallListener {
   }
 
   private int promptEstimate(Deployment deployment) {
-    return metering.estimator().promptTokens(context.chat(), deployment.upstreamModel());
+    return context.prompt().tokens(deployment.upstreamModel());
   }
 
   private long elapsedMs() {

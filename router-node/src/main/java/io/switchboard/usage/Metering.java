@@ -2,13 +2,13 @@ package io.switchboard.usage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.api.openai.ChatCompletionRequest;
-import io.switchboard.http.ApiError;
 import io.switchboard.keys.ApiKey;
 import io.switchboard.keys.Caller;
 import io.switchboard.keys.KeyAdmission;
+import io.switchboard.keys.ModelNotAllowedException;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.Dispatcher;
-import io.switchboard.tokens.TokenEstimator;
+import io.switchboard.tokens.PromptEstimate;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.List;
@@ -23,8 +23,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  * per upstream call and the settlement of the key's reservation. See {@link Meter}.
  *
  * <pre>{@code
- * metering.open(caller, chat, deployments, requestId)          // 403 / 429 fail the stage
- *     .thenCompose(meter -> meter.watch(dispatcher.dispatch(chat, body, deployments, maxWait, meter)))
+ * metering.open(caller, chat, prompt, deployments, requestId)   // the key's refusals fail the stage
+ *     .thenCompose(meter -> meter.watch(dispatcher.dispatch(new Dispatcher.Request(..., meter))))
  *     ...  meter.answered(deployment, usage)  or  meter.streaming(...)
  * }</pre>
  *
@@ -36,15 +36,12 @@ import org.apache.pekko.actor.typed.ActorRef;
 public final class Metering {
   private final KeyAdmission admission;
   private final ActorRef<UsageLedger.Command> ledger;
-  private final TokenEstimator estimator;
   private final ObjectMapper mapper;
   private final Clock clock;
 
-  public Metering(KeyAdmission admission, ActorRef<UsageLedger.Command> ledger, TokenEstimator estimator,
-      ObjectMapper mapper, Clock clock) {
+  public Metering(KeyAdmission admission, ActorRef<UsageLedger.Command> ledger, ObjectMapper mapper, Clock clock) {
     this.admission = admission;
     this.ledger = ledger;
-    this.estimator = estimator;
     this.mapper = mapper;
     this.clock = clock;
   }
@@ -53,34 +50,26 @@ public final class Metering {
    * Admits the request for {@code caller}: fails with 403 {@code model_not_allowed} when the key may not
    * use the model, or with the key admission's 429 / 503.
    */
-  public CompletionStage<Meter> open(Caller caller, ChatCompletionRequest chat, List<Deployment> deployments,
-      String requestId) {
+  public CompletionStage<Meter> open(Caller caller, ChatCompletionRequest chat, PromptEstimate prompt,
+      List<Deployment> deployments, String requestId) {
     long startNanos = System.nanoTime();
     Optional<ApiKey> key = caller.key();
     if (key.isPresent() && !key.get().mayUse(chat.model())) {
-      return CompletableFuture.failedFuture(modelNotAllowed(key.get(), chat.model()));
+      return CompletableFuture.failedFuture(new ModelNotAllowedException(key.get(), chat.model()));
     }
-    Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), chat, startNanos);
+    Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), chat, prompt, startNanos);
     if (key.isEmpty() || !key.get().limited()) {
       return CompletableFuture.completedFuture(new Meter(this, context, null));
     }
     long tokens = 0;
     BigDecimal cost = BigDecimal.ZERO;
     for (Deployment d : deployments) {
-      int prompt = estimator.promptTokens(chat, d.upstreamModel());
+      int promptTokens = prompt.tokens(d.upstreamModel());
       int output = Dispatcher.outputReservation(chat, d);
-      tokens = Math.max(tokens, (long) prompt + output);
-      cost = cost.max(d.settings().pricing().cost(prompt, output));
+      tokens = Math.max(tokens, (long) promptTokens + output);
+      cost = cost.max(d.settings().pricing().cost(promptTokens, output));
     }
     return admission.acquire(key.get().id(), tokens, cost).thenApply(permit -> new Meter(this, context, permit));
-  }
-
-  /** 403 {@code model_not_allowed}: {@code key} may not use {@code model}. */
-  public static ApiError modelNotAllowed(ApiKey key, String model) {
-    return ApiError.of(403, ApiError.INVALID_REQUEST, "model_not_allowed", "model",
-        "This API key may not use the model '" + model + "'. It may use: "
-            + key.allowedModels().stream().sorted().toList() + ". Ask the gateway's operator for a key"
-            + " that allows it.");
   }
 
   void record(UsageRecord record) {
@@ -89,10 +78,6 @@ public final class Metering {
 
   long nowMillis() {
     return clock.millis();
-  }
-
-  TokenEstimator estimator() {
-    return estimator;
   }
 
   ObjectMapper mapper() {

@@ -1,5 +1,6 @@
 package io.switchboard.api.openai;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -21,7 +22,12 @@ public final class OpenAiJson {
    * others may drop them) and writing compact JSON, one event per SSE line.
    */
   public static ObjectMapper newMapper() {
-    return new ObjectMapper()
+    return newMapper(new JsonFactory());
+  }
+
+  /** {@link #newMapper()} reading and writing through {@code factory}. */
+  public static ObjectMapper newMapper(JsonFactory factory) {
+    return new ObjectMapper(factory)
         .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
         .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false)
         .configure(SerializationFeature.INDENT_OUTPUT, false);

@@ -1,4 +1,4 @@
-package io.switchboard.retry;
+package io.switchboard.routing;
 
 import static java.util.Objects.requireNonNull;
 

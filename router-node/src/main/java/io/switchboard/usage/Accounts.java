@@ -1,15 +1,16 @@
-package io.switchboard.keys;
+package io.switchboard.usage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.config.PersistenceSettings;
+import io.switchboard.keys.ApiKeys;
+import io.switchboard.keys.KeyAdmission;
+import io.switchboard.keys.KeyDirectory;
+import io.switchboard.keys.KeyEntities;
+import io.switchboard.keys.KeyState;
+import io.switchboard.keys.KeyStore;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.persistence.JdbcPool;
 import io.switchboard.persistence.StateStoreException;
-import io.switchboard.tokens.TokenEstimator;
-import io.switchboard.usage.Metering;
-import io.switchboard.usage.UsageLedger;
-import io.switchboard.usage.UsageReports;
-import io.switchboard.usage.UsageStore;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -101,7 +102,7 @@ public record Accounts(
     boolean keysRequired = settings.auth().keysRequired(settings.http().host());
     warnAtStartUp(settings, keysRequired);
     return new Accounts(new AccessSettings(settings.auth(), keysRequired), directory, admission, ledger,
-        new Metering(admission, ledger, new TokenEstimator(), mapper, clock),
+        new Metering(admission, ledger, mapper, clock),
         new UsageReports(pool, usage, ledger, system.scheduler()));
   }
 

@@ -1,0 +1,48 @@
+package io.switchboard.exchange;
+
+import io.switchboard.provider.CallOutcome;
+import io.switchboard.provider.UpstreamSignals;
+import java.util.function.Consumer;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * What {@link ChatPipeline} answers a call with, in {@link #dialect()}: the caller's own, or OpenAI's
+ * when the ingress must still translate it (only an Anthropic upstream answers in Anthropic's dialect).
+ * A whole answer is settled before it is handed over; a stream is settled once, by whoever sends it,
+ * through {@link Streaming#settle} when it ends, fails or its client leaves.
+ */
+public sealed interface Answer {
+  Dialect dialect();
+
+  Served served();
+
+  /** Where an answer came from, for the response headers. */
+  enum Cache {
+    /** The call did not use the response cache. */
+    NOT_USED,
+    /** Served from the cache: no upstream was called. */
+    HIT,
+    /** Looked up, not found, fetched upstream (and stored if whole). */
+    MISS
+  }
+
+  /**
+   * @param deployment the label of the deployment that answered ({@code provider/model})
+   * @param simulated whether that deployment is the built-in simulated provider
+   */
+  record Served(String deployment, boolean simulated, Cache cache) {}
+
+  /** A whole answer: a chat completion, or an Anthropic message. */
+  record Complete(ByteString body, Dialect dialect, Served served) implements Answer {}
+
+  /**
+   * A stream of complete server-sent events (one event per element, each ending in a blank line).
+   *
+   * @param signals what the upstream said about its limits, settled with a stream that completes
+   * @param settle called exactly once with how the stream ended
+   */
+  record Streaming(Source<ByteString, NotUsed> events, Dialect dialect, Served served, UpstreamSignals signals,
+      Consumer<CallOutcome> settle) implements Answer {}
+}

@@ -1,0 +1,191 @@
+package io.switchboard.exchange;
+
+import io.switchboard.cache.CacheScope;
+import io.switchboard.cache.CachedAnswer;
+import io.switchboard.cache.ResponseCache;
+import io.switchboard.cache.StreamReplay;
+import io.switchboard.config.ProviderKind;
+import io.switchboard.keys.Caller;
+import io.switchboard.keys.ModelNotAllowedException;
+import io.switchboard.metrics.Telemetry;
+import io.switchboard.provider.CallOutcome;
+import io.switchboard.provider.Permit;
+import io.switchboard.provider.TokenUsage;
+import io.switchboard.provider.UpstreamReply;
+import io.switchboard.provider.UsageReader;
+import io.switchboard.provider.anthropic.AnthropicUsage;
+import io.switchboard.routing.Deployment;
+import io.switchboard.routing.Dispatcher;
+import io.switchboard.routing.ModelNotFoundException;
+import io.switchboard.routing.ModelRouter;
+import io.switchboard.tokens.PromptEstimate;
+import io.switchboard.tokens.TokenEstimator;
+import io.switchboard.usage.Meter;
+import io.switchboard.usage.Metering;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One chat call from its decoded form to its answer, in the order every call takes, whichever
+ * dialect it came in:
+ *
+ * <ol>
+ *   <li><b>resolve</b> the model alias to its deployments ({@link ModelNotFoundException});
+ *   <li><b>permit</b>: the caller's key may use the model ({@link ModelNotAllowedException});
+ *   <li><b>cache</b>: a stored answer, when the call uses the cache, ends the call here;
+ *   <li><b>estimate</b> the prompt once ({@link PromptEstimate}), for every reservation below;
+ *   <li><b>admit the key</b>: its limits and budget ({@link Metering}; {@code KeyRefusedException});
+ *   <li><b>dispatch</b>: candidates, provider admission, retries and fallbacks, the upstream call
+ *       ({@link Dispatcher}; {@code AdmissionRejectedException}, {@code UpstreamException},
+ *       {@code ContextTooLongException});
+ *   <li><b>settle</b> once: the provider permit, the key's spend, the usage record, the metrics and
+ *       the cache; for a stream, when it ends ({@link Answer.Streaming#settle}).
+ * </ol>
+ *
+ * <p>Failures keep their domain types; only the HTTP layer turns them into statuses and envelopes,
+ * and translates an OpenAI answer for a caller that spoke Anthropic's dialect.
+ *
+ * <pre>{@code
+ * pipeline.serve(Call.openAi(trace, System.nanoTime(), caller, chat, body, Optional.empty(), false))
+ *     .thenApply(answer -> switch (answer) {
+ *       case Answer.Complete whole -> ...     // settled already
+ *       case Answer.Streaming stream -> ...   // send stream.events(), then stream.settle()
+ *     });
+ * }</pre>
+ */
+public final class ChatPipeline {
+  private final ModelRouter router;
+  private final TokenEstimator estimator;
+  private final Metering metering;
+  private final Dispatcher dispatcher;
+  private final ResponseCache cache;
+  private final StreamReplay replay;
+  private final Telemetry telemetry;
+  private final UsageReader openAiUsage;
+  private final AnthropicUsage anthropicUsage;
+  private final Function<Throwable, String> errorLabel;
+
+  /**
+   * @param errorLabel the label a failed call's metrics carry (the HTTP layer's status for it: a small
+   *     fixed set, whatever the upstreams say)
+   */
+  public ChatPipeline(ModelRouter router, TokenEstimator estimator, Metering metering, Dispatcher dispatcher,
+      ResponseCache cache, StreamReplay replay, Telemetry telemetry, UsageReader openAiUsage,
+      AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel) {
+    this.router = router;
+    this.estimator = estimator;
+    this.metering = metering;
+    this.dispatcher = dispatcher;
+    this.cache = cache;
+    this.replay = replay;
+    this.telemetry = telemetry;
+    this.openAiUsage = openAiUsage;
+    this.anthropicUsage = anthropicUsage;
+    this.errorLabel = errorLabel;
+  }
+
+  public CompletionStage<Answer> serve(Call call) {
+    List<Deployment> deployments = router.route(call.model()).orElse(null);
+    if (deployments == null) return CompletableFuture.failedFuture(new ModelNotFoundException(call.model()));
+    CompletionStage<Answer> answer;
+    try {
+      answer = admitted(call, deployments);
+    } catch (RuntimeException refused) {
+      answer = CompletableFuture.failedFuture(refused);
+    }
+    // Only routed calls are measured, so an unknown model name never becomes a metric label.
+    return answer.whenComplete((ok, error) -> {
+      if (error != null) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        telemetry.requestEnded(call.model(), null, null, System.nanoTime() - call.startedNanos(),
+            errorLabel.apply(cause));
+      }
+    });
+  }
+
+  private CompletionStage<Answer> admitted(Call call, List<Deployment> deployments) {
+    Caller caller = call.caller();
+    caller.key().filter(key -> !key.mayUse(call.model())).ifPresent(key -> {
+      throw new ModelNotAllowedException(key, call.model());
+    });
+    Optional<String> cacheKey = call.cacheRequested()
+        ? Optional.of(cache.key(scope(caller).namespace(), call.model(), call.clientBody()))
+        : Optional.empty();
+    if (cacheKey.isPresent()) {
+      Optional<CachedAnswer> stored = cache.get(cacheKey.get());
+      telemetry.cacheLookup(stored.isPresent());
+      if (stored.isPresent()) return CompletableFuture.completedFuture(fromCache(call, stored.get()));
+    }
+    PromptEstimate prompt = new PromptEstimate(estimator, call.chat());
+    return metering.open(caller, call.chat(), prompt, deployments, call.requestId()).thenCompose(meter ->
+        meter.watch(dispatcher.dispatch(new Dispatcher.Request(call.chat(), call.openAiBody(), call.anthropicBody(),
+                prompt, deployments, call.maxWait(), call.trace(), meter)))
+            .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey)));
+  }
+
+  private static CacheScope scope(Caller caller) {
+    return caller.keyId().map(id -> new CacheScope(id, caller.cache())).orElse(CacheScope.OPEN);
+  }
+
+  /** A stored completion, whole or replayed as a stream; it costs the key nothing and calls no upstream. */
+  private Answer fromCache(Call call, CachedAnswer stored) {
+    Answer.Served served = new Answer.Served(stored.deployment(), false, Answer.Cache.HIT);
+    if (!call.chat().isStream()) return new Answer.Complete(stored.body(), Dialect.OPENAI, served);
+    Source<ByteString, NotUsed> events = Source.from(replay.events(stored.body(), call.chat().includeUsage()));
+    return new Answer.Streaming(events, Dialect.OPENAI, served,
+        io.switchboard.provider.UpstreamSignals.NONE, outcome -> {});
+  }
+
+  /**
+   * The dispatched call's answer, settled now when it is whole; a stream's settlement is handed on.
+   * An Anthropic upstream answers an Anthropic caller in Anthropic's dialect; every other answer is
+   * OpenAI's.
+   */
+  private Answer settle(Call call, Dispatcher.Dispatched dispatched, Meter meter, Optional<String> cacheKey) {
+    Deployment deployment = dispatched.deployment();
+    boolean anthropic = call.anthropicBody() != null && deployment.provider().upstream().passesAnthropicThrough();
+    Dialect dialect = anthropic ? Dialect.ANTHROPIC : Dialect.OPENAI;
+    Answer.Served served = new Answer.Served(deployment.label(),
+        deployment.provider().settings().kind() == ProviderKind.SIMULATED,
+        cacheKey.isPresent() && !anthropic ? Answer.Cache.MISS : Answer.Cache.NOT_USED);
+    Permit permit = dispatched.permit();
+    if (dispatched.reply() instanceof UpstreamReply.Streaming streaming) {
+      telemetry.firstEvent(call.model(), deployment, System.nanoTime() - call.startedNanos());
+      Consumer<CallOutcome> release = outcome -> {
+        permit.release(outcome);
+        ended(call, dispatched, outcome);
+      };
+      Meter.Streaming metered = meter.streaming(deployment, streaming.events(), release);
+      return new Answer.Streaming(metered.events(), dialect, served, streaming.signals(), metered.settle());
+    }
+    UpstreamReply.Complete complete = (UpstreamReply.Complete) dispatched.reply();
+    TokenUsage used = (anthropic ? anthropicUsage.fromMessage(complete.body())
+        : openAiUsage.fromCompletion(complete.body())).orElse(null);
+    CallOutcome outcome = new CallOutcome.Succeeded(used, complete.signals());
+    permit.release(outcome);
+    ended(call, dispatched, outcome);
+    meter.answered(deployment, used, complete.body());
+    if (served.cache() == Answer.Cache.MISS) {
+      cache.put(cacheKey.get(), new CachedAnswer(complete.body(), deployment.label()));
+    }
+    return new Answer.Complete(complete.body(), dialect, served);
+  }
+
+  /** The served call ended (a stream: at its last event, failure or the client leaving). */
+  private void ended(Call call, Dispatcher.Dispatched dispatched, CallOutcome outcome) {
+    long now = System.nanoTime();
+    telemetry.callEnded(dispatched.deployment(), outcome, now - dispatched.sentNanos());
+    TokenUsage used = outcome instanceof CallOutcome.Succeeded s ? s.usage() : null;
+    String error = outcome instanceof CallOutcome.Succeeded ? null
+        : outcome instanceof CallOutcome.NotSent ? "client_closed" : "stream_failed";
+    telemetry.requestEnded(call.model(), dispatched.deployment(), used, now - call.startedNanos(), error);
+  }
+}
