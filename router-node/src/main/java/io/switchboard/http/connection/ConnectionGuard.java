@@ -104,6 +104,8 @@ public final class ConnectionGuard {
     private final Runnable close;
     private int inProgress;
     private boolean closed;
+    /** Its requests can no longer be seen (upgraded to h2c): only Pekko's idle-timeout closes it now. */
+    private boolean untimed;
     /** Which arming of the timer is current: a timer that fires after being replaced does nothing. */
     private long generation;
     private Cancellable timer;
@@ -131,6 +133,18 @@ public final class ConnectionGuard {
       if (inProgress == 0 && !closed) arm(limits.keepAliveTimeout(), "a next request's headers");
     }
 
+    /**
+     * Stops timing this connection for good, while it still counts against its address's cap: it was
+     * upgraded to HTTP/2 from HTTP/1.1 ({@code Upgrade: h2c}), and Pekko hands the requests of an
+     * upgraded connection to the handler without the client address that would tie them to it. The
+     * client completed a request to get here, so it is no header-dribbler; an idle upgraded connection
+     * is left to {@code pekko.http.server.idle-timeout}.
+     */
+    public synchronized void untime() {
+      untimed = true;
+      disarm();
+    }
+
     /** The connection ended, for whatever reason: its slot is free again. Safe to call more than once. */
     public void closed() {
       synchronized (this) {
@@ -143,6 +157,7 @@ public final class ConnectionGuard {
     }
 
     private void arm(Duration timeout, String awaited) {
+      if (untimed) return;
       long armed = ++generation;
       timer = scheduler.scheduleOnce(timeout, () -> expire(armed, timeout, awaited), executor);
     }

@@ -98,9 +98,20 @@ public final class GuardedServer {
   private static CompletionStage<HttpResponse> handle(ConnectionGuard guard, HttpRequest request,
       Function<HttpRequest, CompletionStage<HttpResponse>> handler) throws Exception {
     Optional<ConnectionGuard.Connection> connection = RequestsInProgress.remote(request).flatMap(guard::connection);
+    if (connection.isPresent() && upgradesToH2c(request)) connection.get().untime();
     return connection.isPresent()
         ? RequestsInProgress.handle(connection.get(), request, handler)
         : handler.apply(request);
+  }
+
+  /**
+   * The HTTP/1.1 request that upgrades its connection to HTTP/2 ({@code Upgrade: h2c} with its one
+   * {@code HTTP2-Settings}, RFC 7540 3.2), which Pekko answers on the new protocol as its stream 1.
+   */
+  private static boolean upgradesToH2c(HttpRequest request) {
+    boolean h2c = request.getHeader("upgrade")
+        .filter(upgrade -> upgrade.value().toLowerCase(java.util.Locale.ROOT).contains("h2c")).isPresent();
+    return h2c && request.getHeader("http2-settings").isPresent();
   }
 
   private static void warnUnlessHooked(Config config) {

@@ -16,6 +16,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +27,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +51,15 @@ class SlowClientsTest {
   private static final String HALF_A_HEADER =
       "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appli";
   /** What an HTTP/2 client with prior knowledge sends first, with no stream after it. */
-  private static final String H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  private static final String H2_PREFACE = RawH2c.PREFACE;
+
+  /** Timeouts of 1 s, and streams of about 2.5 s: 1 s to the first token, then 15 tokens at 10 a second. */
+  private static final String SLOW_STREAMS = """
+      switchboard.http { header-timeout = 1s, keep-alive-timeout = 1s }
+      switchboard.providers.simulated.simulated { latency = 1s, tokens-per-second = 10, default-completion-tokens = 15 }
+      """;
+  private static final String STREAM =
+      "{\"model\":\"switchboard-sim\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
   @TempDir Path dataDir;
   private ActorTestKit testKit;
@@ -85,15 +97,10 @@ class SlowClientsTest {
   @ValueSource(booleans = {false, true})
   void aResponseLongerThanTheTimeouts_isNotCut_butAKeptAliveConnectionThatStallsIsClosed(boolean http2)
       throws IOException {
-    // About 2.5 s until the last token: 1 s to the first, then 15 tokens at 10 a second.
-    start(http2, """
-        switchboard.http { header-timeout = 1s, keep-alive-timeout = 1s }
-        switchboard.providers.simulated.simulated { latency = 1s, tokens-per-second = 10, default-completion-tokens = 15 }
-        """);
+    start(http2, SLOW_STREAMS);
     Socket socket = open(ATTACKER, "");
-    String body = "{\"model\":\"switchboard-sim\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
     write(socket, "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+        + "Content-Length: " + STREAM.length() + "\r\n\r\n" + STREAM);
 
     String stream = readChunkedResponse(socket);
     assertTrue(stream.startsWith("HTTP/1.1 200"), stream);
@@ -101,6 +108,36 @@ class SlowClientsTest {
 
     write(socket, HALF_A_HEADER);
     assertClosedByServer(socket, CLOSE_WITHIN);
+  }
+
+  @Test
+  void anH2cStreamLongerThanTheTimeouts_isNotCut_butTheConnectionLeftIdleAfterItIsClosed() throws IOException {
+    start(true, SLOW_STREAMS);
+    Socket socket = open(ATTACKER, "");
+    socket.setSoTimeout((int) CLOSE_WITHIN.toMillis());
+    RawH2c h2 = RawH2c.open(socket);
+    h2.post(1, "/v1/chat/completions", STREAM);
+
+    String body = h2.readBody(1);
+    assertTrue(body.contains("data: [DONE]"), "the whole stream arrived: " + body);
+    assertClosedByServer(socket, CLOSE_WITHIN);
+  }
+
+  @Test
+  void aConnectionUpgradedToH2c_keepsAStreamLongerThanTheTimeouts() throws Exception {
+    start(true, SLOW_STREAMS);
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+
+    HttpResponse<String> upgrade = client.send(HttpRequest.newBuilder(gateway.uri("/health")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(HttpClient.Version.HTTP_2, upgrade.version(), "the client upgraded its connection with h2c");
+    HttpResponse<String> stream = client.send(HttpRequest.newBuilder(gateway.uri("/v1/chat/completions"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(STREAM)).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, stream.statusCode(), stream.body());
+    assertEquals(HttpClient.Version.HTTP_2, stream.version(), "the stream went over the upgraded connection");
+    assertTrue(stream.body().contains("data: [DONE]"), "the whole stream arrived: " + stream.body());
   }
 
   @ParameterizedTest(name = "http2 = {0}")
