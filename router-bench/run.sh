@@ -144,6 +144,9 @@ node_config() { # file port max-in-flight [http2]
   cat >"$1" <<CONF
 switchboard {
   http { host = "127.0.0.1", port = $2, http2 = ${4:-off} }
+  # Every load generator connects from loopback, 10,000 HTTP/1.1 streams at once: past the default cap of
+  # 1,024 connections per client address.
+  http.max-connections-per-address-exempt = ["127.0.0.1", "::1"]
   providers.simulated = null
   models.switchboard-sim = null
   providers.bench {

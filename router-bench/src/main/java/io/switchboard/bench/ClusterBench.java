@@ -242,6 +242,8 @@ final class ClusterBench {
             openai.base-url = "http://127.0.0.1:%d/v1"
           }
           models.bench-model { provider = bench }
+          # The load generators connect from loopback, past the default cap of connections per address.
+          http.max-connections-per-address-exempt = ["127.0.0.1", "::1"]
         }
         pekko.http.server { max-connections = 30000, backlog = 4096 }
         """.formatted(upstreamPort);

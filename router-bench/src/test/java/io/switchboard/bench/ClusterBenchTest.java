@@ -1,6 +1,7 @@
 package io.switchboard.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -8,6 +9,7 @@ import com.typesafe.config.ConfigFactory;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.config.SwitchboardSettings;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -24,6 +26,8 @@ class ClusterBenchTest {
     assertEquals("http://127.0.0.1:9100/v1", config.getString("switchboard.providers.bench.openai.base-url"));
     assertTrue(settings.models().containsKey("bench-model"));
     assertEquals(1, settings.providers().size(), "only the bench provider: the simulated default is removed");
+    assertFalse(settings.http().connections().capped(InetAddress.getLoopbackAddress()),
+        "the load generators hold thousands of connections from loopback");
   }
 
   @Test

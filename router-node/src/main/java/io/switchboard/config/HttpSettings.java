@@ -11,10 +11,12 @@ import java.time.Duration;
  * @param http2 the port also speaks HTTP/2 cleartext (h2c, prior knowledge or Upgrade), so a mesh
  *     client can multiplex thousands of requests over a few connections; HTTP/1.1 clients are served
  *     as before on the same port
+ * @param connections how long a connection may hold its slot without a request, and how many one
+ *     client address may hold
  */
 public record HttpSettings(
     String host, int port, long maxRequestBody, Duration requestBodyTimeout, Duration shutdownDrain,
-    Duration anthropicPingInterval, boolean http2) {
+    Duration anthropicPingInterval, boolean http2, ConnectionLimits connections) {
 
   static HttpSettings from(Config http) {
     return new HttpSettings(
@@ -24,11 +26,12 @@ public record HttpSettings(
         http.getDuration("request-body-timeout"),
         http.getDuration("shutdown-drain"),
         http.getDuration("anthropic-ping-interval"),
-        http.getBoolean("http2"));
+        http.getBoolean("http2"),
+        ConnectionLimits.from(http));
   }
 
   public HttpSettings withPort(int newPort) {
     return new HttpSettings(host, newPort, maxRequestBody, requestBodyTimeout, shutdownDrain, anthropicPingInterval,
-        http2);
+        http2, connections);
   }
 }

@@ -23,7 +23,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * {@link #admin} guards {@code /admin}: only the admin key passes, compared in constant time.
  *
  * <p>Refusals, in the OpenAI envelope (or the dialect the guarded routes speak): 401 {@code missing_api_key} (none sent) or {@code invalid_api_key}
- * (unknown, revoked or expired; the message says which, never echoing the key); for admin routes 401
+ * (unknown, revoked or expired, or an {@code Authorization} header that is not exactly {@code Bearer <key>};
+ * the message says which, never echoing the key); for admin routes 401
  * {@code invalid_admin_key}, or 403 {@code admin_disabled} when the node has no admin key at all, since
  * then nothing the caller could send would help. On an open gateway a request without a key, or with
  * one that is not valid, goes through as {@link Caller#ANONYMOUS}: OpenAI SDKs insist on sending some
@@ -57,6 +58,9 @@ final class Authentication extends AllDirectives {
    */
   Route client(Function<ApiError, HttpResponse> refuse, Supplier<Route> inner) {
     return extractRequest(request -> {
+      if (malformedBearer(request)) {
+        return keysRequired ? complete(refuse.apply(malformed())) : inner.get();
+      }
       Optional<String> presented = presentedKey(request);
       if (presented.isEmpty()) {
         return keysRequired ? complete(refuse.apply(missing())) : inner.get();
@@ -89,10 +93,12 @@ final class Authentication extends AllDirectives {
       }
       Optional<String> presented = presentedKey(request);
       Secret adminKey = settings.adminKey().get();
-      if (presented.isEmpty() || !KeySecrets.matches(presented.get(), adminKey.reveal())) {
+      boolean malformed = malformedBearer(request);
+      if (malformed || presented.isEmpty() || !KeySecrets.matches(presented.get(), adminKey.reveal())) {
+        String why = malformed ? MALFORMED : presented.isEmpty() ? "No admin key was sent."
+            : "The key sent is not this node's admin key.";
         return complete(ApiError.of(401, ApiError.INVALID_REQUEST, "invalid_admin_key", null,
-            (presented.isEmpty() ? "No admin key was sent." : "The key sent is not this node's admin key.")
-                + " Admin routes need the key in " + settings.adminKeyEnv()
+            why + " Admin routes need the key in " + settings.adminKeyEnv()
                 + ", sent as 'Authorization: Bearer <admin key>' or 'x-api-key'. Virtual keys are not admin keys.")
             .toResponse(mapper));
       }
@@ -100,12 +106,33 @@ final class Authentication extends AllDirectives {
     });
   }
 
+  /**
+   * {@code Authorization: Bearer} followed by more than one token: a second word, a comma, a second
+   * credential. A bearer token (RFC 6750 {@code b64token}) holds neither spaces nor commas, so such a
+   * header never carries a valid key; it is refused as malformed rather than looked up, and the refusal
+   * says so. (Pekko HTTP keeps such a header as a raw header; its parse warning, which would quote the
+   * key, is turned off in application.conf.)
+   */
+  static boolean malformedBearer(HttpRequest request) {
+    return request.getHeader("authorization").map(h -> h.value().trim())
+        .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7)).map(v -> v.substring(7).trim())
+        .filter(token -> token.chars().anyMatch(c -> c == ',' || Character.isWhitespace(c))).isPresent();
+  }
+
+  private static final String MALFORMED = "The Authorization header is malformed: it must be exactly"
+      + " 'Bearer <key>', one key with nothing after it (no comma, no second word or credential).";
+
   /** The key in {@code Authorization: Bearer ...}, else in {@code x-api-key}; empty when neither holds one. */
   static Optional<String> presentedKey(HttpRequest request) {
     Optional<String> bearer = request.getHeader("authorization").map(h -> h.value().trim())
         .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7)).map(v -> v.substring(7).trim());
     if (bearer.isPresent() && !bearer.get().isEmpty()) return bearer;
     return request.getHeader("x-api-key").map(h -> h.value().trim()).filter(v -> !v.isEmpty());
+  }
+
+  private static ApiError malformed() {
+    return ApiError.of(401, ApiError.INVALID_REQUEST, "invalid_api_key", null,
+        MALFORMED + " Send your Switchboard key as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.");
   }
 
   private static ApiError missing() {

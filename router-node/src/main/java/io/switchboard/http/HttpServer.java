@@ -5,6 +5,7 @@ import io.switchboard.cache.CachePolicy;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.exchange.ChatPipeline;
+import io.switchboard.http.connection.GuardedServer;
 import io.switchboard.usage.Accounts;
 import io.switchboard.metrics.GatewayMetrics;
 import io.switchboard.metrics.ProviderGauges;
@@ -25,7 +26,6 @@ import java.util.function.BooleanSupplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.stream.Materializer;
 
@@ -36,8 +36,10 @@ import org.apache.pekko.stream.Materializer;
  *
  * <p>With {@code switchboard.http.http2 = on} the same port also serves HTTP/2 cleartext: Pekko HTTP
  * looks at a connection's first bytes and speaks HTTP/2 to a client that opens with the HTTP/2 preface
- * (prior knowledge) or asks to upgrade, HTTP/1.1 to any other. Only {@code bind}, not {@code bindFlow},
- * can do that, which is why the routes are bound as a handler.
+ * (prior knowledge) or asks to upgrade, HTTP/1.1 to any other.
+ *
+ * <p>Either way every client connection is watched by {@link GuardedServer}: one that holds its slot
+ * without completing a request is closed, and no client address holds more than its share of slots.
  */
 public final class HttpServer {
   private HttpServer() {}
@@ -89,11 +91,7 @@ public final class HttpServer {
           ready.set(false);
           return CompletableFuture.completedFuture(Done.getInstance());
         });
-    return Http.get(system)
-        .newServerAt(settings.http().host(), settings.http().port())
-        // Our own key turns HTTP/2 on; one who set Pekko's enable-http2 directly keeps it.
-        .adaptSettings(server -> server.withEnableHttp2(server.enableHttp2() || settings.http().http2()))
-        .bind(routes.route())
+    return GuardedServer.bind(system, settings.http(), routes.route().handler(system))
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.http().shutdownDrain(), system);
           ready.set(true);
