@@ -76,6 +76,9 @@ public final class ApiError extends RuntimeException {
   }
 
   private static ApiError fromRejection(ProviderActor.Rejected rejected) {
+    if (rejected.reason() == ProviderActor.Reason.TOO_LARGE) {
+      return of(400, INVALID_REQUEST, "max_tokens_too_large", "max_tokens", rejected.message());
+    }
     if (rejected.reason() == ProviderActor.Reason.CIRCUIT_OPEN
         || rejected.reason() == ProviderActor.Reason.PROVIDER_RESTARTING) {
       return new ApiError(503,

@@ -66,6 +66,8 @@ public final class KeyAdmission {
           ErrorResponse.of(rejected.message(), "insufficient_quota", null, "insufficient_quota"), null);
       case REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE -> new ApiError(429,
           ErrorResponse.of(rejected.message(), "rate_limit_error", null, "rate_limit_exceeded"), rejected.retryAfter());
+      case TOO_LARGE -> new ApiError(400,
+          ErrorResponse.of(rejected.message(), ApiError.INVALID_REQUEST, "max_tokens", "max_tokens_too_large"), null);
       case KEY_UNAVAILABLE -> new ApiError(503,
           ErrorResponse.of(rejected.message(), "service_unavailable_error", null, "key_state_unavailable"),
           rejected.retryAfter());
