@@ -495,11 +495,12 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
     }
     long asked = signals.pauseMillis() > 0 ? signals.pauseMillis() : rateLimited ? DEFAULT_PAUSE.toMillis() : 0;
     if (asked <= 0) return;
-    long before = Math.max(now, limits.pausedUntil());
+    boolean wasPaused = limits.pausedUntil() > now;
+    long before = limits.pausedUntil();
     long applied = limits.pause(asked, now);
     // Once per pause, not once per answer of a burst of 429s (each moves the end by a little); the
     // value only, never the header itself.
-    if (limits.pausedUntil() - before >= PAUSE_LOGGED_AFTER.toMillis() || before == now) {
+    if (!wasPaused || limits.pausedUntil() - before >= PAUSE_LOGGED_AFTER.toMillis()) {
       if (applied < asked) {
         getContext().getLog().warn("provider '{}' paused for {} ms until {}: the upstream asked for {} ms, capped by"
             + " limits.max-pause", settings.id(), applied, java.time.Instant.ofEpochMilli(limits.pausedUntil()), asked);

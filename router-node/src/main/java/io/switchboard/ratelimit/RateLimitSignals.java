@@ -94,10 +94,10 @@ public record RateLimitSignals(
 
   /**
    * How long the upstream asked not to be called: its {@code retry-after-ms} or {@code Retry-After}.
-   * Empty when it asked for no pause. A reset time is not a pause: it says when a limit is whole again
-   * (OpenAI's {@code x-ratelimit-reset-tokens: 6m0s} on a 429 that also says {@code Retry-After: 2}),
-   * while the limit refills, and admits, long before that; the limits learned from the headers pace
-   * the requests meanwhile.
+   * Empty when it asked for no pause. A reset time is not a pause: it says when a limit is whole
+   * again, and the limit admits requests long before that (OpenAI answers a 429 with
+   * {@code Retry-After: 2} and {@code x-ratelimit-reset-tokens: 6m0s}). The limits learned from the
+   * headers pace requests meanwhile.
    */
   public Optional<Duration> pause() {
     return retryAfter;

@@ -255,7 +255,7 @@ public final class Dispatcher {
    * {@link Integer#MAX_VALUE} rather than overflowing into a negative reservation. Admission refuses a
    * reservation bigger than a limit can hold.
    */
-  public static int reservation(int promptTokens, int outputTokens) {
+  static int reservation(int promptTokens, int outputTokens) {
     return (int) Math.min(Integer.MAX_VALUE, (long) Math.max(0, promptTokens) + Math.max(0, outputTokens));
   }
 
