@@ -61,8 +61,13 @@ public record ProviderSettings(
     public static final Rate NONE = new Rate(0, 0);
   }
 
-  /** The provider's own limits, and those of single upstream models where they differ. */
-  public record Limits(Rate provider, Map<String, Rate> models, boolean learnFromHeaders, double headroom) {
+  /**
+   * The provider's own limits, and those of single upstream models where they differ.
+   *
+   * @param maxPause the longest an upstream's Retry-After may pause the provider
+   */
+  public record Limits(
+      Rate provider, Map<String, Rate> models, boolean learnFromHeaders, double headroom, Duration maxPause) {
     public Limits {
       models = Map.copyOf(models);
     }
@@ -270,7 +275,8 @@ public record ProviderSettings(
     if (headroom < 0.0 || headroom >= 1.0) {
       throw new SettingsException(path + ".limits.headroom = " + headroom + " must be at least 0.0 and below 1.0");
     }
-    return new Limits(rate(c, path + ".limits"), models, c.getBoolean("learn-from-headers"), headroom);
+    return new Limits(rate(c, path + ".limits"), models, c.getBoolean("learn-from-headers"), headroom,
+        positive(c.getDuration("max-pause"), path + ".limits.max-pause"));
   }
 
   private static final Config RATE_DEFAULTS =

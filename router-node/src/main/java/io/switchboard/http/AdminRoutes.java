@@ -7,6 +7,7 @@ import io.switchboard.metrics.ProviderStatistics;
 import io.switchboard.provider.ProviderActor;
 import io.switchboard.provider.ProviderHandle;
 import io.switchboard.provider.Providers;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,9 +20,10 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * {@code GET /admin/providers}: each provider's admission state as its actor sees it: slots in flight,
- * queue depth, bucket levels, pause, breaker state and its transitions so far; and, under
- * {@code statistics}, this node's record of its calls (rates, success rate, latency percentiles and
- * average; see {@link ProviderStatistics}).
+ * queue depth, bucket levels, pause (while an upstream's 429 holds it: {@code pausedUntil} as an
+ * ISO-8601 instant and {@code pauseRemainingMillis}; null and 0 otherwise), breaker state and its
+ * transitions so far; and, under {@code statistics}, this node's record of its calls (rates, success
+ * rate, latency percentiles and average; see {@link ProviderStatistics}).
  */
 final class AdminRoutes extends AllDirectives {
 
@@ -50,6 +52,8 @@ final class AdminRoutes extends AllDirectives {
     return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(done -> {
       List<ObjectNode> statuses = asks.stream().map(CompletableFuture::join).map(status -> {
         ObjectNode node = mapper.valueToTree(status);
+        node.put("pausedUntil", status.pauseRemainingMillis() > 0
+            ? Instant.ofEpochMilli(status.pausedUntilEpochMillis()).toString() : null);
         node.set("statistics", mapper.valueToTree(statistics.view(status.provider())));
         return node;
       }).toList();

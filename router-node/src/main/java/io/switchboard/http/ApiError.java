@@ -87,6 +87,7 @@ public final class ApiError extends RuntimeException {
       case REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE -> new ApiError(429,
           ErrorResponse.of(refused.getMessage(), "rate_limit_error", null, "rate_limit_exceeded"),
           refused.retryAfter().orElse(null));
+      case TOO_LARGE -> of(400, INVALID_REQUEST, "max_tokens_too_large", "max_tokens", refused.getMessage());
       case KEY_UNAVAILABLE -> new ApiError(503,
           ErrorResponse.of(refused.getMessage(), "service_unavailable_error", null, "key_state_unavailable"),
           refused.retryAfter().orElse(null));
@@ -101,6 +102,9 @@ public final class ApiError extends RuntimeException {
   }
 
   private static ApiError fromRejection(ProviderActor.Rejected rejected) {
+    if (rejected.reason() == ProviderActor.Reason.TOO_LARGE) {
+      return of(400, INVALID_REQUEST, "max_tokens_too_large", "max_tokens", rejected.message());
+    }
     if (rejected.reason() == ProviderActor.Reason.CIRCUIT_OPEN
         || rejected.reason() == ProviderActor.Reason.PROVIDER_RESTARTING) {
       return new ApiError(503,

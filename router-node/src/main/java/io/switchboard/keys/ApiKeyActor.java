@@ -59,7 +59,14 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
   public record Rejected(Reason reason, String message, Duration retryAfter) implements Admission {}
 
   /** Why a key's request was refused. */
-  public enum Reason { REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE, BUDGET_EXHAUSTED, KEY_UNAVAILABLE }
+  public enum Reason {
+    REQUESTS_PER_MINUTE,
+    TOKENS_PER_MINUTE,
+    BUDGET_EXHAUSTED,
+    KEY_UNAVAILABLE,
+    /** The request reserves more tokens than the key's whole tokens-per-minute: no wait would admit it. */
+    TOO_LARGE
+  }
 
   /** @param capUsd null when the key has no budget */
   public record Budget(BigDecimal spentUsd, BigDecimal reservedUsd, BigDecimal capUsd, int inFlight)
@@ -177,6 +184,19 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
 
   private Behavior<Command> onAcquire(Acquire acquire) {
     long now = clock.millis();
+    if (acquire.tokens() < 0) {
+      acquire.replyTo().tell(new Rejected(Reason.TOO_LARGE, "This request's token reservation (" + acquire.tokens()
+          + ") is not a valid number of tokens. Lower max_tokens.", null));
+      return this;
+    }
+    if (tokens != null && acquire.tokens() > tokens.capacity()) {
+      // Taken when the bucket is full, it would leave a debt that holds the key back far longer than a minute.
+      acquire.replyTo().tell(new Rejected(Reason.TOO_LARGE, "This request reserves " + acquire.tokens()
+          + " tokens (its prompt plus max_tokens, or the model's max-output-tokens when max_tokens is not set,"
+          + " times n), more than this key's limit of " + (long) tokens.capacity()
+          + " tokens per minute admits at once. Lower max_tokens.", null));
+      return this;
+    }
     if (cap != null && spent.add(reserved).add(acquire.maxCostUsd()).compareTo(cap) > 0) {
       acquire.replyTo().tell(new Rejected(Reason.BUDGET_EXHAUSTED, "This key's budget of $" + cap.toPlainString()
           + " is used up: $" + spent.toPlainString() + " spent and $" + reserved.toPlainString()
@@ -217,8 +237,9 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
     if (h != null) {
       reserved = reserved.subtract(h.cost());
       if (tokens != null) {
-        long difference = release.tokens() - h.tokens();
-        if (difference > 0) tokens.charge(difference, now);
+        long difference = Math.max(0, release.tokens()) - h.tokens();
+        // An overrun costs at most one minute of the key's limit, whatever usage an upstream reports.
+        if (difference > 0) tokens.charge(Math.min(tokens.capacity(), (double) difference), now);
         else if (difference < 0) tokens.refund(-difference, now);
       }
     }

@@ -133,7 +133,12 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
     /** The circuit breaker is open. */
     CIRCUIT_OPEN,
     /** A retry, but retries already make up the provider's whole retry budget. */
-    RETRY_BUDGET_EXHAUSTED
+    RETRY_BUDGET_EXHAUSTED,
+    /**
+     * The request reserves more tokens than one of its token buckets holds when full: it could never be
+     * admitted, whatever it waits (the client's fault: its max_tokens).
+     */
+    TOO_LARGE
   }
 
   /** Admission state at one moment, as {@code GET /admin/providers} shows it. */
@@ -145,6 +150,7 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
       int queueCapacity,
       List<ProviderLimits.BucketStatus> buckets,
       long pausedUntilEpochMillis,
+      long pauseRemainingMillis,
       String breaker,
       Map<String, Long> breakerTransitions,
       long lastCheckpointEpochMillis,
@@ -165,6 +171,8 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
   static final Duration RETRY_AFTER = Duration.ofSeconds(1);
   /** How long an upstream 429 without Retry-After pauses the provider. */
   static final Duration DEFAULT_PAUSE = Duration.ofSeconds(1);
+  /** A pause that moves the end of the current one by less than this is not logged again. */
+  private static final Duration PAUSE_LOGGED_AFTER = Duration.ofSeconds(1);
 
   private final ProviderSettings settings;
   private final StateStore<ProviderState> store;
@@ -300,6 +308,11 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
 
   private Behavior<Command> onAcquire(Acquire acquire) {
     long now = clock.millis();
+    Optional<Rejected> tooLarge = tooLarge(acquire.model(), acquire.tokens(), now);
+    if (tooLarge.isPresent()) {
+      acquire.replyTo().tell(tooLarge.get());
+      return this;
+    }
     CircuitBreaker.Decision decision = breaker.tryAcquire(now);
     if (decision instanceof CircuitBreaker.Refused refused) {
       acquire.replyTo().tell(new Rejected(Reason.CIRCUIT_OPEN,
@@ -350,6 +363,25 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
     limits.queued(acquire.model(), acquire.tokens(), +1);
     timers.startSingleTimer(ticket, new WaitExpired(ticket), Duration.ofMillis(acquire.deadlineEpochMillis() - now));
     return drainQueue();
+  }
+
+  /**
+   * A request that no wait could admit: its reservation is more than a token bucket holds when full (or
+   * not a reservation at all). Turned away before it touches the breaker, the retry budget or a bucket.
+   */
+  private Optional<Rejected> tooLarge(String model, int tokens, long now) {
+    if (tokens < 0) {
+      return Optional.of(new Rejected(Reason.TOO_LARGE, "This request's token reservation (" + tokens
+          + ") is not a valid number of tokens. Lower max_tokens.", null));
+    }
+    return limits.tooSmallFor(model, tokens, now).map(b -> new Rejected(Reason.TOO_LARGE,
+        "This request reserves " + tokens + " tokens (its prompt plus max_tokens, or the model's max-output-tokens"
+            + " when max_tokens is not set, times n), more than provider '" + settings.id() + "' can ever admit at"
+            + " once: its limit of " + b.limitPerMinute() + " tokens per minute"
+            + (b.scope().equals(ProviderLimits.PROVIDER_SCOPE) ? "" : " for " + b.scope())
+            + (b.learned() ? " (learned from the provider)" : "")
+            + " admits at most " + (long) b.capacity() + " tokens per request. Lower max_tokens.",
+        null));
   }
 
   private String limitMessage(String model, long waitMillis, long allowedMillis) {
@@ -434,7 +466,7 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
     long now = clock.millis();
     CallOutcome outcome = release.outcome();
     if (outcome instanceof CallOutcome.Succeeded s) {
-      int used = s.usage() != null ? s.usage().total() : held.tokens();
+      long used = s.usage() != null ? s.usage().total() : held.tokens();
       limits.settle(held.model(), held.tokens() - used, false, now);
       breaker.onSuccess(now, held.probe(), held.grantedAt());
       heed(held.model(), s.signals(), false, now);
@@ -452,16 +484,30 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
     return drainQueue();
   }
 
-  /** Learns limits the upstream announced, and pauses when it asked for one. */
+  /**
+   * Learns limits the upstream announced, and pauses when it asked for one: for its Retry-After, at most
+   * {@code limits.max-pause}, or {@link #DEFAULT_PAUSE} after a 429 that named no wait.
+   */
   private void heed(String model, UpstreamSignals signals, boolean rateLimited, long now) {
     if (signals.saysAnything()) {
       limits.learn(model, signals.limitRequests(), signals.limitTokens(), signals.remainingRequests(),
           signals.remainingTokens(), now);
     }
-    long pause = signals.pauseMillis() > 0 ? signals.pauseMillis() : rateLimited ? DEFAULT_PAUSE.toMillis() : 0;
-    if (pause > 0) {
-      limits.pauseUntil(now + pause);
-      getContext().getLog().info("provider '{}' paused for {} ms at the upstream's request", settings.id(), pause);
+    long asked = signals.pauseMillis() > 0 ? signals.pauseMillis() : rateLimited ? DEFAULT_PAUSE.toMillis() : 0;
+    if (asked <= 0) return;
+    boolean wasPaused = limits.pausedUntil() > now;
+    long before = limits.pausedUntil();
+    long applied = limits.pause(asked, now);
+    // Once per pause, not once per answer of a burst of 429s (each moves the end by a little); the
+    // value only, never the header itself.
+    if (!wasPaused || limits.pausedUntil() - before >= PAUSE_LOGGED_AFTER.toMillis()) {
+      if (applied < asked) {
+        getContext().getLog().warn("provider '{}' paused for {} ms until {}: the upstream asked for {} ms, capped by"
+            + " limits.max-pause", settings.id(), applied, java.time.Instant.ofEpochMilli(limits.pausedUntil()), asked);
+      } else {
+        getContext().getLog().info("provider '{}' paused for {} ms until {} at the upstream's request", settings.id(),
+            applied, java.time.Instant.ofEpochMilli(limits.pausedUntil()));
+      }
     }
   }
 
@@ -619,7 +665,7 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
     Map<String, Long> counts = new java.util.TreeMap<>();
     transitions.forEach((state, count) -> counts.put(state.name().toLowerCase(java.util.Locale.ROOT), count));
     get.replyTo().tell(new Status(settings.id(), inFlight.size(), settings.maxInFlight(), queue.size(),
-        settings.queue().maxSize(), limits.status(now), limits.pausedUntil(),
+        settings.queue().maxSize(), limits.status(now), limits.pausedUntil(), Math.max(0, limits.pausedUntil() - now),
         breaker.state(now).name().toLowerCase(java.util.Locale.ROOT), counts, lastCheckpoint,
         getContext().getSystem().address().toString()));
     return this;

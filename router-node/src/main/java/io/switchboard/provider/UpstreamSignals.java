@@ -8,8 +8,8 @@ import java.time.Duration;
  * What an upstream said about its own limits in one answer's headers. Every value is 0 or less when
  * the upstream did not say. Small and flat, so it can travel in a {@code Release} to another node.
  *
- * @param pauseMillis how long the upstream asked not to be called (Retry-After, retry-after-ms, or a
- *     reset time when nothing remains)
+ * @param pauseMillis how long the upstream asked not to be called (Retry-After or retry-after-ms; a
+ *     limit's reset time is not a pause)
  */
 public record UpstreamSignals(
     long pauseMillis, long limitRequests, long limitTokens, long remainingRequests, long remainingTokens)

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A provider's token buckets: requests and tokens per minute, for the provider as a whole and for
@@ -42,9 +43,14 @@ public final class ProviderLimits {
     public static final Snapshot EMPTY = new Snapshot(List.of(), 0);
   }
 
-  /** One bucket as operators see it. */
-  public record BucketStatus(
-      String scope, Dimension dimension, long limitPerMinute, double level, boolean learned, double queuedDemand) {}
+  /**
+   * One bucket as operators see it.
+   *
+   * @param capacity what the bucket holds when full: the limit less the headroom, and the largest
+   *     reservation it can ever admit
+   */
+  public record BucketStatus(String scope, Dimension dimension, long limitPerMinute, double level, boolean learned,
+      double queuedDemand, double capacity) {}
 
   private static final Duration MINUTE = Duration.ofMinutes(1);
 
@@ -73,6 +79,11 @@ public final class ProviderLimits {
 
     double allowance() {
       return Math.max(1.0, bucket.capacity() * allowanceShare);
+    }
+
+    BucketStatus status(long now) {
+      return new BucketStatus(scope, dimension, limit, Math.floor(bucket.level(now) * 100) / 100, learned, queued,
+          Math.floor(bucket.capacity()));
     }
 
     void take(double amount, long now) {
@@ -119,7 +130,8 @@ public final class ProviderLimits {
         configured.bucket = restored;
       }
     }
-    limits.pausedUntil = persisted.pausedUntilEpochMillis();
+    // A pause persisted before max-pause was lowered (or before it existed) ends within it now.
+    limits.pausedUntil = Math.min(persisted.pausedUntilEpochMillis(), saturatedSum(now, config.maxPause().toMillis()));
     return limits;
   }
 
@@ -165,6 +177,23 @@ public final class ProviderLimits {
 
   private static double demand(Guarded g, int tokens) {
     return g.dimension == Dimension.REQUESTS ? 1 : tokens;
+  }
+
+  /**
+   * The smallest token bucket that applies to {@code model} when {@code tokens} is more than it can
+   * ever hold, so the request could never be admitted (a bucket admits an oversized request only when
+   * full, and the debt it leaves would hold every later request back for as long as it takes to repay);
+   * empty when the request fits every bucket. Requests are not counted here: one always fits.
+   */
+  public Optional<BucketStatus> tooSmallFor(String model, long tokens, long now) {
+    Guarded smallest = null;
+    for (Guarded g : applying(model)) {
+      if (g.dimension == Dimension.TOKENS && tokens > g.bucket.capacity()
+          && (smallest == null || g.bucket.capacity() < smallest.bucket.capacity())) {
+        smallest = g;
+      }
+    }
+    return Optional.ofNullable(smallest).map(g -> g.status(now));
   }
 
   /** Milliseconds until a request for {@code model} reserving {@code tokens} fits every bucket; 0: now. */
@@ -213,24 +242,36 @@ public final class ProviderLimits {
   }
 
   /**
-   * Settles a reservation: gives back {@code refundTokens} (negative: charges an overrun) and, when
+   * Settles a reservation: gives back {@code refundTokens} (negative: charges an overrun, at most one
+   * bucket's capacity, so an upstream reporting absurd usage costs at most a minute) and, when
    * {@code refundRequest}, the request itself.
    */
-  public void settle(String model, int refundTokens, boolean refundRequest, long now) {
+  public void settle(String model, long refundTokens, boolean refundRequest, long now) {
     for (Guarded g : applying(model)) {
       if (g.dimension == Dimension.REQUESTS) {
         if (refundRequest) g.bucket.refund(1, now);
       } else if (refundTokens > 0) {
         g.bucket.refund(refundTokens, now);
       } else if (refundTokens < 0) {
-        g.take(-refundTokens, now);
+        g.take(Math.min(g.bucket.capacity(), -(double) refundTokens), now);
       }
     }
   }
 
-  /** The upstream asked for a pause (429): nothing is admitted before {@code untilEpochMillis}. */
-  public void pauseUntil(long untilEpochMillis) {
-    pausedUntil = Math.max(pausedUntil, untilEpochMillis);
+  /**
+   * The upstream asked not to be called for {@code millis} (a 429's Retry-After): nothing is admitted
+   * for that long, but never longer than {@code limits.max-pause}, so one answer cannot stop the
+   * provider for good. A pause never shortens one already under way. Returns the pause applied.
+   */
+  public long pause(long millis, long now) {
+    long applied = Math.max(0, Math.min(millis, config.maxPause().toMillis()));
+    pausedUntil = Math.max(pausedUntil, saturatedSum(now, applied));
+    return applied;
+  }
+
+  private static long saturatedSum(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
   public long pausedUntil() {
@@ -309,10 +350,7 @@ public final class ProviderLimits {
   /** The bucket levels now, for operators. */
   public List<BucketStatus> status(long now) {
     List<BucketStatus> result = new ArrayList<>(buckets.size());
-    for (Guarded g : buckets.values()) {
-      result.add(new BucketStatus(g.scope, g.dimension, g.limit,
-          Math.floor(g.bucket.level(now) * 100) / 100, g.learned, g.queued));
-    }
+    for (Guarded g : buckets.values()) result.add(g.status(now));
     return result;
   }
 }

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * RateLimitSignals signals = RateLimitSignals.parse(name -> headerOf(response, name), now);
- * signals.pause().ifPresent(wait -> bucket.pauseUntil(now + wait.toMillis()));
+ * signals.pause().ifPresent(wait -> limits.pause(wait.toMillis(), now));
  * }</pre>
  *
  * <p>Read: {@code retry-after-ms} (milliseconds, may be fractional) in preference to
@@ -93,20 +93,14 @@ public record RateLimitSignals(
   }
 
   /**
-   * How long the upstream wants to be left alone: the longest of {@code retryAfter} and, for each
-   * limit with nothing remaining, its reset. Empty when nothing asks for a pause.
+   * How long the upstream asked not to be called: its {@code retry-after-ms} or {@code Retry-After}.
+   * Empty when it asked for no pause. A reset time is not a pause: it says when a limit is whole
+   * again, and the limit admits requests long before that (OpenAI answers a 429 with
+   * {@code Retry-After: 2} and {@code x-ratelimit-reset-tokens: 6m0s}). The limits learned from the
+   * headers pace requests meanwhile.
    */
   public Optional<Duration> pause() {
-    return Stream.of(
-            retryAfter,
-            exhausted(remainingRequests) ? resetRequests : Optional.<Duration>empty(),
-            exhausted(remainingTokens) ? resetTokens : Optional.<Duration>empty())
-        .flatMap(Optional::stream)
-        .max(Comparator.naturalOrder());
-  }
-
-  private static boolean exhausted(Optional<Long> remaining) {
-    return remaining.isPresent() && remaining.get() == 0L;
+    return retryAfter;
   }
 
   /** One limit's three headers. */

@@ -101,7 +101,7 @@ public final class Dispatcher {
     if (window > 0 && (long) prompt + output > window) {
       return tryDeployment(r, index + 1, new ContextTooLongException(d, prompt, output));
     }
-    return attempt(r, d, prompt + output, 1).handle((ok, error) -> {
+    return attempt(r, d, reservation(prompt, output), 1).handle((ok, error) -> {
       if (error == null) return CompletableFuture.completedFuture(ok);
       Throwable cause = unwrap(error);
       if (!fallsBack(cause)) return CompletableFuture.<Dispatched>failedFuture(cause);
@@ -234,6 +234,15 @@ public final class Dispatcher {
     int perChoice = limit != null && limit > 0 ? limit : d.settings().maxOutputTokens();
     int choices = chat.n() != null && chat.n() > 1 ? chat.n() : 1;
     return (int) Math.min(Integer.MAX_VALUE, (long) perChoice * choices);
+  }
+
+  /**
+   * The tokens a call reserves: its prompt and its output reservation, saturating at
+   * {@link Integer#MAX_VALUE} rather than overflowing into a negative reservation. Admission refuses a
+   * reservation bigger than a limit can hold.
+   */
+  static int reservation(int promptTokens, int outputTokens) {
+    return (int) Math.min(Integer.MAX_VALUE, (long) Math.max(0, promptTokens) + Math.max(0, outputTokens));
   }
 
   private <T> CompletionStage<T> after(Duration delay, java.util.concurrent.Callable<CompletionStage<T>> next) {

@@ -98,6 +98,27 @@ class ApiKeyActorTest {
   }
 
   @Test
+  void reservationLargerThanTheTokensPerMinute_isRefusedTooLarge_andLeavesTheMinuteWhole() {
+    ActorRef<ApiKeyActor.Command> key = key(0, 1000, null, "0");
+    // max_tokens 2147483647 plus a prompt: taken from a full bucket, it left a debt of decades.
+    ApiKeyActor.Admission huge = acquire(key, Integer.MAX_VALUE + 100L, "0");
+    assertTrue(huge instanceof ApiKeyActor.Rejected r && r.reason() == ApiKeyActor.Reason.TOO_LARGE
+        && r.message().contains("max_tokens") && r.message().contains("1000 tokens per minute"), huge.toString());
+    assertTrue(acquire(key, 1001, "0") instanceof ApiKeyActor.Rejected r && r.reason() == ApiKeyActor.Reason.TOO_LARGE);
+    assertTrue(acquire(key, 1000, "0") instanceof ApiKeyActor.Granted, "the whole minute is still there");
+  }
+
+  @Test
+  void overrunOfAbsurdSize_costsTheKeyAtMostOneMinute() {
+    ActorRef<ApiKeyActor.Command> key = key(0, 1000, null, "0");
+    ApiKeyActor.Granted granted = (ApiKeyActor.Granted) acquire(key, 100, "0");
+    key.tell(new ApiKeyActor.Release(granted.permitId(), Long.MAX_VALUE, BigDecimal.ZERO));
+    assertTrue(acquire(key, 1, "0") instanceof ApiKeyActor.Rejected, "the overrun is charged");
+    clock.advance(Duration.ofMinutes(2));
+    assertTrue(acquire(key, 1000, "0") instanceof ApiKeyActor.Granted, "and repaid within two minutes");
+  }
+
+  @Test
   void stateThatCannotBeRead_refusesAsUnavailable_insteadOfAdmittingWithoutABudget() {
     ActorRef<ApiKeyActor.Command> key = testKit.spawn(ApiKeyActor.create("key_broken",
         id -> CompletableFuture.failedFuture(new IllegalStateException("database down")), clock));

@@ -303,6 +303,51 @@ class ProviderActorTest {
     granted(other);
   }
 
+  // ---- reservations no limit can hold ------------------------------------------------------------
+
+  @Test
+  void reservationLargerThanTheTokenBucket_isRejectedTooLargeAtOnce_andTheRequestsAroundItAreServed() {
+    ActorRef<ProviderActor.Command> actor = spawn("max-in-flight = 1\nlimits.tokens-per-minute = 30000");
+    long holder = granted(acquire(actor));
+    TestProbe<AdmissionResult> queued = acquire(actor);
+    // 30,001 never fits; MAX_VALUE is max_tokens 2147483647; the negative one is what int overflow made of it.
+    for (int tokens : new int[] {30_001, Integer.MAX_VALUE, -2_147_483_583}) {
+      Rejected rejected = acquire(actor, tokens, LONG_WAIT).expectMessageClass(Rejected.class);
+      assertEquals(Reason.TOO_LARGE, rejected.reason());
+      assertTrue(rejected.message().contains("max_tokens"), rejected.message());
+      if (tokens > 0) assertTrue(rejected.message().contains("30000 tokens per minute"), rejected.message());
+    }
+
+    Status status = status(actor);
+    assertEquals(1, status.queued(), "the queued request is still waiting, not turned away by a restart");
+    assertEquals(29_990, level(status, ProviderLimits.Dimension.TOKENS), 0.5, "nothing was taken for them");
+    actor.tell(new Release(holder, used(5, 5)));
+    granted(queued);
+  }
+
+  @Test
+  void reservationOfTheWholeBucket_isStillAdmitted() {
+    ActorRef<ProviderActor.Command> actor = spawn("limits.tokens-per-minute = 30000");
+    granted(acquire(actor, 30_000, LONG_WAIT));
+  }
+
+  @Test
+  void settlementWithAbsurdReportedUsage_neitherCrashesNorChargesMoreThanOneBucket() {
+    ActorRef<ProviderActor.Command> actor = spawn("limits.tokens-per-minute = 1000");
+    // A usage of MIN_VALUE made the refund MIN_VALUE, whose negation is still negative: the actor crashed.
+    long nothingReserved = granted(acquire(actor, 0, LONG_WAIT));
+    actor.tell(new Release(nothingReserved, used(Integer.MIN_VALUE, 0)));
+    assertEquals(1000, level(status(actor), ProviderLimits.Dimension.TOKENS), 0.5);
+
+    long permit = granted(acquire(actor, 100, LONG_WAIT));
+    actor.tell(new Release(permit, used(Integer.MAX_VALUE, Integer.MAX_VALUE)));
+    assertEquals(-100, level(status(actor), ProviderLimits.Dimension.TOKENS), 0.5,
+        "the overrun costs one bucket, not billions of tokens");
+    TestProbe<AdmissionResult> next = acquire(actor, 10, Duration.ofMinutes(2));
+    advance(Duration.ofMillis(6_600));
+    granted(next);
+  }
+
   // ---- the upstream's own signals ----------------------------------------------------------------
 
   @Test
@@ -315,6 +360,34 @@ class ProviderActorTest {
     expectNothing(next);
     assertTrue(status(actor).pausedUntilEpochMillis() > clock.millis());
     advance(Duration.ofMillis(2_000));
+    granted(next);
+  }
+
+  @Test
+  void upstream429WithoutRetryAfter_pausesForTheDefaultSecond() {
+    ActorRef<ProviderActor.Command> actor = spawn("max-in-flight = 10");
+    long permit = granted(acquire(actor));
+    actor.tell(new Release(permit, new CallOutcome.Failed(false, true, UpstreamSignals.NONE)));
+
+    TestProbe<AdmissionResult> next = acquire(actor);
+    assertEquals(1_000, status(actor).pauseRemainingMillis());
+    advance(Duration.ofMillis(999));
+    expectNothing(next);
+    advance(Duration.ofMillis(1));
+    granted(next);
+  }
+
+  @Test
+  void upstreamPauseLongerThanMaxPause_isCappedAtIt() {
+    ActorRef<ProviderActor.Command> actor = spawn("limits.max-pause = 10s");
+    long permit = granted(acquire(actor));
+    actor.tell(new Release(permit, new CallOutcome.Failed(false, true, UpstreamSignals.pause(99_999_999_000L))));
+
+    Status status = status(actor);
+    assertEquals(10_000, status.pauseRemainingMillis());
+    assertEquals(clock.millis() + 10_000, status.pausedUntilEpochMillis());
+    TestProbe<AdmissionResult> next = acquire(actor);
+    advance(Duration.ofSeconds(10));
     granted(next);
   }
 

@@ -103,15 +103,17 @@ class RateLimitSignalsTest {
   }
 
   @Test
-  void pause_isTheLongestOfRetryAfterAndTheResetsOfExhaustedLimits() {
+  void pause_isTheRetryAfter_notTheResetOfAnExhaustedLimit() {
+    // OpenAI's 429 for an empty token bucket: retry in 2 s; the bucket is whole again in 6 minutes.
     RateLimitSignals signals = parse(Map.of(
         "retry-after", "2",
         "x-ratelimit-remaining-requests", "0",
         "x-ratelimit-reset-requests", "5s",
-        "x-ratelimit-remaining-tokens", "10",
-        "x-ratelimit-reset-tokens", "1m"));
+        "x-ratelimit-remaining-tokens", "0",
+        "x-ratelimit-reset-tokens", "6m0s"));
 
-    assertEquals(Optional.of(Duration.ofSeconds(5)), signals.pause(), "tokens not exhausted: its reset is no pause");
+    assertEquals(Optional.of(Duration.ofSeconds(2)), signals.pause());
+    assertEquals(Optional.of(Duration.ofMinutes(6)), signals.resetTokens(), "the reset is still read, as a reset");
   }
 
   @Test
@@ -120,12 +122,12 @@ class RateLimitSignalsTest {
   }
 
   @Test
-  void pause_whenTokensAreExhausted_isTheirReset() {
+  void exhaustedTokensWithoutRetryAfter_askForNoPause() {
     RateLimitSignals signals = parse(Map.of(
         "x-ratelimit-remaining-tokens", "0",
         "x-ratelimit-reset-tokens", "12ms"));
 
-    assertEquals(Optional.of(Duration.ofMillis(12)), signals.pause());
+    assertEquals(Optional.empty(), signals.pause());
   }
 
   @Test
@@ -142,7 +144,7 @@ class RateLimitSignalsTest {
     assertEquals(new RateLimitSignals(Optional.of(Duration.ofSeconds(3)), Optional.of(50L), Optional.of(80_000L),
         Optional.of(0L), Optional.of(79_000L), Optional.of(Duration.ofSeconds(12)),
         Optional.of(Duration.ofMillis(1_500))), signals);
-    assertEquals(Optional.of(Duration.ofSeconds(12)), signals.pause());
+    assertEquals(Optional.of(Duration.ofSeconds(3)), signals.pause(), "the retry-after, not the requests' reset");
   }
 
   @Test
@@ -158,7 +160,7 @@ class RateLimitSignalsTest {
     assertEquals(Optional.of(8_000L), signals.limitTokens());
     assertEquals(Optional.of(0L), signals.remainingTokens());
     assertEquals(Optional.of(Duration.ofMinutes(1)), signals.resetTokens());
-    assertEquals(Optional.of(Duration.ofMinutes(1)), signals.pause());
+    assertEquals(Optional.empty(), signals.pause(), "no retry-after: no pause");
   }
 
   @Test

@@ -97,6 +97,31 @@ class RetriesAndFallbacksTest {
   }
 
   @Test
+  void upstreamRetryAfterOfYears_pausesTheProviderForMaxPause_asAdminProvidersShows() throws Exception {
+    primary.answer(FakeOpenAi.status(429, FakeOpenAi.envelope("Rate limit reached", "requests"),
+        RawHeader.create("Retry-After", "99999999")));
+    try (TestGateway gateway = gateway("switchboard.providers.primary.limits.max-pause = 2m")) {
+      long before = System.currentTimeMillis();
+      assertEquals(429, gateway.post("/v1/chat/completions", body("only-primary", false)).statusCode());
+
+      JsonNode primaryStatus = null;
+      JsonNode secondaryStatus = null;
+      for (JsonNode p : json(gateway.get("/admin/providers")).path("providers")) {
+        if (p.path("provider").asText().equals("primary")) primaryStatus = p;
+        if (p.path("provider").asText().equals("secondary")) secondaryStatus = p;
+      }
+      long remaining = primaryStatus.path("pauseRemainingMillis").asLong();
+      assertTrue(remaining > 0 && remaining <= 120_000, "paused for at most max-pause: " + remaining + " ms");
+      java.time.Instant until = java.time.Instant.parse(primaryStatus.path("pausedUntil").asText());
+      assertTrue(until.toEpochMilli() > before && until.toEpochMilli() <= System.currentTimeMillis() + 120_000,
+          "paused until " + until);
+      assertEquals(until.toEpochMilli(), primaryStatus.path("pausedUntilEpochMillis").asLong());
+      assertTrue(secondaryStatus.path("pausedUntil").isNull(), secondaryStatus.toString());
+      assertEquals(0, secondaryStatus.path("pauseRemainingMillis").asLong());
+    }
+  }
+
+  @Test
   void upstream429_isRetriedAfterTheUpstreamsRetryAfter() throws Exception {
     List<Long> arrivals = new CopyOnWriteArrayList<>();
     Answer<FakeOpenAi.Received> limited = FakeOpenAi.status(429,
