@@ -13,8 +13,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
@@ -26,6 +28,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
@@ -55,7 +61,7 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
 
   /**
    * In a cluster, one entity per provider account (entity id: the provider's id), placed by Cluster
-   * Sharding; {@link io.switchboard.provider.Providers} starts the shard region.
+   * Sharding; {@link #initSharding} starts the shard region.
    */
   public static final EntityTypeKey<Command> ENTITY_TYPE = EntityTypeKey.create(Command.class, "provider");
 
@@ -160,6 +166,26 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
             Behaviors.<Command>withStash(settings.queue().maxSize() + 1024,
                 stash -> loading(ctx, timers, stash, settings, store, clock, inFlight)))))
         .onFailure(SupervisorStrategy.restartWithBackoff(s.minBackoff(), s.maxBackoff(), s.randomFactor()));
+  }
+
+  /**
+   * Starts this node's shard region of provider entities, one per provider of {@code providers} in the
+   * whole cluster, and returns the way to a provider's entity by its id. Every node must configure the
+   * same providers: an entity is built from the configuration of the node it starts on. Entities are
+   * not passivated: an idle provider keeps its breaker timers.
+   */
+  public static Function<String, EntityRef<Command>> initSharding(ActorSystem<?> system,
+      Map<String, ProviderSettings> providers, StateStore<ProviderState> store, Clock clock) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    sharding.init(Entity.of(ENTITY_TYPE, entity -> {
+          ProviderSettings provider = providers.get(entity.getEntityId());
+          if (provider != null) return create(provider, store, clock);
+          system.log().error("no provider '{}' is configured on this node; every node must configure the same"
+              + " providers", entity.getEntityId());
+          return Behaviors.stopped();
+        })
+        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+    return providerId -> sharding.entityRefFor(ENTITY_TYPE, providerId);
   }
 
   public static String persistenceId(String providerId) {
