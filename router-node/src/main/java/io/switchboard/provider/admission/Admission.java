@@ -4,16 +4,15 @@ import io.switchboard.breaker.CircuitBreaker;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.ProviderActor.Granted;
+import io.switchboard.provider.ProviderActor.Prefetched;
 import io.switchboard.provider.ProviderActor.Status;
 import io.switchboard.provider.ProviderState;
 import io.switchboard.provider.UpstreamSignals;
 import io.switchboard.ratelimit.ProviderLimits;
 import io.switchboard.retry.RetryBudget;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,11 +26,10 @@ import java.util.TreeMap;
  * circuit breaker lets it through; otherwise it waits in a bounded FIFO queue until it can be, or is
  * rejected at once when its deadline cannot be met.
  *
- * <p>It owns the queue, the buckets ({@link ProviderLimits}), the breaker, the retry budget and the
- * pause, and uses the permits in flight ({@link InFlight}, which outlive it). It touches no actor, timer,
- * logger or clock: every command takes the time, and what must happen next (replies, timers to start
- * or cancel, a checkpoint to write, lines to log) comes back in its {@link Decisions}. {@code R} is
- * whatever the shell replies to. Not thread-safe: one actor drives it.
+ * <p>It owns the queue ({@link WaitQueue}), the buckets and pause ({@link ProviderLimits}), the breaker
+ * and the retry budget, and uses the permits in flight ({@link InFlight}, which outlive it). It touches
+ * no actor, timer, logger or clock: every command takes the time, and what must happen next comes back
+ * in its {@link Decisions}. {@code R} is what the shell replies to. Not thread-safe: one actor drives it.
  */
 public final class Admission<R> {
 
@@ -48,15 +46,8 @@ public final class Admission<R> {
   /** How long an upstream 429 without Retry-After pauses the provider. */
   static final Duration DEFAULT_PAUSE = Duration.ofSeconds(1);
 
-  private record Waiting<R>(long ticket, Ask<R> ask, boolean probe) {}
-
   /** What holds a request back now; see {@link #hold}. */
-  private enum Hold {
-    NONE,
-    SLOTS,
-    LIMITS,
-    CHECKPOINT
-  }
+  private enum Hold { NONE, SLOTS, LIMITS, CHECKPOINT }
 
   private final ProviderSettings settings;
   private final String provider;
@@ -64,9 +55,8 @@ public final class Admission<R> {
   private final ProviderLimits limits;
   private final CircuitBreaker breaker;
   private final RetryBudget retryBudget;
-  private final ArrayDeque<Waiting<R>> queue = new ArrayDeque<>();
+  private final WaitQueue<R> queue;
   private final Map<CircuitBreaker.State, Long> transitions = new EnumMap<>(CircuitBreaker.State.class);
-  private long nextTicket = 1;
   private boolean dirty;
   private boolean writing;
   private boolean writeAgain;
@@ -88,6 +78,7 @@ public final class Admission<R> {
     this.breaker = state != null && state.breaker() != null
         ? CircuitBreaker.restore(breakerSettings, state.breaker(), this::onTransition)
         : new CircuitBreaker(breakerSettings, this::onTransition);
+    this.queue = new WaitQueue<>(limits);
     ProviderSettings.Retries r = settings.retries();
     this.retryBudget = new RetryBudget(r.budgetRatio(), r.budgetMinPerSecond(), r.budgetWindow());
   }
@@ -168,10 +159,7 @@ public final class Admission<R> {
           ask.deadlineEpochMillis() - now));
       return done();
     }
-    long ticket = nextTicket++;
-    queue.addLast(new Waiting<>(ticket, ask, probe));
-    limits.queued(ask.model(), ask.tokens(), +1);
-    out.startWait(ticket, ask.deadlineEpochMillis() - now);
+    out.startWait(queue.add(ask, probe).ticket(), ask.deadlineEpochMillis() - now);
     drainQueue(now);
     return done();
   }
@@ -181,7 +169,7 @@ public final class Admission<R> {
    * (held by {@code holder}): fewer, or none, when not that many are admissible at once. Never queues,
    * never probes: nothing while requests are queued or the breaker is not closed.
    */
-  public Answer<List<Long>, R> prefetch(String model, int tokensEach, int count, String holder, long now) {
+  public Answer<Prefetched, R> prefetch(String model, int tokensEach, int count, String holder, long now) {
     List<Long> ids = new ArrayList<>();
     while (ids.size() < count && admissibleNow(model, tokensEach, now)
         && breaker.state(now) == CircuitBreaker.State.CLOSED
@@ -189,7 +177,7 @@ public final class Admission<R> {
       retryBudget.onRequest(now);
       ids.add(admit(model, tokensEach, false, holder, now));
     }
-    return new Answer<>(ids, done());
+    return new Answer<>(new Prefetched(ids), done());
   }
 
   /** A permit is handed back: its reservation is settled, the breaker and the buckets learn how it went. */
@@ -241,21 +229,16 @@ public final class Admission<R> {
     // The scheduler's tick can deliver the deadline before the wake-up due in the same tick: admit
     // whatever fits now first, so a request that became admissible at its deadline is not turned away.
     drainQueue(now);
-    for (Iterator<Waiting<R>> it = queue.iterator(); it.hasNext(); ) {
-      Waiting<R> waiting = it.next();
-      if (waiting.ticket() == ticket) {
-        it.remove();
-        Ask<R> ask = waiting.ask();
-        limits.queued(ask.model(), ask.tokens(), -1);
-        abandonProbe(waiting.probe(), now);
-        long refill = limits.millisUntilAdmissible(ask.model(), ask.tokens(), now);
-        out.reply(ask.replyTo(), refill > 0
-            ? Rejections.heldByLimit(provider, ask.model(), limits, now, refill)
-            : hold(ask.model(), ask.tokens(), now) == Hold.CHECKPOINT
-                ? Rejections.heldByCheckpoint(provider, ask.model(), limits, now)
-                : Rejections.heldBySlots(provider, inFlight.size(), settings.maxInFlight(), queue.size()));
-        break;
-      }
+    WaitQueue.Waiting<R> waiting = queue.remove(ticket);
+    if (waiting != null) {
+      Ask<R> ask = waiting.ask();
+      abandonProbe(waiting.probe(), now);
+      long refill = limits.millisUntilAdmissible(ask.model(), ask.tokens(), now);
+      out.reply(ask.replyTo(), refill > 0
+          ? Rejections.heldByLimit(provider, ask.model(), limits, now, refill)
+          : hold(ask.model(), ask.tokens(), now) == Hold.CHECKPOINT
+              ? Rejections.heldByCheckpoint(provider, ask.model(), limits, now)
+              : Rejections.heldBySlots(provider, inFlight.size(), settings.maxInFlight(), queue.size()));
     }
     drainQueue(now);
     return done();
@@ -313,10 +296,16 @@ public final class Admission<R> {
     return done();
   }
 
-  /** The checkpoint last decided could not be saved: the next one is due; grants stop once the allowance is spent. */
-  public void checkpointFailed() {
+  /**
+   * The checkpoint last decided could not be saved ({@code cause}): the next tick tries again, and grants
+   * stop once the allowance is spent until one succeeds.
+   */
+  public Decisions<R> checkpointFailed(String cause) {
     writing = false;
     dirty = true;
+    out.error("provider '" + provider + "': state checkpoint failed; admission waits once the"
+        + " current allowance is spent, until a checkpoint succeeds: " + cause);
+    return done();
   }
 
   /** The admission state now, as {@code GET /admin/providers} shows it; {@code node}: where this runs. */
@@ -331,8 +320,9 @@ public final class Admission<R> {
 
   /** This admission is being discarded (its actor restarts or stops): every waiting request is told so. */
   public Decisions<R> abandon() {
-    for (Waiting<R> waiting : queue) out.reply(waiting.ask().replyTo(), Rejections.restarting(provider));
-    queue.clear();
+    for (WaitQueue.Waiting<R> waiting : queue.removeAll()) {
+      out.reply(waiting.ask().replyTo(), Rejections.restarting(provider));
+    }
     return done();
   }
 
@@ -347,15 +337,14 @@ public final class Admission<R> {
   /** Grants the queue's head for as long as it fits, in order; what holds the head back decides what waits for what. */
   private void drainQueue(long now) {
     while (!queue.isEmpty()) {
-      Waiting<R> head = queue.peekFirst();
+      WaitQueue.Waiting<R> head = queue.head();
       Ask<R> ask = head.ask();
       Hold hold = hold(ask.model(), ask.tokens(), now);
       if (hold == Hold.LIMITS) out.wakeIn(limits.millisUntilAdmissible(ask.model(), ask.tokens(), now));
       if (hold == Hold.CHECKPOINT) writeCheckpoint(now);
       if (hold != Hold.NONE) return;
-      queue.pollFirst();
+      queue.removeHead();
       out.cancelWait(head.ticket());
-      limits.queued(ask.model(), ask.tokens(), -1);
       grant(ask, head.probe(), now);
     }
   }
@@ -386,12 +375,10 @@ public final class Admission<R> {
     out.warn("provider '" + provider + "' circuit breaker " + t.from() + " -> " + t.to() + ": " + t.reason());
     if (t.to() == CircuitBreaker.State.OPEN) {
       long retry = Math.max(1000, breaker.nextTransitionAt().orElse(t.atEpochMillis()) - t.atEpochMillis());
-      for (Waiting<R> waiting : queue) {
+      for (WaitQueue.Waiting<R> waiting : queue.removeAll()) {
         out.cancelWait(waiting.ticket());
         out.reply(waiting.ask().replyTo(), Rejections.openedWhileWaiting(provider, retry));
-        limits.queued(waiting.ask().model(), waiting.ask().tokens(), -1);
       }
-      queue.clear();
     }
   }
 
@@ -406,7 +393,7 @@ public final class Admission<R> {
       writeAgain = true;
       return;
     }
-    Waiting<R> head = queue.peekFirst();
+    WaitQueue.Waiting<R> head = queue.head();
     out.checkpoint(new ProviderState(now, limits.checkpoint(now, head == null ? 0 : head.ask().tokens()),
         breaker.snapshot()));
     writing = true;

@@ -38,8 +38,15 @@ public record Decisions<R>(
   /** Send {@code result} to {@code to}. */
   public record Reply<R>(R to, AdmissionResult result) {}
 
-  /** A line for the log; a {@code warning} or else information. */
-  public record Notice(boolean warning, String message) {}
+  /** A line for the log, at {@code level}. */
+  public record Notice(Level level, String message) {}
+
+  /** How much a {@link Notice} matters. */
+  public enum Level {
+    INFO,
+    WARN,
+    ERROR
+  }
 
   /** Collects the decisions of one command. */
   static final class Builder<R> {
@@ -77,16 +84,20 @@ public record Decisions<R>(
     }
 
     void info(String message) {
-      notices.add(new Notice(false, message));
+      notices.add(new Notice(Level.INFO, message));
     }
 
     void warn(String message) {
-      notices.add(new Notice(true, message));
+      notices.add(new Notice(Level.WARN, message));
+    }
+
+    void error(String message) {
+      notices.add(new Notice(Level.ERROR, message));
     }
 
     Decisions<R> build() {
-      return new Decisions<>(List.copyOf(replies), Collections.unmodifiableMap(new LinkedHashMap<>(waitTimers)), List.copyOf(cancelledWaits), wakeIn,
-          breakerTickIn, Optional.ofNullable(checkpoint), List.copyOf(notices));
+      return new Decisions<>(List.copyOf(replies), Collections.unmodifiableMap(new LinkedHashMap<>(waitTimers)),
+          List.copyOf(cancelledWaits), wakeIn, breakerTickIn, Optional.ofNullable(checkpoint), List.copyOf(notices));
     }
   }
 }

@@ -52,7 +52,7 @@ public final class Rejections {
         limitMessage(provider, model, limits, now, waitMillis, allowedMillis), Duration.ofMillis(waitMillis));
   }
 
-  /** At the deadline: the buckets (or a pause), not the slots, held the request back; it fits in {@code refillMillis}. */
+  /** At the deadline: the buckets (or a pause) held the request back; it would fit in {@code refillMillis}. */
   static Rejected heldByLimit(String provider, String model, ProviderLimits limits, long now, long refillMillis) {
     return new Rejected(Reason.QUEUE_TIMEOUT,
         limitMessage(provider, model, limits, now, refillMillis, 0), Duration.ofMillis(refillMillis));

@@ -98,6 +98,10 @@ class AdmissionTest {
     return decisions.notices().stream().anyMatch(n -> n.message().contains(text));
   }
 
+  private List<Long> prefetched(Admission<String> admission, int tokensEach, int count) {
+    return admission.prefetch(MODEL, tokensEach, count, NODE_A, now).value().permitIds();
+  }
+
   private Status status(Admission<String> admission) {
     return admission.status(now, "node").value();
   }
@@ -223,7 +227,7 @@ class AdmissionTest {
     ticket(ask(admission, "next", 500, Duration.ofMinutes(1)));
 
     assertTrue(ask(admission, "small", 50, Duration.ofMinutes(1)).replies().isEmpty(), "100 tokens left, yet it waits");
-    assertEquals(List.of(), admission.prefetch(MODEL, 50, 1, NODE_A, now).value(), "nor does a prefetch overtake");
+    assertEquals(List.of(), prefetched(admission, 50, 1), "nor does a prefetch overtake");
   }
 
   // ---- the upstream's pause, leases, nodes leaving -----------------------------------------------
@@ -351,9 +355,9 @@ class AdmissionTest {
   @Test
   void prefetch_grantsOnlyAsManyAsAreAdmissibleNow_andNeverQueues() {
     Admission<String> admission = admission("max-in-flight = 3");
-    List<Long> ids = admission.prefetch(MODEL, 10, 5, NODE_A, now).value();
+    List<Long> ids = prefetched(admission, 10, 5);
     assertEquals(3, ids.size(), "three slots, three permits");
-    assertEquals(List.of(), admission.prefetch(MODEL, 10, 1, NODE_A, now).value());
+    assertEquals(List.of(), prefetched(admission, 10, 1));
     assertEquals(0, status(admission).queued());
 
     ticket(ask(admission, "a"));
@@ -365,10 +369,10 @@ class AdmissionTest {
     Admission<String> admission = admission(BREAKER);
     admission.release(granted(ask(admission, "a"), "a").permitId(), FAULT, now);
     admission.release(granted(ask(admission, "b"), "b").permitId(), FAULT, now);
-    assertEquals(List.of(), admission.prefetch(MODEL, 10, 1, NODE_A, now).value(), "open");
+    assertEquals(List.of(), prefetched(admission, 10, 1), "open");
 
     advance(Duration.ofSeconds(5));
-    assertEquals(List.of(), admission.prefetch(MODEL, 10, 1, NODE_A, now).value(), "half-open: its probe is asked for");
+    assertEquals(List.of(), prefetched(admission, 10, 1), "half-open: its probe is asked for");
     assertTrue(granted(ask(admission, "probe"), "probe").probe(), "the probe was not used up by the prefetch");
   }
 
@@ -395,7 +399,8 @@ class AdmissionTest {
       if (d.checkpoint().isPresent()) decided = d.checkpoint();
     }
     assertTrue(decided.isPresent(), "a checkpoint was started once half the allowance was spent");
-    admission.checkpointFailed();
+    Decisions<String> failed = admission.checkpointFailed("java.sql.SQLException: connection refused");
+    assertEquals(Decisions.Level.ERROR, failed.notices().get(0).level());
     assertTrue(admission.checkpointDue(now).checkpoint().isPresent(), "the failed checkpoint is tried again");
 
     ticket(ask(admission, "held"));
