@@ -16,11 +16,15 @@ import io.switchboard.provider.ProviderActor.Rejected;
 import io.switchboard.provider.ProviderActor.Status;
 import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UpstreamSignals;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -437,5 +441,22 @@ class AdmissionTest {
     restarted.start(now, "new");
     ticket(ask(restarted, "c"));
     granted(restarted.release(running, OK, now), "c");
+  }
+
+  // ---- layering ----------------------------------------------------------------------------------
+
+  @Test
+  void stateMachine_usesNoPekkoClass() throws Exception {
+    Path classes = Path.of(Admission.class.getResource("Admission.class").toURI()).getParent();
+    List<Path> files;
+    try (Stream<Path> list = Files.list(classes)) {
+      files = list.filter(f -> f.toString().endsWith(".class")).toList();
+    }
+    assertTrue(files.size() >= 5, "the package's classes: " + files);
+    for (Path file : files) {
+      // A class's constant pool names every class it uses.
+      String constants = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+      assertFalse(constants.contains("org/apache/pekko"), file.getFileName() + " uses Pekko");
+    }
   }
 }
