@@ -1,6 +1,7 @@
 package io.switchboard.provider;
 
 import io.switchboard.config.ProviderSettings;
+import io.switchboard.provider.admission.Rejections;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -68,10 +69,7 @@ public record ProviderHandle(
             return acquire(model, tokens, deadlineEpochMillis, retry, asksLeft - 1);
           }
           ProviderActor.Rejected rejected = result instanceof ProviderActor.Rejected r ? r
-              : new ProviderActor.Rejected(ProviderActor.Reason.PROVIDER_RESTARTING,
-                  "Provider '" + id() + "' did not answer admission within " + timeout.toSeconds()
-                      + "s. Retry after " + ProviderActor.RETRY_AFTER.toSeconds() + "s.",
-                  ProviderActor.RETRY_AFTER);
+              : Rejections.unanswered(id(), timeout);
           return CompletableFuture.failedFuture(new AdmissionRejectedException(rejected));
         });
   }

@@ -18,10 +18,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /** Every configured provider, started: its admission actor spawned and its upstream client built. */
 public final class Providers {
@@ -39,11 +36,12 @@ public final class Providers {
   public static Providers start(ActorContext<?> context, SwitchboardSettings settings, ObjectMapper mapper, Clock clock,
       StateStore<ProviderState> store) {
     Map<String, ProviderHandle> handles = new LinkedHashMap<>();
-    Function<ProviderSettings, RecipientRef<ProviderActor.Command>> admissionOf = settings.cluster().enabled()
-        ? sharded(context, settings, store, clock)
-        : provider -> context.spawn(ProviderActor.create(provider, store, clock), "provider-" + actorSafe(provider.id()));
+    Function<String, EntityRef<ProviderActor.Command>> entities = settings.cluster().enabled()
+        ? ProviderActor.initSharding(context.getSystem(), settings.providers(), store, clock)
+        : null;
     for (ProviderSettings provider : settings.providers().values()) {
-      RecipientRef<ProviderActor.Command> admission = admissionOf.apply(provider);
+      RecipientRef<ProviderActor.Command> admission = entities != null ? entities.apply(provider.id())
+          : context.spawn(ProviderActor.create(provider, store, clock), "provider-" + actorSafe(provider.id()));
       warnIfKeyMissing(context, provider);
       Upstream upstream = switch (provider.kind()) {
         case OPENAI -> new OpenAiUpstream(context.getSystem(), provider, mapper, clock);
@@ -54,27 +52,6 @@ public final class Providers {
       handles.put(provider.id(), handle(context.getSystem(), provider, admission, upstream, clock));
     }
     return new Providers(handles);
-  }
-
-  /**
-   * Initialises the shard region of provider entities and returns, per provider, its entity's ref.
-   * Every node must configure the same providers: an entity is built from the configuration of the
-   * node it happens to start on. Entities are not passivated: an idle provider keeps its breaker timers.
-   */
-  private static Function<ProviderSettings, RecipientRef<ProviderActor.Command>> sharded(
-      ActorContext<?> context, SwitchboardSettings settings, StateStore<ProviderState> store, Clock clock) {
-    ClusterSharding sharding = ClusterSharding.get(context.getSystem());
-    sharding.init(Entity.of(ProviderActor.ENTITY_TYPE, entity -> {
-          ProviderSettings provider = settings.providers().get(entity.getEntityId());
-          if (provider == null) {
-            context.getLog().error("no provider '{}' is configured on this node; every node must configure the same"
-                + " providers", entity.getEntityId());
-            return Behaviors.stopped();
-          }
-          return ProviderActor.create(provider, store, clock);
-        })
-        .withSettings(ClusterShardingSettings.create(context.getSystem()).withNoPassivationStrategy()));
-    return provider -> sharding.entityRefFor(ProviderActor.ENTITY_TYPE, provider.id());
   }
 
   /**

@@ -9,6 +9,7 @@ import io.switchboard.provider.ProviderActor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Address;
@@ -18,9 +19,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -98,12 +96,9 @@ final class TwoNodeCluster implements AutoCloseable {
 
   private static Node startNode(Config config, ProviderSettings provider) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ClusterConfig.SYSTEM_NAME, config);
-    ClusterSharding sharding = ClusterSharding.get(system);
-    // As Providers does in a cluster: one entity per provider, never passivated.
-    sharding.init(Entity.of(ProviderActor.ENTITY_TYPE,
-            entity -> ProviderActor.create(provider, new InMemoryStore(), Clock.systemUTC()))
-        .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
-    return new Node(system, sharding.entityRefFor(ProviderActor.ENTITY_TYPE, provider.id()));
+    // The shard region Providers starts in a cluster: one entity per provider, never passivated.
+    return new Node(system, ProviderActor.initSharding(system, Map.of(provider.id(), provider), new InMemoryStore(),
+        Clock.systemUTC()).apply(provider.id()));
   }
 
   private static CompletableFuture<Void> memberUp(ActorSystem<Void> system) {

@@ -1,0 +1,78 @@
+package io.switchboard.provider.admission;
+
+import io.switchboard.ratelimit.ProviderLimits;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * The requests waiting for admission, first come first served, each under a ticket that names its
+ * deadline timer. A waiting request's demand counts in the buckets' queued demand
+ * ({@link ProviderLimits#queued}) from the moment it joins until it leaves, however it leaves, so a
+ * newcomer's wait behind the queue is estimated from what really waits. Not thread-safe.
+ */
+final class WaitQueue<R> {
+
+  /** A request waiting under {@code ticket}; {@code probe}: it holds the breaker's half-open trial. */
+  record Waiting<R>(long ticket, Admission.Ask<R> ask, boolean probe) {}
+
+  private final ProviderLimits limits;
+  private final ArrayDeque<Waiting<R>> queue = new ArrayDeque<>();
+  private long nextTicket = 1;
+
+  WaitQueue(ProviderLimits limits) {
+    this.limits = limits;
+  }
+
+  /** Puts {@code ask} at the back, under a new ticket. */
+  Waiting<R> add(Admission.Ask<R> ask, boolean probe) {
+    Waiting<R> waiting = new Waiting<>(nextTicket++, ask, probe);
+    queue.addLast(waiting);
+    limits.queued(ask.model(), ask.tokens(), +1);
+    return waiting;
+  }
+
+  /** The request at the front; null when none waits. */
+  Waiting<R> head() {
+    return queue.peekFirst();
+  }
+
+  /** Takes the request at the front out. */
+  Waiting<R> removeHead() {
+    return left(queue.pollFirst());
+  }
+
+  /** Takes the request waiting under {@code ticket} out; null when none does. */
+  Waiting<R> remove(long ticket) {
+    for (Iterator<Waiting<R>> it = queue.iterator(); it.hasNext(); ) {
+      Waiting<R> waiting = it.next();
+      if (waiting.ticket() == ticket) {
+        it.remove();
+        return left(waiting);
+      }
+    }
+    return null;
+  }
+
+  /** Takes every waiting request out, in order. */
+  List<Waiting<R>> removeAll() {
+    List<Waiting<R>> all = new ArrayList<>(queue);
+    queue.clear();
+    all.forEach(this::left);
+    return all;
+  }
+
+  boolean isEmpty() {
+    return queue.isEmpty();
+  }
+
+  int size() {
+    return queue.size();
+  }
+
+  private Waiting<R> left(Waiting<R> waiting) {
+    limits.queued(waiting.ask().model(), waiting.ask().tokens(), -1);
+    return waiting;
+  }
+}
