@@ -242,7 +242,8 @@ class AdmissionTest {
     long permit = granted(ask(admission, "a"), "a").permitId();
     Decisions<String> released =
         admission.release(permit, new CallOutcome.Failed(false, true, UpstreamSignals.NONE), now);
-    assertTrue(logged(released, "paused for 1000 ms at the upstream's request"), released.notices().toString());
+    assertTrue(logged(released, "paused for 1000 ms until"), released.notices().toString());
+    assertTrue(logged(released, "at the upstream's request"), released.notices().toString());
 
     Decisions<String> queued = ask(admission, "b");
     ticket(queued);
