@@ -57,6 +57,14 @@ public final class Providers {
   }
 
   /**
+   * Providers whose admission and upstreams the caller built (see {@link #handle}), by id: for tests
+   * and benchmarks that put their own {@link Upstream} behind a real admission actor.
+   */
+  public static Providers of(Map<String, ProviderHandle> handles) {
+    return new Providers(new LinkedHashMap<>(handles));
+  }
+
+  /**
    * Initialises the shard region of provider entities and returns, per provider, its entity's ref.
    * Every node must configure the same providers: an entity is built from the configuration of the
    * node it happens to start on. Entities are not passivated: an idle provider keeps its breaker timers.
