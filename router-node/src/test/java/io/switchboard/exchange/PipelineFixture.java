@@ -230,7 +230,10 @@ public final class PipelineFixture {
 
     @Override
     public CompletionStage<UpstreamReply> send(UpstreamCall call) {
-      calls.add(new Sent(call, clock.millis()));
+      synchronized (calls) {
+        calls.add(new Sent(call, clock.millis()));
+        calls.notifyAll();
+      }
       Function<UpstreamCall, CompletionStage<UpstreamReply>> step;
       synchronized (script) {
         step = script.poll();
@@ -263,6 +266,17 @@ public final class PipelineFixture {
 
     public List<Sent> calls() {
       return calls;
+    }
+
+    /** Whether the upstream has been called {@code count} times, waiting up to {@code within} for it. */
+    public boolean awaitCalls(int count, Duration within) throws InterruptedException {
+      long deadline = System.nanoTime() + within.toNanos();
+      synchronized (calls) {
+        for (long left = within.toNanos(); calls.size() < count && left > 0; left = deadline - System.nanoTime()) {
+          TimeUnit.NANOSECONDS.timedWait(calls, left);
+        }
+        return calls.size() >= count;
+      }
     }
 
     public String provider() {
