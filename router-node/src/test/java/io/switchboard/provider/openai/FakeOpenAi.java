@@ -22,6 +22,7 @@ import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.pattern.Patterns;
@@ -141,8 +142,20 @@ public final class FakeOpenAi implements BeforeAllCallback, AfterAllCallback, Be
   }
 
   public static Function<Received, CompletionStage<HttpResponse>> status(int status, String body, RawHeader... headers) {
-    return r -> done(HttpResponse.create().withStatus(StatusCodes.get(status))
+    return r -> done(HttpResponse.create().withStatus(statusCode(status))
         .withEntity(ContentTypes.APPLICATION_JSON, body).addHeaders(List.of(headers)));
+  }
+
+  /** Any status, those no standard names too (460, 599): some upstreams and proxies answer with them. */
+  public static StatusCode statusCode(int status) {
+    return StatusCodes.lookup(status)
+        .orElseGet(() -> StatusCodes.custom(status, "Nonstandard", "Nonstandard", false, true));
+  }
+
+  /** An SSE answer (200) of exactly these events. */
+  public static Function<Received, CompletionStage<HttpResponse>> events(String... events) {
+    return r -> done(HttpResponse.create().withEntity(HttpEntities.create(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
+        String.join("", events))));
   }
 
   public static Function<Received, CompletionStage<HttpResponse>> rawOk(String body) {
