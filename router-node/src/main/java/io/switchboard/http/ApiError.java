@@ -100,14 +100,28 @@ public final class ApiError extends RuntimeException {
       case OVERLOADED -> new ApiError(503, ErrorResponse.of(e.getMessage()
               + " The provider has no capacity just now; retry after a short wait, or use another model.",
               OVERLOADED_TYPE, null, "provider_overloaded"), e.retryAfter().orElse(null));
-      case SERVER_ERROR -> of(502, "upstream_error", "upstream_http_" + e.upstreamStatus(), null, e.getMessage());
+      case SERVER_ERROR -> upstreamError(e);
       case RATE_LIMITED -> new ApiError(429,
           ErrorResponse.of(e.getMessage(), "rate_limit_error", null, "rate_limit_exceeded"),
           e.retryAfter().orElse(null));
-      case REQUEST_REJECTED -> upstreamEnvelope(e, mapper)
-          .map(body -> new ApiError(e.upstreamStatus(), body, null))
-          .orElseGet(() -> of(e.upstreamStatus(), INVALID_REQUEST, null, null, e.getMessage()));
+      case REQUEST_REJECTED -> !isStandardClientError(e.upstreamStatus()) ? upstreamError(e)
+          : upstreamEnvelope(e, mapper)
+              .map(body -> new ApiError(e.upstreamStatus(), body, null))
+              .orElseGet(() -> of(e.upstreamStatus(), INVALID_REQUEST, null, null, e.getMessage()));
     };
+  }
+
+  /** The upstream failed, or answered with a status the gateway cannot pass on: a 502 that names it. */
+  private static ApiError upstreamError(UpstreamException e) {
+    return of(502, "upstream_error", "upstream_http_" + e.upstreamStatus(), null, e.getMessage());
+  }
+
+  /**
+   * A 4xx that HTTP defines (Pekko knows its name), so a client can act on it when passed on as it is. A
+   * nonstandard one (460, 499: proxies' own) would reach a client as a status it cannot interpret.
+   */
+  private static boolean isStandardClientError(int status) {
+    return status >= 400 && status < 500 && StatusCodes.lookup(status).isPresent();
   }
 
   /** The upstream's own envelope, when it sent one: it names the offending parameter best. */
@@ -125,7 +139,7 @@ public final class ApiError extends RuntimeException {
 
   public HttpResponse toResponse(ObjectMapper mapper) {
     HttpResponse response = HttpResponse.create()
-        .withStatus(StatusCodes.get(status))
+        .withStatus(StatusCodes.lookup(status).orElse(StatusCodes.BAD_GATEWAY))
         .withEntity(ContentTypes.APPLICATION_JSON, toJson(mapper));
     if (retryAfter != null) {
       long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
