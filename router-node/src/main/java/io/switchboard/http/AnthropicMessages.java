@@ -14,6 +14,7 @@ import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.cache.CachePolicy;
 import io.switchboard.config.HttpSettings;
+import io.switchboard.logging.RequestLog;
 import io.switchboard.provider.UntranslatableRequestException;
 import io.switchboard.provider.anthropic.AnthropicErrors;
 import io.switchboard.provider.anthropic.AnthropicToOpenAiRequest;
@@ -46,6 +47,8 @@ import org.apache.pekko.stream.javadsl.Framing;
 import org.apache.pekko.stream.javadsl.FramingTruncation;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Anthropic-compatible ingress: {@code POST /v1/messages} and {@code POST /v1/messages/count_tokens},
@@ -76,6 +79,7 @@ import org.apache.pekko.util.ByteString;
  * one the caller's key may not use is 403.
  */
 final class AnthropicMessages {
+  private static final Logger log = LoggerFactory.getLogger(AnthropicMessages.class);
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
   private static final int MAX_EVENT = 1024 * 1024;
   /** Anthropic's keep-alive event, byte for byte as Anthropic sends it. */
@@ -103,7 +107,7 @@ final class AnthropicMessages {
   CompletionStage<HttpResponse> messages(HttpRequest request) {
     return body(request).thenCompose(body -> {
       MessagesRequest messages = decode(body, MessagesRequest.class);
-      check(messages);
+      MessagesRequestCheck.check(messages);
       byte[] openAi;
       try {
         openAi = mapper.writeValueAsBytes(AnthropicToOpenAiRequest.translate(messages));
@@ -118,7 +122,7 @@ final class AnthropicMessages {
       return chat.apply(forward).thenCompose(response -> answer(response, messages)
           .thenApply(answer -> answer.addAttribute(RequestTracing.UPSTREAM_NANOS,
               response.getAttribute(RequestTracing.UPSTREAM_NANOS).orElse(0L))));
-    }).exceptionally(this::refusal);
+    }).exceptionally(failure -> refusal(failure, request));
   }
 
   /**
@@ -149,6 +153,7 @@ final class AnthropicMessages {
       });
       MessagesRequest asMessages = new MessagesRequest(count.model(), count.messages(), count.system(), 1, null, null,
           null, null, null, null, count.tools(), count.toolChoice(), count.extra());
+      MessagesRequestCheck.check(asMessages);
       int tokens;
       try {
         tokens = estimator.promptTokens(AnthropicToOpenAiRequest.translate(asMessages), primary.upstreamModel());
@@ -158,7 +163,7 @@ final class AnthropicMessages {
         throw invalid("messages: " + e.getMessage());
       }
       return json(200, new CountTokensResponse(tokens));
-    }).exceptionally(this::refusal);
+    }).exceptionally(failure -> refusal(failure, request));
   }
 
   private CompletionStage<ByteString> body(HttpRequest request) {
@@ -183,15 +188,6 @@ final class AnthropicMessages {
     } catch (java.io.IOException e) {
       throw invalid("The request body is not a valid " + type.getSimpleName() + ": "
           + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-    }
-  }
-
-  private static void check(MessagesRequest request) {
-    if (request.model() == null || request.model().isBlank()) throw invalid("model: Field required");
-    if (request.maxTokens() == null) throw invalid("max_tokens: Field required");
-    if (request.maxTokens() < 1) throw invalid("max_tokens: must be at least 1");
-    if (request.messages() == null || request.messages().isEmpty()) {
-      throw invalid("messages: at least one message is required");
     }
   }
 
@@ -320,9 +316,13 @@ final class AnthropicMessages {
     };
   }
 
-  private HttpResponse refusal(Throwable failure) {
+  /** A failure before the chat path answered, in Anthropic's envelope; a bug is logged, as its 500 says. */
+  private HttpResponse refusal(Throwable failure, HttpRequest request) {
     Throwable t = ApiError.unwrap(failure);
     if (t instanceof Refusal r) return json(r.status, ErrorEnvelope.of(r.type, r.getMessage()));
+    if (ApiError.isUnexpected(t)) {
+      RequestLog.unexpected(log, RequestTracing.requestId(request), "Anthropic " + request.getUri().path(), t);
+    }
     return refuse(ApiError.from(t, mapper));
   }
 

@@ -55,7 +55,11 @@ public final class ApiError extends RuntimeException {
     return Optional.ofNullable(retryAfter);
   }
 
-  /** The client-facing form of any failure on the request path. */
+  /**
+   * The client-facing form of any failure on the request path. A failure that is none of the gateway's
+   * known answers is a bug: 500 {@code internal_error}, whose message promises it was logged, so whoever
+   * answers with it logs it ({@link #isUnexpected}, {@code RequestLog.unexpected}).
+   */
   public static ApiError from(Throwable failure, ObjectMapper mapper) {
     Throwable t = unwrap(failure);
     if (t instanceof ApiError api) return api;
@@ -66,6 +70,13 @@ public final class ApiError extends RuntimeException {
     }
     return of(500, "server_error", "internal_error", null,
         "The gateway failed while handling this request. It has been logged; retry, and report it if it persists.");
+  }
+
+  /** Whether {@link #from} makes {@code failure} a 500 {@code internal_error}: a bug, to be logged. */
+  public static boolean isUnexpected(Throwable failure) {
+    Throwable t = unwrap(failure);
+    return !(t instanceof ApiError || t instanceof AdmissionRejectedException || t instanceof UpstreamException
+        || t instanceof Dispatcher.ContextTooLongException);
   }
 
   /** The failure itself, from under the {@link CompletionException}s that futures wrap it in. */

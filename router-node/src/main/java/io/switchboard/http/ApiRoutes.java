@@ -1,6 +1,7 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.logging.RequestLog;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -110,11 +111,13 @@ public final class ApiRoutes extends AllDirectives {
 
   private ExceptionHandler exceptionHandler() {
     return ExceptionHandler.newBuilder()
-        .match(Throwable.class, failure -> {
-          ApiError error = ApiError.from(failure, mapper);
-          if (!(failure instanceof ApiError)) log.error("request failed unexpectedly", failure);
-          return complete(error(error));
-        })
+        .match(Throwable.class, failure -> extractRequest(request -> {
+          if (ApiError.isUnexpected(failure)) {
+            RequestLog.unexpected(log, RequestTracing.requestId(request), request.method().value() + " "
+                + request.getUri().path(), ApiError.unwrap(failure));
+          }
+          return complete(error(ApiError.from(failure, mapper)));
+        }))
         .build();
   }
 

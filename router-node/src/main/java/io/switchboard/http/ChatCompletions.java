@@ -7,7 +7,6 @@ import io.switchboard.config.HttpSettings;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.logging.RequestLog;
 import io.switchboard.metrics.Telemetry;
-import io.switchboard.provider.AdmissionRejectedException;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.Permit;
 import io.switchboard.provider.TokenUsage;
@@ -165,7 +164,7 @@ final class ChatCompletions {
       telemetry.firstEvent(exchange.model, deployment, System.nanoTime() - exchange.startedNanos);
       Meter.Streaming metered = meter.streaming(deployment, streaming.events(), release);
       response = SseResponse.of(metered.events(), metered.settle(), streaming.signals(), headers,
-          anthropicStreams, mapper);
+          anthropicStreams, mapper, exchange.trace.requestId());
     } else {
       UpstreamReply.Complete complete = (UpstreamReply.Complete) call.reply();
       TokenUsage used = anthropicUsage.fromMessage(complete.body()).orElse(null);
@@ -190,7 +189,8 @@ final class ChatCompletions {
         ended(call, exchange, outcome);
       };
       Meter.Streaming metered = meter.streaming(deployment, streaming.events(), release);
-      response = SseResponse.of(metered.events(), metered.settle(), streaming.signals(), headers, openAiStreams, mapper);
+      response = SseResponse.of(metered.events(), metered.settle(), streaming.signals(), headers, openAiStreams, mapper,
+          exchange.trace.requestId());
     } else {
       UpstreamReply.Complete complete = (UpstreamReply.Complete) call.reply();
       TokenUsage used = usage.fromCompletion(complete.body()).orElse(null);
@@ -268,13 +268,12 @@ final class ChatCompletions {
   private HttpResponse errorResponse(Throwable failure, Exchange exchange) {
     ApiError error = ApiError.from(failure, mapper);
     Throwable cause = ApiError.unwrap(failure);
-    RequestLog.with(exchange.trace.requestId(), () -> {
-      if (cause instanceof UpstreamException || cause instanceof Dispatcher.ContextTooLongException) {
-        log.warn("upstream failure answered {}: {}", error.status(), cause.getMessage());
-      } else if (!(cause instanceof ApiError) && !(cause instanceof AdmissionRejectedException)) {
-        log.error("chat completion failed unexpectedly", cause);
-      }
-    });
+    if (cause instanceof UpstreamException || cause instanceof Dispatcher.ContextTooLongException) {
+      RequestLog.with(exchange.trace.requestId(),
+          () -> log.warn("upstream failure answered {}: {}", error.status(), cause.getMessage()));
+    } else if (ApiError.isUnexpected(cause)) {
+      RequestLog.unexpected(log, exchange.trace.requestId(), "chat completion", cause);
+    }
     if (exchange.model != null) {
       // Only routed requests are measured, so an unknown model name never becomes a metric label; the
       // status is the error type, a small fixed set whatever the upstreams say.

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.api.openai.ChatMessage;
 import java.io.IOException;
@@ -91,6 +92,7 @@ final class ChatRequestDecoder {
         throw ApiError.invalidRequest("Invalid value for '" + param + ".role': '" + message.role()
             + "'. Supported roles: system, developer, user, assistant, tool.", param + ".role", "invalid_value");
       }
+      checkShapes(message, param);
     }
     if (request.n() != null && request.n() < 1) {
       throw ApiError.invalidRequest("Invalid value for 'n': it must be at least 1.", "n", "invalid_value");
@@ -100,6 +102,32 @@ final class ChatRequestDecoder {
       String param = request.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
       throw ApiError.invalidRequest("Invalid value for '" + param + "': it must be at least 1.", param, "invalid_value");
     }
+  }
+
+  /**
+   * What the translations to other providers read: {@code content} is a string or an array of parts
+   * (objects), and each tool call an object. OpenAI refuses anything else too.
+   */
+  private static void checkShapes(ChatMessage message, String param) {
+    JsonNode content = message.content();
+    if (content != null && !content.isNull() && !content.isTextual()) {
+      if (!content.isArray()) throw wrongType(param + ".content", "a string or an array of content parts");
+      for (int j = 0; j < content.size(); j++) {
+        if (!content.get(j).isObject()) throw wrongType(param + ".content[" + j + "]", "an object (a content part)");
+      }
+    }
+    List<JsonNode> calls = message.toolCalls();
+    if (calls == null) return;
+    for (int k = 0; k < calls.size(); k++) {
+      if (calls.get(k) == null || !calls.get(k).isObject()) {
+        throw wrongType(param + ".tool_calls[" + k + "]", "an object");
+      }
+    }
+  }
+
+  private static ApiError wrongType(String param, String expected) {
+    return ApiError.invalidRequest("Invalid type for '" + param + "': expected " + expected + ".", param,
+        "invalid_type");
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.logging.RequestLog;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -17,6 +18,8 @@ import org.apache.pekko.japi.Pair;
 import org.apache.pekko.japi.pf.PFBuilder;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A streaming chat completion as the client receives it: server-sent events passed through one by
@@ -35,11 +38,16 @@ import org.apache.pekko.util.ByteString;
  * </ul>
  */
 final class SseResponse {
+  private static final Logger log = LoggerFactory.getLogger(SseResponse.class);
+
   private SseResponse() {}
 
-  /** A stream in {@code dialect}: where its usage is, what ends it, how a failure is told. */
+  /**
+   * A stream in {@code dialect}: where its usage is, what ends it, how a failure is told. A failure that
+   * is a bug, not an upstream's, is logged under {@code requestId}, as the error event promises.
+   */
   static HttpResponse of(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle, UpstreamSignals signals,
-      List<HttpHeader> headers, SseDialect dialect, ObjectMapper mapper) {
+      List<HttpHeader> headers, SseDialect dialect, ObjectMapper mapper, String requestId) {
     StreamEnd end = new StreamEnd();
     Source<ByteString, NotUsed> body = events
         .map(event -> {
@@ -48,6 +56,7 @@ final class SseResponse {
         })
         .mapError(Throwable.class, failure -> {
           end.failure = failure;
+          if (ApiError.isUnexpected(failure)) RequestLog.unexpected(log, requestId, "stream", failure);
           return failure;
         })
         .recover(new PFBuilder<Throwable, ByteString>()
