@@ -35,13 +35,13 @@ import io.switchboard.keys.Caller;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Framing;
 import org.apache.pekko.stream.javadsl.FramingTruncation;
@@ -90,6 +90,7 @@ final class AnthropicMessages {
   private final ObjectMapper mapper;
   private final HttpSettings http;
   private final Materializer materializer;
+  private final RequestBodies bodies;
   private final ModelRouter router;
   private final TokenEstimator estimator;
 
@@ -102,6 +103,7 @@ final class AnthropicMessages {
     this.mapper = mapper;
     this.http = http;
     this.materializer = materializer;
+    this.bodies = new RequestBodies(http, materializer);
   }
 
   CompletionStage<HttpResponse> messages(HttpRequest request) {
@@ -166,18 +168,9 @@ final class AnthropicMessages {
     }).exceptionally(failure -> refusal(failure, request));
   }
 
+  /** The body as {@link RequestBodies} reads it; its refusals reach the client in Anthropic's envelope. */
   private CompletionStage<ByteString> body(HttpRequest request) {
-    return request.entity()
-        .withSizeLimit(http.maxRequestBody())
-        .toStrict(http.requestBodyTimeout().toMillis(), materializer)
-        .handle((strict, error) -> {
-          if (error == null) return strict.getData();
-          if (ApiError.unwrap(error) instanceof EntityStreamSizeException) {
-            throw new Refusal(413, ErrorInfo.REQUEST_TOO_LARGE,
-                "The request body is larger than this gateway's limit of " + http.maxRequestBody() + " bytes.");
-          }
-          throw invalid("The request body could not be read: " + ApiError.unwrap(error).getMessage());
-        });
+    return bodies.read(request).thenApply(HttpEntity.Strict::getData);
   }
 
   private <T> T decode(ByteString body, Class<T> type) {

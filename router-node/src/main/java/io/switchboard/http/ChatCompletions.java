@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.model.AttributeKey;
@@ -37,7 +36,6 @@ import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -67,9 +65,8 @@ final class ChatCompletions {
   private final Dispatcher dispatcher;
   private final Metering metering;
   private final ObjectMapper mapper;
-  private final HttpSettings http;
-  private final Materializer materializer;
   private final ChatRequestDecoder decoder;
+  private final RequestBodies bodies;
   private final UsageReader usage;
   private final AnthropicUsage anthropicUsage;
   /** Stateless, so built once: each holds the error it ends a cut-short stream with. */
@@ -88,9 +85,8 @@ final class ChatCompletions {
     this.dispatcher = dispatcher;
     this.metering = metering;
     this.mapper = mapper;
-    this.http = http;
-    this.materializer = materializer;
     this.decoder = new ChatRequestDecoder(mapper);
+    this.bodies = new RequestBodies(http, materializer);
     this.usage = new UsageReader(mapper);
     this.anthropicUsage = new AnthropicUsage(mapper);
     this.openAiStreams = SseDialect.openAi(usage, mapper);
@@ -101,12 +97,7 @@ final class ChatCompletions {
 
   CompletionStage<HttpResponse> handle(HttpRequest request) {
     Exchange exchange = new Exchange(new RequestTrace(RequestTracing.requestId(request)), System.nanoTime());
-    return request.entity()
-        .withSizeLimit(http.maxRequestBody())
-        .toStrict(http.requestBodyTimeout().toMillis(), materializer)
-        .exceptionally(error -> {
-          throw bodyError(error);
-        })
+    return bodies.read(request)
         .thenCompose(strict -> serve(request, strict.getData(), exchange))
         .exceptionally(failure -> errorResponse(failure, exchange));
   }
@@ -248,21 +239,6 @@ final class ChatCompletions {
     return ApiError.of(404, ApiError.INVALID_REQUEST, "model_not_found", "model",
         "The model '" + model + "' does not exist or is not served by this gateway. GET /v1/models lists the models"
             + " it serves.");
-  }
-
-  private RuntimeException bodyError(Throwable error) {
-    Throwable cause = ApiError.unwrap(error);
-    if (cause instanceof EntityStreamSizeException) {
-      return ApiError.of(413, ApiError.INVALID_REQUEST, "request_too_large", null,
-          "The request body is larger than this gateway's limit of " + http.maxRequestBody()
-              + " bytes (switchboard.http.max-request-body).");
-    }
-    if (cause instanceof TimeoutException) {
-      return ApiError.of(408, ApiError.INVALID_REQUEST, "request_timeout", null,
-          "The request body did not arrive within " + http.requestBodyTimeout().toMillis() + " ms.");
-    }
-    return ApiError.of(400, ApiError.INVALID_REQUEST, "invalid_body", null,
-        "The request body could not be read: " + cause.getMessage());
   }
 
   private HttpResponse errorResponse(Throwable failure, Exchange exchange) {

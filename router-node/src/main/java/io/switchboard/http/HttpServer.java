@@ -73,7 +73,8 @@ public final class HttpServer {
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
     ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
-        metricsRoute, models, mapper, () -> ready.get() && member.getAsBoolean());
+        metricsRoute, models, new RequestBodies(settings.http(), Materializer.matFromSystem(system)), mapper,
+        () -> ready.get() && member.getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);
@@ -82,7 +83,10 @@ public final class HttpServer {
     return Http.get(system)
         .newServerAt(settings.http().host(), settings.http().port())
         // Our own key turns HTTP/2 on; one who set Pekko's enable-http2 directly keeps it.
-        .adaptSettings(server -> server.withEnableHttp2(server.enableHttp2() || settings.http().http2()))
+        .adaptSettings(server -> server.withEnableHttp2(server.enableHttp2() || settings.http().http2())
+            // Pekko's parser limit (8m by default) follows switchboard.http.max-request-body: one limit,
+            // the documented one, answered 413 by RequestBodies rather than 400 by the parser.
+            .withParserSettings(server.getParserSettings().withMaxContentLength(settings.http().maxRequestBody())))
         .bind(routes.route())
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.http().shutdownDrain(), system);
