@@ -178,9 +178,10 @@ final class AnthropicMessages {
       T value = mapper.readValue(body.toArrayUnsafe(), type);
       if (value == null) throw invalid("The request body must be a JSON object.");
       return value;
+    } catch (JsonProcessingException e) {
+      throw ChatRequestDecoder.invalidJson(e);
     } catch (java.io.IOException e) {
-      throw invalid("The request body is not a valid " + type.getSimpleName() + ": "
-          + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+      throw new IllegalStateException("reading from memory failed", e);
     }
   }
 

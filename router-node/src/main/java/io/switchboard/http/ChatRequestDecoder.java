@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.api.openai.ChatMessage;
@@ -131,10 +132,11 @@ final class ChatRequestDecoder {
   }
 
   /**
-   * A syntax error (possibly wrapped by databind with the path where it struck), or a value of the
-   * wrong type, each told in the client's terms.
+   * A syntax error (possibly wrapped by databind with the path where it struck), a value of the wrong
+   * type or an unknown field, each told in the client's terms, never in Jackson's (its messages name
+   * Java types). Also the other JSON routes' ({@code /v1/messages}, {@code /admin/keys}).
    */
-  private static ApiError invalidJson(JsonProcessingException e) {
+  static ApiError invalidJson(JsonProcessingException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof StreamReadException syntax) {
         return ApiError.invalidRequest("We could not parse the JSON body of your request: "
@@ -142,14 +144,19 @@ final class ChatRequestDecoder {
             + ". Send valid JSON.", null, "invalid_json");
       }
     }
+    if (e instanceof UnrecognizedPropertyException unknown) {
+      String path = path(unknown);
+      return ApiError.invalidRequest("Unknown field '" + path + "'.", path, "unknown_parameter");
+    }
     if (e instanceof MismatchedInputException mismatch) {
       String path = path(mismatch);
       if (path.isEmpty()) return ApiError.invalidRequest("The request body must be a JSON object.", null, "invalid_json");
       return ApiError.invalidRequest("Invalid type for '" + path + "': expected " + describe(mismatch.getTargetType())
           + ".", path, "invalid_type");
     }
-    return ApiError.invalidRequest("We could not read the JSON body of your request: " + e.getOriginalMessage(),
-        null, "invalid_json");
+    // Anything else names Java types and classes: not the client's terms.
+    return ApiError.invalidRequest("We could not read the JSON body of your request: it does not have the shape"
+        + " this route expects.", null, "invalid_json");
   }
 
   private static ApiError missing(String param) {

@@ -1,6 +1,7 @@
 package io.switchboard.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +20,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -109,6 +111,23 @@ class MalformedRequestsTest {
       JsonNode error = JSON.readTree(response.body()).path("error");
       assertEquals("invalid_request_error", error.path("type").asText(), response.body());
       assertEquals(field, error.path("param").asText(), response.body());
+    }
+  }
+
+  @Test
+  void wrongTypeAtTheTopLevel_isToldInTheClientsTerms_withoutJavaTypes() throws Exception {
+    HttpResponse<String> anthropicAnswer = gateway.post("/v1/messages", "{\"model\":\"claude\",\"max_tokens\":16,"
+        + "\"temperature\":\"hot\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+    HttpResponse<String> keyAnswer = gateway.post("/admin/keys", "{\"name\":\"a\",\"budget_usd\":\"lots\"}");
+
+    assertEquals(400, anthropicAnswer.statusCode(), anthropicAnswer.body());
+    assertEquals("invalid_request_error",
+        JSON.readTree(anthropicAnswer.body()).path("error").path("type").asText(), anthropicAnswer.body());
+    assertTrue(anthropicAnswer.body().contains("temperature"), anthropicAnswer.body());
+    assertEquals(400, keyAnswer.statusCode(), keyAnswer.body());
+    assertEquals("budget_usd", JSON.readTree(keyAnswer.body()).path("error").path("param").asText(), keyAnswer.body());
+    for (String body : new String[] {anthropicAnswer.body(), keyAnswer.body()}) {
+      assertFalse(body.contains("java.") || body.contains("deserialize") || body.contains("io.switchboard"), body);
     }
   }
 
