@@ -88,7 +88,7 @@ class RequestBodyLimitsTest {
   @ParameterizedTest
   @ValueSource(strings = {"/v1/chat/completions", "/v1/messages", "/admin/keys"})
   void chunkedBodyThatNeverEnds_is408InTheCallersDialect(String path) throws Exception {
-    Answer answer = exchange(path, "Transfer-Encoding: chunked\r\n", "5\r\n{\"mod\r\n");
+    Answer answer = exchangeAllowingReset(path, "Transfer-Encoding: chunked\r\n", "5\r\n{\"mod\r\n");
 
     assertEquals(408, answer.status(), answer.body());
     String message = assertEnvelope(path, answer, path.equals("/v1/messages") ? "invalid_request_error" : null);
@@ -115,6 +115,20 @@ class RequestBodyLimitsTest {
   }
 
   private record Answer(int status, String body) {}
+
+  /**
+   * As {@link #exchange}, once more when the connection was reset before any answer came. Pekko closes a
+   * connection whose request body it stopped reading; on a loaded machine that close now and then
+   * overtakes the answer (seen once in about twenty tries, before this change as after). A second try
+   * still shows the behaviour under test: an answer in about a second rather than none for minutes.
+   */
+  private Answer exchangeAllowingReset(String path, String headers, String bodyStart) throws IOException {
+    try {
+      return exchange(path, headers, bodyStart);
+    } catch (java.net.SocketException reset) {
+      return exchange(path, headers, bodyStart);
+    }
+  }
 
   /** Sends a POST's head (with the admin key) and {@code bodyStart}, then reads the one answer. */
   private Answer exchange(String path, String headers, String bodyStart) throws IOException {
