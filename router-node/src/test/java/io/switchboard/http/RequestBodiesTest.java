@@ -53,7 +53,7 @@ class RequestBodiesTest {
 
   @Test
   void bodyWithinTheLimit_isReadWhole_evenInPieces() throws Exception {
-    ByteString body = bodies.read(streamed(Source.from(List.of(ByteString.fromString("{\"a\":"),
+    ByteString body = bodies.bytes(streamed(Source.from(List.of(ByteString.fromString("{\"a\":"),
         ByteString.fromString("1}"))))).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
     assertEquals("{\"a\":1}", body.utf8String());
@@ -62,9 +62,9 @@ class RequestBodiesTest {
   @Test
   void bodyOverTheLimit_is413_whetherWholeOrInPieces() {
     String big = "{\"model\":\"gpt-4o-mini\"}";
-    ApiError whole = failure(bodies.read(HttpRequest.POST("/v1/chat/completions")
+    ApiError whole = failure(bodies.bytes(HttpRequest.POST("/v1/chat/completions")
         .withEntity(ContentTypes.APPLICATION_JSON, big)));
-    ApiError pieces = failure(bodies.read(streamed(Source.from(List.of(
+    ApiError pieces = failure(bodies.bytes(streamed(Source.from(List.of(
         ByteString.fromString(big.substring(0, 10)), ByteString.fromString(big.substring(10)))))));
 
     for (ApiError error : List.of(whole, pieces)) {
@@ -79,7 +79,7 @@ class RequestBodiesTest {
     Source<ByteString, ?> stalled = Source.single(ByteString.fromString("{\"a\":"))
         .concat(Source.<ByteString>maybe().mapMaterializedValue(promise -> Optional.empty()));
 
-    ApiError error = failure(bodies.read(streamed(stalled)));
+    ApiError error = failure(bodies.bytes(streamed(stalled)));
 
     assertEquals(408, error.status());
     assertEquals("request_timeout", error.body().error().code());
