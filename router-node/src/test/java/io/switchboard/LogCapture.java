@@ -37,7 +37,12 @@ public final class LogCapture implements AutoCloseable {
 
   /** Each event as one line: its message, its exception with stack trace, its MDC (the request id). */
   public List<String> lines() {
-    return List.copyOf(appender.list).stream().map(event -> event.getLevel() + " " + event.getLoggerName() + " "
+    List<ILoggingEvent> events;
+    // Appends run under the appender's lock (Logback's AppenderBase), so a copy taken under it is whole.
+    synchronized (appender) {
+      events = List.copyOf(appender.list);
+    }
+    return events.stream().map(event -> event.getLevel() + " " + event.getLoggerName() + " "
         + event.getFormattedMessage()
         + (event.getThrowableProxy() == null ? "" : "\n" + ThrowableProxyUtil.asString(event.getThrowableProxy()))
         + " " + event.getMDCPropertyMap()).toList();

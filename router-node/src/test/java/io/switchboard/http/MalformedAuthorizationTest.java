@@ -84,8 +84,15 @@ class MalformedAuthorizationTest {
       testKit.shutdownTestKit();
       root.detachAppender(captured);
     }
+    // A thread that was already inside the appender when it was detached may still add its event:
+    // stop it, then read a copy taken under the appender's own lock.
+    captured.stop();
+    List<ILoggingEvent> events;
+    synchronized (captured) {
+      events = new ArrayList<>(captured.list);
+    }
 
-    for (ILoggingEvent event : captured.list) {
+    for (ILoggingEvent event : events) {
       String line = event.getFormattedMessage()
           + (event.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(event.getThrowableProxy()))
           + event.getMDCPropertyMap();
