@@ -173,9 +173,16 @@ public final class UpstreamHttp {
    */
   public record ErrorAnswer(int status, String body, Duration retryAfter) {}
 
+  /**
+   * The error answer's status, clean body and {@code retry-after}, the latter at most
+   * {@code limits.max-pause}: the longest this provider is paused is also the longest a client is told
+   * to wait, whatever the upstream asked.
+   */
   public CompletionStage<ErrorAnswer> errorAnswer(HttpResponse response) {
     int status = response.status().intValue();
-    Duration retryAfter = signals(response).pause().orElse(null);
+    Duration maxPause = settings.limits().maxPause();
+    Duration retryAfter = signals(response).pause()
+        .map(asked -> asked.compareTo(maxPause) > 0 ? maxPause : asked).orElse(null);
     return response.entity().toStrict(settings.timeouts().total().toMillis(), materializer)
         .handle((strict, error) -> new ErrorAnswer(status,
             error == null ? redact(truncate(strict.getData().utf8String())) : null, retryAfter));

@@ -102,7 +102,10 @@ class RetriesAndFallbacksTest {
         RawHeader.create("Retry-After", "99999999")));
     try (TestGateway gateway = gateway("switchboard.providers.primary.limits.max-pause = 2m")) {
       long before = System.currentTimeMillis();
-      assertEquals(429, gateway.post("/v1/chat/completions", body("only-primary", false)).statusCode());
+      java.net.http.HttpResponse<String> limited = gateway.post("/v1/chat/completions", body("only-primary", false));
+      assertEquals(429, limited.statusCode());
+      assertEquals("120", limited.headers().firstValue("Retry-After").orElse(null),
+          "the client is told to wait max-pause at most, not the upstream's years");
 
       JsonNode primaryStatus = null;
       JsonNode secondaryStatus = null;
