@@ -1,6 +1,7 @@
 package io.switchboard.provider.admission;
 
 import io.switchboard.breaker.CircuitBreaker;
+import io.switchboard.breaker.CircuitBreakerSettings;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.ProviderActor.Granted;
@@ -78,7 +79,7 @@ public final class Admission<R> {
     ProviderState state = restored.orElse(null);
     this.limits = ProviderLimits.restore(settings.limits(), settings.checkpoint().allowance(),
         state == null ? ProviderLimits.Snapshot.EMPTY : state.limits(), now);
-    CircuitBreaker.Settings breakerSettings = breakerSettings(settings.breaker());
+    CircuitBreakerSettings breakerSettings = breakerSettings(settings.breaker());
     this.breaker = state != null && state.breaker() != null
         ? CircuitBreaker.restore(breakerSettings, state.breaker(), this::onTransition)
         : new CircuitBreaker(breakerSettings, this::onTransition);
@@ -87,11 +88,11 @@ public final class Admission<R> {
     this.retryBudget = new RetryBudget(r.budgetRatio(), r.budgetMinPerSecond(), r.budgetWindow());
   }
 
-  static CircuitBreaker.Settings breakerSettings(ProviderSettings.Breaker b) {
-    return CircuitBreaker.Settings.custom()
+  static CircuitBreakerSettings breakerSettings(ProviderSettings.Breaker b) {
+    return CircuitBreakerSettings.custom()
         .consecutiveFailureThreshold(b.consecutiveFailures())
         .failureRateThreshold(b.failureRate())
-        .slidingWindow(b.window(), CircuitBreaker.Settings.DEFAULT_WINDOW_BUCKETS)
+        .slidingWindow(b.window(), CircuitBreakerSettings.DEFAULT_WINDOW_BUCKETS)
         .minimumCalls(b.minimumCalls())
         .initialResetTimeout(b.resetTimeout())
         .resetTimeoutMultiplier(b.resetMultiplier())
