@@ -102,7 +102,8 @@ public final class CircuitBreaker {
    * Rebuilds a breaker from a {@link Snapshot}, without firing a transition. A HALF_OPEN breaker
    * comes back with its probe slot free: the probe in flight died with the previous owner.
    */
-  public static CircuitBreaker restore(CircuitBreakerSettings settings, Snapshot snapshot, Consumer<Transition> listener) {
+  public static CircuitBreaker restore(
+      CircuitBreakerSettings settings, Snapshot snapshot, Consumer<Transition> listener) {
     requireNonNull(snapshot, "snapshot");
     CircuitBreaker breaker = new CircuitBreaker(settings, listener);
     breaker.state = snapshot.state();
