@@ -42,9 +42,9 @@ import java.util.function.Consumer;
  * before the method that caused it returns.
  *
  * <p>Its thresholds and timeouts come from {@link CircuitBreakerSettings}; the failure rate of the
- * CLOSED state is counted by {@link FailureRateWindow}. Only the state, the run of failures and the
- * reset timeout are persisted ({@link Snapshot}): a restarted breaker keeps an outage's backoff but
- * starts with an empty window.
+ * CLOSED state is counted by {@link FailureRateWindow}. Only the state, when it opened, the run of
+ * failures and the reset timeout are persisted ({@link Snapshot}): a restarted breaker keeps an
+ * outage's backoff but starts with an empty window.
  */
 public final class CircuitBreaker {
 
