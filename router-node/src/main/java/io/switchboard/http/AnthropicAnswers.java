@@ -59,13 +59,14 @@ final class AnthropicAnswers {
   }
 
   /** @param model the model the client asked for, which a translated message names when the upstream did not */
-  HttpResponse respond(Answer answer, String model, List<HttpHeader> headers) {
+  HttpResponse respond(Answer answer, String model, List<HttpHeader> headers, String requestId) {
     if (answer instanceof Answer.Streaming stream) {
       if (stream.dialect() == Dialect.ANTHROPIC) {
-        return SseResponse.of(stream.events(), stream.settle(), stream.signals(), headers, anthropicStreams, mapper);
+        return SseResponse.of(stream.events(), stream.settle(), stream.signals(), headers, anthropicStreams, mapper,
+            requestId);
       }
       Source<ByteString, NotUsed> openAi =
-          SseResponse.guarded(stream.events(), stream.settle(), stream.signals(), openAiStreams, mapper);
+          SseResponse.guarded(stream.events(), stream.settle(), stream.signals(), openAiStreams, mapper, requestId);
       return HttpResponse.create()
           .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), events(openAi, model)))
           .addHeaders(headers);

@@ -77,9 +77,9 @@ final class AnthropicMessages {
   CompletionStage<HttpResponse> messages(HttpRequest request) {
     long started = System.nanoTime();
     RequestTrace trace = new RequestTrace(RequestTracing.requestId(request));
-    return bodies.read(request).thenCompose(body -> {
+    return bodies.bytes(request).thenCompose(body -> {
       MessagesRequest messages = decode(body, MessagesRequest.class);
-      check(messages);
+      MessagesRequestCheck.check(messages);
       ChatCompletionRequest chat;
       try {
         chat = AnthropicToOpenAiRequest.translate(messages);
@@ -90,13 +90,13 @@ final class AnthropicMessages {
       Call call = Call.anthropic(trace, started, caller, chat, body, ChatCompletions.maxWait(request),
           cachePolicy.enabledFor(caller.cache(), request));
       return pipeline.serve(call).thenApply(answer ->
-          answers.respond(answer, messages.model(), headers.of(answer.served()))
+          answers.respond(answer, messages.model(), headers.of(answer.served()), trace.requestId())
               .addAttribute(RequestTracing.UPSTREAM_NANOS, trace.upstreamNanos()));
     }).exceptionally(failure -> refusal(failure, trace));
   }
 
   CompletionStage<HttpResponse> countTokens(HttpRequest request) {
-    return bodies.read(request).thenApply(body -> {
+    return bodies.bytes(request).thenApply(body -> {
       CountTokensRequest count = decode(body, CountTokensRequest.class);
       if (count.model() == null || count.model().isBlank()) throw invalid("model: Field required");
       if (count.messages() == null) throw invalid("messages: Field required");
@@ -110,6 +110,7 @@ final class AnthropicMessages {
       });
       MessagesRequest asMessages = new MessagesRequest(count.model(), count.messages(), count.system(), 1, null, null,
           null, null, null, null, count.tools(), count.toolChoice(), count.extra());
+      MessagesRequestCheck.check(asMessages);
       int tokens;
       try {
         tokens = estimator.promptTokens(AnthropicToOpenAiRequest.translate(asMessages), primary.upstreamModel());
@@ -127,20 +128,13 @@ final class AnthropicMessages {
       T value = mapper.readValue(body.toArrayUnsafe(), type);
       if (value == null) throw invalid("The request body must be a JSON object.");
       return value;
+    } catch (JsonProcessingException e) {
+      throw ChatRequestDecoder.invalidJson(e);
     } catch (java.io.IOException e) {
-      throw invalid("The request body is not a valid " + type.getSimpleName() + ": "
-          + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+      throw new IllegalStateException("reading from memory failed", e);
     }
   }
 
-  private static void check(MessagesRequest request) {
-    if (request.model() == null || request.model().isBlank()) throw invalid("model: Field required");
-    if (request.maxTokens() == null) throw invalid("max_tokens: Field required");
-    if (request.maxTokens() < 1) throw invalid("max_tokens: must be at least 1");
-    if (request.messages() == null || request.messages().isEmpty()) {
-      throw invalid("messages: at least one message is required");
-    }
-  }
 
   /** The Anthropic error type Anthropic documents for a status. */
   static String errorType(int status) {

@@ -59,7 +59,11 @@ public final class ApiError extends RuntimeException {
     return Optional.ofNullable(retryAfter);
   }
 
-  /** The client-facing form of any failure on the request path. */
+  /**
+   * The client-facing form of any failure on the request path. A failure that is none of the gateway's
+   * known answers is a bug: 500 {@code internal_error}, whose message promises it was logged, so whoever
+   * answers with it logs it ({@link #isUnexpected}, {@code RequestLog.unexpected}).
+   */
   public static ApiError from(Throwable failure, ObjectMapper mapper) {
     Throwable t = unwrap(failure);
     if (t instanceof ApiError api) return api;
@@ -92,6 +96,14 @@ public final class ApiError extends RuntimeException {
           ErrorResponse.of(refused.getMessage(), "service_unavailable_error", null, "key_state_unavailable"),
           refused.retryAfter().orElse(null));
     };
+  }
+
+  /** Whether {@link #from} makes {@code failure} a 500 {@code internal_error}: a bug, to be logged. */
+  public static boolean isUnexpected(Throwable failure) {
+    Throwable t = unwrap(failure);
+    return !(t instanceof ApiError || t instanceof AdmissionRejectedException || t instanceof UpstreamException
+        || t instanceof Dispatcher.ContextTooLongException || t instanceof KeyRefusedException
+        || t instanceof ModelNotAllowedException || t instanceof ModelNotFoundException);
   }
 
   /** The failure itself, from under the {@link CompletionException}s that futures wrap it in. */
@@ -129,14 +141,28 @@ public final class ApiError extends RuntimeException {
       case OVERLOADED -> new ApiError(503, ErrorResponse.of(e.getMessage()
               + " The provider has no capacity just now; retry after a short wait, or use another model.",
               OVERLOADED_TYPE, null, "provider_overloaded"), e.retryAfter().orElse(null));
-      case SERVER_ERROR -> of(502, "upstream_error", "upstream_http_" + e.upstreamStatus(), null, e.getMessage());
+      case SERVER_ERROR -> upstreamError(e);
       case RATE_LIMITED -> new ApiError(429,
           ErrorResponse.of(e.getMessage(), "rate_limit_error", null, "rate_limit_exceeded"),
           e.retryAfter().orElse(null));
-      case REQUEST_REJECTED -> upstreamEnvelope(e, mapper)
-          .map(body -> new ApiError(e.upstreamStatus(), body, null))
-          .orElseGet(() -> of(e.upstreamStatus(), INVALID_REQUEST, null, null, e.getMessage()));
+      case REQUEST_REJECTED -> !isStandardClientError(e.upstreamStatus()) ? upstreamError(e)
+          : upstreamEnvelope(e, mapper)
+              .map(body -> new ApiError(e.upstreamStatus(), body, null))
+              .orElseGet(() -> of(e.upstreamStatus(), INVALID_REQUEST, null, null, e.getMessage()));
     };
+  }
+
+  /** The upstream failed, or answered with a status the gateway cannot pass on: a 502 that names it. */
+  private static ApiError upstreamError(UpstreamException e) {
+    return of(502, "upstream_error", "upstream_http_" + e.upstreamStatus(), null, e.getMessage());
+  }
+
+  /**
+   * A 4xx that HTTP defines (Pekko knows its name), so a client can act on it when passed on as it is. A
+   * nonstandard one (460, 499: proxies' own) would reach a client as a status it cannot interpret.
+   */
+  private static boolean isStandardClientError(int status) {
+    return status >= 400 && status < 500 && StatusCodes.lookup(status).isPresent();
   }
 
   /** The upstream's own envelope, when it sent one: it names the offending parameter best. */
@@ -154,7 +180,7 @@ public final class ApiError extends RuntimeException {
 
   public HttpResponse toResponse(ObjectMapper mapper) {
     HttpResponse response = HttpResponse.create()
-        .withStatus(StatusCodes.get(status))
+        .withStatus(StatusCodes.lookup(status).orElse(StatusCodes.BAD_GATEWAY))
         .withEntity(ContentTypes.APPLICATION_JSON, toJson(mapper));
     return retryAfterHeader().map(response::addHeader).orElse(response);
   }

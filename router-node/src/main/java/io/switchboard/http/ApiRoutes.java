@@ -1,6 +1,7 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.logging.RequestLog;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -9,6 +10,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
 import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Rejection;
@@ -34,10 +36,12 @@ public final class ApiRoutes extends AllDirectives {
   private final BooleanSupplier ready;
   private final RequestTracing tracing = new RequestTracing();
   private final MetricsRoute metrics;
+  private final RequestBodies bodies;
 
   ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, AdminRoutes admin, OllamaAdminRoutes ollama,
-      AccessRoutes access, MetricsRoute metrics, ModelCatalogRoutes models, ObjectMapper mapper,
+      AccessRoutes access, MetricsRoute metrics, ModelCatalogRoutes models, RequestBodies bodies, ObjectMapper mapper,
       BooleanSupplier ready) {
+    this.bodies = bodies;
     this.access = access;
     this.metrics = metrics;
     this.chat = chat;
@@ -84,9 +88,19 @@ public final class ApiRoutes extends AllDirectives {
         health,
         metrics.route(),
         readiness,
-        pathPrefix("admin", () -> access.admin(() -> adminRoutes)),
+        pathPrefix("admin", () -> access.admin(() -> wholeBody(() -> adminRoutes))),
         pathPrefix("v1", () -> v1));
     return () -> all;
+  }
+
+  /**
+   * {@code inner} with the request's body read whole first ({@link RequestBodies}: the same limit and
+   * timeout as {@code /v1}), so an admin route never waits on a body that does not end, nor reads past
+   * the limit; a refusal is answered by the exception handler in the OpenAI envelope.
+   */
+  private Route wholeBody(Supplier<Route> inner) {
+    return extractRequest(request -> onSuccess(bodies.read(request),
+        body -> mapRequest(r -> r.withEntity(body), inner)));
   }
 
   private RejectionHandler rejectionHandler() {
@@ -103,18 +117,25 @@ public final class ApiRoutes extends AllDirectives {
                     + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
                     + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
                     + " GET /ready.")))))
+        .handle(MalformedRequestContentRejection.class, rejection -> complete(error(
+            ApiError.invalidRequest("The request body could not be read as this route expects; see the API"
+                + " reference for its shape.", null, "invalid_body"))))
+        // Pekko's own rejections name internal types and exceptions: the client hears what to do instead.
         .handle(Rejection.class, rejection -> complete(error(
-            ApiError.invalidRequest("The request was rejected: " + rejection, null, "invalid_request"))))
+            ApiError.invalidRequest("The request was refused as sent: check its method, headers and body against"
+                + " the API reference.", null, "invalid_request"))))
         .build();
   }
 
   private ExceptionHandler exceptionHandler() {
     return ExceptionHandler.newBuilder()
-        .match(Throwable.class, failure -> {
-          ApiError error = ApiError.from(failure, mapper);
-          if (!(failure instanceof ApiError)) log.error("request failed unexpectedly", failure);
-          return complete(error(error));
-        })
+        .match(Throwable.class, failure -> extractRequest(request -> {
+          if (ApiError.isUnexpected(failure)) {
+            RequestLog.unexpected(log, RequestTracing.requestId(request), request.method().value() + " "
+                + request.getUri().path(), ApiError.unwrap(failure));
+          }
+          return complete(error(ApiError.from(failure, mapper)));
+        }))
         .build();
   }
 

@@ -53,7 +53,7 @@ final class ChatCompletions {
   CompletionStage<HttpResponse> handle(HttpRequest request) {
     long started = System.nanoTime();
     RequestTrace trace = new RequestTrace(RequestTracing.requestId(request));
-    return bodies.read(request)
+    return bodies.bytes(request)
         .thenCompose(body -> pipeline.serve(call(request, body, trace, started)))
         .thenApply(answer -> respond(answer, trace))
         .exceptionally(failure -> Failures.openAi(failure, trace, mapper));
@@ -69,7 +69,8 @@ final class ChatCompletions {
   private HttpResponse respond(Answer answer, RequestTrace trace) {
     java.util.List<HttpHeader> served = headers.of(answer.served());
     HttpResponse response = answer instanceof Answer.Streaming stream
-        ? SseResponse.of(stream.events(), stream.settle(), stream.signals(), served, openAiStreams, mapper)
+        ? SseResponse.of(stream.events(), stream.settle(), stream.signals(), served, openAiStreams, mapper,
+            trace.requestId())
         : HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, ((Answer.Complete) answer).body())
             .addHeaders(served);
     return response.addAttribute(RequestTracing.UPSTREAM_NANOS, trace.upstreamNanos());

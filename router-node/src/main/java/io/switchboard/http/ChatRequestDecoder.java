@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.api.openai.ChatMessage;
 import java.io.IOException;
@@ -91,6 +93,7 @@ final class ChatRequestDecoder {
         throw ApiError.invalidRequest("Invalid value for '" + param + ".role': '" + message.role()
             + "'. Supported roles: system, developer, user, assistant, tool.", param + ".role", "invalid_value");
       }
+      checkShapes(message, param);
     }
     if (request.n() != null && request.n() < 1) {
       throw ApiError.invalidRequest("Invalid value for 'n': it must be at least 1.", "n", "invalid_value");
@@ -103,10 +106,37 @@ final class ChatRequestDecoder {
   }
 
   /**
-   * A syntax error (possibly wrapped by databind with the path where it struck), or a value of the
-   * wrong type, each told in the client's terms.
+   * What the translations to other providers read: {@code content} is a string or an array of parts
+   * (objects), and each tool call an object. OpenAI refuses anything else too.
    */
-  private static ApiError invalidJson(JsonProcessingException e) {
+  private static void checkShapes(ChatMessage message, String param) {
+    JsonNode content = message.content();
+    if (content != null && !content.isNull() && !content.isTextual()) {
+      if (!content.isArray()) throw wrongType(param + ".content", "a string or an array of content parts");
+      for (int j = 0; j < content.size(); j++) {
+        if (!content.get(j).isObject()) throw wrongType(param + ".content[" + j + "]", "an object (a content part)");
+      }
+    }
+    List<JsonNode> calls = message.toolCalls();
+    if (calls == null) return;
+    for (int k = 0; k < calls.size(); k++) {
+      if (calls.get(k) == null || !calls.get(k).isObject()) {
+        throw wrongType(param + ".tool_calls[" + k + "]", "an object");
+      }
+    }
+  }
+
+  private static ApiError wrongType(String param, String expected) {
+    return ApiError.invalidRequest("Invalid type for '" + param + "': expected " + expected + ".", param,
+        "invalid_type");
+  }
+
+  /**
+   * A syntax error (possibly wrapped by databind with the path where it struck), a value of the wrong
+   * type or an unknown field, each told in the client's terms, never in Jackson's (its messages name
+   * Java types). Also the other JSON routes' ({@code /v1/messages}, {@code /admin/keys}).
+   */
+  static ApiError invalidJson(JsonProcessingException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof StreamReadException syntax) {
         return ApiError.invalidRequest("We could not parse the JSON body of your request: "
@@ -114,14 +144,19 @@ final class ChatRequestDecoder {
             + ". Send valid JSON.", null, "invalid_json");
       }
     }
+    if (e instanceof UnrecognizedPropertyException unknown) {
+      String path = path(unknown);
+      return ApiError.invalidRequest("Unknown field '" + path + "'.", path, "unknown_parameter");
+    }
     if (e instanceof MismatchedInputException mismatch) {
       String path = path(mismatch);
       if (path.isEmpty()) return ApiError.invalidRequest("The request body must be a JSON object.", null, "invalid_json");
       return ApiError.invalidRequest("Invalid type for '" + path + "': expected " + describe(mismatch.getTargetType())
           + ".", path, "invalid_type");
     }
-    return ApiError.invalidRequest("We could not read the JSON body of your request: " + e.getOriginalMessage(),
-        null, "invalid_json");
+    // Anything else names Java types and classes: not the client's terms.
+    return ApiError.invalidRequest("We could not read the JSON body of your request: it does not have the shape"
+        + " this route expects.", null, "invalid_json");
   }
 
   private static ApiError missing(String param) {

@@ -32,10 +32,9 @@ final class Failures {
     RequestLog.with(trace.requestId(), () -> {
       if (cause instanceof UpstreamException || cause instanceof Dispatcher.ContextTooLongException) {
         log.warn("upstream failure answered {}: {}", error.status(), cause.getMessage());
-      } else if (error.status() == 500) {
-        log.error("chat completion failed unexpectedly", cause);
       }
     });
+    if (ApiError.isUnexpected(cause)) RequestLog.unexpected(log, trace.requestId(), "chat completion", cause);
     return error;
   }
 }

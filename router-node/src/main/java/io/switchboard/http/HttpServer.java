@@ -85,7 +85,7 @@ public final class HttpServer {
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
     ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
-        metricsRoute, models, mapper, () -> ready.get() && served.member().getAsBoolean());
+        metricsRoute, models, bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

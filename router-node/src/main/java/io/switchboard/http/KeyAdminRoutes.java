@@ -85,8 +85,9 @@ final class KeyAdminRoutes extends AllDirectives {
     try {
       request = mapper.readValue(body, NewKey.class);
     } catch (JsonProcessingException e) {
+      ApiError problem = ChatRequestDecoder.invalidJson(e);
       throw ApiError.invalidRequest("The body must be a JSON object such as {\"name\": \"team-a\","
-          + " \"budget_usd\": 10}: " + e.getOriginalMessage(), null, "invalid_body");
+          + " \"budget_usd\": 10}. " + problem.getMessage(), problem.body().error().param(), "invalid_body");
     }
     if (request == null) throw ApiError.invalidRequest("The body must be a JSON object with at least 'name'.", null,
         "invalid_body");

@@ -3,9 +3,11 @@ package io.switchboard.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.logging.RequestLog;
 import io.switchboard.provider.ollama.OllamaAdmin;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -18,6 +20,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.japi.pf.PFBuilder;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Model management of the configured Ollama providers, under {@code /admin/ollama/{provider}}:
@@ -33,6 +37,8 @@ import org.apache.pekko.util.ByteString;
  * Mounted under {@code /admin}, so they need the admin key like every admin route.
  */
 final class OllamaAdminRoutes extends AllDirectives {
+  private static final Logger log = LoggerFactory.getLogger(OllamaAdminRoutes.class);
+
   private final Map<String, OllamaAdmin> admins;
   private final ObjectMapper mapper;
 
@@ -49,8 +55,8 @@ final class OllamaAdminRoutes extends AllDirectives {
             path(PathMatchers.segment("loaded").slash(PathMatchers.remaining()), model ->
                 delete(() -> completeWithFuture(answer(admin.unload(model).thenApply(unloaded ->
                     Map.of("model", model, "status", "unloaded")))))),
-            path("pull", () -> post(() -> entity(Unmarshaller.entityToString(), body ->
-                completeWithFuture(pull(admin, body)))))))));
+            path("pull", () -> post(() -> extractRequest(request -> entity(Unmarshaller.entityToString(), body ->
+                completeWithFuture(pull(admin, body, RequestTracing.requestId(request)))))))))));
   }
 
   private Route admin(String provider, Function<OllamaAdmin, Route> inner) {
@@ -61,7 +67,7 @@ final class OllamaAdminRoutes extends AllDirectives {
         .toResponse(mapper));
   }
 
-  private CompletionStage<HttpResponse> pull(OllamaAdmin admin, String body) {
+  private CompletionStage<HttpResponse> pull(OllamaAdmin admin, String body, String requestId) {
     String model;
     try {
       JsonNode json = mapper.readTree(body);
@@ -77,13 +83,15 @@ final class OllamaAdminRoutes extends AllDirectives {
       Source<ByteString, ?> lines = progress
           .map(p -> ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(p)).concat(ByteString.fromString("\n")))
           .recover(new PFBuilder<Throwable, ByteString>()
-              .match(Throwable.class, failure -> ApiError.from(failure, mapper).toJson(mapper)
-                  .concat(ByteString.fromString("\n")))
+              .match(Throwable.class, failure -> {
+                if (ApiError.isUnexpected(failure)) RequestLog.unexpected(log, requestId, "ollama pull", failure);
+                return ApiError.from(failure, mapper).toJson(mapper).concat(ByteString.fromString("\n"));
+              })
               .build());
       return HttpResponse.create().withEntity(HttpEntities.createChunked(
           ContentTypes.create(org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithOpenCharset("x-ndjson"),
               org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8), lines));
-    }).exceptionally(failure -> ApiError.from(failure, mapper).toResponse(mapper));
+    }).exceptionally(this::upstreamFailure);
   }
 
   private CompletionStage<HttpResponse> answer(CompletionStage<?> result) {
@@ -93,6 +101,12 @@ final class OllamaAdminRoutes extends AllDirectives {
       } catch (JsonProcessingException e) {
         throw new IllegalStateException(e);
       }
-    }).exceptionally(failure -> ApiError.from(failure, mapper).toResponse(mapper));
+    }).exceptionally(this::upstreamFailure);
+  }
+
+  /** Ollama's failure told to the admin; a bug goes on to {@link ApiRoutes}' handler, which logs it. */
+  private HttpResponse upstreamFailure(Throwable failure) {
+    if (ApiError.isUnexpected(failure)) throw new CompletionException(ApiError.unwrap(failure));
+    return ApiError.from(failure, mapper).toResponse(mapper);
   }
 }

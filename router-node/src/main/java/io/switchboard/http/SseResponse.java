@@ -1,6 +1,7 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.logging.RequestLog;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -17,6 +18,8 @@ import org.apache.pekko.japi.Pair;
 import org.apache.pekko.japi.pf.PFBuilder;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A streaming chat completion as the client receives it: server-sent events passed through one by
@@ -35,20 +38,26 @@ import org.apache.pekko.util.ByteString;
  * </ul>
  */
 final class SseResponse {
+  private static final Logger log = LoggerFactory.getLogger(SseResponse.class);
+
   private SseResponse() {}
 
   /** A stream in {@code dialect}: where its usage is, what ends it, how a failure is told. */
   static HttpResponse of(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle, UpstreamSignals signals,
-      List<HttpHeader> headers, SseDialect dialect, ObjectMapper mapper) {
+      List<HttpHeader> headers, SseDialect dialect, ObjectMapper mapper, String requestId) {
     return HttpResponse.create()
         .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
-            guarded(events, settle, signals, dialect, mapper)))
+            guarded(events, settle, signals, dialect, mapper, requestId)))
         .addHeaders(headers);
   }
 
-  /** {@code events} with the guarantees above, still one event per element, for a caller that translates them. */
+  /**
+   * {@code events} with the guarantees above, still one event per element, for a caller that translates
+   * them. A failure that is a bug, not an upstream's, is logged under {@code requestId}, as the error
+   * event promises.
+   */
   static Source<ByteString, NotUsed> guarded(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle,
-      UpstreamSignals signals, SseDialect dialect, ObjectMapper mapper) {
+      UpstreamSignals signals, SseDialect dialect, ObjectMapper mapper, String requestId) {
     StreamEnd end = new StreamEnd();
     return events
         .map(event -> {
@@ -57,6 +66,7 @@ final class SseResponse {
         })
         .mapError(Throwable.class, failure -> {
           end.failure = failure;
+          if (ApiError.isUnexpected(failure)) RequestLog.unexpected(log, requestId, "stream", failure);
           return failure;
         })
         .recover(new PFBuilder<Throwable, ByteString>()

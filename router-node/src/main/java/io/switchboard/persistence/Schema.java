@@ -2,7 +2,6 @@ package io.switchboard.persistence;
 
 import io.switchboard.config.PersistenceSettings;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -34,14 +33,16 @@ public final class Schema {
   private Schema() {}
 
   /**
-   * Logs which store is used and where, creates the data directory for H2 if needed, then the tables.
+   * Logs which store is used and where, creates the data directory for H2 if needed (its owner's only:
+   * {@link DataDirectory}), then the tables.
    * Fails with a {@link StateStoreException} that says what could not be reached.
    */
   public static CompletionStage<Done> create(ActorSystem<?> system, PersistenceSettings settings) {
     log.info("Persistence: {}", settings.describe());
-    if (settings.store() == PersistenceSettings.Store.H2) {
+    boolean h2 = settings.store() == PersistenceSettings.Store.H2;
+    if (h2) {
       try {
-        Files.createDirectories(settings.dataDir());
+        DataDirectory.prepare(settings.dataDir(), h2File(settings));
       } catch (IOException e) {
         return CompletableFuture.failedStage(new StateStoreException(
             "could not create the data directory " + settings.dataDir() + " (switchboard.persistence.data-dir)", e));
@@ -50,11 +51,28 @@ public final class Schema {
     return SchemaUtils.createIfNotExists(PersistenceConfig.JOURNAL_PLUGIN, system)
         .thenCompose(done -> StateStore.jdbc(system, ProbeState.class).load(PROBE_ID))
         .handle((probed, error) -> {
-          if (error == null) return Done.getInstance();
+          if (error == null) {
+            if (h2) narrow(settings);
+            return Done.getInstance();
+          }
           Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
           throw new StateStoreException("could not prepare the tables in " + settings.describe() + ": "
               + rootMessage(cause), cause);
         });
+  }
+
+  /** The file H2 keeps the database in: the name it is given plus {@code .mv.db}. */
+  private static java.nio.file.Path h2File(PersistenceSettings settings) {
+    return settings.dataDir().resolve(PersistenceSettings.H2_DATABASE_NAME + ".mv.db");
+  }
+
+  private static void narrow(PersistenceSettings settings) {
+    try {
+      DataDirectory.narrow(settings.dataDir());
+    } catch (IOException e) {
+      throw new StateStoreException("could not list the data directory " + settings.dataDir()
+          + " (switchboard.persistence.data-dir)", e);
+    }
   }
 
   private static String rootMessage(Throwable error) {

@@ -55,6 +55,14 @@ public final class Providers {
   }
 
   /**
+   * Providers whose admission and upstreams the caller built (see {@link #handle}), by id: for tests
+   * and benchmarks that put their own {@link Upstream} behind a real admission actor.
+   */
+  public static Providers of(Map<String, ProviderHandle> handles) {
+    return new Providers(new LinkedHashMap<>(handles));
+  }
+
+  /**
    * What the request path holds of {@code provider}: its admission (a local actor or its sharded
    * entity) and upstream, with permits fetched ahead when {@code prefetch.permits} is above 0 (and
    * their idle sweep scheduled on {@code system}).

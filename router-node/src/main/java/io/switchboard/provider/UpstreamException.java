@@ -36,7 +36,19 @@ public final class UpstreamException extends RuntimeException {
      * The upstream is working but has no capacity for anyone just now (Anthropic's 529
      * {@code overloaded_error}): worth retrying later, or elsewhere, and not the request's fault.
      */
-    OVERLOADED
+    OVERLOADED;
+
+    /**
+     * What an upstream's error status says: 401 and 403 refuse the gateway's key, 429 is a rate limit,
+     * another 4xx (a standard one or not) rejects the request; a 5xx, and any status a chat API has no
+     * business answering with (1xx, 3xx: a redirect the gateway does not follow), is the upstream failing.
+     */
+    public static Kind ofStatus(int status) {
+      if (status == 401 || status == 403) return REJECTED_CREDENTIALS;
+      if (status == 429) return RATE_LIMITED;
+      if (status >= 400 && status < 500) return REQUEST_REJECTED;
+      return SERVER_ERROR;
+    }
   }
 
   private final Kind kind;
@@ -52,12 +64,22 @@ public final class UpstreamException extends RuntimeException {
   public UpstreamException(
       Kind kind, String provider, String message, int upstreamStatus, String upstreamBody, Duration retryAfter,
       Throwable cause) {
-    super(kind == Kind.REJECTED_CREDENTIALS ? redactKeys(message) : message, cause);
+    super(clean(kind, message), cause);
     this.kind = kind;
     this.provider = provider;
     this.upstreamStatus = upstreamStatus;
-    this.upstreamBody = upstreamBody;
+    this.upstreamBody = CredentialRedactor.SHAPES_ONLY.redact(upstreamBody);
     this.retryAfter = retryAfter;
+  }
+
+  /**
+   * The message reaches clients and logs, so nothing credential-shaped stays in it ({@link
+   * CredentialRedactor}: the adapters have already removed the provider's own key from what the
+   * upstream sent; this catches what was built from it anyway).
+   */
+  private static String clean(Kind kind, String message) {
+    String clean = CredentialRedactor.SHAPES_ONLY.redact(message);
+    return kind == Kind.REJECTED_CREDENTIALS ? redactKeys(clean) : clean;
   }
 
   /**

@@ -56,6 +56,7 @@ public final class UpstreamHttp {
   private final Materializer materializer;
   private final boolean refusedMeansUnavailable;
   private final Clock clock;
+  private final CredentialRedactor redactor;
 
   /**
    * @param refusedMeansUnavailable a refused connection is {@link Kind#UNAVAILABLE} (a local server
@@ -71,6 +72,7 @@ public final class UpstreamHttp {
       boolean refusedMeansUnavailable, Clock clock) {
     this.settings = settings;
     this.clock = clock;
+    this.redactor = CredentialRedactor.forProvider(settings);
     this.baseUrl = baseUrl;
     this.refusedMeansUnavailable = refusedMeansUnavailable;
     this.http = Http.get(system);
@@ -155,15 +157,36 @@ public final class UpstreamHttp {
         .mapMaterializedValue(ignored -> NotUsed.getInstance());
   }
 
-  /** An error answer's status, body (truncated, or null when unreadable) and {@code retry-after}. */
+  /**
+   * Whether the upstream answered 2xx. Pekko counts a redirect as a success too; the gateway follows no
+   * redirects, so for it a 3xx is an error answer like any other.
+   */
+  public static boolean succeeded(HttpResponse response) {
+    int status = response.status().intValue();
+    return status >= 200 && status < 300;
+  }
+
+  /**
+   * An error answer's status, body (truncated, or null when unreadable) and {@code retry-after}. The
+   * body is already clean of credentials ({@link CredentialRedactor}): an upstream that echoes the
+   * request it got would otherwise quote the gateway's key to the client.
+   */
   public record ErrorAnswer(int status, String body, Duration retryAfter) {}
 
   public CompletionStage<ErrorAnswer> errorAnswer(HttpResponse response) {
     int status = response.status().intValue();
     Duration retryAfter = signals(response).pause().orElse(null);
     return response.entity().toStrict(settings.timeouts().total().toMillis(), materializer)
-        .handle((strict, error) ->
-            new ErrorAnswer(status, error == null ? truncate(strict.getData().utf8String()) : null, retryAfter));
+        .handle((strict, error) -> new ErrorAnswer(status,
+            error == null ? redact(truncate(strict.getData().utf8String())) : null, retryAfter));
+  }
+
+  /**
+   * {@code text} from this upstream (an error body, an error event in a stream) without credentials:
+   * the provider's own key and anything shaped like one.
+   */
+  public String redact(String text) {
+    return redactor.redact(text);
   }
 
   public UpstreamException failure(Kind kind, String message, Throwable cause) {
@@ -194,7 +217,7 @@ public final class UpstreamHttp {
           + " (connection refused). Start the server there, or route to another provider.", cause);
     }
     return failure(Kind.CONNECTION_FAILED,
-        "Provider '" + settings.id() + "': connection to " + baseUrl + " failed: " + root.getMessage(), cause);
+        "Provider '" + settings.id() + "': connection to " + baseUrl + " failed: " + redact(root.getMessage()), cause);
   }
 
   /** The OpenAI stream's end marker, sent once a translated stream has finished. */

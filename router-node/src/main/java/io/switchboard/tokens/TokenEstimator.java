@@ -47,9 +47,10 @@ import java.util.function.ToLongFunction;
  * so a hostile body (megabytes without a space) costs linear time; prose counts the same either way.
  *
  * <p>Thread-safe: the tokenizer tables are loaded once per JVM, on first use by an OpenAI model, and
- * only read afterwards.
+ * only read afterwards. Not final, so a test can count how often a request's prompt is counted (the
+ * request path promises once per upstream model, see {@link PromptEstimate}).
  */
-public final class TokenEstimator {
+public class TokenEstimator {
 
   /** Framing tokens around every message, per OpenAI's cookbook. */
   public static final int TOKENS_PER_MESSAGE = 3;

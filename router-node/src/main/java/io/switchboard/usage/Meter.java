@@ -62,12 +62,15 @@ public final class Meter implements Dispatcher.CallListener {
   /**
    * A stream about to be passed to the client: its events are watched for text, and {@code release}
    * (the provider permit's) is wrapped so that the stream's end is recorded too. The time to first
-   * token is now: the dispatcher hands a stream over once its first event has arrived.
+   * token is now: the dispatcher hands a stream over once its first event has arrived. The stream is
+   * settled once: the first outcome {@link Streaming#settle} is called with wins, later calls do nothing.
    */
   public Streaming streaming(Deployment deployment, Source<ByteString, NotUsed> events, Consumer<CallOutcome> release) {
     long ttftMs = elapsedMs();
     StreamTally tally = new StreamTally(metering.mapper());
+    AtomicBoolean ended = new AtomicBoolean();
     Consumer<CallOutcome> settle = outcome -> {
+      if (!ended.compareAndSet(false, true)) return;
       release.accept(outcome);
       TokenUsage reported = outcome instanceof CallOutcome.Succeeded s ? s.usage() : null;
       TokenUsage used = reported != null ? reported

@@ -80,10 +80,13 @@ public record ContentBlock(
     }
     List<ContentBlock> blocks = new ArrayList<>(content.size());
     for (JsonNode block : content) {
+      if (!block.isObject()) {
+        throw new IllegalArgumentException("a content block must be an object, not " + block.getNodeType());
+      }
       try {
         blocks.add(MAPPER.treeToValue(block, ContentBlock.class));
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new IllegalArgumentException("content block is not an object: " + block, e);
+        throw new IllegalArgumentException("a content block has a field of the wrong type", e);
       }
     }
     return List.copyOf(blocks);

@@ -56,7 +56,10 @@ public final class GuardedServer {
     ServerSettings defaults = ServerSettings.create(classic);
     // Our own key turns HTTP/2 on; one who set Pekko's enable-http2 directly keeps it.
     ServerSettings settings = defaults.withEnableHttp2(defaults.enableHttp2() || http.http2())
-        .withRemoteAddressAttribute(true);
+        .withRemoteAddressAttribute(true)
+        // Pekko's parser limit (8m by default) follows switchboard.http.max-request-body: one limit, the
+        // documented one, answered 413 in the caller's envelope rather than 400 by the parser.
+        .withParserSettings(defaults.getParserSettings().withMaxContentLength(http.maxRequestBody()));
     ServerBuilder server = Http.get(classic).newServerAt(http.host(), http.port()).withSettings(settings);
     if (!settings.enableHttp2()) {
       return server.bindFlow(perConnection(guard, handler, settings.getPipeliningLimit()));

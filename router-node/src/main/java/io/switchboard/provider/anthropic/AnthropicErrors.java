@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * Anthropic's errors as {@link UpstreamException}s. The kind follows the status: 401 and 403 are the
  * gateway's key at fault; 429 a rate limit; 529 ({@code overloaded_error}) the upstream without
- * capacity for now; 500 and other 5xx the upstream failing; other 4xx the request itself. For those the exception's body is an OpenAI
+ * capacity for now; 5xx, and statuses Anthropic never sends (3xx), the upstream failing; other 4xx the
+ * request itself ({@link Kind#ofStatus}). For a rejected request the exception's body is an OpenAI
  * envelope built from Anthropic's message, so the client gets the same status with a message it can
  * act on in the dialect it speaks.
  */
@@ -32,11 +33,7 @@ public final class AnthropicErrors {
         .map(m -> "Provider '" + provider + "' answered HTTP " + status + (type == null ? "" : " (" + type + ")")
             + ": " + m)
         .orElse("Provider '" + provider + "' answered HTTP " + status + ".");
-    Kind kind = status == 401 || status == 403 ? Kind.REJECTED_CREDENTIALS
-        : status == 429 ? Kind.RATE_LIMITED
-        : status == OVERLOADED_STATUS ? Kind.OVERLOADED
-        : status >= 500 ? Kind.SERVER_ERROR
-        : Kind.REQUEST_REJECTED;
+    Kind kind = status == OVERLOADED_STATUS ? Kind.OVERLOADED : Kind.ofStatus(status);
     String upstreamBody = kind == Kind.REQUEST_REJECTED
         ? openAiEnvelope(status, type, info.map(ErrorInfo::message).orElse(message))
         : body;

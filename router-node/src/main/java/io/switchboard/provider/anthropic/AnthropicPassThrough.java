@@ -38,7 +38,7 @@ import org.apache.pekko.util.ByteString;
  */
 final class AnthropicPassThrough {
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
-  private static final String ERROR_EVENT = "event: error";
+  static final String ERROR_EVENT = "event: error";
   private static final String STOP_EVENT = "event: message_stop";
 
   private final String provider;
@@ -63,7 +63,7 @@ final class AnthropicPassThrough {
         .addHeaders(new ArrayList<>(headers));
     if (call.stream()) request = request.addHeader(RawHeader.create("Accept", "text/event-stream"));
     return http.send(request).thenCompose(response -> {
-      if (!response.status().isSuccess()) {
+      if (!UpstreamHttp.succeeded(response)) {
         return http.errorAnswer(response).thenApply(error -> {
           throw AnthropicErrors.fromStatus(provider, error.status(), error.body(), error.retryAfter());
         });
@@ -124,7 +124,7 @@ final class AnthropicPassThrough {
   }
 
   private RuntimeException streamError(String frame) {
-    String data = AnthropicUpstream.data(frame);
+    String data = http.redact(AnthropicUpstream.data(frame));
     try {
       ErrorEnvelope envelope = data == null ? null : mapper.readValue(data, ErrorEnvelope.class);
       return AnthropicErrors.fromStreamError(provider, envelope == null ? null : envelope.error());

@@ -89,7 +89,7 @@ public final class AnthropicUpstream implements Upstream {
         .addHeaders(new ArrayList<>(headers));
     if (call.stream()) request = request.addHeader(RawHeader.create("Accept", "text/event-stream"));
     return http.send(request).thenCompose(response -> {
-      if (!response.status().isSuccess()) {
+      if (!UpstreamHttp.succeeded(response)) {
         return http.errorAnswer(response).thenApply(error -> {
           throw AnthropicErrors.fromStatus(settings.id(), error.status(), error.body(), error.retryAfter());
         });
@@ -131,8 +131,11 @@ public final class AnthropicUpstream implements Upstream {
 
   /** One SSE event of Anthropic's stream as the OpenAI events it stands for. */
   private List<ByteString> translate(ByteString frame, AnthropicToOpenAiStream stream) {
-    String data = data(frame.utf8String());
+    String text = frame.utf8String();
+    String data = data(text);
     if (data == null) return List.of();
+    // An error event's message reaches the client and the log: the upstream may quote credentials there.
+    if (text.startsWith(AnthropicPassThrough.ERROR_EVENT)) data = http.redact(data);
     StreamEvent event;
     try {
       event = mapper.readValue(data, StreamEvent.class);

@@ -73,7 +73,7 @@ public final class OllamaAdmin {
     HttpRequest request = HttpRequest.POST(baseUrl + "/api/pull").withEntity(
         HttpEntities.create(ContentTypes.APPLICATION_JSON, write(new PullRequest(model, null, true))));
     return http.send(request).thenCompose(response -> {
-      if (!response.status().isSuccess()) return failed(response, model);
+      if (!UpstreamHttp.succeeded(response)) return failed(response, model);
       Source<PullProgress, NotUsed> progress = Source.lazySource(() -> {
         boolean[] succeeded = new boolean[1];
         PullProgress end = new PullProgress("end", null, null, null, null, null);
@@ -83,7 +83,7 @@ public final class OllamaAdmin {
               PullProgress p = readLine(line.utf8String());
               if (p.failed()) {
                 throw new UpstreamException(Kind.SERVER_ERROR, settings.id(), "Pulling '" + model + "' on provider '"
-                    + settings.id() + "' failed: " + p.error(), 500, null, null, null);
+                    + settings.id() + "' failed: " + http.redact(p.error()), 500, null, null, null);
               }
               if (p.succeeded()) succeeded[0] = true;
               return p;
@@ -105,7 +105,7 @@ public final class OllamaAdmin {
 
   private CompletionStage<JsonNode> json(HttpRequest request, String model) {
     return http.send(request).thenCompose(response -> {
-      if (!response.status().isSuccess()) return failed(response, model);
+      if (!UpstreamHttp.succeeded(response)) return failed(response, model);
       return http.body(response).thenApply(body -> {
         try {
           JsonNode node = mapper.readTree(body.toArrayUnsafe());

@@ -25,10 +25,7 @@ public final class OllamaErrors {
     String ollamaMessage = message(body).orElse(null);
     String message = "Provider '" + provider + "' answered HTTP " + status
         + (ollamaMessage == null ? "." : ": " + ollamaMessage);
-    Kind kind = status == 401 || status == 403 ? Kind.REJECTED_CREDENTIALS
-        : status == 429 ? Kind.RATE_LIMITED
-        : status >= 500 ? Kind.SERVER_ERROR
-        : Kind.REQUEST_REJECTED;
+    Kind kind = Kind.ofStatus(status);
     if (kind != Kind.REQUEST_REJECTED) {
       return new UpstreamException(kind, provider, message, status, body, retryAfter, null);
     }

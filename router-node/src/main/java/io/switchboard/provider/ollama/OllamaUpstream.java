@@ -69,7 +69,7 @@ public final class OllamaUpstream implements Upstream {
     HttpRequest request = UpstreamHttp.post(endpoint)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, json(body)));
     return http.send(request).thenCompose(response -> {
-      if (!response.status().isSuccess()) {
+      if (!UpstreamHttp.succeeded(response)) {
         return http.errorAnswer(response).thenApply(error -> {
           throw OllamaErrors.fromStatus(settings.id(), error.status(), error.body(), call.upstreamModel(),
               error.retryAfter());
@@ -118,7 +118,9 @@ public final class OllamaUpstream implements Upstream {
       throw http.malformed("a line that is not valid JSON", e);
     }
     if (tree == null || !tree.isObject()) throw http.malformed("JSON that is not an object", null);
-    if (tree.hasNonNull("error")) throw OllamaErrors.fromStreamLine(settings.id(), tree.get("error").asText());
+    if (tree.hasNonNull("error")) {
+      throw OllamaErrors.fromStreamLine(settings.id(), http.redact(tree.get("error").asText()));
+    }
     if (!tree.has("done") || !tree.has("message")) {
       throw http.malformed("JSON that is not a chat answer (no \"message\" and \"done\")", null);
     }

@@ -46,6 +46,8 @@ import org.apache.pekko.util.ByteString;
  */
 public final class OpenAiUpstream implements Upstream {
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
+  /** An error told in the middle of a stream; passed to the client, so cleaned of credentials first. */
+  private static final ByteString ERROR_EVENT = ByteString.fromString("data: {\"error\"");
 
   private final ProviderSettings settings;
   private final ObjectMapper mapper;
@@ -67,7 +69,7 @@ public final class OpenAiUpstream implements Upstream {
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body(call)));
     if (authorization.isPresent()) request = request.addHeader(authorization.get());
     if (call.stream()) request = request.addHeader(RawHeader.create("Accept", "text/event-stream"));
-    return http.send(request).thenCompose(resp -> resp.status().isSuccess()
+    return http.send(request).thenCompose(resp -> UpstreamHttp.succeeded(resp)
         ? (call.stream() ? streaming(resp) : complete(resp))
         : errorStatus(resp));
   }
@@ -120,18 +122,23 @@ public final class OpenAiUpstream implements Upstream {
   private CompletionStage<UpstreamReply> streaming(HttpResponse response) {
     // A last event without its blank line fails the stream: a cut-short answer must not pass as complete.
     Source<ByteString, NotUsed> events = http.frames(response, EVENT_END, FramingTruncation.DISALLOW)
-        .map(event -> event.concat(EVENT_END));
+        .map(event -> (startsWith(event, ERROR_EVENT) ? redacted(event) : event).concat(EVENT_END));
     return CompletableFuture.completedFuture(
         new UpstreamReply.Streaming(events, UpstreamSignals.of(http.signals(response))));
+  }
+
+  private ByteString redacted(ByteString event) {
+    return ByteString.fromString(http.redact(event.utf8String()));
+  }
+
+  private static boolean startsWith(ByteString event, ByteString prefix) {
+    return event.length() >= prefix.length() && event.slice(0, prefix.length()).equals(prefix);
   }
 
   private CompletionStage<UpstreamReply> errorStatus(HttpResponse response) {
     return http.errorAnswer(response).thenApply(error -> {
       int status = error.status();
-      Kind kind = status == 401 || status == 403 ? Kind.REJECTED_CREDENTIALS
-          : status == 429 ? Kind.RATE_LIMITED
-          : status >= 500 ? Kind.SERVER_ERROR
-          : Kind.REQUEST_REJECTED;
+      Kind kind = Kind.ofStatus(status);
       String message = upstreamMessage(error.body())
           .map(m -> "Provider '" + settings.id() + "' answered HTTP " + status + ": " + m)
           .orElse("Provider '" + settings.id() + "' answered HTTP " + status + ".");

@@ -5,7 +5,9 @@ import io.switchboard.provider.FakeUpstream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -70,6 +72,12 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
       return done(sse(Source.from(chunks(model, usage))));
     }
     return done(ok(completion(model)));
+  }
+
+  /** An SSE answer (200) of exactly these events. */
+  public static Function<Received, CompletionStage<HttpResponse>> events(String... events) {
+    return r -> CompletableFuture.completedFuture(HttpResponse.create().withEntity(
+        HttpEntities.create(MediaTypes.TEXT_EVENT_STREAM.toContentType(), String.join("", events))));
   }
 
   /** Sends the first stream chunk, then nothing, never ending. */
