@@ -2,8 +2,7 @@ package io.switchboard.breaker;
 
 import static java.util.Objects.requireNonNull;
 
-import io.switchboard.ratelimit.SlidingWindowCounter;
-import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
 
@@ -13,9 +12,9 @@ import java.util.function.Consumer;
  * over the times the caller passes in; not thread-safe, it lives inside the provider's actor.
  *
  * <pre>{@code
- * CircuitBreaker breaker = new CircuitBreaker(CircuitBreaker.Settings.ofDefaults(),
+ * CircuitBreaker breaker = new CircuitBreaker(CircuitBreakerSettings.ofDefaults(),
  *     t -> log.info("breaker {} -> {}: {}", t.from(), t.to(), t.reason()));
- CircuitBreaker.Decision decision = breaker.tryAcquire(now);
+ * CircuitBreaker.Decision decision = breaker.tryAcquire(now);
  * if (decision instanceof CircuitBreaker.Refused refused) {
  *   reject(refused.retryAfterMillis());
  * } else {
@@ -41,6 +40,11 @@ import java.util.function.Consumer;
  *
  * <p>Every transition is handed to the listener given at construction, on the caller's thread,
  * before the method that caused it returns.
+ *
+ * <p>Its thresholds and timeouts come from {@link CircuitBreakerSettings}; the failure rate of the
+ * CLOSED state is counted by {@link FailureRateWindow}. Only the state, when it opened, the run of
+ * failures and the reset timeout are persisted ({@link Snapshot}): a restarted breaker keeps an
+ * outage's backoff but starts with an empty window.
  */
 public final class CircuitBreaker {
 
@@ -76,10 +80,9 @@ public final class CircuitBreaker {
   private static final Allowed ALLOWED = new Allowed();
   private static final Probe PROBE = new Probe();
 
-  private final Settings settings;
+  private final CircuitBreakerSettings settings;
   private final Consumer<Transition> listener;
-  private final SlidingWindowCounter calls;
-  private final SlidingWindowCounter failures;
+  private final FailureRateWindow window;
   private State state = State.CLOSED;
   private int consecutiveFailures;
   private long resetTimeoutMillis;
@@ -88,11 +91,10 @@ public final class CircuitBreaker {
   private boolean probeOutstanding;
 
   /** A CLOSED breaker that reports every transition to {@code listener}. */
-  public CircuitBreaker(Settings settings, Consumer<Transition> listener) {
+  public CircuitBreaker(CircuitBreakerSettings settings, Consumer<Transition> listener) {
     this.settings = requireNonNull(settings, "settings");
     this.listener = requireNonNull(listener, "listener");
-    this.calls = new SlidingWindowCounter(settings.slidingWindow(), settings.windowBuckets());
-    this.failures = new SlidingWindowCounter(settings.slidingWindow(), settings.windowBuckets());
+    this.window = new FailureRateWindow(settings);
     this.resetTimeoutMillis = settings.initialResetTimeout().toMillis();
   }
 
@@ -100,7 +102,8 @@ public final class CircuitBreaker {
    * Rebuilds a breaker from a {@link Snapshot}, without firing a transition. A HALF_OPEN breaker
    * comes back with its probe slot free: the probe in flight died with the previous owner.
    */
-  public static CircuitBreaker restore(Settings settings, Snapshot snapshot, Consumer<Transition> listener) {
+  public static CircuitBreaker restore(
+      CircuitBreakerSettings settings, Snapshot snapshot, Consumer<Transition> listener) {
     requireNonNull(snapshot, "snapshot");
     CircuitBreaker breaker = new CircuitBreaker(settings, listener);
     breaker.state = snapshot.state();
@@ -116,7 +119,7 @@ public final class CircuitBreaker {
     return new Snapshot(state, consecutiveFailures, resetTimeoutMillis, openedAt);
   }
 
-  public Settings settings() {
+  public CircuitBreakerSettings settings() {
     return settings;
   }
 
@@ -159,8 +162,7 @@ public final class CircuitBreaker {
       if (takeProbe()) {
         resetTimeoutMillis = settings.initialResetTimeout().toMillis();
         consecutiveFailures = 0;
-        calls.clear();
-        failures.clear();
+        window.clear();
         transition(State.CLOSED, nowMillis, "probe call succeeded");
       }
       return;
@@ -169,7 +171,7 @@ public final class CircuitBreaker {
       return;
     }
     consecutiveFailures = 0;
-    calls.add(nowMillis, 1);
+    window.success(nowMillis);
   }
 
   /** A call failed in a way that counts against the provider; its start time unknown. */
@@ -190,20 +192,13 @@ public final class CircuitBreaker {
       return;
     }
     consecutiveFailures++;
-    calls.add(nowMillis, 1);
-    failures.add(nowMillis, 1);
+    window.failure(nowMillis);
     if (consecutiveFailures >= settings.consecutiveFailureThreshold()) {
       open(nowMillis, consecutiveFailures + " consecutive failures");
       return;
     }
-    long windowCalls = calls.sum(nowMillis);
-    long windowFailures = failures.sum(nowMillis);
-    if (windowCalls >= settings.minimumCalls()
-        && windowFailures >= settings.failureRateThreshold() * windowCalls) {
-      open(nowMillis, windowFailures + " of " + windowCalls + " calls failed within "
-          + settings.slidingWindow().toMillis() + " ms (threshold "
-          + Math.round(settings.failureRateThreshold() * 100) + "%)");
-    }
+    Optional<String> rateExceeded = window.exceeded(nowMillis);
+    if (rateExceeded.isPresent()) open(nowMillis, rateExceeded.get());
   }
 
   /** The probe's outcome will never be known (e.g. the client cancelled); another probe may go. */
@@ -254,123 +249,5 @@ public final class CircuitBreaker {
     state = to;
     lastTransitionAt = nowMillis;
     listener.accept(new Transition(from, to, nowMillis, reason));
-  }
-
-  /**
-   * The breaker's thresholds and timeouts; immutable. Start from {@link #ofDefaults()} or
-   * {@link #custom()}; every default is a named constant below.
-   */
-  public record Settings(
-      int consecutiveFailureThreshold,
-      double failureRateThreshold,
-      Duration slidingWindow,
-      int windowBuckets,
-      int minimumCalls,
-      Duration initialResetTimeout,
-      double resetTimeoutMultiplier,
-      Duration maxResetTimeout) {
-
-    /** Failures in a row that open the breaker whatever the window says. */
-    public static final int DEFAULT_CONSECUTIVE_FAILURE_THRESHOLD = 5;
-    /** Share of failed calls in the window that opens the breaker. */
-    public static final double DEFAULT_FAILURE_RATE_THRESHOLD = 0.5;
-    /** How far back the failure rate looks. */
-    public static final Duration DEFAULT_SLIDING_WINDOW = Duration.ofSeconds(30);
-    /** Sub-buckets of the window: memory is bounded by this, granularity is window / buckets. */
-    public static final int DEFAULT_WINDOW_BUCKETS = 10;
-    /** Calls the window must hold before its failure rate is trusted. */
-    public static final int DEFAULT_MINIMUM_CALLS = 20;
-    /** How long the breaker stays OPEN the first time. */
-    public static final Duration DEFAULT_INITIAL_RESET_TIMEOUT = Duration.ofSeconds(5);
-    /** Growth of the OPEN period after each failed probe. */
-    public static final double DEFAULT_RESET_TIMEOUT_MULTIPLIER = 2.0;
-    /** The longest the breaker ever stays OPEN in one go. */
-    public static final Duration DEFAULT_MAX_RESET_TIMEOUT = Duration.ofMinutes(5);
-
-    public Settings {
-      requireNonNull(slidingWindow, "slidingWindow");
-      requireNonNull(initialResetTimeout, "initialResetTimeout");
-      requireNonNull(maxResetTimeout, "maxResetTimeout");
-      check(consecutiveFailureThreshold >= 1, "consecutiveFailureThreshold must be at least 1");
-      check(failureRateThreshold > 0 && failureRateThreshold <= 1, "failureRateThreshold must be in (0, 1]");
-      check(windowBuckets >= 1, "windowBuckets must be at least 1");
-      check(slidingWindow.toMillis() >= windowBuckets, "slidingWindow must be at least 1 ms per bucket");
-      check(minimumCalls >= 1, "minimumCalls must be at least 1");
-      check(initialResetTimeout.toMillis() >= 1, "initialResetTimeout must be at least 1 ms");
-      check(resetTimeoutMultiplier >= 1 && !Double.isInfinite(resetTimeoutMultiplier),
-          "resetTimeoutMultiplier must be finite and at least 1");
-      check(maxResetTimeout.compareTo(initialResetTimeout) >= 0,
-          "maxResetTimeout must be at least initialResetTimeout");
-    }
-
-    public static Settings ofDefaults() {
-      return custom().build();
-    }
-
-    public static Builder custom() {
-      return new Builder();
-    }
-
-    private static void check(boolean condition, String message) {
-      if (!condition) {
-        throw new IllegalArgumentException(message);
-      }
-    }
-
-    /** Builds {@link Settings}; unset values keep their defaults. */
-    public static final class Builder {
-      private int consecutiveFailureThreshold = DEFAULT_CONSECUTIVE_FAILURE_THRESHOLD;
-      private double failureRateThreshold = DEFAULT_FAILURE_RATE_THRESHOLD;
-      private Duration slidingWindow = DEFAULT_SLIDING_WINDOW;
-      private int windowBuckets = DEFAULT_WINDOW_BUCKETS;
-      private int minimumCalls = DEFAULT_MINIMUM_CALLS;
-      private Duration initialResetTimeout = DEFAULT_INITIAL_RESET_TIMEOUT;
-      private double resetTimeoutMultiplier = DEFAULT_RESET_TIMEOUT_MULTIPLIER;
-      private Duration maxResetTimeout = DEFAULT_MAX_RESET_TIMEOUT;
-
-      private Builder() {
-      }
-
-      public Builder consecutiveFailureThreshold(int failures) {
-        this.consecutiveFailureThreshold = failures;
-        return this;
-      }
-
-      public Builder failureRateThreshold(double rate) {
-        this.failureRateThreshold = rate;
-        return this;
-      }
-
-      public Builder slidingWindow(Duration window, int buckets) {
-        this.slidingWindow = window;
-        this.windowBuckets = buckets;
-        return this;
-      }
-
-      public Builder minimumCalls(int calls) {
-        this.minimumCalls = calls;
-        return this;
-      }
-
-      public Builder initialResetTimeout(Duration timeout) {
-        this.initialResetTimeout = timeout;
-        return this;
-      }
-
-      public Builder resetTimeoutMultiplier(double multiplier) {
-        this.resetTimeoutMultiplier = multiplier;
-        return this;
-      }
-
-      public Builder maxResetTimeout(Duration timeout) {
-        this.maxResetTimeout = timeout;
-        return this;
-      }
-
-      public Settings build() {
-        return new Settings(consecutiveFailureThreshold, failureRateThreshold, slidingWindow, windowBuckets,
-            minimumCalls, initialResetTimeout, resetTimeoutMultiplier, maxResetTimeout);
-      }
-    }
   }
 }

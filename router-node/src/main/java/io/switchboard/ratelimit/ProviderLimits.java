@@ -2,11 +2,8 @@ package io.switchboard.ratelimit;
 
 import io.switchboard.JsonSerializable;
 import io.switchboard.config.ProviderSettings;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,6 +17,10 @@ import java.util.Optional;
  * much of the allowance was spent before the crash: a restart cannot let through a burst the provider
  * would reject. The price is one write per allowance spent, off the request path unless spending
  * outruns the checkpoints (then admission waits for the write).
+ *
+ * <p>Which buckets exist, and where their limits come from, is {@link ProviderBuckets}'s part; each
+ * bucket's allowance is kept by its {@link GuardedBucket}. This class answers admission's questions
+ * over the buckets that apply to a request, and holds the upstream's pause.
  *
  * <p>Not thread-safe: it lives inside the provider actor. Times are wall-clock epoch milliseconds.
  */
@@ -52,57 +53,14 @@ public final class ProviderLimits {
   public record BucketStatus(String scope, Dimension dimension, long limitPerMinute, double level, boolean learned,
       double queuedDemand, double capacity) {}
 
-  private static final Duration MINUTE = Duration.ofMinutes(1);
-
-  private final class Guarded {
-    final String scope;
-    final Dimension dimension;
-    TokenBucket bucket;
-    boolean learned;
-    /** What may still be taken before the next checkpoint must be written. */
-    double spendable;
-    /** Taken since the last checkpoint was taken (written or not). */
-    double spentSinceCheckpoint;
-    /** Demand of the requests waiting in the queue for this bucket. */
-    double queued;
-
-    /** The provider's limit per minute, before headroom. */
-    long limit;
-
-    Guarded(String scope, Dimension dimension, TokenBucket bucket, boolean learned, long limit) {
-      this.limit = limit;
-      this.scope = scope;
-      this.dimension = dimension;
-      this.bucket = bucket;
-      this.learned = learned;
-    }
-
-    double allowance() {
-      return Math.max(1.0, bucket.capacity() * allowanceShare);
-    }
-
-    BucketStatus status(long now) {
-      return new BucketStatus(scope, dimension, limit, Math.floor(bucket.level(now) * 100) / 100, learned, queued,
-          Math.floor(bucket.capacity()));
-    }
-
-    void take(double amount, long now) {
-      if (!bucket.tryTake(amount, now)) bucket.charge(amount, now);
-      spendable -= amount;
-      spentSinceCheckpoint += amount;
-    }
-  }
-
   private final ProviderSettings.Limits config;
-  private final double allowanceShare;
-  private final Map<String, Guarded> buckets = new LinkedHashMap<>();
+  private final ProviderBuckets buckets;
   private long pausedUntil;
-  /** Allowances of the checkpoint being written, applied once the write succeeds. */
-  private Map<String, Double> pendingAllowances;
 
-  private ProviderLimits(ProviderSettings.Limits config, double allowanceShare) {
+  private ProviderLimits(ProviderSettings.Limits config, ProviderBuckets buckets, long pausedUntil) {
     this.config = config;
-    this.allowanceShare = allowanceShare;
+    this.buckets = buckets;
+    this.pausedUntil = pausedUntil;
   }
 
   /**
@@ -111,72 +69,15 @@ public final class ProviderLimits {
    */
   public static ProviderLimits restore(
       ProviderSettings.Limits config, double allowanceShare, Snapshot persisted, long now) {
-    ProviderLimits limits = new ProviderLimits(config, allowanceShare);
-    limits.configure(PROVIDER_SCOPE, config.provider(), now);
-    config.models().forEach((model, rate) -> limits.configure(model, rate, now));
-    for (BucketRecord record : persisted.buckets()) {
-      String key = key(record.scope(), record.dimension());
-      Guarded configured = limits.buckets.get(key);
-      TokenBucket restored = TokenBucket.restore(record.state());
-      if (configured == null && record.learned() && config.learnFromHeaders() && !limits.configuredFor(record)) {
-        long limit = Math.round(record.state().capacity() / (1.0 - config.headroom()));
-        limits.buckets.put(key, limits.new Guarded(record.scope(), record.dimension(), restored, true, limit));
-      } else if (configured != null) {
-        // The persisted level carries over; a capacity changed in config since rescales it.
-        if (Math.abs(restored.capacity() - configured.bucket.capacity()) > 1e-9
-            || restored.period().toMillis() != MINUTE.toMillis()) {
-          restored.resize(configured.bucket.capacity(), MINUTE, now);
-        }
-        configured.bucket = restored;
-      }
-    }
+    ProviderBuckets buckets = ProviderBuckets.restore(config, allowanceShare, persisted.buckets(), now);
     // A pause persisted before max-pause was lowered (or before it existed) ends within it now.
-    limits.pausedUntil = Math.min(persisted.pausedUntilEpochMillis(), saturatedSum(now, config.maxPause().toMillis()));
-    return limits;
-  }
-
-  private boolean configuredFor(BucketRecord record) {
-    ProviderSettings.Rate rate = record.scope().equals(PROVIDER_SCOPE) ? config.provider() : config.model(record.scope());
-    return perMinute(rate, record.dimension()) > 0 || perMinute(config.provider(), record.dimension()) > 0;
-  }
-
-  private void configure(String scope, ProviderSettings.Rate rate, long now) {
-    for (Dimension d : Dimension.values()) {
-      long limit = perMinute(rate, d);
-      if (limit > 0) {
-        buckets.put(key(scope, d), new Guarded(scope, d, TokenBucket.full(effective(limit), MINUTE, now), false, limit));
-      }
-    }
-  }
-
-  /** The capacity the gateway uses for a provider's limit: the limit less the headroom. */
-  private double effective(long limit) {
-    return Math.max(1.0, limit * (1.0 - config.headroom()));
-  }
-
-  private static long perMinute(ProviderSettings.Rate rate, Dimension d) {
-    return d == Dimension.REQUESTS ? rate.requestsPerMinute() : rate.tokensPerMinute();
-  }
-
-  private static String key(String scope, Dimension d) {
-    return scope + "|" + d;
+    long pausedUntil = Math.min(persisted.pausedUntilEpochMillis(), saturatedSum(now, config.maxPause().toMillis()));
+    return new ProviderLimits(config, buckets, pausedUntil);
   }
 
   /** Whether any bucket exists; without one, admission only counts slots. */
   public boolean isEmpty() {
     return buckets.isEmpty();
-  }
-
-  private List<Guarded> applying(String model) {
-    List<Guarded> result = new ArrayList<>(4);
-    for (Guarded g : buckets.values()) {
-      if (g.scope.equals(PROVIDER_SCOPE) || g.scope.equals(model)) result.add(g);
-    }
-    return result;
-  }
-
-  private static double demand(Guarded g, int tokens) {
-    return g.dimension == Dimension.REQUESTS ? 1 : tokens;
   }
 
   /**
@@ -186,10 +87,10 @@ public final class ProviderLimits {
    * empty when the request fits every bucket. Requests are not counted here: one always fits.
    */
   public Optional<BucketStatus> tooSmallFor(String model, long tokens, long now) {
-    Guarded smallest = null;
-    for (Guarded g : applying(model)) {
-      if (g.dimension == Dimension.TOKENS && tokens > g.bucket.capacity()
-          && (smallest == null || g.bucket.capacity() < smallest.bucket.capacity())) {
+    GuardedBucket smallest = null;
+    for (GuardedBucket g : buckets.applying(model)) {
+      if (g.dimension() == Dimension.TOKENS && tokens > g.capacity()
+          && (smallest == null || g.capacity() < smallest.capacity())) {
         smallest = g;
       }
     }
@@ -199,7 +100,7 @@ public final class ProviderLimits {
   /** Milliseconds until a request for {@code model} reserving {@code tokens} fits every bucket; 0: now. */
   public long millisUntilAdmissible(String model, int tokens, long now) {
     long wait = Math.max(0, pausedUntil - now);
-    for (Guarded g : applying(model)) wait = Math.max(wait, g.bucket.millisUntil(demand(g, tokens), now));
+    for (GuardedBucket g : buckets.applying(model)) wait = Math.max(wait, g.millisUntil(tokens, now));
     return wait;
   }
 
@@ -209,36 +110,34 @@ public final class ProviderLimits {
    */
   public long millisUntilAdmissibleBehindQueue(String model, int tokens, long now) {
     long wait = Math.max(0, pausedUntil - now);
-    for (Guarded g : applying(model)) {
-      wait = Math.max(wait, g.bucket.millisUntil(g.queued + demand(g, tokens), now));
-    }
+    for (GuardedBucket g : buckets.applying(model)) wait = Math.max(wait, g.millisUntilBehindQueue(tokens, now));
     return wait;
   }
 
   /** True when the request fits, but some bucket's allowance is spent: a checkpoint must be written first. */
   public boolean needsCheckpoint(String model, int tokens) {
-    for (Guarded g : applying(model)) {
-      if (g.spendable < demand(g, tokens)) return true;
+    for (GuardedBucket g : buckets.applying(model)) {
+      if (g.needsCheckpointFor(tokens)) return true;
     }
     return false;
   }
 
   /** Whether the allowance of some bucket is half spent, so a checkpoint now avoids a stall later. */
   public boolean allowanceRunningLow() {
-    for (Guarded g : buckets.values()) {
-      if (g.spendable < g.allowance() / 2) return true;
+    for (GuardedBucket g : buckets.all()) {
+      if (g.allowanceRunningLow()) return true;
     }
     return false;
   }
 
   /** Takes one request and {@code tokens} from every bucket that applies to {@code model}. */
   public void take(String model, int tokens, long now) {
-    for (Guarded g : applying(model)) g.take(demand(g, tokens), now);
+    for (GuardedBucket g : buckets.applying(model)) g.take(g.demand(tokens), now);
   }
 
   /** A request for {@code model} joined (+1) or left (-1) the queue. */
   public void queued(String model, int tokens, int sign) {
-    for (Guarded g : applying(model)) g.queued = Math.max(0, g.queued + sign * demand(g, tokens));
+    for (GuardedBucket g : buckets.applying(model)) g.queued(tokens, sign);
   }
 
   /**
@@ -247,15 +146,7 @@ public final class ProviderLimits {
    * {@code refundRequest}, the request itself.
    */
   public void settle(String model, long refundTokens, boolean refundRequest, long now) {
-    for (Guarded g : applying(model)) {
-      if (g.dimension == Dimension.REQUESTS) {
-        if (refundRequest) g.bucket.refund(1, now);
-      } else if (refundTokens > 0) {
-        g.bucket.refund(refundTokens, now);
-      } else if (refundTokens < 0) {
-        g.take(Math.min(g.bucket.capacity(), -(double) refundTokens), now);
-      }
-    }
+    for (GuardedBucket g : buckets.applying(model)) g.settle(refundTokens, refundRequest, now);
   }
 
   /**
@@ -285,34 +176,7 @@ public final class ProviderLimits {
    */
   public boolean learn(String model, long limitRequests, long limitTokens, long remainingRequests,
       long remainingTokens, long now) {
-    boolean changed = learnOne(model, Dimension.REQUESTS, limitRequests, remainingRequests, now);
-    return learnOne(model, Dimension.TOKENS, limitTokens, remainingTokens, now) || changed;
-  }
-
-  private boolean learnOne(String model, Dimension d, long limit, long remaining, long now) {
-    if (!config.learnFromHeaders() || limit <= 0) return false;
-    if (perMinute(config.model(model), d) > 0 || perMinute(config.provider(), d) > 0) return false;
-    String key = key(model, d);
-    Guarded g = buckets.get(key);
-    boolean changed = false;
-    if (g == null) {
-      TokenBucket bucket = TokenBucket.full(effective(limit), MINUTE, now);
-      g = new Guarded(model, d, bucket, true, limit);
-      buckets.put(key, g);
-      changed = true;
-    } else if (g.limit != limit) {
-      g.bucket.resize(effective(limit), MINUTE, now);
-      g.limit = limit;
-      changed = true;
-    }
-    double usable = remaining - limit * config.headroom();
-    if (remaining >= 0 && usable < g.bucket.level(now)) {
-      g.bucket.drain(now);
-      if (usable > 0) g.bucket.refund(usable, now);
-      else g.bucket.charge(-usable, now);
-      changed = true;
-    }
-    return changed;
+    return buckets.learn(model, limitRequests, limitTokens, remainingRequests, remainingTokens, now);
   }
 
   /**
@@ -322,35 +186,20 @@ public final class ProviderLimits {
    * @param demandAhead the largest single demand waiting, so one request bigger than the allowance can pass
    */
   public Snapshot checkpoint(long now, int demandAhead) {
-    List<BucketRecord> records = new ArrayList<>(buckets.size());
-    pendingAllowances = new LinkedHashMap<>();
-    for (Map.Entry<String, Guarded> e : buckets.entrySet()) {
-      Guarded g = e.getValue();
-      double allowance = Math.max(g.allowance(), g.dimension == Dimension.REQUESTS ? 1 : demandAhead);
-      TokenBucket.State state = g.bucket.snapshot(now);
-      records.add(new BucketRecord(g.scope, g.dimension, g.learned,
-          new TokenBucket.State(state.capacity(), state.periodMillis(), state.level() - allowance,
-              state.atEpochMillis(), state.pausedUntilEpochMillis())));
-      g.spentSinceCheckpoint = 0;
-      pendingAllowances.put(e.getKey(), allowance);
-    }
+    List<BucketRecord> records = new ArrayList<>();
+    for (GuardedBucket g : buckets.all()) records.add(g.checkpoint(now, demandAhead));
     return new Snapshot(records, pausedUntil);
   }
 
   /** The checkpoint last taken is durable: its allowances, less what was spent since, may be spent. */
   public void checkpointWritten() {
-    if (pendingAllowances == null) return;
-    pendingAllowances.forEach((key, allowance) -> {
-      Guarded g = buckets.get(key);
-      if (g != null) g.spendable = allowance - g.spentSinceCheckpoint;
-    });
-    pendingAllowances = null;
+    for (GuardedBucket g : buckets.all()) g.checkpointWritten();
   }
 
   /** The bucket levels now, for operators. */
   public List<BucketStatus> status(long now) {
-    List<BucketStatus> result = new ArrayList<>(buckets.size());
-    for (Guarded g : buckets.values()) result.add(g.status(now));
+    List<BucketStatus> result = new ArrayList<>();
+    for (GuardedBucket g : buckets.all()) result.add(g.status(now));
     return result;
   }
 }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.switchboard.breaker.CircuitBreaker.Allowed;
 import io.switchboard.breaker.CircuitBreaker.Probe;
 import io.switchboard.breaker.CircuitBreaker.Refused;
-import io.switchboard.breaker.CircuitBreaker.Settings;
+import io.switchboard.breaker.CircuitBreakerSettings;
 import io.switchboard.breaker.CircuitBreaker.State;
 import io.switchboard.breaker.CircuitBreaker.Transition;
 import java.time.Duration;
@@ -24,12 +24,12 @@ class CircuitBreakerTest {
 
   private final List<Transition> transitions = new ArrayList<>();
 
-  private CircuitBreaker breaker(Settings settings) {
+  private CircuitBreaker breaker(CircuitBreakerSettings settings) {
     return new CircuitBreaker(settings, transitions::add);
   }
 
   private CircuitBreaker defaults() {
-    return breaker(Settings.ofDefaults());
+    return breaker(CircuitBreakerSettings.ofDefaults());
   }
 
   private static void fail(CircuitBreaker breaker, int times, long at) {
@@ -44,7 +44,7 @@ class CircuitBreakerTest {
 
   @Test
   void defaults_areTheDocumentedOnes() {
-    Settings s = Settings.ofDefaults();
+    CircuitBreakerSettings s = CircuitBreakerSettings.ofDefaults();
 
     assertEquals(5, s.consecutiveFailureThreshold());
     assertEquals(0.5, s.failureRateThreshold());
@@ -103,7 +103,7 @@ class CircuitBreakerTest {
     }
     assertEquals(State.OPEN, breaker.state(T0));
 
-    CircuitBreaker later = breaker(Settings.ofDefaults());
+    CircuitBreaker later = breaker(CircuitBreakerSettings.ofDefaults());
     for (int i = 0; i < 9; i++) {
       later.onSuccess(T0, false);
       later.onFailure(T0, false);
@@ -161,7 +161,7 @@ class CircuitBreakerTest {
 
   @Test
   void probeFailure_reopensIt_withTheTimeoutMultipliedUpToTheCap() {
-    CircuitBreaker breaker = breaker(Settings.custom().maxResetTimeout(Duration.ofSeconds(30)).build());
+    CircuitBreaker breaker = breaker(CircuitBreakerSettings.custom().maxResetTimeout(Duration.ofSeconds(30)).build());
     fail(breaker, 5, T0);
     long now = T0;
     List<Long> timeouts = new ArrayList<>();
@@ -249,7 +249,8 @@ class CircuitBreakerTest {
     assertEquals(new CircuitBreaker.Snapshot(State.OPEN, 0, 10_000, T0 + 5_000), snapshot);
 
     List<Transition> restoredTransitions = new ArrayList<>();
-    CircuitBreaker restored = CircuitBreaker.restore(Settings.ofDefaults(), snapshot, restoredTransitions::add);
+    CircuitBreaker restored =
+        CircuitBreaker.restore(CircuitBreakerSettings.ofDefaults(), snapshot, restoredTransitions::add);
 
     assertEquals(snapshot, restored.snapshot());
     assertEquals(OptionalLong.of(T0 + 15_000), restored.nextTransitionAt());
@@ -259,11 +260,11 @@ class CircuitBreakerTest {
 
   @Test
   void restoredHalfOpen_handsOutAFreshProbe_andClosedKeepsItsFailureCount() {
-    CircuitBreaker halfOpen = CircuitBreaker.restore(Settings.ofDefaults(),
+    CircuitBreaker halfOpen = CircuitBreaker.restore(CircuitBreakerSettings.ofDefaults(),
         new CircuitBreaker.Snapshot(State.HALF_OPEN, 0, 20_000, T0), transitions::add);
     assertEquals(new Probe(), halfOpen.tryAcquire(T0 + 1));
 
-    CircuitBreaker closed = CircuitBreaker.restore(Settings.ofDefaults(),
+    CircuitBreaker closed = CircuitBreaker.restore(CircuitBreakerSettings.ofDefaults(),
         new CircuitBreaker.Snapshot(State.CLOSED, 4, 5_000, 0), transitions::add);
     closed.onFailure(T0, false);
     assertEquals(State.OPEN, closed.state(T0));
@@ -271,15 +272,18 @@ class CircuitBreakerTest {
 
   @Test
   void settings_refuseNonsense() {
-    assertThrows(IllegalArgumentException.class, () -> Settings.custom().consecutiveFailureThreshold(0).build());
-    assertThrows(IllegalArgumentException.class, () -> Settings.custom().failureRateThreshold(1.5).build());
-    assertThrows(IllegalArgumentException.class, () -> Settings.custom().minimumCalls(0).build());
     assertThrows(IllegalArgumentException.class,
-        () -> Settings.custom().slidingWindow(Duration.ofMillis(5), 10).build());
-    assertThrows(IllegalArgumentException.class, () -> Settings.custom().resetTimeoutMultiplier(0.5).build());
+        () -> CircuitBreakerSettings.custom().consecutiveFailureThreshold(0).build());
     assertThrows(IllegalArgumentException.class,
-        () -> Settings.custom().initialResetTimeout(Duration.ZERO).build());
+        () -> CircuitBreakerSettings.custom().failureRateThreshold(1.5).build());
+    assertThrows(IllegalArgumentException.class, () -> CircuitBreakerSettings.custom().minimumCalls(0).build());
     assertThrows(IllegalArgumentException.class,
-        () -> Settings.custom().maxResetTimeout(Duration.ofSeconds(1)).build());
+        () -> CircuitBreakerSettings.custom().slidingWindow(Duration.ofMillis(5), 10).build());
+    assertThrows(IllegalArgumentException.class,
+        () -> CircuitBreakerSettings.custom().resetTimeoutMultiplier(0.5).build());
+    assertThrows(IllegalArgumentException.class,
+        () -> CircuitBreakerSettings.custom().initialResetTimeout(Duration.ZERO).build());
+    assertThrows(IllegalArgumentException.class,
+        () -> CircuitBreakerSettings.custom().maxResetTimeout(Duration.ofSeconds(1)).build());
   }
 }

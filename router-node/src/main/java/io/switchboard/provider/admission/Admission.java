@@ -8,18 +8,12 @@ import io.switchboard.provider.ProviderActor.Prefetched;
 import io.switchboard.provider.ProviderActor.Rejected;
 import io.switchboard.provider.ProviderActor.Status;
 import io.switchboard.provider.ProviderState;
-import io.switchboard.provider.UpstreamSignals;
 import io.switchboard.ratelimit.ProviderLimits;
 import io.switchboard.retry.RetryBudget;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * Admission for one provider account, as a state machine: commands in, {@link Decisions} out. A request
@@ -28,10 +22,12 @@ import java.util.TreeMap;
  * circuit breaker lets it through; otherwise it waits in a bounded FIFO queue until it can be, or is
  * rejected at once when its deadline cannot be met.
  *
- * <p>It owns the queue ({@link WaitQueue}), the buckets and pause ({@link ProviderLimits}), the breaker
- * and the retry budget, and uses the permits in flight ({@link InFlight}, which outlive it). It touches
- * no actor, timer, logger or clock: every command takes the time, and what must happen next comes back
- * in its {@link Decisions}. {@code R} is what the shell replies to. Not thread-safe: one actor drives it.
+ * <p>Whether a request may go now is decided here alone, by {@link #hold}. The parts it decides over
+ * are its own: the queue ({@link WaitQueue}), the buckets and pause ({@link ProviderLimits}), the breaker
+ * ({@link BreakerWatch}), the retry budget, the permits ({@link Permits}, over an {@link InFlight} that
+ * outlives it) and when the state is saved ({@link Checkpoints}). It touches no actor, timer, logger or
+ * clock: every command takes the time, and what must happen next comes back in its {@link Decisions}.
+ * {@code R} is what the shell replies to. Not thread-safe: one actor drives it.
  */
 public final class Admission<R> {
 
@@ -45,11 +41,6 @@ public final class Admission<R> {
   /** A query's answer, and what must happen besides. */
   public record Answer<A, R>(A value, Decisions<R> decisions) {}
 
-  /** How long an upstream 429 without Retry-After pauses the provider. */
-  static final Duration DEFAULT_PAUSE = Duration.ofSeconds(1);
-  /** A pause that moves the end of the current one by less than this is not logged again. */
-  private static final Duration PAUSE_LOGGED_AFTER = Duration.ofSeconds(1);
-
   /** What holds a request back now; see {@link #hold}. */
   private enum Hold { NONE, SLOTS, LIMITS, CHECKPOINT }
 
@@ -57,15 +48,13 @@ public final class Admission<R> {
   private final String provider;
   private final InFlight inFlight;
   private final ProviderLimits limits;
-  private final CircuitBreaker breaker;
   private final RetryBudget retryBudget;
   private final WaitQueue<R> queue;
-  private final Map<CircuitBreaker.State, Long> transitions = new EnumMap<>(CircuitBreaker.State.class);
-  private boolean dirty;
-  private boolean writing;
-  private boolean writeAgain;
-  private long lastCheckpoint;
-  private Decisions.Builder<R> out = new Decisions.Builder<>();
+  private final Decisions.Builder<R> out = new Decisions.Builder<>();
+  private final Checkpoints checkpoints;
+  private final BreakerWatch<R> breakerWatch;
+  private final CircuitBreaker breaker;
+  private final Permits permits;
 
   /**
    * Admission for {@code settings}, its buckets and breaker restored from {@code restored} (or new),
@@ -78,34 +67,22 @@ public final class Admission<R> {
     ProviderState state = restored.orElse(null);
     this.limits = ProviderLimits.restore(settings.limits(), settings.checkpoint().allowance(),
         state == null ? ProviderLimits.Snapshot.EMPTY : state.limits(), now);
-    CircuitBreaker.Settings breakerSettings = breakerSettings(settings.breaker());
-    this.breaker = state != null && state.breaker() != null
-        ? CircuitBreaker.restore(breakerSettings, state.breaker(), this::onTransition)
-        : new CircuitBreaker(breakerSettings, this::onTransition);
     this.queue = new WaitQueue<>(limits);
+    this.checkpoints = new Checkpoints(provider, this::stateToSave, out);
+    this.breakerWatch = new BreakerWatch<>(settings, state == null ? null : state.breaker(), queue, checkpoints, out);
+    this.breaker = breakerWatch.breaker();
+    this.permits = new Permits(provider, settings.permitLease(), inFlight, limits, checkpoints, breakerWatch, out);
     ProviderSettings.Retries r = settings.retries();
     this.retryBudget = new RetryBudget(r.budgetRatio(), r.budgetMinPerSecond(), r.budgetWindow());
   }
 
-  static CircuitBreaker.Settings breakerSettings(ProviderSettings.Breaker b) {
-    return CircuitBreaker.Settings.custom()
-        .consecutiveFailureThreshold(b.consecutiveFailures())
-        .failureRateThreshold(b.failureRate())
-        .slidingWindow(b.window(), CircuitBreaker.Settings.DEFAULT_WINDOW_BUCKETS)
-        .minimumCalls(b.minimumCalls())
-        .initialResetTimeout(b.resetTimeout())
-        .resetTimeoutMultiplier(b.resetMultiplier())
-        .maxResetTimeout(b.maxResetTimeout())
-        .build();
-  }
-
   /** The first decisions: the breaker's timer, and the checkpoint that gives the buckets their allowance. */
   public Decisions<R> start(long now, String stateDescription) {
-    scheduleBreakerTick(now);
+    breakerWatch.scheduleTick(now);
     out.info("provider '" + provider + "' ready: " + limits.status(now).size() + " bucket(s), breaker "
         + breaker.state(now) + ", " + inFlight.size() + " request(s) in flight, state " + stateDescription);
     // Buckets start with no allowance: the first grant waits for a checkpoint of the restored floors.
-    if (!limits.isEmpty()) writeCheckpoint(now);
+    if (!limits.isEmpty()) checkpoints.write(now);
     return done();
   }
 
@@ -131,55 +108,45 @@ public final class Admission<R> {
 
   /** A request asks to be admitted: granted now, queued, or rejected. */
   public Decisions<R> acquire(Ask<R> ask, long now) {
-    Optional<Rejected> tooLarge = tooLarge(ask.model(), ask.tokens(), now);
-    if (tooLarge.isPresent()) {
-      out.reply(ask.replyTo(), tooLarge.get());
-      return done();
+    // A reservation no wait could admit (more than a bucket holds when full, or none at all) is turned
+    // away before it touches the breaker, the retry budget or a bucket.
+    if (ask.tokens() < 0) return refuse(ask, false, Rejections.invalidReservation(ask.tokens()), now);
+    Optional<ProviderLimits.BucketStatus> tooSmall = limits.tooSmallFor(ask.model(), ask.tokens(), now);
+    if (tooSmall.isPresent()) {
+      return refuse(ask, false, Rejections.tooLarge(provider, ask.tokens(), tooSmall.get()), now);
     }
     CircuitBreaker.Decision decision = breaker.tryAcquire(now);
     if (decision instanceof CircuitBreaker.Refused refused) {
-      out.reply(ask.replyTo(), Rejections.circuitOpen(provider, refused.retryAfterMillis()));
-      return done();
+      return refuse(ask, false, Rejections.circuitOpen(provider, refused.retryAfterMillis()), now);
     }
     boolean probe = decision instanceof CircuitBreaker.Probe;
-    if (ask.retry()) {
-      if (!retryBudget.tryRetry(now)) {
-        abandonProbe(probe, now);
-        out.reply(ask.replyTo(), Rejections.retryBudgetExhausted(provider, settings.retries().budgetRatio()));
-        return done();
-      }
-    } else {
-      retryBudget.onRequest(now);
+    if (ask.retry() && !retryBudget.tryRetry(now)) {
+      return refuse(ask, probe, Rejections.retryBudgetExhausted(provider, settings.retries().budgetRatio()), now);
     }
+    if (!ask.retry()) retryBudget.onRequest(now);
     if (admissibleNow(ask.model(), ask.tokens(), now)) {
       grant(ask, probe, now);
       return done();
     }
     if (queue.size() >= settings.queue().maxSize()) {
-      abandonProbe(probe, now);
-      out.reply(ask.replyTo(),
-          Rejections.queueFull(provider, inFlight.size(), settings.maxInFlight(), settings.queue().maxSize()));
-      return done();
+      return refuse(ask, probe,
+          Rejections.queueFull(provider, inFlight.size(), settings.maxInFlight(), settings.queue().maxSize()), now);
     }
     long wait = limits.millisUntilAdmissibleBehindQueue(ask.model(), ask.tokens(), now);
     if (now + wait > ask.deadlineEpochMillis()) {
-      abandonProbe(probe, now);
-      out.reply(ask.replyTo(), Rejections.deadlineUnreachable(provider, ask.model(), limits, now, wait,
-          ask.deadlineEpochMillis() - now));
-      return done();
+      return refuse(ask, probe, Rejections.deadlineUnreachable(provider, ask.model(), limits, now, wait,
+          ask.deadlineEpochMillis() - now), now);
     }
     out.startWait(queue.add(ask, probe).ticket(), ask.deadlineEpochMillis() - now);
     drainQueue(now);
     return done();
   }
 
-  /**
-   * A request that no wait could admit: its reservation is more than a token bucket holds when full (or
-   * not a reservation at all). Turned away before it touches the breaker, the retry budget or a bucket.
-   */
-  private Optional<Rejected> tooLarge(String model, int tokens, long now) {
-    if (tokens < 0) return Optional.of(Rejections.invalidReservation(tokens));
-    return limits.tooSmallFor(model, tokens, now).map(bucket -> Rejections.tooLarge(provider, tokens, bucket));
+  /** Answers {@code ask} with {@code rejected}, giving up the breaker's trial if it held it ({@code probe}). */
+  private Decisions<R> refuse(Ask<R> ask, boolean probe, Rejected rejected, long now) {
+    breakerWatch.abandonProbe(probe, now);
+    out.reply(ask.replyTo(), rejected);
+    return done();
   }
 
   /**
@@ -193,61 +160,16 @@ public final class Admission<R> {
         && breaker.state(now) == CircuitBreaker.State.CLOSED
         && breaker.tryAcquire(now) instanceof CircuitBreaker.Allowed) {
       retryBudget.onRequest(now);
-      ids.add(admit(model, tokensEach, false, holder, now));
+      ids.add(permits.grant(model, tokensEach, false, holder, now));
     }
     return new Answer<>(new Prefetched(ids), done());
   }
 
   /** A permit is handed back: its reservation is settled, the breaker and the buckets learn how it went. */
   public Decisions<R> release(long permitId, CallOutcome outcome, long now) {
-    InFlight.Held held = inFlight.release(permitId);
-    if (held != null) {
-      if (outcome instanceof CallOutcome.Succeeded s) {
-        long used = s.usage() != null ? s.usage().total() : held.tokens();
-        limits.settle(held.model(), held.tokens() - used, false, now);
-        breaker.onSuccess(now, held.probe(), held.grantedAt());
-        heed(held.model(), s.signals(), false, now);
-      } else if (outcome instanceof CallOutcome.Failed f) {
-        // The upstream saw the request: its reservation stands, as the provider may count it.
-        if (f.providerFault()) breaker.onFailure(now, held.probe(), held.grantedAt());
-        else breaker.onSuccess(now, held.probe(), held.grantedAt());
-        heed(held.model(), f.signals(), f.rateLimited(), now);
-      } else {
-        limits.settle(held.model(), held.tokens(), true, now);
-        abandonProbe(held.probe(), now);
-      }
-      dirty = true;
-      scheduleBreakerTick(now);
-    }
+    if (permits.handBack(permitId, outcome, now)) breakerWatch.scheduleTick(now);
     drainQueue(now);
     return done();
-  }
-
-  /**
-   * Learns limits the upstream announced, and pauses when it asked for one: for its Retry-After, at most
-   * {@code limits.max-pause}, or {@link #DEFAULT_PAUSE} after a 429 that named no wait.
-   */
-  private void heed(String model, UpstreamSignals signals, boolean rateLimited, long now) {
-    if (signals.saysAnything()) {
-      limits.learn(model, signals.limitRequests(), signals.limitTokens(), signals.remainingRequests(),
-          signals.remainingTokens(), now);
-    }
-    long asked = signals.pauseMillis() > 0 ? signals.pauseMillis() : rateLimited ? DEFAULT_PAUSE.toMillis() : 0;
-    if (asked <= 0) return;
-    boolean wasPaused = limits.pausedUntil() > now;
-    long before = limits.pausedUntil();
-    long applied = limits.pause(asked, now);
-    // Once per pause, not once per answer of a burst of 429s (each moves the end by a little); the
-    // value only, never the header itself.
-    if (!wasPaused || limits.pausedUntil() - before >= PAUSE_LOGGED_AFTER.toMillis()) {
-      Instant until = Instant.ofEpochMilli(limits.pausedUntil());
-      if (applied < asked) {
-        out.warn("provider '" + provider + "' paused for " + applied + " ms until " + until + ": the upstream asked for "
-            + asked + " ms, capped by limits.max-pause");
-      } else {
-        out.info("provider '" + provider + "' paused for " + applied + " ms until " + until + " at the upstream's request");
-      }
-    }
   }
 
   /** The time {@link Decisions#wakeIn} asked for: admits what fits now. */
@@ -264,7 +186,7 @@ public final class Admission<R> {
     WaitQueue.Waiting<R> waiting = queue.remove(ticket);
     if (waiting != null) {
       Ask<R> ask = waiting.ask();
-      abandonProbe(waiting.probe(), now);
+      breakerWatch.abandonProbe(waiting.probe(), now);
       long refill = limits.millisUntilAdmissible(ask.model(), ask.tokens(), now);
       out.reply(ask.replyTo(), refill > 0
           ? Rejections.heldByLimit(provider, ask.model(), limits, now, refill)
@@ -276,29 +198,16 @@ public final class Admission<R> {
     return done();
   }
 
-  /**
-   * The node at {@code address} left the cluster: its requests will never release their permits. Their
-   * slots are freed at once instead of when their leases run out; their token reservations stand, as
-   * the upstream may have counted those calls.
-   */
+  /** The node at {@code address} left the cluster: its permits will never come back, so their slots are freed now. */
   public Decisions<R> memberGone(String address, long now) {
-    List<InFlight.Freed> freed = inFlight.free(held -> address.equals(held.holder()));
-    for (InFlight.Freed f : freed) abandonProbe(f.held().probe(), now);
-    if (!freed.isEmpty()) {
-      out.warn("provider '" + provider + "': node " + address + " left the cluster holding " + freed.size()
-          + " permit(s); their slots are freed");
-    }
+    permits.freeHeldBy(address, now);
     drainQueue(now);
     return done();
   }
 
   /** Frees the slots of permits whose lease ran out unreleased. */
   public Decisions<R> sweepLeases(long now) {
-    for (InFlight.Freed f : inFlight.free(held -> held.leaseExpires() <= now)) {
-      abandonProbe(f.held().probe(), now);
-      out.warn("provider '" + provider + "': permit " + f.permitId() + " was not released within "
-          + settings.permitLease() + "; its slot is freed");
-    }
+    permits.freeExpired(now);
     drainQueue(now);
     return done();
   }
@@ -311,19 +220,14 @@ public final class Admission<R> {
 
   /** The periodic checkpoint: written when anything changed since the last. */
   public Decisions<R> checkpointDue(long now) {
-    if (dirty) writeCheckpoint(now);
+    checkpoints.writeIfChanged(now);
     return done();
   }
 
   /** The checkpoint last decided is saved: its allowance may be spent. */
   public Decisions<R> checkpointWritten(long now) {
-    writing = false;
-    lastCheckpoint = now;
     limits.checkpointWritten();
-    if (writeAgain) {
-      writeAgain = false;
-      writeCheckpoint(now);
-    }
+    checkpoints.written(now);
     drainQueue(now);
     return done();
   }
@@ -333,20 +237,16 @@ public final class Admission<R> {
    * stop once the allowance is spent until one succeeds.
    */
   public Decisions<R> checkpointFailed(String cause) {
-    writing = false;
-    dirty = true;
-    out.error("provider '" + provider + "': state checkpoint failed; admission waits once the"
-        + " current allowance is spent, until a checkpoint succeeds: " + cause);
+    checkpoints.failed(cause);
     return done();
   }
 
   /** The admission state now, as {@code GET /admin/providers} shows it; {@code node}: where this runs. */
   public Answer<Status, R> status(long now, String node) {
-    Map<String, Long> counts = new TreeMap<>();
-    transitions.forEach((state, count) -> counts.put(state.name().toLowerCase(Locale.ROOT), count));
+    Map<String, Long> transitions = breakerWatch.transitionCounts(); // before state(now) may move it on
     Status status = new Status(provider, inFlight.size(), settings.maxInFlight(), queue.size(),
         settings.queue().maxSize(), limits.status(now), limits.pausedUntil(), Math.max(0, limits.pausedUntil() - now),
-        breaker.state(now).name().toLowerCase(Locale.ROOT), counts, lastCheckpoint, node);
+        breakerWatch.state(now), transitions, checkpoints.lastWrittenAt(), node);
     return new Answer<>(status, done());
   }
 
@@ -361,9 +261,7 @@ public final class Admission<R> {
   // ---- internals ---------------------------------------------------------------------------------
 
   private Decisions<R> done() {
-    Decisions<R> decisions = out.build();
-    out = new Decisions.Builder<>();
-    return decisions;
+    return out.drain();
   }
 
   /** Grants the queue's head for as long as it fits, in order; what holds the head back decides what waits for what. */
@@ -373,7 +271,7 @@ public final class Admission<R> {
       Ask<R> ask = head.ask();
       Hold hold = hold(ask.model(), ask.tokens(), now);
       if (hold == Hold.LIMITS) out.wakeIn(limits.millisUntilAdmissible(ask.model(), ask.tokens(), now));
-      if (hold == Hold.CHECKPOINT) writeCheckpoint(now);
+      if (hold == Hold.CHECKPOINT) checkpoints.write(now);
       if (hold != Hold.NONE) return;
       queue.removeHead();
       out.cancelWait(head.ticket());
@@ -382,53 +280,12 @@ public final class Admission<R> {
   }
 
   private void grant(Ask<R> ask, boolean probe, long now) {
-    out.reply(ask.replyTo(), new Granted(admit(ask.model(), ask.tokens(), probe, ask.holder(), now), probe));
+    out.reply(ask.replyTo(), new Granted(permits.grant(ask.model(), ask.tokens(), probe, ask.holder(), now), probe));
   }
 
-  /** Takes a slot and the reservation from the buckets; the permit's id. */
-  private long admit(String model, int tokens, boolean probe, String holder, long now) {
-    long id = inFlight.hold(
-        new InFlight.Held(model, tokens, probe, now, now + settings.permitLease().toMillis(), holder));
-    if (!limits.isEmpty()) {
-      limits.take(model, tokens, now);
-      dirty = true;
-      if (limits.allowanceRunningLow()) writeCheckpoint(now);
-    }
-    return id;
-  }
-
-  private void abandonProbe(boolean probe, long now) {
-    if (probe) breaker.onProbeAbandoned(now);
-  }
-
-  private void onTransition(CircuitBreaker.Transition t) {
-    transitions.merge(t.to(), 1L, Long::sum);
-    dirty = true;
-    out.warn("provider '" + provider + "' circuit breaker " + t.from() + " -> " + t.to() + ": " + t.reason());
-    if (t.to() == CircuitBreaker.State.OPEN) {
-      long retry = Math.max(1000, breaker.nextTransitionAt().orElse(t.atEpochMillis()) - t.atEpochMillis());
-      for (WaitQueue.Waiting<R> waiting : queue.removeAll()) {
-        out.cancelWait(waiting.ticket());
-        out.reply(waiting.ask().replyTo(), Rejections.openedWhileWaiting(provider, retry));
-      }
-    }
-  }
-
-  /** While the breaker is open, a timer makes its move to half-open happen (and be logged) on time. */
-  private void scheduleBreakerTick(long now) {
-    long at = breaker.nextTransitionAt().orElse(0);
-    if (at > 0) out.breakerTickIn(Math.max(1, at - now));
-  }
-
-  private void writeCheckpoint(long now) {
-    if (writing) {
-      writeAgain = true;
-      return;
-    }
+  /** What a checkpoint saves: the buckets at their floors (the head of the queue's demand allowed for), the breaker. */
+  private ProviderState stateToSave(long now) {
     WaitQueue.Waiting<R> head = queue.head();
-    out.checkpoint(new ProviderState(now, limits.checkpoint(now, head == null ? 0 : head.ask().tokens()),
-        breaker.snapshot()));
-    writing = true;
-    dirty = false;
+    return new ProviderState(now, limits.checkpoint(now, head == null ? 0 : head.ask().tokens()), breaker.snapshot());
   }
 }

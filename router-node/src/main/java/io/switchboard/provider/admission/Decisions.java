@@ -48,7 +48,10 @@ public record Decisions<R>(
     ERROR
   }
 
-  /** Collects the decisions of one command. */
+  /**
+   * Collects the decisions of one command; {@link #drain} hands them over and starts empty for the next.
+   * {@link Admission} and the parts it delegates to all add to the one builder of the command at hand.
+   */
   static final class Builder<R> {
     private final List<Reply<R>> replies = new ArrayList<>();
     private final Map<Long, Long> waitTimers = new LinkedHashMap<>();
@@ -95,9 +98,19 @@ public record Decisions<R>(
       notices.add(new Notice(Level.ERROR, message));
     }
 
-    Decisions<R> build() {
-      return new Decisions<>(List.copyOf(replies), Collections.unmodifiableMap(new LinkedHashMap<>(waitTimers)),
-          List.copyOf(cancelledWaits), wakeIn, breakerTickIn, Optional.ofNullable(checkpoint), List.copyOf(notices));
+    /** The decisions collected since the last drain; the builder is empty again. */
+    Decisions<R> drain() {
+      Decisions<R> decisions = new Decisions<>(List.copyOf(replies),
+          Collections.unmodifiableMap(new LinkedHashMap<>(waitTimers)), List.copyOf(cancelledWaits), wakeIn,
+          breakerTickIn, Optional.ofNullable(checkpoint), List.copyOf(notices));
+      replies.clear();
+      waitTimers.clear();
+      cancelledWaits.clear();
+      wakeIn = OptionalLong.empty();
+      breakerTickIn = OptionalLong.empty();
+      checkpoint = null;
+      notices.clear();
+      return decisions;
     }
   }
 }
