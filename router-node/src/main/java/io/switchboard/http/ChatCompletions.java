@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.cache.CachePolicy;
-import io.switchboard.config.HttpSettings;
 import io.switchboard.exchange.Answer;
 import io.switchboard.exchange.Call;
 import io.switchboard.exchange.ChatPipeline;
@@ -12,13 +11,13 @@ import io.switchboard.keys.Caller;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.routing.RequestTrace;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -67,7 +66,7 @@ final class ChatCompletions {
   }
 
   private HttpResponse respond(Answer answer, RequestTrace trace) {
-    java.util.List<HttpHeader> served = headers.of(answer.served());
+    List<HttpHeader> served = headers.of(answer.served());
     HttpResponse response = answer instanceof Answer.Streaming stream
         ? SseResponse.of(stream.events(), stream.settle(), stream.signals(), served, openAiStreams, mapper,
             trace.requestId())
