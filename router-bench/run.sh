@@ -6,7 +6,7 @@
 #   router-bench/run.sh soak [30m] [200]   # heap after GC over time at a moderate rate (req/s)
 #   router-bench/run.sh jmh            # JMH microbenchmarks (routing, decode, admission)
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
-#   router-bench/run.sh ab OLD_REF [NEW_REF]   # ~20 min: the node jars of two commits side by side (NEW_REF: HEAD)
+#   router-bench/run.sh ab OLD_REF [NEW_REF]   # ~20 min + builds: the node jars of two commits side by side (NEW_REF: HEAD)
 #
 # It builds what it needs (SKIP_BUILD=1 to reuse the jars), starts the fake upstream, nginx (installed
 # with apt if missing), a bare Pekko HTTP proxy (quick and full: the floor of Switchboard's own stack)
@@ -17,7 +17,7 @@
 # `install`, so the shared ~/.m2 keeps the snapshot other builds use), once per commit: the jars are kept
 # under router-bench/target/ab-jars/<commit>/. It starts both nodes with the same configuration on free
 # ports beside the fake upstream, nginx and the bare Pekko proxy, and runs io.switchboard.bench.AbRun.
-# BUILD_ONLY=1 builds the jars and stops (to build before waiting for a quiet machine); AB_ROUNDS (3),
+# BUILD_ONLY=1 builds the jars and stops (to build before waiting for a quiet machine); AB_ROUNDS (4),
 # AB_SATURATION_SECONDS (15), AB_RATE (1000) and AB_RATE_SECONDS (20) size the rounds.
 set -euo pipefail
 
@@ -263,7 +263,7 @@ case "$MODE" in
       --direct "http://127.0.0.1:$UP_PORT" --upstream-pid "$UP_PID" "${NGINX_ARGS[@]}" "${PEKKO_ARGS[@]}" \
       --old "http://127.0.0.1:$OLD_PORT" --old-pid "$OLD_PID" --old-label "old ($OLD_SHA)" \
       --new "http://127.0.0.1:$NEW_PORT" --new-pid "$NEW_PID" --new-label "new ($NEW_SHA)" \
-      --rounds "${AB_ROUNDS:-3}" --saturation-seconds "${AB_SATURATION_SECONDS:-15}" --rate "${AB_RATE:-1000}" \
+      --rounds "${AB_ROUNDS:-4}" --saturation-seconds "${AB_SATURATION_SECONDS:-15}" --rate "${AB_RATE:-1000}" \
       --rate-seconds "${AB_RATE_SECONDS:-20}" --machine "$OUT/machine.txt"
     ;;
   *) log "unknown mode $MODE (quick|full|soak|jmh|cluster|ab)"; exit 2 ;;

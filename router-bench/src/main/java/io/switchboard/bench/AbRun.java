@@ -21,8 +21,8 @@ import java.util.Optional;
 
 /**
  * Two builds of the node side by side in one run: the same fake upstream, the same configuration, each
- * warmed until its JIT is quiet ({@link WarmUp}), then measured in interleaved rounds (old, new, old,
- * new, ...) with nginx and the bare Pekko HTTP proxy in the same rounds for scale. Interleaving spreads
+ * warmed until its JIT is quiet ({@link WarmUp}), then measured in interleaved rounds (old, new; new,
+ * old; ...) with nginx and the bare Pekko HTTP proxy in the same rounds for scale. Interleaving spreads
  * a drift of the shared machine over both jars alike; each figure is then read as a median with the
  * range of its rounds ({@link Rounds}), and a difference counts only beyond that range ({@link Spread}).
  * run.sh builds the two jars and starts the servers ({@code run.sh ab OLD_REF [NEW_REF]}), then calls:
@@ -31,7 +31,7 @@ import java.util.Optional;
  * java -cp router-bench.jar io.switchboard.bench.AbRun --out DIR --direct http://127.0.0.1:9100 --upstream-pid 1 \
  *     --old http://127.0.0.1:9101 --old-pid 2 --old-label "old (045fcdd)" \
  *     --new http://127.0.0.1:9102 --new-pid 3 --new-label "new (0dc4775)" \
- *     [--nginx URL --nginx-pids 4,5,6] [--pekko URL --pekko-pid 7] [--rounds 3] [--saturation-seconds 15] \
+ *     [--nginx URL --nginx-pids 4,5,6] [--pekko URL --pekko-pid 7] [--rounds 4] [--saturation-seconds 15] \
  *     [--rate 1000] [--rate-seconds 20] [--machine FILE]
  * </pre>
  *
@@ -86,7 +86,7 @@ public final class AbRun {
     upstreamCpu = new ProcessCpu(BenchRun.pids(BenchRun.required(opts, "upstream-pid")));
     out = Path.of(BenchRun.required(opts, "out"));
     Files.createDirectories(out);
-    rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
+    rounds = Integer.parseInt(opts.getOrDefault("rounds", "4"));
     saturation = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("saturation-seconds", "15")));
     rate = Double.parseDouble(opts.getOrDefault("rate", "1000"));
     rateLength = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("rate-seconds", "20")));
@@ -108,8 +108,8 @@ public final class AbRun {
     note("start");
     report.append("# A/B run: ").append(old.name()).append(" against ").append(neu.name()).append("\n\n")
         .append("Started ").append(Instant.now()).append(". Both nodes ran side by side with the same ")
-        .append("configuration against the same fake upstream, measured in interleaved rounds (old, new, old, ")
-        .append("new, ...), nginx and the bare Pekko HTTP proxy in the same rounds for scale. A figure is the median ")
+        .append("configuration against the same fake upstream, measured in interleaved rounds (old, new; new, ")
+        .append("old; old, new; ...), nginx and the bare Pekko HTTP proxy in the same rounds for scale. A figure is the median ")
         .append("of its rounds with their range in brackets; two targets differ only where their ranges do not ")
         .append("overlap.\n\n");
     if (!machine.isBlank()) report.append("## Machine\n\n```\n").append(machine.strip()).append("\n```\n\n");
@@ -153,9 +153,9 @@ public final class AbRun {
     Rounds figures = new Rounds(RPS, CPU, UPSTREAM_CPU);
     MarkdownTable table = new MarkdownTable("round", "target", "req/s", "p50", "p99", "errors", "proxy CPU µs/req",
         "upstream CPU µs/req");
-    List<Target> targets = new ArrayList<>(List.of(old, neu));
-    targets.addAll(references);
     for (int round = 1; round <= rounds; round++) {
+      List<Target> targets = new ArrayList<>(pair(round));
+      targets.addAll(references);
       for (Target t : targets) {
         Saturated s = saturate(load, t, round);
         System.out.println("saturation round " + round + " " + t.name() + ": " + s.rps() + " req/s, "
@@ -208,9 +208,10 @@ public final class AbRun {
     Rounds figures = new Rounds(CPU, ADDED_P50, ADDED_P99);
     MarkdownTable table = new MarkdownTable("round", "target", "ok", "errors", "p50 ms", "p99 ms", "added p50 ms",
         "added p99 ms", "send lag p99 ms", "proxy CPU µs/req");
-    List<Target> targets = new ArrayList<>(List.of(direct, old, neu));
-    targets.addAll(references);
     for (int round = 1; round <= rounds; round++) {
+      List<Target> targets = new ArrayList<>(List.of(direct));
+      targets.addAll(pair(round));
+      targets.addAll(references);
       LatencySummary base = null;
       for (Target t : targets) {
         load.openLoopWithLag(t.name(), t.scenario().chatCompletions(), BenchRun.PLAIN, rate, Duration.ZERO, PRE_RUN);
@@ -266,6 +267,14 @@ public final class AbRun {
     double upstreamPer(double requests) {
       return requests <= 0 ? Double.NaN : (upstreamCpu.micros() - upstreamStart) / requests;
     }
+  }
+
+  /**
+   * The two jars in the order they run in {@code round}: old first in odd rounds, new first in even ones,
+   * so that neither always runs right after the other (or right after the warm-up).
+   */
+  private List<Target> pair(int round) {
+    return round % 2 == 1 ? List.of(old, neu) : List.of(neu, old);
   }
 
   private List<Target> all() {

@@ -17,7 +17,9 @@ public record Spread(double median, double min, double max, int rounds) {
     /** Every round of this target was below every round of the other. */
     LOWER,
     /** The ranges overlap: the difference is within the run's noise. */
-    WITHIN_SPREAD
+    WITHIN_SPREAD,
+    /** One of the two has fewer than two rounds: no range to judge a difference by. */
+    NO_SPREAD
   }
 
   /** The spread of the values; NaN values (a round that measured nothing) are left out. */
@@ -35,7 +37,7 @@ public record Spread(double median, double min, double max, int rounds) {
 
   /** This target's rounds against {@code other}'s. */
   public Verdict against(Spread other) {
-    if (isEmpty() || other.isEmpty()) return Verdict.WITHIN_SPREAD;
+    if (rounds < 2 || other.rounds < 2) return Verdict.NO_SPREAD;
     if (min > other.max) return Verdict.HIGHER;
     if (max < other.min) return Verdict.LOWER;
     return Verdict.WITHIN_SPREAD;
@@ -65,6 +67,7 @@ public record Spread(double median, double min, double max, int rounds) {
       case HIGHER -> "higher in every round, beyond the run's spread";
       case LOWER -> "lower in every round, beyond the run's spread";
       case WITHIN_SPREAD -> "the ranges overlap, within the run's spread";
+      case NO_SPREAD -> "fewer than two rounds, no spread to judge it by";
     };
     return MarkdownTable.num(median, decimals) + unit + " against " + MarkdownTable.num(base.median, decimals) + unit
         + " (" + change + "): " + verdict;

@@ -31,7 +31,16 @@ class SpreadTest {
     assertEquals(Spread.Verdict.LOWER, Spread.of(List.of(200.0, 240.0, 245.0)).against(old));
     // A lower median inside an overlapping range says nothing.
     assertEquals(Spread.Verdict.WITHIN_SPREAD, Spread.of(List.of(240.0, 255.0, 300.0)).against(old));
-    assertEquals(Spread.Verdict.WITHIN_SPREAD, Spread.of(List.of()).against(old));
+  }
+
+  @Test
+  void aSingleRoundHasNoSpreadToJudgeADifferenceBy() {
+    Spread old = Spread.of(List.of(168.0));
+    assertEquals(Spread.Verdict.NO_SPREAD, Spread.of(List.of(186.0)).against(old));
+    assertEquals(Spread.Verdict.NO_SPREAD, Spread.of(List.of(186.0, 190.0)).against(old));
+    assertEquals(Spread.Verdict.NO_SPREAD, Spread.of(List.of()).against(Spread.of(List.of(1.0, 2.0))));
+    assertEquals("186 µs against 168 µs (+10.7%): fewer than two rounds, no spread to judge it by",
+        Spread.of(List.of(186.0)).comparedWith(old, 0, " µs"));
   }
 
   @Test
