@@ -6,11 +6,19 @@
 #   router-bench/run.sh soak [30m] [200]   # heap after GC over time at a moderate rate (req/s)
 #   router-bench/run.sh jmh            # JMH microbenchmarks (routing, decode, admission)
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
+#   router-bench/run.sh ab OLD_REF [NEW_REF]   # ~20 min + builds: the node jars of two commits side by side (NEW_REF: HEAD)
 #
 # It builds what it needs (SKIP_BUILD=1 to reuse the jars), starts the fake upstream, nginx (installed
 # with apt if missing), a bare Pekko HTTP proxy (quick and full: the floor of Switchboard's own stack)
 # and one Switchboard node on free ports, runs the scenarios in one run, stops
 # everything it started, and writes report.md plus PNG charts into router-bench/results/<time>-<mode>/.
+#
+# ab builds the node jar of each commit from a clean export of it (git archive; Maven `package`, never
+# `install`, so the shared ~/.m2 keeps the snapshot other builds use), once per commit: the jars are kept
+# under router-bench/target/ab-jars/<commit>/. It starts both nodes with the same configuration on free
+# ports beside the fake upstream, nginx and the bare Pekko proxy, and runs io.switchboard.bench.AbRun.
+# BUILD_ONLY=1 builds the jars and stops (to build before waiting for a quiet machine); AB_ROUNDS (4),
+# AB_SATURATION_SECONDS (15), AB_RATE (1000) and AB_RATE_SECONDS (20) size the rounds.
 set -euo pipefail
 
 MODE="${1:-quick}"
@@ -38,6 +46,40 @@ machine() {
   echo "open files limit: $(ulimit -n)"
   echo "uptime at start: $(uptime)"
 }
+
+# The node jar of one commit, built from a clean export of it once and kept; the path on stdout.
+node_jar_of() { # ref
+  local sha src jar
+  sha="$(git -C "$ROOT" rev-parse --verify "$1^{commit}")"
+  jar="$ROOT/router-bench/target/ab-jars/$sha/switchboard-node.jar"
+  if [[ ! -f "$jar" ]]; then
+    src="$(mktemp -d)"
+    log "building the node jar of $1 (${sha:0:7}) in $src" >&2
+    git -C "$ROOT" archive "$sha" | tar -x -C "$src"
+    if ! (cd "$src" && mvn -B -q -DskipTests -Djacoco.skip=true -pl router-node -am package) \
+        >"$OUT/build-${sha:0:7}.log" 2>&1; then
+      log "build of ${sha:0:7} failed, see $OUT/build-${sha:0:7}.log" >&2
+      rm -rf "$src"
+      return 1
+    fi
+    mkdir -p "$(dirname "$jar")"
+    cp "$src/router-node/target/switchboard-node.jar" "$jar"
+    rm -rf "$src"
+  fi
+  echo "$jar"
+}
+
+if [[ "$MODE" == ab ]]; then
+  OLD_REF="${2:?usage: run.sh ab OLD_REF [NEW_REF]}"
+  NEW_REF="${3:-HEAD}"
+  OLD_SHA="$(git -C "$ROOT" rev-parse --short=7 "$OLD_REF^{commit}")"
+  NEW_SHA="$(git -C "$ROOT" rev-parse --short=7 "$NEW_REF^{commit}")"
+  OLD_JAR="$(node_jar_of "$OLD_REF")"
+  NEW_JAR="$(node_jar_of "$NEW_REF")"
+  log "old: $OLD_REF = $OLD_SHA ($OLD_JAR)"
+  log "new: $NEW_REF = $NEW_SHA ($NEW_JAR)"
+  if [[ "${BUILD_ONLY:-0}" == 1 ]]; then rm -rf "$OUT"; exit 0; fi
+fi
 
 if [[ "$MODE" == jmh ]]; then
   # Fork 1, 3 x 1 s warm-up, 5 x 1 s measurement: enough to rank, not a publication run.
@@ -126,7 +168,7 @@ fi
 
 # The floor of Switchboard's stack: Pekko HTTP's server and pooled client with nothing between them.
 PEKKO_ARGS=()
-if [[ "$MODE" == quick || "$MODE" == full ]]; then
+if [[ "$MODE" == quick || "$MODE" == full || "$MODE" == ab ]]; then
   PEKKO_PORT=$(free_port)
   log "bare Pekko HTTP proxy on $PEKKO_PORT (-Xmx1g)"
   java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.BarePekkoProxy --port "$PEKKO_PORT" \
@@ -162,20 +204,33 @@ pekko.http.server { max-connections = 30000, backlog = 4096 }
 pekko.http.server.http2.max-concurrent-streams = $H2_STREAMS_PER_CONNECTION
 CONF
 }
-STREAMS_PORT=$(free_port)
-node_config "$OUT/switchboard.conf" "$NODE_PORT" 4096
-node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000 on
-log "switchboard node on $NODE_PORT (-Xmx1g)"
-SWITCHBOARD_DATA_DIR="$OUT/data-node" java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard.conf" >"$OUT/switchboard.log" 2>&1 &
-NODE_PID=$!
-PIDS+=("$NODE_PID")
-wait_for "http://127.0.0.1:$NODE_PORT/v1/chat/completions" 60
-if [[ "$MODE" != soak && "$MODE" != cluster ]]; then
-  log "switchboard streams node on $STREAMS_PORT (-Xmx1g)"
-  SWITCHBOARD_DATA_DIR="$OUT/data-streams" java -Xmx1g -jar "$NODE_JAR" --config "$OUT/switchboard-streams.conf" >"$OUT/switchboard-streams.log" 2>&1 &
-  STREAMS_PID=$!
-  PIDS+=("$STREAMS_PID")
-  wait_for "http://127.0.0.1:$STREAMS_PORT/v1/chat/completions" 60
+start_node() { # name jar config port; sets NODE_STARTED to its pid
+  log "$1 on $4 (-Xmx1g)"
+  SWITCHBOARD_DATA_DIR="$OUT/data-$1" java -Xmx1g -jar "$2" --config "$3" >"$OUT/$1.log" 2>&1 &
+  NODE_STARTED=$!
+  PIDS+=("$NODE_STARTED")
+  wait_for "http://127.0.0.1:$4/v1/chat/completions" 60
+}
+if [[ "$MODE" == ab ]]; then
+  # Both builds with the same configuration (only the port differs), started and warmed alike.
+  OLD_PORT=$NODE_PORT
+  NEW_PORT=$(free_port)
+  node_config "$OUT/switchboard-old.conf" "$OLD_PORT" 4096
+  node_config "$OUT/switchboard-new.conf" "$NEW_PORT" 4096
+  start_node "switchboard-old" "$OLD_JAR" "$OUT/switchboard-old.conf" "$OLD_PORT"
+  OLD_PID=$NODE_STARTED
+  start_node "switchboard-new" "$NEW_JAR" "$OUT/switchboard-new.conf" "$NEW_PORT"
+  NEW_PID=$NODE_STARTED
+else
+  node_config "$OUT/switchboard.conf" "$NODE_PORT" 4096
+  start_node "switchboard" "$NODE_JAR" "$OUT/switchboard.conf" "$NODE_PORT"
+  NODE_PID=$NODE_STARTED
+fi
+if [[ "$MODE" != soak && "$MODE" != cluster && "$MODE" != ab ]]; then
+  STREAMS_PORT=$(free_port)
+  node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000 on
+  start_node "switchboard-streams" "$NODE_JAR" "$OUT/switchboard-streams.conf" "$STREAMS_PORT"
+  STREAMS_PID=$NODE_STARTED
 fi
 
 machine >"$OUT/machine.txt"
@@ -199,7 +254,19 @@ case "$MODE" in
       --switchboard "http://127.0.0.1:$NODE_PORT" --node-pid "$NODE_PID" --node-jar "$NODE_JAR" \
       --nodes "${CLUSTER_NODES:-3}" --node-heap 1g --machine "$OUT/machine.txt"
     ;;
-  *) log "unknown mode $MODE (quick|full|soak|jmh|cluster)"; exit 2 ;;
+  ab)
+    {
+      echo "old: $OLD_REF = $OLD_SHA ($(git -C "$ROOT" log -1 --format='%cs %s' "$OLD_SHA" | cut -c1-100))"
+      echo "new: $NEW_REF = $NEW_SHA ($(git -C "$ROOT" log -1 --format='%cs %s' "$NEW_SHA" | cut -c1-100))"
+    } >>"$OUT/machine.txt"
+    java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.AbRun --out "$OUT" \
+      --direct "http://127.0.0.1:$UP_PORT" --upstream-pid "$UP_PID" "${NGINX_ARGS[@]}" "${PEKKO_ARGS[@]}" \
+      --old "http://127.0.0.1:$OLD_PORT" --old-pid "$OLD_PID" --old-label "old ($OLD_SHA)" \
+      --new "http://127.0.0.1:$NEW_PORT" --new-pid "$NEW_PID" --new-label "new ($NEW_SHA)" \
+      --rounds "${AB_ROUNDS:-4}" --saturation-seconds "${AB_SATURATION_SECONDS:-15}" --rate "${AB_RATE:-1000}" \
+      --rate-seconds "${AB_RATE_SECONDS:-20}" --machine "$OUT/machine.txt"
+    ;;
+  *) log "unknown mode $MODE (quick|full|soak|jmh|cluster|ab)"; exit 2 ;;
 esac
 echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
 log "results in $OUT"

@@ -498,7 +498,7 @@ public final class BenchRun {
     return opts;
   }
 
-  private static List<Long> pids(String commaSeparated) {
+  static List<Long> pids(String commaSeparated) {
     List<Long> pids = new ArrayList<>();
     for (String pid : commaSeparated.split(",")) {
       if (!pid.isBlank()) pids.add(Long.parseLong(pid.strip()));
@@ -527,7 +527,7 @@ public final class BenchRun {
     }
   }
 
-  private static String required(Map<String, String> opts, String name) {
+  static String required(Map<String, String> opts, String name) {
     String value = opts.get(name);
     if (value == null) throw new IllegalArgumentException("--" + name + " is required");
     return value;

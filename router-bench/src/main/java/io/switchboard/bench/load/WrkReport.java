@@ -3,9 +3,13 @@ package io.switchboard.bench.load;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** What a wrk run printed: requests per second, its latency percentiles, and errors of any kind. */
-public record WrkReport(double requestsPerSecond, String p50, String p99, long errors) {
+/**
+ * What a wrk run printed: requests per second, its latency percentiles, errors of any kind, and how many
+ * requests completed in all (the divisor of a server's CPU per request over the run).
+ */
+public record WrkReport(double requestsPerSecond, String p50, String p99, long errors, long requests) {
   private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([\\d.]+)");
+  private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ");
   private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses:\\s+(\\d+)");
   private static final Pattern SOCKET = Pattern.compile(
       "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
@@ -21,7 +25,9 @@ public record WrkReport(double requestsPerSecond, String p50, String p99, long e
     if (socket.find()) {
       for (int g = 1; g <= 4; g++) errors += Long.parseLong(socket.group(g));
     }
-    return new WrkReport(perSecond, percentile(out, "50%"), percentile(out, "99%"), errors);
+    Matcher requests = REQUESTS.matcher(out);
+    long count = requests.find() ? Long.parseLong(requests.group(1)) : 0;
+    return new WrkReport(perSecond, percentile(out, "50%"), percentile(out, "99%"), errors, count);
   }
 
   private static String percentile(String out, String label) {

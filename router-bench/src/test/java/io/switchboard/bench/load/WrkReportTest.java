@@ -32,6 +32,7 @@ class WrkReportTest {
     assertEquals("2.71ms", report.p50());
     assertEquals("10.20ms", report.p99());
     assertEquals(18, report.errors());
+    assertEquals(418_000, report.requests());
   }
 
   @Test
@@ -40,6 +41,7 @@ class WrkReportTest {
     assertEquals(0, report.requestsPerSecond());
     assertEquals("–", report.p99());
     assertEquals(0, report.errors());
+    assertEquals(0, report.requests());
   }
 
   @Test
