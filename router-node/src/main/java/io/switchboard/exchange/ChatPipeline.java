@@ -12,6 +12,7 @@ import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.Permit;
 import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UpstreamReply;
+import io.switchboard.provider.UpstreamSignals;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.provider.anthropic.AnthropicUsage;
 import io.switchboard.routing.Deployment;
@@ -141,7 +142,7 @@ public final class ChatPipeline {
     if (!call.chat().isStream()) return new Answer.Complete(stored.body(), Dialect.OPENAI, served);
     Source<ByteString, NotUsed> events = Source.from(replay.events(stored.body(), call.chat().includeUsage()));
     return new Answer.Streaming(events, Dialect.OPENAI, served,
-        io.switchboard.provider.UpstreamSignals.NONE, outcome -> {});
+        UpstreamSignals.NONE, outcome -> {});
   }
 
   /**
