@@ -1,19 +1,38 @@
 package io.switchboard.config;
 
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * A model clients may ask for by {@code name} (an alias), served by a list of deployments. The
  * {@code strategy} picks the deployment that is tried first for each request; the others are its
  * fallbacks, in configuration order.
+ *
+ * @param strengths how well the model does each kind of task, 0 to 1; a kind not listed is unknown
+ *     (the scorer reads it as neutral)
+ * @param tags free labels an operator gives the model (e.g. {@code long-context}, {@code fast})
  */
-public record ModelSettings(String name, Strategy strategy, List<DeploymentSettings> deployments) {
+public record ModelSettings(String name, Strategy strategy, List<DeploymentSettings> deployments,
+    Map<TaskKind, Double> strengths, Set<String> tags) {
 
   public ModelSettings {
     deployments = List.copyOf(deployments);
     if (deployments.isEmpty()) throw new IllegalArgumentException("a model needs at least one deployment");
+    strengths = strengths.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(strengths));
+    strengths.forEach((kind, value) -> {
+      if (!(value >= 0 && value <= 1)) {
+        throw new IllegalArgumentException("strength " + kind.configName() + " = " + value + " must be between 0 and 1");
+      }
+    });
+    tags = Set.copyOf(tags);
+  }
+
+  /** A model with no strengths or tags stated. */
+  public ModelSettings(String name, Strategy strategy, List<DeploymentSettings> deployments) {
+    this(name, strategy, deployments, Map.of(), Set.of());
   }
 
   /** A model whose deployments are a plain fallback list. */

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -30,6 +31,7 @@ public record SwitchboardSettings(
     HttpSettings http,
     Map<String, ProviderSettings> providers,
     Map<String, ModelSettings> models,
+    Map<String, AutoRouteSettings> routes,
     PersistenceSettings persistence,
     ClusterSettings cluster,
     BalancingSettings balancing,
@@ -44,6 +46,7 @@ public record SwitchboardSettings(
   public SwitchboardSettings {
     providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
     models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
+    routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
   }
 
   /**
@@ -90,7 +93,7 @@ public record SwitchboardSettings(
         throw new SettingsException("switchboard.cluster.enabled = on needs switchboard.persistence.store = postgres:"
             + " the nodes of a cluster share provider state, and an H2 file belongs to one node");
       }
-      return new SwitchboardSettings(http, providers, models, persistence, cluster,
+      return new SwitchboardSettings(http, providers, models, Map.of(), persistence, cluster,
           BalancingSettings.from(sb.getConfig("balancing")),
           AuthSettings.from(sb.getConfig("auth"), http.host(), env),
           UsageSettings.from(sb.getConfig("usage")),
@@ -131,7 +134,21 @@ public record SwitchboardSettings(
     if (strategy == ModelSettings.Strategy.WEIGHTED && deployments.stream().allMatch(d -> d.weight() == 0)) {
       throw new SettingsException(path + ": strategy weighted needs a deployment whose weight is above 0");
     }
-    return new ModelSettings(name, strategy, deployments);
+    return new ModelSettings(name, strategy, deployments, strengths(m, path), Set.copyOf(m.getStringList("tags")));
+  }
+
+  private static Map<TaskKind, Double> strengths(Config m, String path) {
+    Map<TaskKind, Double> strengths = new EnumMap<>(TaskKind.class);
+    for (String kind : m.getConfig("strengths").root().keySet()) {
+      try {
+        double value = m.getConfig("strengths").getDouble(quoted(kind));
+        if (!(value >= 0 && value <= 1)) throw new IllegalArgumentException("must be between 0 and 1, not " + value);
+        strengths.put(TaskKind.fromConfig(kind), value);
+      } catch (IllegalArgumentException | ConfigException e) {
+        throw new SettingsException(path + ".strengths." + kind + ": " + e.getMessage(), e);
+      }
+    }
+    return strengths;
   }
 
   private static ModelSettings.DeploymentSettings deployment(
@@ -169,7 +186,7 @@ public record SwitchboardSettings(
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
-    return new SwitchboardSettings(newHttp, providers, models, persistence, cluster, balancing, auth, usage, cache,
+    return new SwitchboardSettings(newHttp, providers, models, routes, persistence, cluster, balancing, auth, usage, cache,
         metrics);
   }
 

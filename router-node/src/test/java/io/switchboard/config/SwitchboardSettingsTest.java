@@ -272,6 +272,20 @@ class SwitchboardSettingsTest {
   }
 
   @Test
+  void strengthsAndTags_areRead_andABadOneIsRefusedNamingTheKey() {
+    SwitchboardSettings s = settings("""
+        switchboard.models.coder { provider = simulated, strengths { code = 0.9, chat = 0.4 }, tags = [fast] }
+        """);
+    assertEquals(java.util.Map.of(TaskKind.CODE, 0.9, TaskKind.CHAT, 0.4), s.models().get("coder").strengths());
+    assertEquals(Set.of("fast"), s.models().get("coder").tags());
+    assertTrue(s.models().get("switchboard-sim").strengths().isEmpty(), "none stated: none assumed");
+    failure("switchboard.models.x { provider = simulated, strengths { poetry = 0.5 } }",
+        "switchboard.models.x.strengths.poetry");
+    failure("switchboard.models.x { provider = simulated, strengths { code = 1.5 } }",
+        "switchboard.models.x.strengths.code");
+  }
+
+  @Test
   void cluster_isOffByDefault_andNeedsSeedsAndPostgresWhenOn() {
     assertFalse(settings("").cluster().enabled());
     failure("switchboard.cluster { enabled = on, seed-nodes = \"\" }", "switchboard.cluster.seed-nodes");
