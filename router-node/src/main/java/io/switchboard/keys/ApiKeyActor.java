@@ -49,7 +49,7 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
 
   private record LoadFailed(String reason) implements Command {}
 
-  private enum Tick implements Command { RELOAD, SWEEP }
+  private enum Tick implements Command { RELOAD }
 
   /** The answer to {@link Acquire}. */
   public sealed interface Admission extends JsonSerializable {}
@@ -74,6 +74,8 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
 
   /** A reservation not settled within this long is dropped (its holder is gone); its cost stays unspent. */
   static final Duration LEASE = Duration.ofMinutes(15);
+  /** How often, by the injected clock, reservations are checked for an expired lease. */
+  static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
   static final Duration RELOAD_AFTER = Duration.ofSeconds(1);
   static final int STASH = 1_000;
 
@@ -90,6 +92,7 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
   private BigDecimal spent = BigDecimal.ZERO;
   private BigDecimal reserved = BigDecimal.ZERO;
   private long nextPermit = 1;
+  private long sweptAt;
 
   public static Behavior<Command> create(String keyId, KeyState.Loader loader, Clock clock) {
     return Behaviors.withStash(STASH, stash -> Behaviors.withTimers(timers -> Behaviors.setup(context -> {
@@ -163,7 +166,7 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
     tokens = state.tokensPerMinute() > 0 ? TokenBucket.full(state.tokensPerMinute(), Duration.ofMinutes(1), now) : null;
     cap = state.budgetUsd().orElse(null);
     spent = state.spent();
-    timers.startTimerWithFixedDelay(Tick.SWEEP, Duration.ofMinutes(1));
+    sweptAt = now;
   }
 
   @Override
@@ -172,10 +175,10 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
         .onMessage(Acquire.class, this::onAcquire)
         .onMessage(Release.class, this::onRelease)
         .onMessage(GetBudget.class, get -> {
+          sweepWhenDue(clock.millis());
           get.replyTo().tell(new Budget(spent, reserved, cap, held.size()));
           return this;
         })
-        .onMessageEquals(Tick.SWEEP, this::sweep)
         .onMessage(Tick.class, tick -> this)
         .onMessage(Loaded.class, loaded -> this)
         .onMessage(LoadFailed.class, failed -> this)
@@ -184,6 +187,7 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
 
   private Behavior<Command> onAcquire(Acquire acquire) {
     long now = clock.millis();
+    sweepWhenDue(now);
     if (acquire.tokens() < 0) {
       acquire.replyTo().tell(new Rejected(Reason.TOO_LARGE, "This request's token reservation (" + acquire.tokens()
           + ") is not a valid number of tokens. Lower max_tokens.", null));
@@ -248,8 +252,14 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
     return this;
   }
 
-  private Behavior<Command> sweep() {
-    long expired = clock.millis() - LEASE.toMillis();
+  /**
+   * Drops reservations whose lease ended, at most once per {@link #SWEEP_EVERY}: only admission and the
+   * budget's report read {@code reserved}, so checking when they run is enough, and follows the clock.
+   */
+  private void sweepWhenDue(long now) {
+    if (now - sweptAt < SWEEP_EVERY.toMillis()) return;
+    sweptAt = now;
+    long expired = now - LEASE.toMillis();
     for (Iterator<Held> it = held.values().iterator(); it.hasNext(); ) {
       Held h = it.next();
       if (h.grantedAt() < expired) {
@@ -257,6 +267,5 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
         it.remove();
       }
     }
-    return this;
   }
 }

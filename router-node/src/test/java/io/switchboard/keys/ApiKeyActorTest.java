@@ -119,6 +119,38 @@ class ApiKeyActorTest {
   }
 
   @Test
+  void refusalForTheTokenLimit_givesBackTheRequestItTook() {
+    ActorRef<ApiKeyActor.Command> key = key(2, 100, null, "0");
+    assertTrue(acquire(key, 80, "0") instanceof ApiKeyActor.Granted);
+    ApiKeyActor.Admission refused = acquire(key, 80, "0");
+    assertTrue(refused instanceof ApiKeyActor.Rejected r && r.reason() == ApiKeyActor.Reason.TOKENS_PER_MINUTE,
+        refused.toString());
+    // Two requests a minute: the refused one did not count, so a small one still fits this minute.
+    assertTrue(acquire(key, 10, "0") instanceof ApiKeyActor.Granted, "the refused request was given back");
+  }
+
+  @Test
+  void usageBeyondTheReservation_isCharged_tokensAndCost() {
+    ActorRef<ApiKeyActor.Command> key = key(0, 1000, "10.00", "0");
+    ApiKeyActor.Granted granted = (ApiKeyActor.Granted) acquire(key, 100, "0.10");
+    // The upstream ignored max_tokens: 600 tokens used, costing $0.25 against $0.10 reserved.
+    key.tell(new ApiKeyActor.Release(granted.permitId(), 600, new BigDecimal("0.25")));
+    assertEquals(0, new BigDecimal("0.25").compareTo(budget(key).spentUsd()), "the real cost is spent");
+    assertTrue(acquire(key, 401, "0") instanceof ApiKeyActor.Rejected, "600 of 1000 tokens are gone, not 100");
+    assertTrue(acquire(key, 400, "0") instanceof ApiKeyActor.Granted);
+  }
+
+  @Test
+  void reservationsNeverSettled_areReleasedAfterTheirLease_soTheBudgetOpensAgain() {
+    ActorRef<ApiKeyActor.Command> key = key(0, 0, "1.00", "0");
+    assertTrue(acquire(key, 10, "0.60") instanceof ApiKeyActor.Granted); // its holder never releases it
+    assertTrue(acquire(key, 10, "0.60") instanceof ApiKeyActor.Rejected r && r.reason() == ApiKeyActor.Reason.BUDGET_EXHAUSTED);
+    clock.advance(ApiKeyActor.LEASE.plusMinutes(1));
+    assertTrue(acquire(key, 10, "0.60") instanceof ApiKeyActor.Granted, "the abandoned reservation was dropped");
+    assertEquals(1, budget(key).inFlight());
+  }
+
+  @Test
   void stateThatCannotBeRead_refusesAsUnavailable_insteadOfAdmittingWithoutABudget() {
     ActorRef<ApiKeyActor.Command> key = testKit.spawn(ApiKeyActor.create("key_broken",
         id -> CompletableFuture.failedFuture(new IllegalStateException("database down")), clock));
