@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
@@ -82,7 +83,7 @@ public final class ApiRoutes extends AllDirectives {
             post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
         models.route());
     Route v1 = concat(
-        pathPrefix("messages", () -> access.client(anthropic::refuse, () -> anthropicRoutes)),
+        pathPrefix("messages", () -> withAnthropicRequestId(access.client(anthropic::refuse, () -> anthropicRoutes))),
         access.client(() -> openAiRoutes));
     Route all = concat(
         health,
@@ -91,6 +92,14 @@ public final class ApiRoutes extends AllDirectives {
         pathPrefix("admin", () -> access.admin(() -> wholeBody(() -> adminRoutes))),
         pathPrefix("v1", () -> v1));
     return () -> all;
+  }
+
+  /** {@code inner}'s answers, refusals included, with Anthropic's {@code request-id}: ours unless it set its own. */
+  private Route withAnthropicRequestId(Route inner) {
+    return extractRequest(request -> mapResponse(response -> response.getHeader(AnthropicMessages.REQUEST_ID).isPresent()
+        ? response
+        : response.addHeader(RawHeader.create(AnthropicMessages.REQUEST_ID, RequestTracing.requestId(request))),
+        () -> inner));
   }
 
   /**

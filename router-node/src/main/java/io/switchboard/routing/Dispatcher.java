@@ -196,6 +196,7 @@ public final class Dispatcher {
             throw new CompletionException(unwrap(error));
           }
           d.latency().observe(clock.millis() - sentMillis, clock.millis());
+          r.trace().upstreamRequestId(answer.requestId());
           return new Dispatched(d, answer, permit, attempt, sent);
         });
   }
@@ -213,7 +214,7 @@ public final class Dispatcher {
             "The upstream opened a stream and closed it without sending a single event.");
       }
       Source<ByteString, org.apache.pekko.NotUsed> events = Source.from(first).concat(rest);
-      return new UpstreamReply.Streaming(events, streaming.signals());
+      return new UpstreamReply.Streaming(events, streaming.signals(), streaming.requestId());
     });
   }
 

@@ -8,6 +8,7 @@ import io.switchboard.api.anthropic.Message;
 import io.switchboard.provider.UpstreamCall;
 import io.switchboard.provider.UpstreamException.Kind;
 import io.switchboard.provider.UpstreamHttp;
+import io.switchboard.provider.UpstreamSignals;
 import io.switchboard.provider.UpstreamReply;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,7 +98,7 @@ final class AnthropicPassThrough {
       if (message == null || !Message.TYPE.equals(message.path("type").asText()) || !message.path("content").isArray()) {
         throw http.malformed("JSON that is not a message (no \"type\": \"message\" with content)", null);
       }
-      return new UpstreamReply.Complete(body);
+      return new UpstreamReply.Complete(body, UpstreamSignals.NONE, UpstreamHttp.requestId(response));
     });
   }
 
@@ -120,7 +121,8 @@ final class AnthropicPassThrough {
           })
           .filter(event -> !event.isEmpty());
     }).mapMaterializedValue(ignored -> NotUsed.getInstance());
-    return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));
+    return CompletableFuture.completedFuture(
+        new UpstreamReply.Streaming(events, UpstreamSignals.NONE, UpstreamHttp.requestId(response)));
   }
 
   private RuntimeException streamError(String frame) {

@@ -86,7 +86,7 @@ public final class OpenAiUpstream implements Upstream {
   private CompletionStage<UpstreamReply> complete(HttpResponse response) {
     return http.body(response).thenApply(body -> {
       checkChatCompletion(body);
-      return new UpstreamReply.Complete(body, UpstreamSignals.of(http.signals(response)));
+      return new UpstreamReply.Complete(body, UpstreamSignals.of(http.signals(response)), UpstreamHttp.requestId(response));
     });
   }
 
@@ -124,7 +124,7 @@ public final class OpenAiUpstream implements Upstream {
     Source<ByteString, NotUsed> events = http.frames(response, EVENT_END, FramingTruncation.DISALLOW)
         .map(event -> (startsWith(event, ERROR_EVENT) ? redacted(event) : event).concat(EVENT_END));
     return CompletableFuture.completedFuture(
-        new UpstreamReply.Streaming(events, UpstreamSignals.of(http.signals(response))));
+        new UpstreamReply.Streaming(events, UpstreamSignals.of(http.signals(response)), UpstreamHttp.requestId(response)));
   }
 
   private ByteString redacted(ByteString event) {
