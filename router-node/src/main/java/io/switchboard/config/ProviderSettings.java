@@ -31,7 +31,8 @@ public record ProviderSettings(
     OpenAi openai,
     Simulated simulated,
     Anthropic anthropic,
-    Ollama ollama) {
+    Ollama ollama,
+    Embeddings embeddings) {
 
   /** The provider's admission queue: how many may wait and for how long. */
   public record Queue(int maxSize, Duration maxWait, Duration maxWaitOverrideCap) {}
@@ -108,6 +109,16 @@ public record ProviderSettings(
    * environment variable is unset.
    */
   public record OpenAi(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey) {}
+
+  /**
+   * What this provider takes of {@code POST /v1/embeddings}.
+   *
+   * @param maxInputs the most inputs one request may carry here; a request with more is refused with 400
+   *     (at every deployment of its model) rather than split
+   */
+  public record Embeddings(int maxInputs) {
+    public static final int DEFAULT_MAX_INPUTS = 2048;
+  }
 
   /** The in-process simulated upstream. */
   public record Simulated(
@@ -196,7 +207,8 @@ public record ProviderSettings(
         openai,
         simulated,
         anthropic,
-        ollama);
+        ollama,
+        new Embeddings(positive(c.getInt("embeddings.max-inputs"), path + ".embeddings.max-inputs")));
   }
 
   private static Prefetch prefetch(Config c, String path) {

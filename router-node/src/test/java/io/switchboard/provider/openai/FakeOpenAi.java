@@ -67,6 +67,7 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
   public CompletionStage<HttpResponse> documented(Received r) {
     JsonNode json = r.json();
     String model = json.path("model").asText();
+    if (r.path().endsWith("/embeddings")) return done(ok(embeddings(json)));
     if (json.path("stream").asBoolean(false)) {
       boolean usage = json.path("stream_options").path("include_usage").asBoolean(false);
       return done(sse(Source.from(chunks(model, usage))));
@@ -114,6 +115,30 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
   }
 
   // ---- OpenAI's documented wire shapes ----------------------------------------------------------
+
+  /** Prompt tokens {@code /embeddings} reports per input. */
+  public static final int EMBEDDING_TOKENS_PER_INPUT = 5;
+
+  /**
+   * OpenAI's documented embedding list for a request: one entry per input (a string, strings, a token
+   * array or token arrays), three floats each ({@code dimensions} when set), the first being
+   * {@code index + 1}; the model as sent.
+   */
+  static String embeddings(JsonNode request) {
+    JsonNode input = request.path("input");
+    int inputs = input.isArray() && input.size() > 0 && !input.get(0).isNumber() ? input.size() : 1;
+    int dimensions = request.path("dimensions").asInt(3);
+    StringBuilder data = new StringBuilder();
+    for (int i = 0; i < inputs; i++) {
+      data.append(i == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(i)
+          .append(",\"embedding\":[").append(i + 1);
+      for (int d = 1; d < dimensions; d++) data.append(",-0.0028842222");
+      data.append("]}");
+    }
+    int tokens = inputs * EMBEDDING_TOKENS_PER_INPUT;
+    return "{\"object\":\"list\",\"data\":[" + data + "],\"model\":\"" + request.path("model").asText()
+        + "\",\"usage\":{\"prompt_tokens\":" + tokens + ",\"total_tokens\":" + tokens + "}}";
+  }
 
   public static String envelope(String message, String type) {
     return "{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + type + "\",\"param\":null,\"code\":null}}";
