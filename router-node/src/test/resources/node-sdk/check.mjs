@@ -167,6 +167,17 @@ const observed = {
 };
 for (const model of openAiModels) observed.openai.models[model] = await openAiModel(model);
 for (const model of anthropicModels) observed.anthropic.models[model] = await anthropicModel(model);
+// The SDK asks for base64 unless told otherwise, and decodes it; `float` asks for numbers.
+observed.openai.embeddings = await observe(OpenAI, async () => {
+  const asked = { model: openAiModels[0], dimensions: 8 };
+  const both = await openai.embeddings.create({ ...asked, input: ['The food was delicious', 'The waiter was rude'] });
+  const again = await openai.embeddings.create({ ...asked, input: 'The food was delicious' });
+  const floats = await openai.embeddings.create({ ...asked, input: 'The food was delicious', encoding_format: 'float' });
+  return { object: both.object, lengths: both.data.map((d) => d.embedding.length),
+    indexes: both.data.map((d) => d.index), first: both.data[0].embedding, second: both.data[1].embedding,
+    again: again.data[0].embedding, floats: floats.data[0].embedding,
+    usage: { prompt: both.usage.prompt_tokens, total: both.usage.total_tokens } };
+});
 // Every model, one per page: the SDK's auto-pagination follows has_more and last_id.
 observed.anthropic.listed = await observe(Anthropic, async () => {
   const listed = [];

@@ -158,6 +158,22 @@ class NodeSdkTest {
   }
 
   @Test
+  void openAiSdk_embeddings_areTheSimulatedVectors_base64AndFloatAlike() {
+    JsonNode embeddings = observed.path("openai").path("embeddings");
+
+    assertEquals("list", embeddings.path("object").asText(), embeddings.toString());
+    assertEquals("[8,8]", embeddings.path("lengths").toString());
+    assertEquals("[0,1]", embeddings.path("indexes").toString());
+    for (int i = 0; i < 8; i++) {
+      double first = embeddings.path("first").get(i).asDouble();
+      assertEquals(first, embeddings.path("again").get(i).asDouble(), 0.0, "same input, same vector");
+      assertEquals(first, embeddings.path("floats").get(i).asDouble(), 1e-6, "base64 and float say the same");
+    }
+    assertFalse(embeddings.path("first").equals(embeddings.path("second")), embeddings.toString());
+    assertTrue(embeddings.path("usage").path("prompt").asInt() > 0, embeddings.toString());
+  }
+
+  @Test
   void anthropicSdk_messageRequestId_isTheAnthropicUpstreamsOwn_andSetForEveryModel() {
     JsonNode models = observed.path("anthropic").path("models");
 
