@@ -6,6 +6,7 @@ import io.switchboard.config.SwitchboardSettings;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.switchboard.cache.ResponseCache;
 import io.switchboard.cache.StreamReplay;
+import io.switchboard.completions.TextCompletionsPipeline;
 import io.switchboard.embeddings.EmbeddingsPipeline;
 import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.HttpServer;
@@ -87,8 +88,10 @@ public final class Guardian {
         new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper));
     EmbeddingsPipeline embeddings = new EmbeddingsPipeline(router, estimator, accounts.metering(), dispatcher,
         telemetry, mapper, HttpServer.errorLabel(mapper));
-    HttpServer.Served served = new HttpServer.Served(providers, router, accounts, pipeline, embeddings, estimator,
-        telemetry, membership::isUp);
+    TextCompletionsPipeline completions = new TextCompletionsPipeline(router, estimator, accounts.metering(),
+        dispatcher, telemetry, new UsageReader(mapper), HttpServer.errorLabel(mapper));
+    HttpServer.Served served = new HttpServer.Served(providers, router, accounts, pipeline, embeddings, completions,
+        estimator, telemetry, membership::isUp);
     HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);

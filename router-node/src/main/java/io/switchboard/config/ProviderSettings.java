@@ -107,8 +107,16 @@ public record ProviderSettings(
   /**
    * An OpenAI-compatible upstream. {@code apiKey} is empty when no key is configured or the named
    * environment variable is unset.
+   *
+   * @param completions whether the upstream serves the legacy {@code POST /completions} (vLLM and other
+   *     OpenAI-compatible hosts do; OpenAI itself only for a few models), which {@code POST /v1/completions}
+   *     is then passed through to
    */
-  public record OpenAi(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey) {}
+  public record OpenAi(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey, boolean completions) {
+    public OpenAi(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey) {
+      this(baseUrl, apiKeyEnv, apiKey, false);
+    }
+  }
 
   /**
    * What this provider takes of {@code POST /v1/embeddings}.
@@ -257,7 +265,7 @@ public record ProviderSettings(
       String value = env.apply(keyEnv);
       if (value != null && !value.isBlank()) key = Optional.of(Secret.of(value.strip()));
     }
-    return new OpenAi(baseUrl, keyEnv, key);
+    return new OpenAi(baseUrl, keyEnv, key, c.getBoolean("completions"));
   }
 
   private static Simulated simulated(Config c, String path) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.config.Capability;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.exchange.Answer;
+import io.switchboard.exchange.RequestRefusedException;
 import io.switchboard.keys.ModelNotAllowedException;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.CallOutcome;
@@ -40,7 +41,7 @@ import org.apache.pekko.util.ByteString;
  *       {@code embeddings}, their upstream takes the inputs (token arrays only where the upstream speaks
  *       OpenAI or is simulated), their provider's {@code embeddings.max-inputs} is not exceeded, and no
  *       input is longer than their {@code context-window} (which for an embedding model is per input).
- *       None: 400 ({@link EmbeddingsRefusedException}) saying why. A batch too large is refused, not
+ *       None: 400 ({@link RequestRefusedException}) saying why. A batch too large is refused, not
  *       split: one request stays one upstream call, one admission and one usage record;
  *   <li><b>count</b> the inputs once per upstream model (jtokkit for OpenAI-family models, the
  *       documented estimate otherwise; a token array counts its length);
@@ -130,16 +131,16 @@ public final class EmbeddingsPipeline {
     List<Deployment> embedding = routed.stream()
         .filter(d -> d.settings().capabilities().contains(Capability.EMBEDDINGS)).toList();
     if (embedding.isEmpty()) {
-      throw new EmbeddingsRefusedException("model_not_embeddings", "model", "The model '" + model
+      throw new RequestRefusedException("model_not_embeddings", "model", "The model '" + model
           + "' is not an embedding model. GET /v1/models?capability=embeddings lists the models that are.");
     }
     EmbeddingCall probe = new EmbeddingCall(request.inputs(), model, null, null);
     List<Deployment> taking = embedding.stream().filter(d -> d.provider().upstream().embeddings().takes(probe)).toList();
     if (taking.isEmpty()) {
       throw request.tokenized()
-          ? new EmbeddingsRefusedException("unsupported_input", "input", "The providers of model '" + model
+          ? new RequestRefusedException("unsupported_input", "input", "The providers of model '" + model
               + "' take text inputs only, not token arrays. Send the inputs as strings.")
-          : new EmbeddingsRefusedException("model_not_embeddings", "model", "No provider of model '" + model
+          : new RequestRefusedException("model_not_embeddings", "model", "No provider of model '" + model
               + "' serves embeddings (only OpenAI-compatible, Ollama and simulated providers do).");
     }
     int inputs = request.inputs().size();
@@ -147,7 +148,7 @@ public final class EmbeddingsPipeline {
         .filter(d -> inputs <= d.provider().settings().embeddings().maxInputs()).toList();
     if (fitting.isEmpty()) {
       int most = taking.stream().mapToInt(d -> d.provider().settings().embeddings().maxInputs()).max().orElse(0);
-      throw new EmbeddingsRefusedException("too_many_inputs", "input", "This request has " + inputs
+      throw new RequestRefusedException("too_many_inputs", "input", "This request has " + inputs
           + " inputs; model '" + model + "' takes at most " + most + " per request (embeddings.max-inputs of its"
           + " providers). Send them in several requests of at most " + most + " inputs.");
     }
@@ -155,7 +156,7 @@ public final class EmbeddingsPipeline {
     if (windowed.isEmpty()) {
       Deployment first = fitting.get(0);
       int index = counts.longest(first.upstreamModel());
-      throw new EmbeddingsRefusedException("context_length_exceeded", "input", "Input " + index + " is about "
+      throw new RequestRefusedException("context_length_exceeded", "input", "Input " + index + " is about "
           + counts.of(first.upstreamModel())[index] + " tokens, more than the " + first.settings().contextWindow()
           + "-token limit per input of " + first.label() + ". Shorten it or split it into several inputs.");
     }

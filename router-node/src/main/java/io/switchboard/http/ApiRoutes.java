@@ -29,6 +29,7 @@ public final class ApiRoutes extends AllDirectives {
 
   private final ChatCompletions chat;
   private final Embeddings embeddings;
+  private final TextCompletions completions;
   private final AdminRoutes admin;
   private final AnthropicMessages anthropic;
   private final OllamaAdminRoutes ollama;
@@ -40,10 +41,11 @@ public final class ApiRoutes extends AllDirectives {
   private final MetricsRoute metrics;
   private final RequestBodies bodies;
 
-  ApiRoutes(ChatCompletions chat, Embeddings embeddings, AnthropicMessages anthropic, AdminRoutes admin,
-      OllamaAdminRoutes ollama, AccessRoutes access, MetricsRoute metrics, ModelCatalogRoutes models,
-      RequestBodies bodies, ObjectMapper mapper, BooleanSupplier ready) {
+  ApiRoutes(ChatCompletions chat, Embeddings embeddings, TextCompletions completions, AnthropicMessages anthropic,
+      AdminRoutes admin, OllamaAdminRoutes ollama, AccessRoutes access, MetricsRoute metrics,
+      ModelCatalogRoutes models, RequestBodies bodies, ObjectMapper mapper, BooleanSupplier ready) {
     this.embeddings = embeddings;
+    this.completions = completions;
     this.bodies = bodies;
     this.access = access;
     this.metrics = metrics;
@@ -84,6 +86,7 @@ public final class ApiRoutes extends AllDirectives {
         path(PathMatchers.segment("chat").slash("completions"), () ->
             post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
         path("embeddings", () -> post(() -> extractRequest(request -> completeWithFuture(embeddings.handle(request))))),
+        path("completions", () -> post(() -> extractRequest(request -> completeWithFuture(completions.handle(request))))),
         models.route());
     Route v1 = concat(
         pathPrefix("messages", () -> withAnthropicRequestId(access.client(anthropic::refuse, () -> anthropicRoutes))),
@@ -125,7 +128,7 @@ public final class ApiRoutes extends AllDirectives {
         .handleNotFound(extractRequest(request -> complete(error(
             ApiError.of(404, ApiError.INVALID_REQUEST, "unknown_url", null,
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
-                    + ". Routes: POST /v1/chat/completions, POST /v1/embeddings, POST /v1/messages, POST /v1/messages/count_tokens,"
+                    + ". Routes: POST /v1/chat/completions, POST /v1/embeddings, POST /v1/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
                     + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
                     + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
                     + " GET /ready.")))))

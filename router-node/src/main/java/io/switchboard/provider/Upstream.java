@@ -34,6 +34,20 @@ public interface Upstream {
     throw new UnsupportedOperationException("this upstream serves no embeddings");
   }
 
+  /** Whether this upstream serves legacy text completions ({@link #completeText}). */
+  default boolean completesText() {
+    return false;
+  }
+
+  /**
+   * Passes one legacy text completion through: a whole {@code text_completion} object, or its event
+   * stream ending in {@code data: [DONE]}, as the upstream wrote them. Only called when
+   * {@link #completesText()}.
+   */
+  default CompletionStage<UpstreamReply> completeText(TextCompletionCall call) {
+    throw new UnsupportedOperationException("this upstream serves no text completions");
+  }
+
   /** What an upstream can embed. */
   enum EmbeddingSupport {
     NONE,

@@ -115,6 +115,7 @@ public final class Meter implements Dispatcher.CallListener {
       for (JsonNode choice : metering.mapper().readTree(body.toArrayUnsafe()).path("choices")) {
         JsonNode content = choice.path("message").path("content");
         if (content.isTextual()) text.append(content.textValue());
+        if (choice.path("text").isTextual()) text.append(choice.path("text").textValue()); // a legacy completion
       }
     } catch (IOException unreadable) {
       // nothing to count

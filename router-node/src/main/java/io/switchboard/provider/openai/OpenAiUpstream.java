@@ -11,6 +11,7 @@ import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.EmbeddingCall;
 import io.switchboard.provider.EmbeddingInput;
 import io.switchboard.provider.EmbeddingList;
+import io.switchboard.provider.TextCompletionCall;
 import io.switchboard.provider.Upstream;
 import io.switchboard.provider.UpstreamCall;
 import io.switchboard.provider.UpstreamException;
@@ -38,7 +39,8 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * An OpenAI-compatible upstream ({@code POST {base-url}/chat/completions}, and
- * {@code POST {base-url}/embeddings} for embedding models) over the provider's own connection pool.
+ * {@code POST {base-url}/embeddings} for embedding models, {@code POST {base-url}/completions} where the
+ * host has the legacy API) over the provider's own connection pool.
  *
  * <p>When the client asked for the model by the upstream's own name, the client's bytes are forwarded
  * as they are; otherwise the decoded request (which keeps unknown fields) is written again with the
@@ -59,6 +61,7 @@ public final class OpenAiUpstream implements Upstream {
   private final UpstreamHttp http;
   private final Uri endpoint;
   private final Uri embeddings;
+  private final Uri completions;
   private final Optional<HttpHeader> authorization;
 
   public OpenAiUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
@@ -67,6 +70,7 @@ public final class OpenAiUpstream implements Upstream {
     this.http = new UpstreamHttp(system, settings, settings.openai().baseUrl(), false, clock);
     this.endpoint = Uri.create(settings.openai().baseUrl() + "/chat/completions");
     this.embeddings = Uri.create(settings.openai().baseUrl() + "/embeddings");
+    this.completions = Uri.create(settings.openai().baseUrl() + "/completions");
     this.authorization = settings.openai().apiKey().map(key -> Authorization.oauth2(key.reveal()));
   }
 
@@ -121,6 +125,39 @@ public final class OpenAiUpstream implements Upstream {
               UpstreamHttp.requestId(resp));
         })
         : errorStatus(resp));
+  }
+
+  /** On only when the operator says this host has the legacy API ({@code openai.completions = on}). */
+  @Override
+  public boolean completesText() {
+    return settings.openai().completions();
+  }
+
+  /**
+   * {@code POST {base-url}/completions} with the client's bytes (the model renamed when needed): a whole
+   * answer is checked as a chat completion's is (a JSON object with {@code choices}), a stream passed
+   * through event by event.
+   */
+  @Override
+  public CompletionStage<UpstreamReply> completeText(TextCompletionCall call) {
+    ByteString body = call.forwardsOriginalBody() ? call.body() : renamed(call.body(), call.upstreamModel());
+    HttpRequest request = UpstreamHttp.post(completions).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body));
+    if (authorization.isPresent()) request = request.addHeader(authorization.get());
+    if (call.stream()) request = request.addHeader(RawHeader.create("Accept", "text/event-stream"));
+    return http.send(request).thenCompose(resp -> UpstreamHttp.succeeded(resp)
+        ? (call.stream() ? streaming(resp) : complete(resp))
+        : errorStatus(resp));
+  }
+
+  private ByteString renamed(ByteString body, String model) {
+    try {
+      ObjectNode json = (ObjectNode) mapper.readTree(body.toArrayUnsafe());
+      json.put("model", model);
+      return ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(json));
+    } catch (java.io.IOException | ClassCastException e) {
+      // The ingress read this body as a JSON object before it got here.
+      throw new IllegalStateException("a request that was read once could not be read again", e);
+    }
   }
 
   private void checkEmbeddings(ByteString body, int inputs) {
@@ -180,7 +217,7 @@ public final class OpenAiUpstream implements Upstream {
   }
 
   private UpstreamException notACompletion(Throwable cause) {
-    return http.malformed("200 and JSON that is not a chat completion (no 'choices')", cause);
+    return http.malformed("200 and JSON that is not a completion (no 'choices')", cause);
   }
 
   private CompletionStage<UpstreamReply> streaming(HttpResponse response) {
