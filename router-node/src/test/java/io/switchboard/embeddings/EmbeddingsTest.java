@@ -66,6 +66,9 @@ class EmbeddingsTest {
           local-embed { provider = local, upstream-model = "all-minilm", capabilities = [embeddings] }
           short-embed { provider = simulated, upstream-model = "sim-embed", capabilities = [embeddings], context-window = 4 }
           chat { provider = simulated, upstream-model = "gpt-4o" }
+          fallback-embed { capabilities = [embeddings], deployments = [
+            { provider = oai, upstream-model = "text-embedding-3-small" },
+            { provider = simulated, upstream-model = "sim-embed" } ] }
         }
         """.formatted(openai.baseUrl(), ollama.baseUrl()), Map.of("OAI", "sk-openai-embeddings"));
     key = createKey(gateway, "{\"name\":\"embedder\"}").path("key").asText();
@@ -171,6 +174,18 @@ class EmbeddingsTest {
 
     assertEquals(502, response.statusCode(), response.body());
     assertTrue(response.body().contains("0 embeddings for 1 inputs"), response.body());
+  }
+
+  @Test
+  void upstreamFailure_fallsBackToTheNextDeployment_whichServes() throws Exception {
+    openai.answer(FakeOpenAi.status(500, FakeOpenAi.envelope("The server had an error", "server_error")));
+
+    HttpResponse<String> response = embed(key, "{\"model\":\"fallback-embed\",\"input\":\"alpha\",\"dimensions\":4}");
+
+    JsonNode answer = ok(response);
+    assertEquals(1, openai.received().size(), "the first deployment was tried once");
+    assertEquals("simulated/sim-embed", response.headers().firstValue("x-switchboard-deployment").orElse(null));
+    assertEquals(4, answer.path("data").get(0).path("embedding").size());
   }
 
   @Test
