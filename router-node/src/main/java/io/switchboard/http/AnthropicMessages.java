@@ -55,8 +55,9 @@ import org.apache.pekko.util.ByteString;
  */
 final class AnthropicMessages {
   /**
-   * Anthropic's own request id header, which its SDKs read ({@code _request_id}): the answering
-   * upstream's id when it gave one, otherwise the gateway's ({@link RequestTracing#REQUEST_ID}'s value).
+   * Anthropic's own request id header, which its SDKs read ({@code _request_id}): the id the answering
+   * upstream gave its answer (or, for a refusal, the failing upstream its error) when it gave one,
+   * otherwise the gateway's ({@link RequestTracing#REQUEST_ID}'s value).
    * {@link ApiRoutes} puts it on every answer under {@code /v1/messages}, refusals included.
    */
   static final String REQUEST_ID = "request-id";
@@ -178,8 +179,9 @@ final class AnthropicMessages {
   private HttpResponse refusal(Throwable failure, RequestTrace trace) {
     Throwable t = ApiError.unwrap(failure);
     if (t instanceof Refusal r) return json(r.status, ErrorEnvelope.of(r.type, r.getMessage()));
-    return refuse(Failures.logged(t, trace, mapper))
+    HttpResponse refused = refuse(Failures.logged(t, trace, mapper))
         .addAttribute(RequestTracing.UPSTREAM_NANOS, trace.upstreamNanos());
+    return trace.upstreamRequestId().map(id -> refused.addHeader(RawHeader.create(REQUEST_ID, id))).orElse(refused);
   }
 
   /**

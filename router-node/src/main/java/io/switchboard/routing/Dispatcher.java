@@ -238,6 +238,7 @@ public final class Dispatcher {
             // Latency balancing steers away from a deployment that fails, not from one whose caller erred.
             if (fallsBack(unwrap(error))) d.latency().failed(clock.millis() - sentMillis, clock.millis());
             CallOutcome outcome = failed(unwrap(error));
+            r.trace().upstreamRequestId(unwrap(error) instanceof UpstreamException e ? e.requestId().orElse(null) : null);
             permit.release(outcome);
             listener.callEnded(d, outcome, took);
             r.calls().callFailed(d, unwrap(error));

@@ -91,6 +91,17 @@ class AnthropicSdkShapesTest {
   }
 
   @Test
+  void requestId_ofAnUpstreamsErrorAnswer_isThatUpstreamsOwn() {
+    anthropic.answer(FakeAnthropic.status(529, FakeAnthropic.envelope("overloaded_error", "Overloaded"),
+        RawHeader.create("request-id", "req_upstream_overloaded")));
+
+    HttpResponse<String> response = gateway.post("/v1/messages", messages("claude", false));
+
+    assertEquals(529, response.statusCode(), response.body());
+    assertEquals("req_upstream_overloaded", requestId(response));
+  }
+
+  @Test
   void requestId_isOursWhenTheUpstreamGaveNone_andOnRefusals() {
     HttpResponse<String> simulated = gateway.post("/v1/messages", messages("sim", false));
     HttpResponse<String> unknownModel = gateway.post("/v1/messages", messages("no-such-model", false));

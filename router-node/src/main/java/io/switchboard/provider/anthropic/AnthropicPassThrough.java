@@ -66,7 +66,8 @@ final class AnthropicPassThrough {
     return http.send(request).thenCompose(response -> {
       if (!UpstreamHttp.succeeded(response)) {
         return http.errorAnswer(response).thenApply(error -> {
-          throw AnthropicErrors.fromStatus(provider, error.status(), error.body(), error.retryAfter());
+          throw AnthropicErrors.fromStatus(provider, error.status(), error.body(), error.retryAfter())
+              .withRequestId(UpstreamHttp.requestId(response));
         });
       }
       return call.stream() ? streaming(response) : complete(response);

@@ -92,7 +92,8 @@ public final class AnthropicUpstream implements Upstream {
     return http.send(request).thenCompose(response -> {
       if (!UpstreamHttp.succeeded(response)) {
         return http.errorAnswer(response).thenApply(error -> {
-          throw AnthropicErrors.fromStatus(settings.id(), error.status(), error.body(), error.retryAfter());
+          throw AnthropicErrors.fromStatus(settings.id(), error.status(), error.body(), error.retryAfter())
+              .withRequestId(UpstreamHttp.requestId(response));
         });
       }
       return call.stream() ? streaming(response, call, translated) : complete(response, translated);

@@ -243,7 +243,8 @@ public final class OpenAiUpstream implements Upstream {
       String message = upstreamMessage(error.body())
           .map(m -> "Provider '" + settings.id() + "' answered HTTP " + status + ": " + m)
           .orElse("Provider '" + settings.id() + "' answered HTTP " + status + ".");
-      throw new UpstreamException(kind, settings.id(), message, status, error.body(), error.retryAfter(), null);
+      throw new UpstreamException(kind, settings.id(), message, status, error.body(), error.retryAfter(), null)
+          .withRequestId(UpstreamHttp.requestId(response));
     });
   }
 
