@@ -123,7 +123,7 @@ async function anthropicModel(model) {
     plain: await observe(Anthropic, async () => {
       const m = await anthropic.messages.create(message(model));
       return { type: m.type, role: m.role, model: m.model, text: textOf(m), stopReason: m.stop_reason,
-        usage: anthropicUsage(m.usage) };
+        usage: anthropicUsage(m.usage), requestId: m._request_id ?? null };
     }),
     // The SDK's stream helper: text events as they come, and the message it rebuilds from the events.
     streamed: await observe(Anthropic, async () => {
@@ -167,6 +167,25 @@ const observed = {
 };
 for (const model of openAiModels) observed.openai.models[model] = await openAiModel(model);
 for (const model of anthropicModels) observed.anthropic.models[model] = await anthropicModel(model);
+// The SDK asks for base64 unless told otherwise, and decodes it; `float` asks for numbers.
+observed.openai.embeddings = await observe(OpenAI, async () => {
+  const asked = { model: openAiModels[0], dimensions: 8 };
+  const both = await openai.embeddings.create({ ...asked, input: ['The food was delicious', 'The waiter was rude'] });
+  const again = await openai.embeddings.create({ ...asked, input: 'The food was delicious' });
+  const floats = await openai.embeddings.create({ ...asked, input: 'The food was delicious', encoding_format: 'float' });
+  return { object: both.object, lengths: both.data.map((d) => d.embedding.length),
+    indexes: both.data.map((d) => d.index), first: both.data[0].embedding, second: both.data[1].embedding,
+    again: again.data[0].embedding, floats: floats.data[0].embedding,
+    usage: { prompt: both.usage.prompt_tokens, total: both.usage.total_tokens } };
+});
+// Every model, one per page: the SDK's auto-pagination follows has_more and last_id.
+observed.anthropic.listed = await observe(Anthropic, async () => {
+  const listed = [];
+  for await (const m of anthropic.models.list({ limit: 1 })) {
+    listed.push({ type: m.type, id: m.id, displayName: m.display_name, createdAt: m.created_at });
+  }
+  return listed;
+});
 
 observed.openai.errors = {
   unknownModel: await refused(OpenAI, () => openai.chat.completions.create(chat(missingModel))),

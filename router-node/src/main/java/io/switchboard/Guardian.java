@@ -6,6 +6,8 @@ import io.switchboard.config.SwitchboardSettings;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.switchboard.cache.ResponseCache;
 import io.switchboard.cache.StreamReplay;
+import io.switchboard.completions.TextCompletionsPipeline;
+import io.switchboard.embeddings.EmbeddingsPipeline;
 import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.HttpServer;
 import io.switchboard.metrics.GatewayMetrics;
@@ -80,12 +82,16 @@ public final class Guardian {
     Accounts accounts = Accounts.start(context, settings, pool, mapper, clock);
     Telemetry telemetry = new Telemetry(new GatewayMetrics(), new ProviderStatistics(settings.metrics(), clock));
     TokenEstimator estimator = new TokenEstimator();
-    ChatPipeline pipeline = new ChatPipeline(router, estimator, accounts.metering(),
-        new Dispatcher(clock, context.getSystem(), new Random(), telemetry),
+    Dispatcher dispatcher = new Dispatcher(clock, context.getSystem(), new Random(), telemetry);
+    ChatPipeline pipeline = new ChatPipeline(router, estimator, accounts.metering(), dispatcher,
         new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()), new StreamReplay(mapper), telemetry,
         new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper));
-    HttpServer.Served served =
-        new HttpServer.Served(providers, router, accounts, pipeline, estimator, telemetry, membership::isUp);
+    EmbeddingsPipeline embeddings = new EmbeddingsPipeline(router, estimator, accounts.metering(), dispatcher,
+        telemetry, mapper, HttpServer.errorLabel(mapper));
+    TextCompletionsPipeline completions = new TextCompletionsPipeline(router, estimator, accounts.metering(),
+        dispatcher, telemetry, new UsageReader(mapper), HttpServer.errorLabel(mapper));
+    HttpServer.Served served = new HttpServer.Served(providers, router, accounts, pipeline, embeddings, completions,
+        estimator, telemetry, membership::isUp);
     HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);

@@ -11,7 +11,12 @@ public enum Capability {
   /** Images in messages. */
   VISION,
   /** Server-sent event streaming. */
-  STREAMING;
+  STREAMING,
+  /**
+   * An embedding model: served by {@code POST /v1/embeddings}, and only models with this capability
+   * are. A model whose deployments lack it is refused there with 400 {@code model_not_embeddings}.
+   */
+  EMBEDDINGS;
 
   /** The name used in config and in {@code GET /v1/models?capability=}. */
   public String configName() {
@@ -22,6 +27,6 @@ public enum Capability {
     for (Capability c : values()) {
       if (c.configName().equals(value.trim().toLowerCase(Locale.ROOT))) return c;
     }
-    throw new IllegalArgumentException("unknown capability '" + value + "'; known: tools, json, vision, streaming");
+    throw new IllegalArgumentException("unknown capability '" + value + "'; known: tools, json, vision, streaming, embeddings");
   }
 }

@@ -31,7 +31,8 @@ public record ProviderSettings(
     OpenAi openai,
     Simulated simulated,
     Anthropic anthropic,
-    Ollama ollama) {
+    Ollama ollama,
+    Embeddings embeddings) {
 
   /** The provider's admission queue: how many may wait and for how long. */
   public record Queue(int maxSize, Duration maxWait, Duration maxWaitOverrideCap) {}
@@ -106,8 +107,26 @@ public record ProviderSettings(
   /**
    * An OpenAI-compatible upstream. {@code apiKey} is empty when no key is configured or the named
    * environment variable is unset.
+   *
+   * @param completions whether the upstream serves the legacy {@code POST /completions} (vLLM and other
+   *     OpenAI-compatible hosts do; OpenAI itself only for a few models), which {@code POST /v1/completions}
+   *     is then passed through to
    */
-  public record OpenAi(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey) {}
+  public record OpenAi(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey, boolean completions) {
+    public OpenAi(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey) {
+      this(baseUrl, apiKeyEnv, apiKey, false);
+    }
+  }
+
+  /**
+   * What this provider takes of {@code POST /v1/embeddings}.
+   *
+   * @param maxInputs the most inputs one request may carry here; a request with more is refused with 400
+   *     (at every deployment of its model) rather than split
+   */
+  public record Embeddings(int maxInputs) {
+    public static final int DEFAULT_MAX_INPUTS = 2048;
+  }
 
   /** The in-process simulated upstream. */
   public record Simulated(
@@ -196,7 +215,8 @@ public record ProviderSettings(
         openai,
         simulated,
         anthropic,
-        ollama);
+        ollama,
+        new Embeddings(positive(c.getInt("embeddings.max-inputs"), path + ".embeddings.max-inputs")));
   }
 
   private static Prefetch prefetch(Config c, String path) {
@@ -245,7 +265,7 @@ public record ProviderSettings(
       String value = env.apply(keyEnv);
       if (value != null && !value.isBlank()) key = Optional.of(Secret.of(value.strip()));
     }
-    return new OpenAi(baseUrl, keyEnv, key);
+    return new OpenAi(baseUrl, keyEnv, key, c.getBoolean("completions"));
   }
 
   private static Simulated simulated(Config c, String path) {

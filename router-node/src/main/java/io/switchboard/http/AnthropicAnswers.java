@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -60,6 +61,16 @@ final class AnthropicAnswers {
 
   /** @param model the model the client asked for, which a translated message names when the upstream did not */
   HttpResponse respond(Answer answer, String model, List<HttpHeader> headers, String requestId) {
+    return respond(answer, model, headers, requestId, () -> 0);
+  }
+
+  /**
+   * @param model the model the client asked for, which a translated message names when the upstream did not
+   * @param promptEstimate the prompt's estimate, asked only for a translated stream: its {@code message_start}
+   *     reports it as {@code input_tokens} (the upstream's count comes only at the end)
+   */
+  HttpResponse respond(Answer answer, String model, List<HttpHeader> headers, String requestId,
+      IntSupplier promptEstimate) {
     if (answer instanceof Answer.Streaming stream) {
       if (stream.dialect() == Dialect.ANTHROPIC) {
         return SseResponse.of(stream.events(), stream.settle(), stream.signals(), headers, anthropicStreams, mapper,
@@ -68,7 +79,8 @@ final class AnthropicAnswers {
       Source<ByteString, NotUsed> openAi =
           SseResponse.guarded(stream.events(), stream.settle(), stream.signals(), openAiStreams, mapper, requestId);
       return HttpResponse.create()
-          .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), events(openAi, model)))
+          .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
+              events(openAi, model, promptEstimate.getAsInt())))
           .addHeaders(headers);
     }
     ByteString body = ((Answer.Complete) answer).body();
@@ -86,13 +98,13 @@ final class AnthropicAnswers {
   }
 
   /** The OpenAI events (one per element) as Anthropic's, one translator per stream, with pings. */
-  private Source<ByteString, NotUsed> events(Source<ByteString, NotUsed> openAi, String model) {
+  private Source<ByteString, NotUsed> events(Source<ByteString, NotUsed> openAi, String model, int promptEstimate) {
     // Compared by identity: the marker keepAlive injects for a silence, never an event from upstream.
     ByteString silence = ByteString.fromString("silence");
     Source<ByteString, NotUsed> withSilences =
         pingInterval.isZero() ? openAi : openAi.keepAlive(pingInterval, () -> silence);
     return Source.lazySource(() -> {
-      OpenAiToAnthropicStream stream = new OpenAiToAnthropicStream(model);
+      OpenAiToAnthropicStream stream = new OpenAiToAnthropicStream(model, promptEstimate);
       boolean[] started = new boolean[1];
       return withSilences.mapConcat(frame -> {
         if (frame == silence) return started[0] ? List.of(PING) : List.<ByteString>of();

@@ -26,6 +26,7 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -53,6 +54,14 @@ import org.apache.pekko.util.ByteString;
  * one the caller's key may not use is 403.
  */
 final class AnthropicMessages {
+  /**
+   * Anthropic's own request id header, which its SDKs read ({@code _request_id}): the id the answering
+   * upstream gave its answer (or, for a refusal, the failing upstream its error) when it gave one,
+   * otherwise the gateway's ({@link RequestTracing#REQUEST_ID}'s value).
+   * {@link ApiRoutes} puts it on every answer under {@code /v1/messages}, refusals included.
+   */
+  static final String REQUEST_ID = "request-id";
+
   private final ChatPipeline pipeline;
   private final ObjectMapper mapper;
   private final RequestBodies bodies;
@@ -90,7 +99,9 @@ final class AnthropicMessages {
       Call call = Call.anthropic(trace, started, caller, chat, body, ChatCompletions.maxWait(request),
           cachePolicy.enabledFor(caller.cache(), request));
       return pipeline.serve(call).thenApply(answer ->
-          answers.respond(answer, messages.model(), headers.of(answer.served()), trace.requestId())
+          answers.respond(answer, messages.model(), headers.of(answer.served()), trace.requestId(),
+                  () -> promptEstimate(chat, answer.served().deployment()))
+              .addHeader(RawHeader.create(REQUEST_ID, trace.upstreamRequestId().orElse(trace.requestId())))
               .addAttribute(RequestTracing.UPSTREAM_NANOS, trace.upstreamNanos()));
     }).exceptionally(failure -> refusal(failure, trace));
   }
@@ -123,6 +134,21 @@ final class AnthropicMessages {
     }).exceptionally(failure -> refusal(failure, new RequestTrace(RequestTracing.requestId(request))));
   }
 
+  /**
+   * The prompt's tokens at the deployment that served ({@code label}), as admission counted them; the
+   * primary deployment's count if that one is no longer routed.
+   */
+  private int promptEstimate(ChatCompletionRequest chat, String label) {
+    String upstreamModel = router.route(chat.model()).flatMap(deployments -> deployments.stream()
+            .filter(d -> d.label().equals(label)).findFirst().or(() -> deployments.stream().findFirst()))
+        .map(Deployment::upstreamModel).orElse(chat.model());
+    try {
+      return estimator.promptTokens(chat, upstreamModel);
+    } catch (RuntimeException uncountable) {
+      return 0;
+    }
+  }
+
   private <T> T decode(ByteString body, Class<T> type) {
     try {
       T value = mapper.readValue(body.toArrayUnsafe(), type);
@@ -153,8 +179,9 @@ final class AnthropicMessages {
   private HttpResponse refusal(Throwable failure, RequestTrace trace) {
     Throwable t = ApiError.unwrap(failure);
     if (t instanceof Refusal r) return json(r.status, ErrorEnvelope.of(r.type, r.getMessage()));
-    return refuse(Failures.logged(t, trace, mapper))
+    HttpResponse refused = refuse(Failures.logged(t, trace, mapper))
         .addAttribute(RequestTracing.UPSTREAM_NANOS, trace.upstreamNanos());
+    return trace.upstreamRequestId().map(id -> refused.addHeader(RawHeader.create(REQUEST_ID, id))).orElse(refused);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.api.openai.ErrorResponse;
+import io.switchboard.exchange.RequestRefusedException;
 import io.switchboard.keys.KeyRefusedException;
 import io.switchboard.keys.ModelNotAllowedException;
 import io.switchboard.provider.AdmissionRejectedException;
@@ -79,6 +80,9 @@ public final class ApiError extends RuntimeException {
     if (t instanceof Dispatcher.ContextTooLongException tooLong) {
       return of(400, INVALID_REQUEST, "context_length_exceeded", "messages", tooLong.getMessage());
     }
+    if (t instanceof RequestRefusedException refused) {
+      return of(400, INVALID_REQUEST, refused.code(), refused.param(), refused.getMessage());
+    }
     return of(500, "server_error", "internal_error", null,
         "The gateway failed while handling this request. It has been logged; retry, and report it if it persists.");
   }
@@ -103,7 +107,8 @@ public final class ApiError extends RuntimeException {
     Throwable t = unwrap(failure);
     return !(t instanceof ApiError || t instanceof AdmissionRejectedException || t instanceof UpstreamException
         || t instanceof Dispatcher.ContextTooLongException || t instanceof KeyRefusedException
-        || t instanceof ModelNotAllowedException || t instanceof ModelNotFoundException);
+        || t instanceof ModelNotAllowedException || t instanceof ModelNotFoundException
+        || t instanceof RequestRefusedException);
   }
 
   /** The failure itself, from under the {@link CompletionException}s that futures wrap it in. */

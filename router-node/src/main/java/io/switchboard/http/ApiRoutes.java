@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
@@ -27,6 +28,8 @@ public final class ApiRoutes extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
 
   private final ChatCompletions chat;
+  private final Embeddings embeddings;
+  private final TextCompletions completions;
   private final AdminRoutes admin;
   private final AnthropicMessages anthropic;
   private final OllamaAdminRoutes ollama;
@@ -38,9 +41,11 @@ public final class ApiRoutes extends AllDirectives {
   private final MetricsRoute metrics;
   private final RequestBodies bodies;
 
-  ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, AdminRoutes admin, OllamaAdminRoutes ollama,
-      AccessRoutes access, MetricsRoute metrics, ModelCatalogRoutes models, RequestBodies bodies, ObjectMapper mapper,
-      BooleanSupplier ready) {
+  ApiRoutes(ChatCompletions chat, Embeddings embeddings, TextCompletions completions, AnthropicMessages anthropic,
+      AdminRoutes admin, OllamaAdminRoutes ollama, AccessRoutes access, MetricsRoute metrics,
+      ModelCatalogRoutes models, RequestBodies bodies, ObjectMapper mapper, BooleanSupplier ready) {
+    this.embeddings = embeddings;
+    this.completions = completions;
     this.bodies = bodies;
     this.access = access;
     this.metrics = metrics;
@@ -80,9 +85,11 @@ public final class ApiRoutes extends AllDirectives {
         access.clientRoutes(),
         path(PathMatchers.segment("chat").slash("completions"), () ->
             post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
+        path("embeddings", () -> post(() -> extractRequest(request -> completeWithFuture(embeddings.handle(request))))),
+        path("completions", () -> post(() -> extractRequest(request -> completeWithFuture(completions.handle(request))))),
         models.route());
     Route v1 = concat(
-        pathPrefix("messages", () -> access.client(anthropic::refuse, () -> anthropicRoutes)),
+        pathPrefix("messages", () -> withAnthropicRequestId(access.client(anthropic::refuse, () -> anthropicRoutes))),
         access.client(() -> openAiRoutes));
     Route all = concat(
         health,
@@ -91,6 +98,14 @@ public final class ApiRoutes extends AllDirectives {
         pathPrefix("admin", () -> access.admin(() -> wholeBody(() -> adminRoutes))),
         pathPrefix("v1", () -> v1));
     return () -> all;
+  }
+
+  /** {@code inner}'s answers, refusals included, with Anthropic's {@code request-id}: ours unless it set its own. */
+  private Route withAnthropicRequestId(Route inner) {
+    return extractRequest(request -> mapResponse(response -> response.getHeader(AnthropicMessages.REQUEST_ID).isPresent()
+        ? response
+        : response.addHeader(RawHeader.create(AnthropicMessages.REQUEST_ID, RequestTracing.requestId(request))),
+        () -> inner));
   }
 
   /**
@@ -113,7 +128,7 @@ public final class ApiRoutes extends AllDirectives {
         .handleNotFound(extractRequest(request -> complete(error(
             ApiError.of(404, ApiError.INVALID_REQUEST, "unknown_url", null,
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
-                    + ". Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
+                    + ". Routes: POST /v1/chat/completions, POST /v1/embeddings, POST /v1/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
                     + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
                     + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
                     + " GET /ready.")))))

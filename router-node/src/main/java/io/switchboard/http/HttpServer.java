@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.cache.CachePolicy;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.completions.TextCompletionsPipeline;
+import io.switchboard.embeddings.EmbeddingsPipeline;
 import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.connection.GuardedServer;
 import io.switchboard.usage.Accounts;
@@ -50,7 +52,8 @@ public final class HttpServer {
    * @param member whether this node is an Up member of its cluster (always, on a single node)
    */
   public record Served(Providers providers, ModelRouter router, Accounts accounts, ChatPipeline pipeline,
-      TokenEstimator estimator, Telemetry telemetry, BooleanSupplier member) {}
+      EmbeddingsPipeline embeddings, TextCompletionsPipeline completions, TokenEstimator estimator,
+      Telemetry telemetry, BooleanSupplier member) {}
 
   /** The label a failed call's metrics carry: the status the client is answered with. */
   public static java.util.function.Function<Throwable, String> errorLabel(ObjectMapper mapper) {
@@ -83,7 +86,9 @@ public final class HttpServer {
         new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()));
     ModelCatalogRoutes models = new ModelCatalogRoutes(
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
-    ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
+    Embeddings embeddings = new Embeddings(served.embeddings(), mapper, bodies, answerHeaders);
+    TextCompletions completions = new TextCompletions(served.completions(), mapper, bodies, answerHeaders);
+    ApiRoutes routes = new ApiRoutes(chat, embeddings, completions, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
         metricsRoute, models, bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(

@@ -2,7 +2,10 @@ package io.switchboard.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.api.anthropic.ErrorEnvelope;
+import io.switchboard.api.anthropic.ErrorInfo;
 import io.switchboard.api.ollama.ModelListing;
+import io.switchboard.api.openai.ModelInfo;
 import io.switchboard.api.openai.ModelList;
 import io.switchboard.provider.ProviderHandle;
 import io.switchboard.provider.Providers;
@@ -22,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -38,6 +42,9 @@ import org.apache.pekko.http.javadsl.server.Route;
  * Ollama deployment is available only while its server lists the upstream model among its pulled
  * ones ({@link PulledModels}: {@code /api/tags}, asked at most once per {@code ollama.tags-refresh});
  * a server that does not answer has pulled nothing.
+ *
+ * <p>A request that carries {@code anthropic-version} (Anthropic's SDKs) is answered in Anthropic's
+ * shape instead ({@link AnthropicModelPages}), refusals in Anthropic's envelope.
  */
 final class ModelCatalogRoutes extends AllDirectives {
   private final ModelCatalog catalog;
@@ -59,9 +66,39 @@ final class ModelCatalogRoutes extends AllDirectives {
   Route route() {
     return pathPrefix("models", () -> concat(
         pathEndOrSingleSlash(() -> get(() -> extractRequest(request -> parameterMultiMap(params ->
-            completeWithFuture(list(params, Caller.of(request))))))),
+            completeWithFuture(anthropic(request)
+                ? anthropicList(params, Caller.of(request)) : list(params, Caller.of(request))))))),
         path(PathMatchers.remaining(), encoded -> get(() -> extractRequest(request ->
-            completeWithFuture(one(decode(encoded), Caller.of(request))))))));
+            completeWithFuture(anthropic(request)
+                ? anthropicOne(decode(encoded), Caller.of(request)) : one(decode(encoded), Caller.of(request))))))));
+  }
+
+  private static boolean anthropic(HttpRequest request) {
+    return request.getHeader(AnthropicModelPages.VERSION_HEADER).isPresent();
+  }
+
+  private CompletionStage<HttpResponse> anthropicList(Map<String, List<String>> params, Caller caller) {
+    return availability().thenApply(available -> {
+      List<ModelInfo> models = catalog.list(CatalogQuery.ALL, available).stream()
+          .filter(model -> caller.mayUse(model.id())).toList();
+      try {
+        return json(AnthropicModelPages.page(models, params));
+      } catch (AnthropicModelPages.InvalidPage e) {
+        return anthropicError(400, ErrorInfo.INVALID_REQUEST, e.getMessage());
+      }
+    });
+  }
+
+  private CompletionStage<HttpResponse> anthropicOne(String model, Caller caller) {
+    return availability().thenApply(available -> catalog.find(model, available)
+        .filter(entry -> caller.mayUse(model))
+        .map(entry -> json(AnthropicModelPages.describe(entry)))
+        .orElseGet(() -> anthropicError(404, ErrorInfo.NOT_FOUND, "model: the model '" + model
+            + "' is not served by this gateway. GET /v1/models lists the models it serves.")));
+  }
+
+  private HttpResponse anthropicError(int status, String type, String message) {
+    return json(ErrorEnvelope.of(type, message)).withStatus(status);
   }
 
   /** The models {@code caller} may use: all of them, unless its key names the models it may use. */

@@ -19,4 +19,45 @@ public interface Upstream {
   default boolean passesAnthropicThrough() {
     return false;
   }
+
+  /** Which embeddings inputs this upstream takes ({@link #embed}); {@link EmbeddingSupport#NONE}: none. */
+  default EmbeddingSupport embeddings() {
+    return EmbeddingSupport.NONE;
+  }
+
+  /**
+   * Sends one embeddings call; its answer is a {@link UpstreamReply.Complete} whose body is an
+   * {@link EmbeddingList} in OpenAI's shape with one vector per input, checked. Only called when
+   * {@link #embeddings()} takes the call's inputs.
+   */
+  default CompletionStage<UpstreamReply> embed(EmbeddingCall call) {
+    throw new UnsupportedOperationException("this upstream serves no embeddings");
+  }
+
+  /** Whether this upstream serves legacy text completions ({@link #completeText}). */
+  default boolean completesText() {
+    return false;
+  }
+
+  /**
+   * Passes one legacy text completion through: a whole {@code text_completion} object, or its event
+   * stream ending in {@code data: [DONE]}, as the upstream wrote them. Only called when
+   * {@link #completesText()}.
+   */
+  default CompletionStage<UpstreamReply> completeText(TextCompletionCall call) {
+    throw new UnsupportedOperationException("this upstream serves no text completions");
+  }
+
+  /** What an upstream can embed. */
+  enum EmbeddingSupport {
+    NONE,
+    /** Texts only (Ollama's {@code /api/embed}). */
+    TEXT,
+    /** Texts and token arrays (OpenAI's {@code /embeddings}). */
+    TEXT_AND_TOKENS;
+
+    public boolean takes(EmbeddingCall call) {
+      return this == TEXT_AND_TOKENS || (this == TEXT && !call.tokenized());
+    }
+  }
 }

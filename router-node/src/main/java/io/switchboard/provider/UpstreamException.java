@@ -56,6 +56,7 @@ public final class UpstreamException extends RuntimeException {
   private final int upstreamStatus;
   private final String upstreamBody;
   private final Duration retryAfter;
+  private final String requestId;
 
   public UpstreamException(Kind kind, String provider, String message) {
     this(kind, provider, message, 0, null, null, null);
@@ -64,12 +65,28 @@ public final class UpstreamException extends RuntimeException {
   public UpstreamException(
       Kind kind, String provider, String message, int upstreamStatus, String upstreamBody, Duration retryAfter,
       Throwable cause) {
+    this(kind, provider, message, upstreamStatus, upstreamBody, retryAfter, cause, null);
+  }
+
+  private UpstreamException(Kind kind, String provider, String message, int upstreamStatus, String upstreamBody,
+      Duration retryAfter, Throwable cause, String requestId) {
     super(clean(kind, message), cause);
     this.kind = kind;
     this.provider = provider;
     this.upstreamStatus = upstreamStatus;
     this.upstreamBody = CredentialRedactor.SHAPES_ONLY.redact(upstreamBody);
     this.retryAfter = retryAfter;
+    this.requestId = requestId;
+  }
+
+  /** This failure, naming the upstream's own id for the call ({@link UpstreamHttp#requestId}); null: none. */
+  public UpstreamException withRequestId(String id) {
+    return new UpstreamException(kind, provider, getMessage(), upstreamStatus, upstreamBody, retryAfter, getCause(), id);
+  }
+
+  /** The upstream's own id for the failed call, when its error answer carried one. */
+  public Optional<String> requestId() {
+    return Optional.ofNullable(requestId);
   }
 
   /**

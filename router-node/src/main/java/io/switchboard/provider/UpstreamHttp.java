@@ -167,6 +167,21 @@ public final class UpstreamHttp {
   }
 
   /**
+   * The upstream's own id for the call: Anthropic's {@code request-id}, else OpenAI's {@code x-request-id};
+   * null when there is none or it is not a plain token (1 to 128 printable ASCII characters), so that
+   * nothing odd is echoed to a client.
+   */
+  public static String requestId(HttpResponse response) {
+    String id = response.getHeader("request-id").or(() -> response.getHeader("x-request-id"))
+        .map(HttpHeader::value).map(String::trim).orElse("");
+    if (id.isEmpty() || id.length() > 128) return null;
+    for (int i = 0; i < id.length(); i++) {
+      if (id.charAt(i) < 0x21 || id.charAt(i) > 0x7e) return null;
+    }
+    return id;
+  }
+
+  /**
    * An error answer's status, body (truncated, or null when unreadable) and {@code retry-after}. The
    * body is already clean of credentials ({@link CredentialRedactor}): an upstream that echoes the
    * request it got would otherwise quote the gateway's key to the client.

@@ -31,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gets one chat completion served: tries the model's deployments in order, each with admission at its
+ * Gets one call served (a chat completion, or another {@link Work} such as embeddings): tries the model's deployments in order, each with admission at its
  * provider and retries of retryable failures (exponential backoff with full jitter, the upstream's
  * Retry-After honoured, within the provider's retry budget), and falls back to the next deployment
  * when one cannot serve: breaker open, no admission before the deadline, retries exhausted, a provider
@@ -85,7 +85,56 @@ public final class Dispatcher {
    * @param calls told of each call that reached an upstream and failed
    */
   public record Request(ChatCompletionRequest chat, ByteString body, ByteString anthropicBody, PromptEstimate prompt,
-      List<Deployment> deployments, Optional<Duration> maxWait, RequestTrace trace, CallListener calls) {}
+      List<Deployment> deployments, Optional<Duration> maxWait, RequestTrace trace, CallListener calls, Work work) {
+
+    /** A chat completion: each deployment is sent {@code chat} (or the client's bytes) as an {@link UpstreamCall}. */
+    public Request(ChatCompletionRequest chat, ByteString body, ByteString anthropicBody, PromptEstimate prompt,
+        List<Deployment> deployments, Optional<Duration> maxWait, RequestTrace trace, CallListener calls) {
+      this(chat, body, anthropicBody, prompt, deployments, maxWait, trace, calls,
+          new ChatWork(chat, body, anthropicBody));
+    }
+
+    /** Another kind of call ({@code work}), which has no chat request: embeddings, text completions. */
+    public static Request of(Work work, PromptEstimate prompt, List<Deployment> deployments,
+        Optional<Duration> maxWait, RequestTrace trace, CallListener calls) {
+      return new Request(null, null, null, prompt, deployments, maxWait, trace, calls, work);
+    }
+  }
+
+  /**
+   * What one dispatch sends to a deployment, and what it reserves there beyond its prompt. A chat
+   * completion is one kind; embeddings and text completions are others, dispatched the same way
+   * (admission, retries, fallbacks), each sent to its own upstream endpoint.
+   */
+  public interface Work {
+    /** Output tokens to reserve at {@code deployment}, on top of the prompt. */
+    int outputReservation(Deployment deployment);
+
+    /**
+     * Whether the prompt plus the output reservation must fit the deployment's context window (a chat);
+     * embeddings check each input on their own, since the window applies to each input, not their sum.
+     */
+    default boolean checksContextWindow() {
+      return true;
+    }
+
+    /** Sends the call to {@code deployment}'s upstream; may throw, or fail the stage, with {@link UpstreamException}. */
+    CompletionStage<UpstreamReply> send(Deployment deployment);
+  }
+
+  /** A chat completion's work. */
+  private record ChatWork(ChatCompletionRequest chat, ByteString body, ByteString anthropicBody) implements Work {
+    @Override
+    public int outputReservation(Deployment deployment) {
+      return Dispatcher.outputReservation(chat, deployment);
+    }
+
+    @Override
+    public CompletionStage<UpstreamReply> send(Deployment d) {
+      return d.provider().upstream().send(new UpstreamCall(chat, body, d.upstreamModel(),
+          d.settings().maxOutputTokens(), anthropicBody));
+    }
+  }
 
   /** Serves {@code request} from its deployments, in order. */
   public CompletionStage<Dispatched> dispatch(Request request) {
@@ -95,10 +144,10 @@ public final class Dispatcher {
   private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure) {
     if (index >= r.deployments().size()) return CompletableFuture.failedFuture(lastFailure);
     Deployment d = r.deployments().get(index);
-    int output = outputReservation(r.chat(), d);
+    int output = r.work().outputReservation(d);
     int prompt = r.prompt().tokens(d.upstreamModel());
     int window = d.settings().contextWindow();
-    if (window > 0 && (long) prompt + output > window) {
+    if (r.work().checksContextWindow() && window > 0 && (long) prompt + output > window) {
       return tryDeployment(r, index + 1, new ContextTooLongException(d, prompt, output));
     }
     return attempt(r, d, reservation(prompt, output), 1).handle((ok, error) -> {
@@ -173,8 +222,7 @@ public final class Dispatcher {
     long sent = System.nanoTime();
     long sentMillis = clock.millis();
     try {
-      reply = d.provider().upstream().send(new UpstreamCall(r.chat(), r.body(), d.upstreamModel(),
-          d.settings().maxOutputTokens(), r.anthropicBody()));
+      reply = r.work().send(d);
     } catch (RuntimeException e) {
       permit.release(CallOutcome.NOT_SENT);
       listener.callEnded(d, CallOutcome.NOT_SENT, System.nanoTime() - sent);
@@ -190,12 +238,14 @@ public final class Dispatcher {
             // Latency balancing steers away from a deployment that fails, not from one whose caller erred.
             if (fallsBack(unwrap(error))) d.latency().failed(clock.millis() - sentMillis, clock.millis());
             CallOutcome outcome = failed(unwrap(error));
+            r.trace().upstreamRequestId(unwrap(error) instanceof UpstreamException e ? e.requestId().orElse(null) : null);
             permit.release(outcome);
             listener.callEnded(d, outcome, took);
             r.calls().callFailed(d, unwrap(error));
             throw new CompletionException(unwrap(error));
           }
           d.latency().observe(clock.millis() - sentMillis, clock.millis());
+          r.trace().upstreamRequestId(answer.requestId());
           return new Dispatched(d, answer, permit, attempt, sent);
         });
   }
@@ -213,7 +263,7 @@ public final class Dispatcher {
             "The upstream opened a stream and closed it without sending a single event.");
       }
       Source<ByteString, org.apache.pekko.NotUsed> events = Source.from(first).concat(rest);
-      return new UpstreamReply.Streaming(events, streaming.signals());
+      return new UpstreamReply.Streaming(events, streaming.signals(), streaming.requestId());
     });
   }
 

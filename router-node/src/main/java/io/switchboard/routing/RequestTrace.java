@@ -1,11 +1,13 @@
 package io.switchboard.routing;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What one client request carries through the dispatcher for observation: its id (for request-scoped
  * log lines) and the time its upstream calls spent answering, summed over retries and fallbacks (to
- * their response headers, or to a stream's first event), which the gateway's overhead excludes.
+ * their response headers, or to a stream's first event), which the gateway's overhead excludes; and
+ * the upstream's own id for the call that answered, which Anthropic's clients are told.
  */
 public final class RequestTrace {
   /** For callers that do not trace: no id, and the upstream time goes nowhere anyone reads. */
@@ -15,6 +17,7 @@ public final class RequestTrace {
 
   private final String requestId;
   private final AtomicLong upstreamNanos = new AtomicLong();
+  private volatile String upstreamRequestId;
 
   public RequestTrace(String requestId) {
     this.requestId = requestId;
@@ -30,5 +33,14 @@ public final class RequestTrace {
 
   void addUpstream(long nanos) {
     upstreamNanos.addAndGet(nanos);
+  }
+
+  /** The answering upstream's own request id, when it gave one. */
+  public Optional<String> upstreamRequestId() {
+    return Optional.ofNullable(upstreamRequestId);
+  }
+
+  void upstreamRequestId(String id) {
+    upstreamRequestId = id;
   }
 }

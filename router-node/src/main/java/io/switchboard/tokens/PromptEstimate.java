@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.switchboard.api.openai.ChatCompletionRequest;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 
 /**
  * One request's prompt, counted once per tokenizer it meets: the key's reservation, each deployment's
@@ -20,17 +21,31 @@ import java.util.Map;
  */
 public final class PromptEstimate {
   private final TokenEstimator estimator;
-  private final ChatCompletionRequest chat;
+  private final ToIntFunction<String> count;
   private final Map<String, Integer> byUpstreamModel = new HashMap<>(2);
 
   public PromptEstimate(TokenEstimator estimator, ChatCompletionRequest chat) {
     this.estimator = requireNonNull(estimator, "estimator");
-    this.chat = requireNonNull(chat, "chat");
+    requireNonNull(chat, "chat");
+    this.count = model -> estimator.promptTokens(chat, model);
+  }
+
+  private PromptEstimate(TokenEstimator estimator, ToIntFunction<String> count) {
+    this.estimator = requireNonNull(estimator, "estimator");
+    this.count = requireNonNull(count, "count");
+  }
+
+  /**
+   * A prompt that is not a chat (embeddings inputs, a text completion's prompt), counted by {@code count}
+   * for an upstream model, once per model as any other.
+   */
+  public static PromptEstimate of(TokenEstimator estimator, ToIntFunction<String> count) {
+    return new PromptEstimate(estimator, count);
   }
 
   /** The prompt tokens at {@code upstreamModel} (the provider's own model name), counted on first use. */
   public synchronized int tokens(String upstreamModel) {
-    return byUpstreamModel.computeIfAbsent(upstreamModel, model -> estimator.promptTokens(chat, model));
+    return byUpstreamModel.computeIfAbsent(upstreamModel, count::applyAsInt);
   }
 
   /** How many times the prompt was counted: once per distinct upstream model asked about. */

@@ -1,7 +1,6 @@
 package io.switchboard.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.keys.KeyAdmission;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.TokenUsage;
@@ -25,7 +24,7 @@ import org.apache.pekko.util.ByteString;
  * cost nothing), or with nothing when no call answered.
  */
 public final class Meter implements Dispatcher.CallListener {
-  record Context(String requestId, String keyId, ChatCompletionRequest chat, PromptEstimate prompt, long startNanos) {}
+  record Context(String requestId, String keyId, String model, PromptEstimate prompt, long startNanos) {}
 
   private final Metering metering;
   private final Context context;
@@ -93,7 +92,7 @@ public final class Meter implements Dispatcher.CallListener {
 
   private BigDecimal record(Deployment deployment, long prompt, long completion, Long ttftMs, String outcome) {
     BigDecimal cost = deployment.settings().pricing().cost(prompt, completion);
-    metering.record(new UsageRecord(metering.nowMillis(), context.requestId(), context.keyId(), context.chat().model(),
+    metering.record(new UsageRecord(metering.nowMillis(), context.requestId(), context.keyId(), context.model(),
         deployment.label(), prompt, completion, cost, elapsedMs(), ttftMs, outcome));
     return cost;
   }
@@ -116,6 +115,7 @@ public final class Meter implements Dispatcher.CallListener {
       for (JsonNode choice : metering.mapper().readTree(body.toArrayUnsafe()).path("choices")) {
         JsonNode content = choice.path("message").path("content");
         if (content.isTextual()) text.append(content.textValue());
+        if (choice.path("text").isTextual()) text.append(choice.path("text").textValue()); // a legacy completion
       }
     } catch (IOException unreadable) {
       // nothing to count

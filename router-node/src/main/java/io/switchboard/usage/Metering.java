@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.ToIntFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -52,12 +53,21 @@ public final class Metering {
    */
   public CompletionStage<Meter> open(Caller caller, ChatCompletionRequest chat, PromptEstimate prompt,
       List<Deployment> deployments, String requestId) {
+    return open(caller, chat.model(), prompt, d -> Dispatcher.outputReservation(chat, d), deployments, requestId);
+  }
+
+  /**
+   * As for a chat, for a call of another kind to {@code model} (embeddings, text completions), which
+   * reserves {@code output} tokens at each deployment on top of its prompt.
+   */
+  public CompletionStage<Meter> open(Caller caller, String model, PromptEstimate prompt,
+      ToIntFunction<Deployment> output, List<Deployment> deployments, String requestId) {
     long startNanos = System.nanoTime();
     Optional<ApiKey> key = caller.key();
-    if (key.isPresent() && !key.get().mayUse(chat.model())) {
-      return CompletableFuture.failedFuture(new ModelNotAllowedException(key.get(), chat.model()));
+    if (key.isPresent() && !key.get().mayUse(model)) {
+      return CompletableFuture.failedFuture(new ModelNotAllowedException(key.get(), model));
     }
-    Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), chat, prompt, startNanos);
+    Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), model, prompt, startNanos);
     if (key.isEmpty() || !key.get().limited()) {
       return CompletableFuture.completedFuture(new Meter(this, context, null));
     }
@@ -65,9 +75,9 @@ public final class Metering {
     BigDecimal cost = BigDecimal.ZERO;
     for (Deployment d : deployments) {
       int promptTokens = prompt.tokens(d.upstreamModel());
-      int output = Dispatcher.outputReservation(chat, d);
-      tokens = Math.max(tokens, (long) promptTokens + output);
-      cost = cost.max(d.settings().pricing().cost(promptTokens, output));
+      int outputTokens = output.applyAsInt(d);
+      tokens = Math.max(tokens, (long) promptTokens + outputTokens);
+      cost = cost.max(d.settings().pricing().cost(promptTokens, outputTokens));
     }
     return admission.acquire(key.get().id(), tokens, cost).thenApply(permit -> new Meter(this, context, permit));
   }

@@ -8,8 +8,8 @@ import org.apache.pekko.util.ByteString;
 /**
  * The text of a streamed answer as it passes, so its completion tokens can be counted when the stream
  * carries no usage chunk (the client did not ask for {@code stream_options.include_usage}, or the
- * stream was cut short). Only events that carry a {@code delta} are parsed, and only until the usage
- * chunk makes the count unnecessary.
+ * stream was cut short). Only events that carry a {@code delta} (or a legacy text completion's
+ * {@code text}) are parsed, and only until the usage chunk makes the count unnecessary.
  */
 final class StreamTally {
 
@@ -29,10 +29,11 @@ final class StreamTally {
       usageSeen = true;
       return event;
     }
-    if (!data.startsWith("data:") || !data.contains("\"delta\"")) return event;
+    if (!data.startsWith("data:") || !(data.contains("\"delta\"") || data.contains("\"text\""))) return event;
     try {
       JsonNode chunk = mapper.readTree(data.substring(5));
       for (JsonNode choice : chunk.path("choices")) {
+        appendText(choice.path("text")); // a legacy text completion's chunk
         JsonNode delta = choice.path("delta");
         appendText(delta.path("content"));
         appendText(delta.path("refusal"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.http.HttpResponseFor;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.InternalServerException;
 import com.anthropic.errors.NotFoundException;
@@ -23,6 +24,8 @@ import com.anthropic.models.messages.StopReason;
 import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolResultBlockParam;
 import com.anthropic.models.messages.ToolUseBlock;
+import com.anthropic.models.models.ModelInfo;
+import com.anthropic.models.models.ModelListParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
@@ -338,6 +341,30 @@ class AnthropicSdkTest {
     assertEquals(21, client.messages().countTokens(countHello("claude")).inputTokens());
     assertEquals(18, client.messages().countTokens(countHello("gpt")).inputTokens());
     assertTrue(anthropic.received().isEmpty() && openAi.received().isEmpty(), "counting calls no upstream");
+  }
+
+  @Test
+  void requestId_onAMessage_isTheAnthropicUpstreamsOwn_orTheGatewaysWhenItGaveNone() {
+    HttpResponseFor<Message> upstream = client.messages().withRawResponse().create(hello("claude"));
+    HttpResponseFor<Message> simulated = client.messages().withRawResponse().create(hello("switchboard-sim"));
+
+    assertEquals("req_fake", upstream.requestId().orElseThrow());
+    assertEquals("msg_fake01", upstream.parse().id());
+    assertEquals(simulated.headers().values("x-request-id"), List.of(simulated.requestId().orElseThrow()));
+  }
+
+  @Test
+  void models_listedAndRetrieved_areTheGatewaysModelsInAnthropicsShape() {
+    List<ModelInfo> listed = new ArrayList<>();
+    client.models().list(ModelListParams.builder().limit(1L).build()).autoPager().forEach(listed::add);
+    ModelInfo claude = client.models().retrieve("claude");
+
+    assertEquals(List.of("busy", "claude", "gpt", "switchboard-sim"),
+        listed.stream().map(ModelInfo::id).sorted().toList(), "every model, one page at a time");
+    assertEquals("claude", claude.displayName());
+    assertEquals(ModelInfo.Lifecycle.ACTIVE, claude.lifecycle());
+    assertTrue(claude.createdAt().toEpochSecond() > 0);
+    assertThrows(NotFoundException.class, () -> client.models().retrieve("no-such-model"));
   }
 
   @Test

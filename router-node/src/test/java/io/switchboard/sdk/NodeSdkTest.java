@@ -154,6 +154,48 @@ class NodeSdkTest {
     assertEquals(text, events.path("text").asText(), events.toString());
     assertEquals("end_turn", events.path("stopReason").asText(), events.toString());
     assertEquals(streamedOutput, events.path("usage").path("output").asInt(), events.toString());
+    assertTrue(events.path("usage").path("startInput").asInt() > 0, "message_start's input_tokens: " + events);
+  }
+
+  @Test
+  void openAiSdk_embeddings_areTheSimulatedVectors_base64AndFloatAlike() {
+    JsonNode embeddings = observed.path("openai").path("embeddings");
+
+    assertEquals("list", embeddings.path("object").asText(), embeddings.toString());
+    assertEquals("[8,8]", embeddings.path("lengths").toString());
+    assertEquals("[0,1]", embeddings.path("indexes").toString());
+    for (int i = 0; i < 8; i++) {
+      double first = embeddings.path("first").get(i).asDouble();
+      assertEquals(first, embeddings.path("again").get(i).asDouble(), 0.0, "same input, same vector");
+      assertEquals(first, embeddings.path("floats").get(i).asDouble(), 1e-6, "base64 and float say the same");
+    }
+    assertFalse(embeddings.path("first").equals(embeddings.path("second")), embeddings.toString());
+    assertTrue(embeddings.path("usage").path("prompt").asInt() > 0, embeddings.toString());
+  }
+
+  @Test
+  void anthropicSdk_messageRequestId_isTheAnthropicUpstreamsOwn_andSetForEveryModel() {
+    JsonNode models = observed.path("anthropic").path("models");
+
+    assertEquals("req_fake", models.path("claude").path("plain").path("requestId").asText(), models.toString());
+    for (String model : new String[] {"gpt", "switchboard-sim"}) {
+      assertFalse(models.path(model).path("plain").path("requestId").asText().isBlank(), model + ": " + models);
+    }
+  }
+
+  @Test
+  void anthropicSdk_listsEveryModel_pageByPage_inAnthropicsShape() {
+    JsonNode listed = observed.path("anthropic").path("listed");
+
+    assertTrue(listed.isArray(), listed.toString());
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    for (JsonNode model : listed) {
+      ids.add(model.path("id").asText());
+      assertEquals("model", model.path("type").asText(), model.toString());
+      assertEquals(model.path("id").asText(), model.path("displayName").asText(), model.toString());
+      java.time.Instant.parse(model.path("createdAt").asText());
+    }
+    assertEquals(java.util.List.of("claude", "gpt", "switchboard-sim"), ids.stream().sorted().toList());
   }
 
   private static void assertTokens(JsonNode usage, int input, int output) {

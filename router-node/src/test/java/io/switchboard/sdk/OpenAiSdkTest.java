@@ -19,6 +19,8 @@ import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.embeddings.CreateEmbeddingResponse;
+import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
@@ -76,6 +78,7 @@ class OpenAiSdkTest {
           gpt { provider = oai, upstream-model = "gpt-4o" }
           limited { provider = limited, upstream-model = "gpt-4o" }
           claude { provider = claude, upstream-model = "claude-sonnet-4-5-20250929" }
+          embed { provider = oai, upstream-model = "text-embedding-3-small", capabilities = [embeddings] }
         }
         """.formatted(openAi.baseUrl(), anthropic.baseUrl()), Map.of("K", ANTHROPIC_KEY));
     client = client(gateway, "any-key-an-open-gateway-ignores");
@@ -255,11 +258,39 @@ class OpenAiSdkTest {
   void models_listedAndRetrieved_areTheGatewaysModels() {
     List<String> ids = client.models().list().autoPager().stream().map(Model::id).toList();
 
-    assertEquals(List.of("claude", "gpt", "limited", "switchboard-sim"), ids.stream().sorted().toList());
+    assertEquals(List.of("claude", "embed", "gpt", "limited", "switchboard-sim"), ids.stream().sorted().toList());
     Model sim = client.models().retrieve("switchboard-sim");
     assertEquals("switchboard-sim", sim.id());
     assertEquals("simulated", sim.ownedBy());
     assertThrows(NotFoundException.class, () -> client.models().retrieve("gpt-nonexistent"));
+  }
+
+  @Test
+  void embeddings_fromTheSimulatedProvider_areDeterministicVectorsOfTheAskedDimensions() {
+    CreateEmbeddingResponse first = client.embeddings().create(EmbeddingCreateParams.builder()
+        .model("switchboard-sim").inputOfArrayOfStrings(List.of("The food was delicious", "The waiter was rude"))
+        .dimensions(8).build());
+    CreateEmbeddingResponse again = client.embeddings().create(EmbeddingCreateParams.builder()
+        .model("switchboard-sim").input("The food was delicious").dimensions(8).build());
+
+    assertEquals(2, first.data().size());
+    assertEquals(1, first.data().get(1).index());
+    assertEquals(8, first.data().get(0).embedding().size());
+    assertEquals(first.data().get(0).embedding(), again.data().get(0).embedding(), "same input, same vector");
+    assertTrue(first.usage().promptTokens() > 0);
+    assertEquals(first.usage().promptTokens(), first.usage().totalTokens());
+  }
+
+  @Test
+  void embeddings_fromAnOpenAiUpstream_areItsVectorsAndUsage() {
+    CreateEmbeddingResponse response = client.embeddings().create(EmbeddingCreateParams.builder()
+        .model("embed").inputOfArrayOfStrings(List.of("alpha", "beta")).build());
+
+    assertEquals(List.of(1.0f, 2.0f), response.data().stream().map(e -> e.embedding().get(0)).toList());
+    assertEquals(3, response.data().get(0).embedding().size());
+    assertEquals(2 * FakeOpenAi.EMBEDDING_TOKENS_PER_INPUT, response.usage().promptTokens());
+    assertEquals("text-embedding-3-small", response.model());
+    assertEquals("/v1/embeddings", openAi.received().get(0).path());
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.switchboard.api.anthropic.Message;
 import io.switchboard.provider.UpstreamCall;
 import io.switchboard.provider.UpstreamException.Kind;
 import io.switchboard.provider.UpstreamHttp;
+import io.switchboard.provider.UpstreamSignals;
 import io.switchboard.provider.UpstreamReply;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +66,8 @@ final class AnthropicPassThrough {
     return http.send(request).thenCompose(response -> {
       if (!UpstreamHttp.succeeded(response)) {
         return http.errorAnswer(response).thenApply(error -> {
-          throw AnthropicErrors.fromStatus(provider, error.status(), error.body(), error.retryAfter());
+          throw AnthropicErrors.fromStatus(provider, error.status(), error.body(), error.retryAfter())
+              .withRequestId(UpstreamHttp.requestId(response));
         });
       }
       return call.stream() ? streaming(response) : complete(response);
@@ -97,7 +99,7 @@ final class AnthropicPassThrough {
       if (message == null || !Message.TYPE.equals(message.path("type").asText()) || !message.path("content").isArray()) {
         throw http.malformed("JSON that is not a message (no \"type\": \"message\" with content)", null);
       }
-      return new UpstreamReply.Complete(body);
+      return new UpstreamReply.Complete(body, UpstreamSignals.NONE, UpstreamHttp.requestId(response));
     });
   }
 
@@ -120,7 +122,8 @@ final class AnthropicPassThrough {
           })
           .filter(event -> !event.isEmpty());
     }).mapMaterializedValue(ignored -> NotUsed.getInstance());
-    return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));
+    return CompletableFuture.completedFuture(
+        new UpstreamReply.Streaming(events, UpstreamSignals.NONE, UpstreamHttp.requestId(response)));
   }
 
   private RuntimeException streamError(String frame) {

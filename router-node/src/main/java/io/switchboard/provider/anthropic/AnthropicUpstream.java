@@ -13,6 +13,7 @@ import io.switchboard.provider.UpstreamCall;
 import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamException.Kind;
 import io.switchboard.provider.UpstreamHttp;
+import io.switchboard.provider.UpstreamSignals;
 import io.switchboard.provider.UpstreamReply;
 import io.switchboard.provider.UntranslatableRequestException;
 import java.time.Clock;
@@ -91,7 +92,8 @@ public final class AnthropicUpstream implements Upstream {
     return http.send(request).thenCompose(response -> {
       if (!UpstreamHttp.succeeded(response)) {
         return http.errorAnswer(response).thenApply(error -> {
-          throw AnthropicErrors.fromStatus(settings.id(), error.status(), error.body(), error.retryAfter());
+          throw AnthropicErrors.fromStatus(settings.id(), error.status(), error.body(), error.retryAfter())
+              .withRequestId(UpstreamHttp.requestId(response));
         });
       }
       return call.stream() ? streaming(response, call, translated) : complete(response, translated);
@@ -115,8 +117,8 @@ public final class AnthropicUpstream implements Upstream {
         throw http.malformed("JSON that is not a message (no \"type\": \"message\" with content)", null);
       }
       long created = clock.instant().getEpochSecond();
-      return new UpstreamReply.Complete(
-          json(AnthropicToOpenAiResponse.translate(message, translated.jsonTool(), created)));
+      return new UpstreamReply.Complete(json(AnthropicToOpenAiResponse.translate(message, translated.jsonTool(), created)),
+          UpstreamSignals.NONE, UpstreamHttp.requestId(response));
     });
   }
 
@@ -126,7 +128,8 @@ public final class AnthropicUpstream implements Upstream {
         () -> new AnthropicToOpenAiStream(settings.id(), call.request().includeUsage(), translated.jsonTool(),
             clock.instant().getEpochSecond()),
         this::translate, AnthropicToOpenAiStream::finished, "a stream that ended before its 'message_stop' event");
-    return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));
+    return CompletableFuture.completedFuture(
+        new UpstreamReply.Streaming(events, UpstreamSignals.NONE, UpstreamHttp.requestId(response)));
   }
 
   /** One SSE event of Anthropic's stream as the OpenAI events it stands for. */

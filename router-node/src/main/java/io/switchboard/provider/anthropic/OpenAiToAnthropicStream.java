@@ -24,6 +24,11 @@ import java.util.Map;
  * begins. Argument fragments become {@code input_json_delta}s of their call's block. OpenAI gives the
  * finish reason before the usage chunk, so {@code message_delta} (stop reason, token counts) and
  * {@code message_stop} are sent by {@link #finish()}, when {@code [DONE]} arrives.
+ *
+ * <p>OpenAI reports usage only in its last chunk, after {@code message_start} has gone out, so
+ * {@code message_start} carries the gateway's estimate of the prompt as {@code input_tokens} (what
+ * admission reserved) rather than 0, and {@code message_delta} the upstream's own count when it gave
+ * one, else the same estimate.
  */
 public final class OpenAiToAnthropicStream {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -40,7 +45,16 @@ public final class OpenAiToAnthropicStream {
 
   /** @param fallbackModel the model named in {@code message_start} if the chunks name none */
   public OpenAiToAnthropicStream(String fallbackModel) {
+    this(fallbackModel, 0);
+  }
+
+  /**
+   * @param fallbackModel the model named in {@code message_start} if the chunks name none
+   * @param promptEstimate the prompt tokens reported until the upstream reports its own count
+   */
+  public OpenAiToAnthropicStream(String fallbackModel, int promptEstimate) {
     this.fallbackModel = fallbackModel;
+    this.inputTokens = Math.max(0, promptEstimate);
   }
 
   public List<StreamEvent> next(ChatCompletionChunk chunk) {
@@ -49,7 +63,7 @@ public final class OpenAiToAnthropicStream {
       started = true;
       String model = chunk.model() != null ? chunk.model() : fallbackModel;
       out.add(new StreamEvent.MessageStart(new Message(chunk.id(), Message.TYPE, "assistant", List.of(), model,
-          null, null, MessageUsage.of(0, 0), null)));
+          null, null, MessageUsage.of(inputTokens, 0), null)));
     }
     if (chunk.usage() != null) {
       inputTokens = chunk.usage().promptTokens();

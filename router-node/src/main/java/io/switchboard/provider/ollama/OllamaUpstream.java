@@ -6,7 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.api.ollama.ChatResponse;
 import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.ErrorResponse;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.config.ProviderSettings;
+import io.switchboard.provider.EmbeddingCall;
+import io.switchboard.provider.EmbeddingInput;
+import io.switchboard.provider.EmbeddingList;
 import io.switchboard.provider.UntranslatableRequestException;
 import io.switchboard.provider.Upstream;
 import io.switchboard.provider.UpstreamCall;
@@ -49,6 +54,7 @@ public final class OllamaUpstream implements Upstream {
   private final Clock clock;
   private final UpstreamHttp http;
   private final Uri endpoint;
+  private final Uri embedEndpoint;
 
   public OllamaUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
     this.settings = settings;
@@ -56,6 +62,7 @@ public final class OllamaUpstream implements Upstream {
     this.clock = clock;
     this.http = new UpstreamHttp(system, settings, settings.ollama().baseUrl(), true);
     this.endpoint = Uri.create(settings.ollama().baseUrl() + "/api/chat");
+    this.embedEndpoint = Uri.create(settings.ollama().baseUrl() + "/api/embed");
   }
 
   @Override
@@ -77,6 +84,63 @@ public final class OllamaUpstream implements Upstream {
       }
       return call.stream() ? streaming(response, call) : complete(response);
     });
+  }
+
+  @Override
+  public EmbeddingSupport embeddings() {
+    return EmbeddingSupport.TEXT;
+  }
+
+  /**
+   * {@code POST /api/embed} ({@code {"model", "input": [texts], "dimensions"?}}); its answer
+   * ({@code {"model", "embeddings": [[...]], "prompt_eval_count"}}) becomes OpenAI's embedding list,
+   * with one vector per input or an {@link UpstreamException}.
+   */
+  @Override
+  public CompletionStage<UpstreamReply> embed(EmbeddingCall call) {
+    ObjectNode body = mapper.createObjectNode();
+    body.put("model", call.upstreamModel());
+    ArrayNode input = body.putArray("input");
+    for (EmbeddingInput item : call.inputs()) input.add(((EmbeddingInput.Text) item).text());
+    if (call.dimensions() != null) body.put("dimensions", call.dimensions());
+    HttpRequest request = UpstreamHttp.post(embedEndpoint)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, json(body)));
+    return http.send(request).thenCompose(response -> {
+      if (!UpstreamHttp.succeeded(response)) {
+        return http.errorAnswer(response).thenApply(error -> {
+          throw OllamaErrors.fromStatus(settings.id(), error.status(), error.body(), call.upstreamModel(),
+              error.retryAfter());
+        });
+      }
+      return http.body(response).thenApply(answer -> embeddings(answer, call));
+    });
+  }
+
+  private UpstreamReply embeddings(ByteString body, EmbeddingCall call) {
+    JsonNode tree;
+    try {
+      tree = body.isEmpty() ? null : mapper.readTree(body.toArrayUnsafe());
+    } catch (java.io.IOException e) {
+      throw http.malformed("a body that is not valid JSON", e);
+    }
+    if (tree == null || !tree.path("embeddings").isArray()) {
+      throw http.malformed("JSON that is not an embed answer (no \"embeddings\" array)", null);
+    }
+    JsonNode embeddings = tree.path("embeddings");
+    if (embeddings.size() != call.inputs().size()) {
+      throw http.malformed(embeddings.size() + " embeddings for " + call.inputs().size() + " inputs", null);
+    }
+    List<float[]> vectors = new ArrayList<>(embeddings.size());
+    for (JsonNode embedding : embeddings) {
+      if (!embedding.isArray()) throw http.malformed("an embedding that is not an array", null);
+      float[] vector = new float[embedding.size()];
+      for (int i = 0; i < vector.length; i++) vector[i] = embedding.get(i).floatValue();
+      vectors.add(vector);
+    }
+    JsonNode counted = tree.path("prompt_eval_count");
+    EmbeddingList list = new EmbeddingList(vectors, tree.path("model").asText(call.upstreamModel()),
+        counted.isInt() ? counted.intValue() : null);
+    return new UpstreamReply.Complete(list.toJson(mapper));
   }
 
   private CompletionStage<UpstreamReply> complete(HttpResponse response) {

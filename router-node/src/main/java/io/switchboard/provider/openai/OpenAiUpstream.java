@@ -5,7 +5,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.config.ProviderSettings;
+import io.switchboard.provider.EmbeddingCall;
+import io.switchboard.provider.EmbeddingInput;
+import io.switchboard.provider.EmbeddingList;
+import io.switchboard.provider.TextCompletionCall;
 import io.switchboard.provider.Upstream;
 import io.switchboard.provider.UpstreamCall;
 import io.switchboard.provider.UpstreamException;
@@ -32,8 +38,9 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * An OpenAI-compatible upstream ({@code POST {base-url}/chat/completions}) over the provider's own
- * connection pool.
+ * An OpenAI-compatible upstream ({@code POST {base-url}/chat/completions}, and
+ * {@code POST {base-url}/embeddings} for embedding models, {@code POST {base-url}/completions} where the
+ * host has the legacy API) over the provider's own connection pool.
  *
  * <p>When the client asked for the model by the upstream's own name, the client's bytes are forwarded
  * as they are; otherwise the decoded request (which keeps unknown fields) is written again with the
@@ -53,6 +60,8 @@ public final class OpenAiUpstream implements Upstream {
   private final ObjectMapper mapper;
   private final UpstreamHttp http;
   private final Uri endpoint;
+  private final Uri embeddings;
+  private final Uri completions;
   private final Optional<HttpHeader> authorization;
 
   public OpenAiUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
@@ -60,6 +69,8 @@ public final class OpenAiUpstream implements Upstream {
     this.mapper = mapper;
     this.http = new UpstreamHttp(system, settings, settings.openai().baseUrl(), false, clock);
     this.endpoint = Uri.create(settings.openai().baseUrl() + "/chat/completions");
+    this.embeddings = Uri.create(settings.openai().baseUrl() + "/embeddings");
+    this.completions = Uri.create(settings.openai().baseUrl() + "/completions");
     this.authorization = settings.openai().apiKey().map(key -> Authorization.oauth2(key.reveal()));
   }
 
@@ -74,6 +85,96 @@ public final class OpenAiUpstream implements Upstream {
         : errorStatus(resp));
   }
 
+  @Override
+  public EmbeddingSupport embeddings() {
+    return EmbeddingSupport.TEXT_AND_TOKENS;
+  }
+
+  /**
+   * {@code POST {base-url}/embeddings}, always asking for floats; the answer must list one vector per
+   * input, or it is an {@link UpstreamException} (a 200 with the wrong count is not passed on).
+   */
+  @Override
+  public CompletionStage<UpstreamReply> embed(EmbeddingCall call) {
+    ObjectNode body = mapper.createObjectNode();
+    body.put("model", call.upstreamModel());
+    ArrayNode input = body.putArray("input");
+    for (EmbeddingInput item : call.inputs()) {
+      if (item instanceof EmbeddingInput.Text text) {
+        input.add(text.text());
+      } else {
+        ArrayNode ids = input.addArray();
+        for (int id : ((EmbeddingInput.Tokens) item).ids()) ids.add(id);
+      }
+    }
+    body.put("encoding_format", "float");
+    if (call.dimensions() != null) body.put("dimensions", call.dimensions());
+    if (call.user() != null) body.put("user", call.user());
+    HttpRequest request;
+    try {
+      request = UpstreamHttp.post(embeddings).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+          mapper.writeValueAsBytes(body)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("an embeddings request could not be written", e);
+    }
+    if (authorization.isPresent()) request = request.addHeader(authorization.get());
+    return http.send(request).thenCompose(resp -> UpstreamHttp.succeeded(resp)
+        ? http.body(resp).thenApply(answer -> {
+          checkEmbeddings(answer, call.inputs().size());
+          return (UpstreamReply) new UpstreamReply.Complete(answer, UpstreamSignals.of(http.signals(resp)),
+              UpstreamHttp.requestId(resp));
+        })
+        : errorStatus(resp));
+  }
+
+  /** On only when the operator says this host has the legacy API ({@code openai.completions = on}). */
+  @Override
+  public boolean completesText() {
+    return settings.openai().completions();
+  }
+
+  /**
+   * {@code POST {base-url}/completions} with the client's bytes (the model renamed when needed): a whole
+   * answer is checked as a chat completion's is (a JSON object with {@code choices}), a stream passed
+   * through event by event.
+   */
+  @Override
+  public CompletionStage<UpstreamReply> completeText(TextCompletionCall call) {
+    ByteString body = call.forwardsOriginalBody() ? call.body() : renamed(call.body(), call.upstreamModel());
+    HttpRequest request = UpstreamHttp.post(completions).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body));
+    if (authorization.isPresent()) request = request.addHeader(authorization.get());
+    if (call.stream()) request = request.addHeader(RawHeader.create("Accept", "text/event-stream"));
+    return http.send(request).thenCompose(resp -> UpstreamHttp.succeeded(resp)
+        ? (call.stream() ? streaming(resp) : complete(resp))
+        : errorStatus(resp));
+  }
+
+  private ByteString renamed(ByteString body, String model) {
+    try {
+      ObjectNode json = (ObjectNode) mapper.readTree(body.toArrayUnsafe());
+      json.put("model", model);
+      return ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(json));
+    } catch (java.io.IOException | ClassCastException e) {
+      // The ingress read this body as a JSON object before it got here.
+      throw new IllegalStateException("a request that was read once could not be read again", e);
+    }
+  }
+
+  private void checkEmbeddings(ByteString body, int inputs) {
+    if (body.isEmpty() || body.utf8String().isBlank()) {
+      throw http.failure(Kind.EMPTY_RESPONSE, "Provider '" + settings.id() + "' answered 200 with an empty body.", null);
+    }
+    EmbeddingList list;
+    try {
+      list = EmbeddingList.read(mapper, body);
+    } catch (IllegalArgumentException e) {
+      throw http.malformed("200 and " + e.getMessage(), null);
+    }
+    if (list.vectors().size() != inputs) {
+      throw http.malformed("200 and " + list.vectors().size() + " embeddings for " + inputs + " inputs", null);
+    }
+  }
+
   private ByteString body(UpstreamCall call) {
     if (call.forwardsOriginalBody()) return call.originalBody();
     try {
@@ -86,7 +187,7 @@ public final class OpenAiUpstream implements Upstream {
   private CompletionStage<UpstreamReply> complete(HttpResponse response) {
     return http.body(response).thenApply(body -> {
       checkChatCompletion(body);
-      return new UpstreamReply.Complete(body, UpstreamSignals.of(http.signals(response)));
+      return new UpstreamReply.Complete(body, UpstreamSignals.of(http.signals(response)), UpstreamHttp.requestId(response));
     });
   }
 
@@ -116,7 +217,7 @@ public final class OpenAiUpstream implements Upstream {
   }
 
   private UpstreamException notACompletion(Throwable cause) {
-    return http.malformed("200 and JSON that is not a chat completion (no 'choices')", cause);
+    return http.malformed("200 and JSON that is not a completion (no 'choices')", cause);
   }
 
   private CompletionStage<UpstreamReply> streaming(HttpResponse response) {
@@ -124,7 +225,7 @@ public final class OpenAiUpstream implements Upstream {
     Source<ByteString, NotUsed> events = http.frames(response, EVENT_END, FramingTruncation.DISALLOW)
         .map(event -> (startsWith(event, ERROR_EVENT) ? redacted(event) : event).concat(EVENT_END));
     return CompletableFuture.completedFuture(
-        new UpstreamReply.Streaming(events, UpstreamSignals.of(http.signals(response))));
+        new UpstreamReply.Streaming(events, UpstreamSignals.of(http.signals(response)), UpstreamHttp.requestId(response)));
   }
 
   private ByteString redacted(ByteString event) {
@@ -142,7 +243,8 @@ public final class OpenAiUpstream implements Upstream {
       String message = upstreamMessage(error.body())
           .map(m -> "Provider '" + settings.id() + "' answered HTTP " + status + ": " + m)
           .orElse("Provider '" + settings.id() + "' answered HTTP " + status + ".");
-      throw new UpstreamException(kind, settings.id(), message, status, error.body(), error.retryAfter(), null);
+      throw new UpstreamException(kind, settings.id(), message, status, error.body(), error.retryAfter(), null)
+          .withRequestId(UpstreamHttp.requestId(response));
     });
   }
 

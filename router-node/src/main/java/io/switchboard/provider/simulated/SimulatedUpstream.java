@@ -12,6 +12,8 @@ import io.switchboard.api.openai.Choice;
 import io.switchboard.api.openai.Delta;
 import io.switchboard.api.openai.Usage;
 import io.switchboard.config.ProviderSettings;
+import io.switchboard.provider.EmbeddingCall;
+import io.switchboard.provider.EmbeddingList;
 import io.switchboard.provider.Upstream;
 import io.switchboard.provider.UpstreamCall;
 import io.switchboard.provider.UpstreamException;
@@ -62,6 +64,31 @@ public final class SimulatedUpstream implements Upstream {
     this.clock = clock;
     this.scheduler = system.classicSystem().scheduler();
     this.executor = system.executionContext();
+  }
+
+  @Override
+  public EmbeddingSupport embeddings() {
+    return EmbeddingSupport.TEXT_AND_TOKENS;
+  }
+
+  /**
+   * Deterministic vectors ({@link SimulatedEmbeddings}) after the provider's {@code latency}, failing
+   * as often as its {@code error-rate} says; no usage is reported, so the gateway's own count is used.
+   */
+  @Override
+  public CompletionStage<UpstreamReply> embed(EmbeddingCall call) {
+    long sequence = requests.getAndIncrement();
+    if (fails(sequence)) {
+      return after(sim.latency(), () -> CompletableFuture.failedFuture(new UpstreamException(
+          UpstreamException.Kind.SERVER_ERROR, settings.id(),
+          "Provider '" + settings.id() + "' (simulated) failed this request on purpose: its error-rate is "
+              + sim.errorRate() + ".",
+          500, null, null, null)));
+    }
+    List<float[]> vectors = call.inputs().stream()
+        .map(input -> SimulatedEmbeddings.vector(call.upstreamModel(), input, call.dimensions())).toList();
+    ByteString body = new EmbeddingList(vectors, call.upstreamModel(), null).toJson(mapper);
+    return after(sim.latency(), () -> CompletableFuture.completedFuture(new UpstreamReply.Complete(body)));
   }
 
   @Override

@@ -123,6 +123,34 @@ class AnthropicTranslationTest {
   }
 
   @Test
+  void ingressStream_startsWithThePromptEstimate_andEndsWithTheUpstreamsCountWhenItGivesOne() {
+    OpenAiToAnthropicStream reported = new OpenAiToAnthropicStream("fallback", 42);
+    OpenAiToAnthropicStream unreported = new OpenAiToAnthropicStream("fallback", 42);
+    List<StreamEvent> withUsage = new ArrayList<>();
+    List<StreamEvent> withoutUsage = new ArrayList<>();
+    for (Event event : Golden.events("anthropic/ingress-stream.openai.sse")) {
+      if (event.data().equals("[DONE]")) {
+        withUsage.addAll(reported.finish());
+        withoutUsage.addAll(unreported.finish());
+        continue;
+      }
+      ChatCompletionChunk chunk = Golden.MAPPER.convertValue(Golden.tree(event.data()), ChatCompletionChunk.class);
+      withUsage.addAll(reported.next(chunk));
+      if (chunk.usage() == null) withoutUsage.addAll(unreported.next(chunk));
+    }
+
+    assertEquals(42, inputTokens(withUsage.get(0), "message"), "message_start: the estimate, not 0");
+    int upstream = inputTokens(withUsage.get(withUsage.size() - 2), null);
+    assertTrue(upstream > 0 && upstream != 42, "message_delta: the upstream's count, " + upstream);
+    assertEquals(42, inputTokens(withoutUsage.get(withoutUsage.size() - 2), null), "no count: the estimate stays");
+  }
+
+  private static int inputTokens(StreamEvent event, String under) {
+    var tree = Golden.tree(event);
+    return (under == null ? tree : tree.path(under)).path("usage").path("input_tokens").asInt(-1);
+  }
+
+  @Test
   void roundTrip_anthropicToOpenAiAndBack_keepsTheConversation() {
     MessagesRequest original = Golden.read("anthropic/ingress-request.anthropic.json", MessagesRequest.class);
 

@@ -80,12 +80,13 @@ public final class FakeOllama extends FakeUpstream<FakeOllama.Received> {
 
   // ---- answers ----------------------------------------------------------------------------------
 
-  /** Ollama's documented answers for /api/chat, /api/tags, /api/ps and /api/pull. */
+  /** Ollama's documented answers for /api/chat, /api/embed, /api/tags, /api/ps and /api/pull. */
   @Override
   public CompletionStage<HttpResponse> documented(Received r) {
     if (r.path().equals("/api/tags")) return done(json(200, tags()));
     if (r.path().equals("/api/ps")) return done(json(200, loaded()));
     if (r.path().equals("/api/pull")) return done(ndjson(Source.from(pullLines(r.json().path("model").asText()))));
+    if (r.path().equals("/api/embed")) return done(embed(r.json()));
     if (!r.path().equals("/api/chat")) return done(HttpResponse.create().withStatus(StatusCodes.NOT_FOUND)
         .withEntity(ContentTypes.TEXT_PLAIN_UTF8, "404 page not found"));
     JsonNode json = r.json();
@@ -124,6 +125,32 @@ public final class FakeOllama extends FakeUpstream<FakeOllama.Received> {
   }
 
   // ---- Ollama's documented wire shapes ----------------------------------------------------------
+
+  /** Prompt tokens {@code /api/embed} reports per input ({@code prompt_eval_count} is their sum). */
+  public static final int EMBED_TOKENS_PER_INPUT = 4;
+
+  /**
+   * {@code /api/embed}'s documented answer: {@code embeddings[i]} for {@code input[i]} (a string or
+   * strings), three numbers each ({@code dimensions} when set), the first being {@code i + 1}; an
+   * unpulled model is 404 as for chat.
+   */
+  private HttpResponse embed(JsonNode json) {
+    String model = json.path("model").asText();
+    if (!pulled.contains(model) && !pulled.contains(model + ":latest")) {
+      return json(404, "{\"error\":\"model \\\"" + model + "\\\" not found, try pulling it first\"}");
+    }
+    int inputs = json.path("input").isArray() ? json.path("input").size() : 1;
+    int dimensions = json.path("dimensions").asInt(3);
+    StringBuilder embeddings = new StringBuilder();
+    for (int i = 0; i < inputs; i++) {
+      embeddings.append(i == 0 ? "[" : ",[").append(i + 1);
+      for (int d = 1; d < dimensions; d++) embeddings.append(",0.25");
+      embeddings.append(']');
+    }
+    return json(200, "{\"model\":\"" + model + "\",\"embeddings\":[" + embeddings + "],"
+        + "\"total_duration\":14143917,\"load_duration\":1019500,\"prompt_eval_count\":"
+        + inputs * EMBED_TOKENS_PER_INPUT + "}");
+  }
 
   static String counts() {
     return "\"total_duration\":4883583458,\"load_duration\":1334875,\"prompt_eval_count\":" + PROMPT_EVAL_COUNT

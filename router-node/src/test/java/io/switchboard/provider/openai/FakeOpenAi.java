@@ -19,7 +19,7 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * A fake OpenAI chat completions server for tests, started in-process on a random port. By default it
+ * A fake OpenAI chat completions (and embeddings, and legacy text completions) server for tests, started in-process on a random port. By default it
  * answers as OpenAI documents: a {@code chat.completion} JSON object, or {@code text/event-stream}
  * chunks ending in {@code data: [DONE]} (with a usage chunk when {@code stream_options.include_usage}
  * is set). Each test can swap in another answer: an error status, a stall, a stream that stops. Its
@@ -67,6 +67,12 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
   public CompletionStage<HttpResponse> documented(Received r) {
     JsonNode json = r.json();
     String model = json.path("model").asText();
+    if (r.path().endsWith("/embeddings")) return done(ok(embeddings(json)));
+    if (r.path().endsWith("/completions") && !r.path().endsWith("/chat/completions")) {
+      boolean usage = json.path("stream_options").path("include_usage").asBoolean(false);
+      return done(json.path("stream").asBoolean(false) ? sse(Source.from(textChunks(model, usage)))
+          : ok(textCompletion(model)));
+    }
     if (json.path("stream").asBoolean(false)) {
       boolean usage = json.path("stream_options").path("include_usage").asBoolean(false);
       return done(sse(Source.from(chunks(model, usage))));
@@ -114,6 +120,59 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
   }
 
   // ---- OpenAI's documented wire shapes ----------------------------------------------------------
+
+  /** The text a legacy {@code /completions} answer holds, and its pieces when streamed. */
+  public static final String TEXT = "\n\nThis is indeed a test";
+  public static final List<String> TEXT_PIECES = List.of("\\n\\nThis", " is indeed", " a test");
+
+  /** A legacy text completion as OpenAI documents it (usage: 5 prompt, 7 completion tokens). */
+  static String textCompletion(String model) {
+    return "{\"id\":\"cmpl-uqkvlQyYK7bGYrRHQ0eXlWi7\",\"object\":\"text_completion\",\"created\":1589478378,"
+        + "\"model\":\"" + model + "\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"text\":"
+        + "\"\\n\\nThis is indeed a test\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"length\"}],"
+        + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7,\"total_tokens\":12}}";
+  }
+
+  /** A legacy text completion's stream: one chunk per piece, a usage chunk when asked, then [DONE]. */
+  static List<String> textChunks(String model, boolean includeUsage) {
+    List<String> events = new ArrayList<>();
+    String head = "{\"id\":\"cmpl-stream1\",\"object\":\"text_completion\",\"created\":1589478378,";
+    for (int i = 0; i < TEXT_PIECES.size(); i++) {
+      String finish = i == TEXT_PIECES.size() - 1 ? "\"length\"" : "null";
+      events.add("data: " + head + "\"choices\":[{\"text\":\"" + TEXT_PIECES.get(i) + "\",\"index\":0,"
+          + "\"logprobs\":null,\"finish_reason\":" + finish + "}],\"model\":\"" + model + "\"}\n\n");
+    }
+    if (includeUsage) {
+      events.add("data: " + head + "\"choices\":[],\"model\":\"" + model + "\",\"usage\":{\"prompt_tokens\":5,"
+          + "\"completion_tokens\":7,\"total_tokens\":12}}\n\n");
+    }
+    events.add("data: [DONE]\n\n");
+    return events;
+  }
+
+  /** Prompt tokens {@code /embeddings} reports per input. */
+  public static final int EMBEDDING_TOKENS_PER_INPUT = 5;
+
+  /**
+   * OpenAI's documented embedding list for a request: one entry per input (a string, strings, a token
+   * array or token arrays), three floats each ({@code dimensions} when set), the first being
+   * {@code index + 1}; the model as sent.
+   */
+  static String embeddings(JsonNode request) {
+    JsonNode input = request.path("input");
+    int inputs = input.isArray() && input.size() > 0 && !input.get(0).isNumber() ? input.size() : 1;
+    int dimensions = request.path("dimensions").asInt(3);
+    StringBuilder data = new StringBuilder();
+    for (int i = 0; i < inputs; i++) {
+      data.append(i == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(i)
+          .append(",\"embedding\":[").append(i + 1);
+      for (int d = 1; d < dimensions; d++) data.append(",-0.0028842222");
+      data.append("]}");
+    }
+    int tokens = inputs * EMBEDDING_TOKENS_PER_INPUT;
+    return "{\"object\":\"list\",\"data\":[" + data + "],\"model\":\"" + request.path("model").asText()
+        + "\",\"usage\":{\"prompt_tokens\":" + tokens + ",\"total_tokens\":" + tokens + "}}";
+  }
 
   public static String envelope(String message, String type) {
     return "{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + type + "\",\"param\":null,\"code\":null}}";

@@ -1,0 +1,24 @@
+package io.switchboard.completions;
+
+import static java.util.Objects.requireNonNull;
+
+import io.switchboard.keys.Caller;
+import io.switchboard.routing.RequestTrace;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One client's text completion request with what {@link TextCompletionsPipeline} needs around it.
+ *
+ * @param startedNanos when the ingress began reading it ({@link System#nanoTime})
+ * @param maxWait the client's own admission wait ({@code x-switchboard-max-wait}); empty: the provider's
+ */
+public record TextCompletionsCall(RequestTrace trace, long startedNanos, Caller caller, TextCompletionRequest request,
+    Optional<Duration> maxWait) {
+  public TextCompletionsCall {
+    requireNonNull(trace, "trace");
+    requireNonNull(caller, "caller");
+    requireNonNull(request, "request");
+    requireNonNull(maxWait, "maxWait");
+  }
+}
