@@ -4,6 +4,7 @@ import io.switchboard.JsonSerializable;
 import io.switchboard.config.ResponseStoreSettings;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -13,6 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -29,10 +31,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * <p>Its life: {@link Absent} (nothing stored under the id), {@link Present} once {@link ResponseStored}
  * is persisted (a {@link Put} is answered only then), and {@link Gone} once {@link ResponseRemoved} is,
  * by a {@link Delete} of its owner or because its retention ended (checked on every access against the
- * injected clock). A snapshot follows every event and the events before the latest snapshot are deleted
- * ({@link #retentionCriteria}): once removed, the database keeps only the small tombstone, never the
- * response's content, and recovery yields {@link Gone}, so nothing comes back. The cost: while stored, a
- * response is written twice (its event and its snapshot).
+ * injected clock). Once removed, the database keeps only a small tombstone, never the response's
+ * content, and recovery yields {@link Gone}, so nothing comes back: see {@link #remove}.
  *
  * <p>An entity not used for {@link ResponseStoreSettings#passivateAfter()} asks to be stopped (its
  * shard, or the single node's {@link ResponseRegistry}, then sends it {@link Stop} through its mailbox, so
@@ -84,6 +84,9 @@ public final class ResponseEntity
 
   public record ResponseRemoved(Cause cause) implements Event {}
 
+  /** Written after {@link ResponseRemoved} so that the content's row can be erased; see {@link #remove}. */
+  public record ContentErased() implements Event {}
+
   /** Why a response was removed. */
   public enum Cause { DELETED, EXPIRED }
 
@@ -95,6 +98,8 @@ public final class ResponseEntity
   public record Present(StoredResponse response) implements State {}
 
   public record Gone(Cause cause) implements State {}
+
+  private static final int SNAPSHOT_EVERY = 2;
 
   private final Clock clock;
   private final Duration retention;
@@ -132,9 +137,10 @@ public final class ResponseEntity
     return new Absent();
   }
 
+  /** A snapshot at every second event, and the events up to two before it deleted: see {@link #remove}. */
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(1, 1).withDeleteEventsOnSnapshot();
+    return RetentionCriteria.snapshotEvery(SNAPSHOT_EVERY, 1).withDeleteEventsOnSnapshot();
   }
 
   @Override
@@ -154,7 +160,7 @@ public final class ResponseEntity
         .onCommand(Delete.class, (state, delete) -> {
           if (expired(state)) return expire(delete.replyTo(), new Deleted(false));
           if (!ownedBy(state, delete.owner())) return Effect().reply(delete.replyTo(), new Deleted(false));
-          return Effect().persist(new ResponseRemoved(Cause.DELETED)).thenReply(delete.replyTo(), gone -> new Deleted(true));
+          return remove(Cause.DELETED).thenReply(delete.replyTo(), gone -> new Deleted(true));
         });
     builder.forStateType(Gone.class)
         .onCommand(Put.class, put -> Effect().reply(put.replyTo(), refused("it was removed")))
@@ -174,6 +180,7 @@ public final class ResponseEntity
     return newEventHandlerBuilder().forAnyState()
         .onEvent(ResponseStored.class, stored -> new Present(stored.response()))
         .onEvent(ResponseRemoved.class, removed -> new Gone(removed.cause()))
+        .onEvent(ContentErased.class, (state, erased) -> state)
         .build();
   }
 
@@ -192,6 +199,18 @@ public final class ResponseEntity
 
   /** Removes an expired response, then answers as if it had never been there. */
   private <R> ReplyEffect<Event, State> expire(ActorRef<R> replyTo, R answer) {
-    return Effect().persist(new ResponseRemoved(Cause.EXPIRED)).thenReply(replyTo, gone -> answer);
+    return remove(Cause.EXPIRED).thenReply(replyTo, gone -> answer);
+  }
+
+  /**
+   * Persists the removal so that the content leaves the database. The response's one
+   * {@link ResponseStored} is event 1 and is never snapshotted (snapshots fall on even numbers). The
+   * removal writes events 2 to 4; the snapshot after 4 holds only the tombstone, and the retention then
+   * deletes events up to 2. The JDBC journal keeps the row of the highest deleted number, marked deleted
+   * but with its payload, so that numbers are never reused: that row is event 2, a tombstone, while event
+   * 1 and its content are erased. Hence the two {@link ContentErased} events.
+   */
+  private EffectBuilder<Event, State> remove(Cause cause) {
+    return Effect().persist(List.of(new ResponseRemoved(cause), new ContentErased(), new ContentErased()));
   }
 }
