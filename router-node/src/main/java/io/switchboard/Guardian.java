@@ -13,6 +13,8 @@ import io.switchboard.metrics.ProviderStatistics;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.provider.anthropic.AnthropicUsage;
+import io.switchboard.responses.InMemoryResponseStore;
+import io.switchboard.responses.ResponseStore;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.tokens.TokenEstimator;
 import java.util.Random;
@@ -70,6 +72,14 @@ public final class Guardian {
     }).narrow();
   }
 
+  /**
+   * Where {@code /v1/responses} stores responses: the one place to choose the store. For now this node's
+   * memory (lost on restart, not shared between nodes); the durable, cluster-wide store replaces it here.
+   */
+  static ResponseStore responseStore(ActorContext<?> context, SwitchboardSettings settings) {
+    return new InMemoryResponseStore();
+  }
+
   private static void serve(ActorContext<?> context, SwitchboardSettings settings, JdbcPool pool, ObjectMapper mapper,
       CompletableFuture<Started> started) {
     Clock clock = Clock.systemUTC();
@@ -85,7 +95,8 @@ public final class Guardian {
         new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()), new StreamReplay(mapper), telemetry,
         new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper));
     HttpServer.Served served =
-        new HttpServer.Served(providers, router, accounts, pipeline, estimator, telemetry, membership::isUp);
+        new HttpServer.Served(providers, router, accounts, pipeline, estimator, telemetry, membership::isUp,
+            responseStore(context, settings));
     HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);

@@ -37,11 +37,13 @@ public final class ApiRoutes extends AllDirectives {
   private final RequestTracing tracing = new RequestTracing();
   private final MetricsRoute metrics;
   private final RequestBodies bodies;
+  private final ResponsesRoutes responses;
 
   ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, AdminRoutes admin, OllamaAdminRoutes ollama,
-      AccessRoutes access, MetricsRoute metrics, ModelCatalogRoutes models, RequestBodies bodies, ObjectMapper mapper,
-      BooleanSupplier ready) {
+      AccessRoutes access, MetricsRoute metrics, ModelCatalogRoutes models, ResponsesRoutes responses,
+      RequestBodies bodies, ObjectMapper mapper, BooleanSupplier ready) {
     this.bodies = bodies;
+    this.responses = responses;
     this.access = access;
     this.metrics = metrics;
     this.chat = chat;
@@ -80,6 +82,7 @@ public final class ApiRoutes extends AllDirectives {
         access.clientRoutes(),
         path(PathMatchers.segment("chat").slash("completions"), () ->
             post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
+        responses.route(),
         models.route());
     Route v1 = concat(
         pathPrefix("messages", () -> access.client(anthropic::refuse, () -> anthropicRoutes)),
