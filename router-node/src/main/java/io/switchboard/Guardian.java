@@ -13,8 +13,9 @@ import io.switchboard.metrics.ProviderStatistics;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.provider.anthropic.AnthropicUsage;
-import io.switchboard.responses.InMemoryResponseStore;
 import io.switchboard.responses.ResponseStore;
+import io.switchboard.responses.ShardedResponseStore;
+import io.switchboard.config.ResponseStoreSettings;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.tokens.TokenEstimator;
 import java.util.Random;
@@ -73,11 +74,12 @@ public final class Guardian {
   }
 
   /**
-   * Where {@code /v1/responses} stores responses: the one place to choose the store. For now this node's
-   * memory (lost on restart, not shared between nodes); the durable, cluster-wide store replaces it here.
+   * Where {@code /v1/responses} stores responses: the one place to choose the store. Durable, one
+   * event-sourced entity per response, sharded across the cluster when there is one.
    */
   static ResponseStore responseStore(ActorContext<?> context, SwitchboardSettings settings) {
-    return new InMemoryResponseStore();
+    return ShardedResponseStore.start(context.getSystem(), Clock.systemUTC(),
+        ResponseStoreSettings.from(context.getSystem().settings().config()));
   }
 
   private static void serve(ActorContext<?> context, SwitchboardSettings settings, JdbcPool pool, ObjectMapper mapper,

@@ -4,11 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.config.ResponseStoreSettings;
 import io.switchboard.persistence.PostgresExtension;
+import io.switchboard.provider.openai.FakeOpenAi;
 import io.switchboard.responses.ResponseEntity;
 import io.switchboard.responses.ShardedResponseStore;
 import io.switchboard.responses.StoredResponse;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +40,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Stored responses in a cluster of three nodes sharing one real PostgreSQL: a response written
  * through one node is read and deleted through the others, and the responses whose entities lived on
- * a node that crashed are read on a survivor, recovered from the database, still only by their owner.
+ * a node that crashed are read on a survivor, recovered from the database, still only by their owner;
+ * over HTTP, a {@code previous_response_id} chain started on one node goes on on another after the
+ * first crashed, and another key sees none of it on any node.
  *
  * <p>Real time: cluster formation, failure detection and the split-brain resolver run on Pekko's own
  * timers (shortened here to seconds).
@@ -42,6 +50,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("integration")
 class ResponseStoreClusterTest {
   @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
+  @RegisterExtension static final FakeOpenAi upstream = new FakeOpenAi();
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   /** Only for awaiting conditions; the nodes are actor systems of their own. */
   private static final ActorTestKit waiter = ActorTestKit.create("response-cluster-test-waiter");
@@ -63,7 +75,10 @@ class ResponseStoreClusterTest {
     List<CompletableFuture<ClusterNode>> starting = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       int index = i;
-      starting.add(CompletableFuture.supplyAsync(() -> ClusterNode.start(postgres, ports, index, "")));
+      starting.add(CompletableFuture.supplyAsync(() -> ClusterNode.start(postgres, ports, index, """
+          switchboard.providers.oa { kind = openai, openai.base-url = "%s", retries.max-attempts = 1 }
+          switchboard.models.gpt { provider = oa, upstream-model = "gpt-4o" }
+          """.formatted(upstream.baseUrl()))));
     }
     for (CompletableFuture<ClusterNode> node : starting) nodes.add(node.join());
     awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(size)), Duration.ofSeconds(30), "all nodes Up");
@@ -129,6 +144,81 @@ class ResponseStoreClusterTest {
     assertFalse(await(onC.delete(first.id(), "key_other")), "another key cannot delete it");
     assertTrue(await(onC.delete(first.id(), "key_owner")), "deleted through node C");
     assertEquals(Optional.empty(), await(onB.get(first.id(), "key_owner")), "and gone on node B");
+  }
+
+  @Test
+  void previousResponseChain_startedOnANode_goesOnOnAnotherAfterTheFirstCrashed_andStaysItsKeysOnly()
+      throws Exception {
+    startCluster(3);
+    ClusterNode a = nodes.get(0);
+    ClusterNode b = nodes.get(1);
+    ClusterNode c = nodes.get(2);
+    String owner = createKey(a, "owner");
+    String other = createKey(a, "other");
+
+    // The first turn, on node A, until its stored response lives on A itself (placement is the coordinator's).
+    JsonNode first = null;
+    for (int i = 0; first == null || !hostedOn(a).contains(first.path("id").asText()); i++) {
+      assertTrue(i < 30, "no stored response was placed on node A");
+      HttpResponse<String> created = send(a, "POST", "/v1/responses", owner,
+          "{\"model\":\"gpt\",\"input\":\"My name is Ada.\"}");
+      assertEquals(200, created.statusCode(), created.body());
+      first = JSON.readTree(created.body());
+    }
+    String firstId = first.path("id").asText();
+
+    a.crash();
+    nodes.remove(a);
+    awaitTrue(() -> send(b, "GET", "/v1/responses/" + firstId, owner, null).statusCode() == 200,
+        Duration.ofSeconds(60), "the first turn, stored on the crashed node, is read on node B");
+
+    upstream.reset();
+    HttpResponse<String> continued = send(b, "POST", "/v1/responses", owner,
+        "{\"model\":\"gpt\",\"previous_response_id\":\"" + firstId + "\",\"input\":\"What is my name?\"}");
+    assertEquals(200, continued.statusCode(), continued.body());
+    JsonNode second = JSON.readTree(continued.body());
+    assertEquals(firstId, second.path("previous_response_id").asText());
+    JsonNode messages = upstream.received().get(0).json().path("messages");
+    assertEquals(3, messages.size(), "the first turn's input and output, then the new input: " + messages);
+    assertEquals("My name is Ada.", messages.get(0).path("content").asText());
+    assertEquals("assistant", messages.get(1).path("role").asText());
+    assertEquals(FakeOpenAi.CONTENT, messages.get(1).path("content").asText());
+    assertEquals("What is my name?", messages.get(2).path("content").asText());
+
+    String secondId = second.path("id").asText();
+    assertEquals(200, send(c, "GET", "/v1/responses/" + secondId, owner, null).statusCode(), "read on node C");
+    for (ClusterNode node : List.of(b, c)) {
+      assertEquals(404, send(node, "GET", "/v1/responses/" + firstId, other, null).statusCode(), "another key");
+      assertEquals(404, send(node, "GET", "/v1/responses/" + secondId + "/input_items", other, null).statusCode());
+      HttpResponse<String> foreignChain = send(node, "POST", "/v1/responses", other,
+          "{\"model\":\"gpt\",\"previous_response_id\":\"" + secondId + "\",\"input\":\"And mine?\"}");
+      assertEquals(404, foreignChain.statusCode(), foreignChain.body());
+      assertEquals(404, send(node, "DELETE", "/v1/responses/" + secondId, other, null).statusCode());
+    }
+    assertEquals(200, send(c, "DELETE", "/v1/responses/" + secondId, owner, null).statusCode());
+    assertEquals(404, send(b, "GET", "/v1/responses/" + secondId, owner, null).statusCode(), "deleted on C, gone on B");
+  }
+
+  /** Creates an API key through {@code node}'s admin routes; its secret. */
+  private String createKey(ClusterNode node, String name) throws Exception {
+    HttpResponse<String> created = client.send(HttpRequest.newBuilder(node.uri("/admin/keys"))
+        .header("Content-Type", "application/json").header("Authorization", "Bearer " + ClusterNode.ADMIN_KEY)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, created.statusCode(), created.body());
+    return JSON.readTree(created.body()).path("key").asText();
+  }
+
+  private HttpResponse<String> send(ClusterNode node, String method, String path, String key, String body) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(node.uri(path)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + key);
+    if (body != null) request.header("Content-Type", "application/json");
+    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    try {
+      return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new AssertionError(method + " " + path, e);
+    }
   }
 
   private static boolean found(ShardedResponseStore store, String id) {
