@@ -117,4 +117,17 @@ class ResponsesTranslationTest {
     assertEquals("max_output_tokens",
         end.get(end.size() - 1).data().path("response").path("incomplete_details").path("reason").asText());
   }
+
+  @Test
+  void afterAFailure_nothingElseIsEmitted_evenAnEndMarker() throws Exception {
+    ResponseEvents stream = new ResponseEvents("resp_1", 100, decode("{\"model\":\"m\",\"input\":\"Hi\"}"), ids);
+    stream.start();
+    stream.next(JSON.readTree("{\"choices\":[{\"delta\":{\"content\":\"Once\"}}]}"));
+
+    List<ResponseEvents.Event> failed = stream.fail("upstream_error", "The upstream failed.");
+
+    assertEquals(List.of("error", "response.failed"), names(failed));
+    assertEquals(List.of(), stream.next(JSON.readTree("{\"choices\":[{\"delta\":{\"content\":\" more\"}}]}")));
+    assertEquals(List.of(), stream.finish(), "one terminal event per response");
+  }
 }
