@@ -40,6 +40,8 @@ public final class ResponseEvents {
   private String finishReason;
   private JsonNode usage;
   private ObjectNode finalResponse;
+  /** Completed or failed: whatever an upstream sends after that is not part of this response. */
+  private boolean ended;
 
   private static final class OpenMessage {
     final String id;
@@ -85,6 +87,7 @@ public final class ResponseEvents {
 
   /** The events one chat completion chunk makes (often one, sometimes none). */
   public List<Event> next(JsonNode chunk) {
+    if (ended) return List.of();
     List<ObjectNode> events = new ArrayList<>();
     if (chunk.hasNonNull("model")) model = chunk.get("model").asText();
     if (chunk.hasNonNull("usage") && chunk.get("usage").isObject()) usage = chunk.get("usage");
@@ -121,6 +124,8 @@ public final class ResponseEvents {
 
   /** The stream ended as it should: open items close, then {@code response.completed} (or incomplete). */
   public List<Event> finish() {
+    if (ended) return List.of();
+    ended = true;
     List<ObjectNode> events = new ArrayList<>();
     if (message != null) closeMessage(events);
     for (OpenCall call : calls.values()) {
@@ -146,6 +151,8 @@ public final class ResponseEvents {
 
   /** The stream failed: OpenAI's {@code error} event, then {@code response.failed}. */
   public List<Event> fail(String code, String message) {
+    if (ended) return List.of();
+    ended = true;
     List<ObjectNode> events = new ArrayList<>();
     ObjectNode error = event("error");
     error.put("code", code);

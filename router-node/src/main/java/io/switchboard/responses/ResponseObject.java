@@ -109,8 +109,10 @@ public final class ResponseObject {
     int input = chatUsage.path("prompt_tokens").asInt();
     int output = chatUsage.path("completion_tokens").asInt();
     usage.put("input_tokens", input);
+    JsonNode promptDetails = chatUsage.path("prompt_tokens_details");
     usage.putObject("input_tokens_details")
-        .put("cached_tokens", chatUsage.path("prompt_tokens_details").path("cached_tokens").asInt(0));
+        .put("cached_tokens", promptDetails.path("cached_tokens").asInt(0))
+        .put("cache_write_tokens", promptDetails.path("cache_write_tokens").asInt(0));
     usage.put("output_tokens", output);
     usage.putObject("output_tokens_details")
         .put("reasoning_tokens", chatUsage.path("completion_tokens_details").path("reasoning_tokens").asInt(0));
