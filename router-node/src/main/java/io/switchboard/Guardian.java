@@ -15,6 +15,9 @@ import io.switchboard.metrics.ProviderStatistics;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.provider.anthropic.AnthropicUsage;
+import io.switchboard.responses.ResponseStore;
+import io.switchboard.responses.ShardedResponseStore;
+import io.switchboard.config.ResponseStoreSettings;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.tokens.TokenEstimator;
 import java.util.Random;
@@ -72,6 +75,15 @@ public final class Guardian {
     }).narrow();
   }
 
+  /**
+   * Where {@code /v1/responses} stores responses: the one place to choose the store. Durable, one
+   * event-sourced entity per response, sharded across the cluster when there is one.
+   */
+  static ResponseStore responseStore(ActorContext<?> context, SwitchboardSettings settings) {
+    return ShardedResponseStore.start(context.getSystem(), Clock.systemUTC(),
+        ResponseStoreSettings.from(context.getSystem().settings().config()));
+  }
+
   private static void serve(ActorContext<?> context, SwitchboardSettings settings, JdbcPool pool, ObjectMapper mapper,
       CompletableFuture<Started> started) {
     Clock clock = Clock.systemUTC();
@@ -91,7 +103,7 @@ public final class Guardian {
     TextCompletionsPipeline completions = new TextCompletionsPipeline(router, estimator, accounts.metering(),
         dispatcher, telemetry, new UsageReader(mapper), HttpServer.errorLabel(mapper));
     HttpServer.Served served = new HttpServer.Served(providers, router, accounts, pipeline, embeddings, completions,
-        estimator, telemetry, membership::isUp);
+        estimator, telemetry, membership::isUp, responseStore(context, settings));
     HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);

@@ -87,6 +87,7 @@ public record SwitchboardSettings(
         throw new SettingsException("switchboard.models is empty: configure at least one model to serve");
       }
       HttpSettings http = HttpSettings.from(sb.getConfig("http"));
+      ResponseStoreSettings.from(root); // read where the store starts; checked here so a bad value stops start-up
       PersistenceSettings persistence = PersistenceSettings.from(sb.getConfig("persistence"), env);
       ClusterSettings cluster = ClusterSettings.from(sb.getConfig("cluster"));
       if (cluster.enabled() && persistence.store() == PersistenceSettings.Store.H2) {

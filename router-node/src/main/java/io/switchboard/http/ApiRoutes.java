@@ -40,13 +40,15 @@ public final class ApiRoutes extends AllDirectives {
   private final RequestTracing tracing = new RequestTracing();
   private final MetricsRoute metrics;
   private final RequestBodies bodies;
+  private final ResponsesRoutes responses;
 
   ApiRoutes(ChatCompletions chat, Embeddings embeddings, TextCompletions completions, AnthropicMessages anthropic,
       AdminRoutes admin, OllamaAdminRoutes ollama, AccessRoutes access, MetricsRoute metrics,
-      ModelCatalogRoutes models, RequestBodies bodies, ObjectMapper mapper, BooleanSupplier ready) {
+      ModelCatalogRoutes models, ResponsesRoutes responses, RequestBodies bodies, ObjectMapper mapper, BooleanSupplier ready) {
     this.embeddings = embeddings;
     this.completions = completions;
     this.bodies = bodies;
+    this.responses = responses;
     this.access = access;
     this.metrics = metrics;
     this.chat = chat;
@@ -87,6 +89,7 @@ public final class ApiRoutes extends AllDirectives {
             post(() -> extractRequest(request -> completeWithFuture(chat.handle(request))))),
         path("embeddings", () -> post(() -> extractRequest(request -> completeWithFuture(embeddings.handle(request))))),
         path("completions", () -> post(() -> extractRequest(request -> completeWithFuture(completions.handle(request))))),
+        responses.route(),
         models.route());
     Route v1 = concat(
         pathPrefix("messages", () -> withAnthropicRequestId(access.client(anthropic::refuse, () -> anthropicRoutes))),

@@ -13,6 +13,8 @@ import io.switchboard.metrics.GatewayMetrics;
 import io.switchboard.metrics.ProviderGauges;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
+import io.switchboard.responses.ResponseIds;
+import io.switchboard.responses.ResponseStore;
 import io.switchboard.provider.ollama.OllamaAdmin;
 import io.switchboard.provider.ollama.PulledModels;
 import io.switchboard.routing.ModelCatalog;
@@ -50,10 +52,11 @@ public final class HttpServer {
    * What the routes serve, built by the node's composition root ({@code io.switchboard.Guardian}).
    *
    * @param member whether this node is an Up member of its cluster (always, on a single node)
+   * @param responses where {@code /v1/responses} keeps stored responses
    */
   public record Served(Providers providers, ModelRouter router, Accounts accounts, ChatPipeline pipeline,
       EmbeddingsPipeline embeddings, TextCompletionsPipeline completions, TokenEstimator estimator,
-      Telemetry telemetry, BooleanSupplier member) {}
+      Telemetry telemetry, BooleanSupplier member, ResponseStore responses) {}
 
   /** The label a failed call's metrics carry: the status the client is answered with. */
   public static java.util.function.Function<Throwable, String> errorLabel(ObjectMapper mapper) {
@@ -90,7 +93,8 @@ public final class HttpServer {
     TextCompletions completions = new TextCompletions(served.completions(), mapper, bodies, answerHeaders);
     ApiRoutes routes = new ApiRoutes(chat, embeddings, completions, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
-        metricsRoute, models, bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
+        metricsRoute, models, new ResponsesRoutes(served.pipeline(), mapper, bodies, cachePolicy, answerHeaders,
+            served.responses(), ResponseIds.secure(), clock), bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

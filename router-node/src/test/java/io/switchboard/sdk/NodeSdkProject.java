@@ -43,7 +43,7 @@ final class NodeSdkProject {
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(30);
   private static final String RESOURCES = "/node-sdk/";
-  private static final List<String> FILES = List.of("package.json", "package-lock.json", "check.mjs");
+  private static final List<String> FILES = List.of("package.json", "package-lock.json", "check.mjs", "responses.mjs");
   private static final String STAMP = "node_modules/.switchboard-installed-from";
   private static final String MISSING = "Node.js " + NODE_MAJOR_MINIMUM + "+ with npm must be on the PATH: NodeSdkTest"
       + " runs the official OpenAI and Anthropic Node SDKs against the gateway. Install it (Debian/Ubuntu:"

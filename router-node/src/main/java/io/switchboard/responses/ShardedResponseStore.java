@@ -1,0 +1,117 @@
+package io.switchboard.responses;
+
+import static java.util.Objects.requireNonNull;
+
+import io.switchboard.config.ResponseStoreSettings;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+
+/**
+ * The {@link ResponseStore} of a node: every response is its own {@link ResponseEntity}, persisted
+ * through Pekko Persistence JDBC in the node's database (an H2 file on a single node, PostgreSQL in a
+ * cluster). In a cluster the entities are Cluster Sharding entities, so a response written through one
+ * node is read through any other, and when a node dies its responses recover on the survivors from
+ * the shared database. On a single node a {@link ResponseRegistry} plays the shard region's part.
+ *
+ * <pre>{@code
+ * ResponseStore store = ShardedResponseStore.start(system, Clock.systemUTC(),
+ *     ResponseStoreSettings.from(system.settings().config()));
+ * store.put(response).thenCompose(done -> store.get(response.id(), response.owner()));
+ * }</pre>
+ *
+ * <p>Start it once per actor system, on every node of a cluster, after the persistence tables exist
+ * ({@code persistence.Schema}).
+ */
+public final class ShardedResponseStore implements ResponseStore {
+
+  /** How a command reaches the entity of a response id: through the shard region or the local registry. */
+  private interface Entities {
+    <R> CompletionStage<R> ask(String responseId, Function<ActorRef<R>, ResponseEntity.Command> command);
+  }
+
+  private final Entities entities;
+
+  private ShardedResponseStore(Entities entities) {
+    this.entities = entities;
+  }
+
+  /**
+   * Starts the entities of stored responses on this node: the shard region when the actor system is a
+   * cluster member, the single node's registry otherwise.
+   *
+   * @param clock the wall clock retention is measured on
+   */
+  public static ShardedResponseStore start(ActorSystem<?> system, Clock clock, ResponseStoreSettings settings) {
+    requireNonNull(system, "system");
+    requireNonNull(clock, "clock");
+    requireNonNull(settings, "settings");
+    Duration timeout = settings.askTimeout();
+    if ("cluster".equals(system.settings().config().getString("pekko.actor.provider"))) {
+      ClusterSharding sharding = ClusterSharding.get(system);
+      // Passivation is the entity's own (after passivate-after without a command), the same on a single
+      // node, so the shard's automatic strategy is off.
+      sharding.init(Entity.of(ResponseEntity.ENTITY_TYPE, entity -> ResponseEntity.create(entity.getEntityId(), clock,
+              settings, self -> entity.getShard().tell(new ClusterSharding.Passivate<>(self))))
+          .withStopMessage(ResponseEntity.Stop.INSTANCE)
+          .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+      return new ShardedResponseStore(new Entities() {
+        @Override
+        public <R> CompletionStage<R> ask(String id, Function<ActorRef<R>, ResponseEntity.Command> command) {
+          return AskPattern.ask(sharding.entityRefFor(ResponseEntity.ENTITY_TYPE, id), command::apply, timeout,
+              system.scheduler());
+        }
+      });
+    }
+    ActorRef<ResponseRegistry.Command> registry =
+        system.systemActorOf(ResponseRegistry.create(clock, settings), "stored-responses", Props.empty());
+    return new ShardedResponseStore(new Entities() {
+      @Override
+      public <R> CompletionStage<R> ask(String id, Function<ActorRef<R>, ResponseEntity.Command> command) {
+        return AskPattern.ask(registry, replyTo -> new ResponseRegistry.Deliver(id, command.apply(replyTo)), timeout,
+            system.scheduler());
+      }
+    });
+  }
+
+  @Override
+  public CompletionStage<Done> put(StoredResponse response) {
+    requireNonNull(response, "response");
+    requireNonNull(response.id(), "response.id");
+    requireNonNull(response.owner(), "response.owner");
+    return entities.<ResponseEntity.PutResult>ask(response.id(), replyTo -> new ResponseEntity.Put(response, replyTo))
+        .thenApply(result -> {
+          if (result instanceof ResponseEntity.PutRefused refused) {
+            throw new IllegalStateException("response " + response.id() + " was not stored: " + refused.reason());
+          }
+          return Done.getInstance();
+        });
+  }
+
+  @Override
+  public CompletionStage<Optional<StoredResponse>> get(String id, String owner) {
+    requireNonNull(owner, "owner");
+    if (id == null || id.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
+    return entities.<ResponseEntity.Found>ask(id, replyTo -> new ResponseEntity.Get(owner, replyTo))
+        .thenApply(found -> Optional.ofNullable(found.response()));
+  }
+
+  @Override
+  public CompletionStage<Boolean> delete(String id, String owner) {
+    requireNonNull(owner, "owner");
+    if (id == null || id.isEmpty()) return CompletableFuture.completedFuture(false);
+    return entities.<ResponseEntity.Deleted>ask(id, replyTo -> new ResponseEntity.Delete(owner, replyTo))
+        .thenApply(ResponseEntity.Deleted::deleted);
+  }
+}

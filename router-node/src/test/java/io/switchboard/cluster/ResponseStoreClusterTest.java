@@ -1,0 +1,247 @@
+package io.switchboard.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.config.ResponseStoreSettings;
+import io.switchboard.persistence.PostgresExtension;
+import io.switchboard.provider.openai.FakeOpenAi;
+import io.switchboard.responses.ResponseEntity;
+import io.switchboard.responses.ShardedResponseStore;
+import io.switchboard.responses.StoredResponse;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Stored responses in a cluster of three nodes sharing one real PostgreSQL: a response written
+ * through one node is read and deleted through the others, and the responses whose entities lived on
+ * a node that crashed are read on a survivor, recovered from the database, still only by their owner;
+ * over HTTP, a {@code previous_response_id} chain started on one node goes on on another after the
+ * first crashed, and another key sees none of it on any node.
+ *
+ * <p>Real time: cluster formation, failure detection and the split-brain resolver run on Pekko's own
+ * timers (shortened here to seconds).
+ */
+@Tag("integration")
+class ResponseStoreClusterTest {
+  @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
+  @RegisterExtension static final FakeOpenAi upstream = new FakeOpenAi();
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  /** Only for awaiting conditions; the nodes are actor systems of their own. */
+  private static final ActorTestKit waiter = ActorTestKit.create("response-cluster-test-waiter");
+
+  private final List<ClusterNode> nodes = new ArrayList<>();
+
+  @AfterAll
+  static void stopWaiter() {
+    waiter.shutdownTestKit();
+  }
+
+  @AfterEach
+  void stopNodes() {
+    nodes.forEach(ClusterNode::close);
+  }
+
+  private void startCluster(int size) {
+    int[] ports = ClusterNode.freePorts(size);
+    List<CompletableFuture<ClusterNode>> starting = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      int index = i;
+      starting.add(CompletableFuture.supplyAsync(() -> ClusterNode.start(postgres, ports, index, """
+          switchboard.providers.oa { kind = openai, openai.base-url = "%s", retries.max-attempts = 1 }
+          switchboard.models.gpt { provider = oa, upstream-model = "gpt-4o" }
+          """.formatted(upstream.baseUrl()))));
+    }
+    for (CompletableFuture<ClusterNode> node : starting) nodes.add(node.join());
+    awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(size)), Duration.ofSeconds(30), "all nodes Up");
+  }
+
+  /** The node's store: the shard region of stored responses, started on every node. */
+  private static ShardedResponseStore store(ClusterNode node) {
+    return ShardedResponseStore.start(node.system, Clock.systemUTC(),
+        ResponseStoreSettings.from(node.system.settings().config()));
+  }
+
+  private static StoredResponse response(String id, String owner) {
+    return new StoredResponse(id, owner, Clock.systemUTC().instant().getEpochSecond(), null,
+        "[{\"type\":\"message\",\"role\":\"user\",\"content\":\"question " + id + "\"}]",
+        "{\"id\":\"" + id + "\",\"object\":\"response\",\"output\":[]}");
+  }
+
+  /** The ids of stored responses whose entities live on {@code node} now. */
+  private static Set<String> hostedOn(ClusterNode node) {
+    CompletionStage<ShardRegion.CurrentShardRegionState> state = AskPattern.ask(
+        ClusterSharding.get(node.system).shardState(),
+        replyTo -> new GetShardRegionState(ResponseEntity.ENTITY_TYPE, replyTo), Duration.ofSeconds(10),
+        node.system.scheduler());
+    Set<String> ids = new HashSet<>();
+    await(state).getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
+    return ids;
+  }
+
+  @Test
+  void responsesStoredThroughOneNode_areReadOnTheOthers_andSurviveTheCrashOfTheNodeHoldingThem() {
+    startCluster(3);
+    List<ShardedResponseStore> stores = nodes.stream().map(ResponseStoreClusterTest::store).toList();
+    ClusterNode a = nodes.get(0);
+    ShardedResponseStore onA = stores.get(0);
+
+    // Written through node A until some of them live on A itself (placement is the coordinator's).
+    List<StoredResponse> written = new ArrayList<>();
+    for (int i = 0; written.size() < 12 || hostedOn(a).isEmpty(); i++) {
+      assertTrue(i < 60, "no response entity was placed on node A");
+      StoredResponse r = response("resp_cluster_" + i, "key_owner");
+      await(onA.put(r));
+      written.add(r);
+    }
+    Set<String> onCrashedNode = hostedOn(a);
+    for (StoredResponse r : written) {
+      assertEquals(Optional.of(r), await(stores.get(1).get(r.id(), "key_owner")), "read on node B");
+      assertEquals(Optional.empty(), await(stores.get(2).get(r.id(), "key_other")), "not another key's, on node C");
+    }
+
+    a.crash();
+    nodes.remove(a);
+    ShardedResponseStore onB = stores.get(1);
+    ShardedResponseStore onC = stores.get(2);
+    // Until the crashed node is downed, its shards cannot move: asks for them time out meanwhile.
+    StoredResponse first = written.stream().filter(r -> onCrashedNode.contains(r.id())).findFirst().orElseThrow();
+    awaitTrue(() -> found(onB, first.id()), Duration.ofSeconds(60), "a response of the crashed node is read on B");
+
+    for (StoredResponse r : written) {
+      assertEquals(Optional.of(r), await(onB.get(r.id(), "key_owner")),
+          r.id() + (onCrashedNode.contains(r.id()) ? " (its entity was on the crashed node)" : ""));
+      assertEquals(Optional.empty(), await(onC.get(r.id(), "key_other")), "still not another key's");
+    }
+    assertFalse(await(onC.delete(first.id(), "key_other")), "another key cannot delete it");
+    assertTrue(await(onC.delete(first.id(), "key_owner")), "deleted through node C");
+    assertEquals(Optional.empty(), await(onB.get(first.id(), "key_owner")), "and gone on node B");
+  }
+
+  @Test
+  void previousResponseChain_startedOnANode_goesOnOnAnotherAfterTheFirstCrashed_andStaysItsKeysOnly()
+      throws Exception {
+    startCluster(3);
+    ClusterNode a = nodes.get(0);
+    ClusterNode b = nodes.get(1);
+    ClusterNode c = nodes.get(2);
+    String owner = createKey(a, "owner");
+    String other = createKey(a, "other");
+
+    // The first turn, on node A, until its stored response lives on A itself (placement is the coordinator's).
+    JsonNode first = null;
+    for (int i = 0; first == null || !hostedOn(a).contains(first.path("id").asText()); i++) {
+      assertTrue(i < 30, "no stored response was placed on node A");
+      HttpResponse<String> created = send(a, "POST", "/v1/responses", owner,
+          "{\"model\":\"gpt\",\"input\":\"My name is Ada.\"}");
+      assertEquals(200, created.statusCode(), created.body());
+      first = JSON.readTree(created.body());
+    }
+    String firstId = first.path("id").asText();
+
+    a.crash();
+    nodes.remove(a);
+    awaitTrue(() -> send(b, "GET", "/v1/responses/" + firstId, owner, null).statusCode() == 200,
+        Duration.ofSeconds(60), "the first turn, stored on the crashed node, is read on node B");
+
+    upstream.reset();
+    HttpResponse<String> continued = send(b, "POST", "/v1/responses", owner,
+        "{\"model\":\"gpt\",\"previous_response_id\":\"" + firstId + "\",\"input\":\"What is my name?\"}");
+    assertEquals(200, continued.statusCode(), continued.body());
+    JsonNode second = JSON.readTree(continued.body());
+    assertEquals(firstId, second.path("previous_response_id").asText());
+    JsonNode messages = upstream.received().get(0).json().path("messages");
+    assertEquals(3, messages.size(), "the first turn's input and output, then the new input: " + messages);
+    assertEquals("My name is Ada.", messages.get(0).path("content").asText());
+    assertEquals("assistant", messages.get(1).path("role").asText());
+    assertEquals(FakeOpenAi.CONTENT, messages.get(1).path("content").asText());
+    assertEquals("What is my name?", messages.get(2).path("content").asText());
+
+    String secondId = second.path("id").asText();
+    assertEquals(200, send(c, "GET", "/v1/responses/" + secondId, owner, null).statusCode(), "read on node C");
+    for (ClusterNode node : List.of(b, c)) {
+      assertEquals(404, send(node, "GET", "/v1/responses/" + firstId, other, null).statusCode(), "another key");
+      assertEquals(404, send(node, "GET", "/v1/responses/" + secondId + "/input_items", other, null).statusCode());
+      HttpResponse<String> foreignChain = send(node, "POST", "/v1/responses", other,
+          "{\"model\":\"gpt\",\"previous_response_id\":\"" + secondId + "\",\"input\":\"And mine?\"}");
+      assertEquals(404, foreignChain.statusCode(), foreignChain.body());
+      assertEquals(404, send(node, "DELETE", "/v1/responses/" + secondId, other, null).statusCode());
+    }
+    assertEquals(200, send(c, "DELETE", "/v1/responses/" + secondId, owner, null).statusCode());
+    assertEquals(404, send(b, "GET", "/v1/responses/" + secondId, owner, null).statusCode(), "deleted on C, gone on B");
+  }
+
+  /** Creates an API key through {@code node}'s admin routes; its secret. */
+  private String createKey(ClusterNode node, String name) throws Exception {
+    HttpResponse<String> created = client.send(HttpRequest.newBuilder(node.uri("/admin/keys"))
+        .header("Content-Type", "application/json").header("Authorization", "Bearer " + ClusterNode.ADMIN_KEY)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, created.statusCode(), created.body());
+    return JSON.readTree(created.body()).path("key").asText();
+  }
+
+  private HttpResponse<String> send(ClusterNode node, String method, String path, String key, String body) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(node.uri(path)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + key);
+    if (body != null) request.header("Content-Type", "application/json");
+    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    try {
+      return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new AssertionError(method + " " + path, e);
+    }
+  }
+
+  private static boolean found(ShardedResponseStore store, String id) {
+    try {
+      return store.get(id, "key_owner").toCompletableFuture().get(5, TimeUnit.SECONDS).isPresent();
+    } catch (Exception notYet) {
+      return false;
+    }
+  }
+
+  private static <T> T await(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Waits, polling on the test kit's probe, until {@code condition} holds. */
+  private static void awaitTrue(BooleanSupplier condition, Duration timeout, String what) {
+    waiter.createTestProbe().awaitAssert(timeout, Duration.ofMillis(200), () -> {
+      assertTrue(condition.getAsBoolean(), "waiting for: " + what);
+      return null;
+    });
+  }
+}
