@@ -15,6 +15,7 @@ import io.switchboard.metrics.ProviderStatistics;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.provider.anthropic.AnthropicUsage;
+import io.switchboard.responses.NativeResponsesPipeline;
 import io.switchboard.responses.ResponseStore;
 import io.switchboard.responses.ShardedResponseStore;
 import io.switchboard.config.ResponseStoreSettings;
@@ -102,8 +103,10 @@ public final class Guardian {
         telemetry, mapper, HttpServer.errorLabel(mapper));
     TextCompletionsPipeline completions = new TextCompletionsPipeline(router, estimator, accounts.metering(),
         dispatcher, telemetry, new UsageReader(mapper), HttpServer.errorLabel(mapper));
+    NativeResponsesPipeline nativeResponses = new NativeResponsesPipeline(router, estimator, accounts.metering(),
+        dispatcher, telemetry, new UsageReader(mapper), HttpServer.errorLabel(mapper));
     HttpServer.Served served = new HttpServer.Served(providers, router, accounts, pipeline, embeddings, completions,
-        estimator, telemetry, membership::isUp, responseStore(context, settings));
+        estimator, telemetry, membership::isUp, responseStore(context, settings), nativeResponses);
     HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);

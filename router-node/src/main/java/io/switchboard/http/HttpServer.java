@@ -13,6 +13,7 @@ import io.switchboard.metrics.GatewayMetrics;
 import io.switchboard.metrics.ProviderGauges;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
+import io.switchboard.responses.NativeResponsesPipeline;
 import io.switchboard.responses.ResponseIds;
 import io.switchboard.responses.ResponseStore;
 import io.switchboard.provider.ollama.OllamaAdmin;
@@ -53,10 +54,11 @@ public final class HttpServer {
    *
    * @param member whether this node is an Up member of its cluster (always, on a single node)
    * @param responses where {@code /v1/responses} keeps stored responses
+   * @param nativeResponses {@code /v1/responses} for models on upstreams with their own Responses API
    */
   public record Served(Providers providers, ModelRouter router, Accounts accounts, ChatPipeline pipeline,
       EmbeddingsPipeline embeddings, TextCompletionsPipeline completions, TokenEstimator estimator,
-      Telemetry telemetry, BooleanSupplier member, ResponseStore responses) {}
+      Telemetry telemetry, BooleanSupplier member, ResponseStore responses, NativeResponsesPipeline nativeResponses) {}
 
   /** The label a failed call's metrics carry: the status the client is answered with. */
   public static java.util.function.Function<Throwable, String> errorLabel(ObjectMapper mapper) {
@@ -91,10 +93,12 @@ public final class HttpServer {
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
     Embeddings embeddings = new Embeddings(served.embeddings(), mapper, bodies, answerHeaders);
     TextCompletions completions = new TextCompletions(served.completions(), mapper, bodies, answerHeaders);
+    ResponseIds responseIds = ResponseIds.secure();
     ApiRoutes routes = new ApiRoutes(chat, embeddings, completions, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
-        metricsRoute, models, new ResponsesRoutes(served.pipeline(), mapper, bodies, cachePolicy, answerHeaders,
-            served.responses(), ResponseIds.secure(), clock), bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
+        metricsRoute, models, new ResponsesRoutes(served.pipeline(),
+            new NativeResponses(served.nativeResponses(), mapper, answerHeaders, served.responses(), responseIds, clock),
+            mapper, bodies, cachePolicy, answerHeaders, served.responses(), responseIds, clock), bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);
