@@ -242,7 +242,7 @@ class NativeResponsesTest {
   }
 
   @Test
-  void upstream500_is502UpstreamError_plainAndStreamed_andNothingIsStored() {
+  void upstream500_is502UpstreamError_plainAndStreamed() {
     upstream.answer(FakeOpenAi.status(500, FakeOpenAi.envelope("The server had an error", "server_error")));
 
     HttpResponse<String> plain = send("POST", "/v1/responses", "{\"model\":\"gpt\",\"input\":\"Hi\"}");
