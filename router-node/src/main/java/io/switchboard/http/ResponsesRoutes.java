@@ -114,8 +114,8 @@ final class ResponsesRoutes extends AllDirectives {
     String owner = owner(request);
     CompletionStage<HttpResponse> answered = bodies.bytes(request).thenCompose(body -> {
       JsonNode json = parse(body);
-      JsonNode model = json.path("model");
-      if (model.isTextual() && passThrough.serves(model.textValue())) {
+      JsonNode model = json == null ? null : json.get("model");
+      if (model != null && model.isTextual() && passThrough.serves(model.textValue())) {
         return passThrough.create(request, json, trace, started, owner);
       }
       ResponsesRequest decoded = ResponsesRequest.decode(json, ids);
