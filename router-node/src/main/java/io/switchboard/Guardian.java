@@ -24,6 +24,8 @@ import io.switchboard.persistence.StateStore;
 import io.switchboard.provider.ProviderState;
 import io.switchboard.provider.Providers;
 import io.switchboard.routing.ModelRouter;
+import io.switchboard.history.NodeHistory;
+import io.switchboard.routing.Deployment;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.Behavior;
@@ -78,14 +80,18 @@ public final class Guardian {
     ModelRouter router = ModelRouter.start(context, settings, providers, clock);
     ClusterMembership membership = ClusterMembership.start(context.getSystem(), settings.cluster());
     Accounts accounts = Accounts.start(context, settings, pool, mapper, clock);
-    Telemetry telemetry = new Telemetry(new GatewayMetrics(), new ProviderStatistics(settings.metrics(), clock));
+    NodeHistory history = NodeHistory.start(context, settings.history(), settings.cluster().enabled(),
+        router.deployments().stream().map(Deployment::label).distinct().toList());
+    Telemetry telemetry = new Telemetry(new GatewayMetrics(), new ProviderStatistics(settings.metrics(), clock), history,
+        clock);
     TokenEstimator estimator = new TokenEstimator();
     ChatPipeline pipeline = new ChatPipeline(router, estimator, accounts.metering(),
         new Dispatcher(clock, context.getSystem(), new Random(), telemetry),
         new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()), new StreamReplay(mapper), telemetry,
         new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper));
     HttpServer.Served served =
-        new HttpServer.Served(providers, router, accounts, pipeline, estimator, telemetry, membership::isUp);
+        new HttpServer.Served(providers, router, accounts, pipeline, estimator, telemetry, history,
+            membership::isUp);
     HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);

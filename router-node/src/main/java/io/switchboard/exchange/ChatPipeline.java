@@ -159,10 +159,11 @@ public final class ChatPipeline {
         cacheKey.isPresent() && !anthropic ? Answer.Cache.MISS : Answer.Cache.NOT_USED);
     Permit permit = dispatched.permit();
     if (dispatched.reply() instanceof UpstreamReply.Streaming streaming) {
-      telemetry.firstEvent(call.model(), deployment, System.nanoTime() - call.startedNanos());
+      long firstEvent = System.nanoTime();
+      telemetry.firstEvent(call.model(), deployment, firstEvent - call.startedNanos());
       Consumer<CallOutcome> release = outcome -> {
         permit.release(outcome);
-        ended(call, dispatched, outcome);
+        ended(call, dispatched, outcome, firstEvent - dispatched.sentNanos());
       };
       Meter.Streaming metered = meter.streaming(deployment, streaming.events(), release);
       return new Answer.Streaming(metered.events(), dialect, served, streaming.signals(), metered.settle());
@@ -172,7 +173,7 @@ public final class ChatPipeline {
         : openAiUsage.fromCompletion(complete.body())).orElse(null);
     CallOutcome outcome = new CallOutcome.Succeeded(used, complete.signals());
     permit.release(outcome);
-    ended(call, dispatched, outcome);
+    ended(call, dispatched, outcome, -1);
     meter.answered(deployment, used, complete.body());
     if (served.cache() == Answer.Cache.MISS) {
       cache.put(cacheKey.get(), new CachedAnswer(complete.body(), deployment.label()));
@@ -180,10 +181,13 @@ public final class ChatPipeline {
     return new Answer.Complete(complete.body(), dialect, served);
   }
 
-  /** The served call ended (a stream: at its last event, failure or the client leaving). */
-  private void ended(Call call, Dispatcher.Dispatched dispatched, CallOutcome outcome) {
+  /**
+   * The served call ended (a stream: at its last event, failure or the client leaving); a stream's first
+   * event came {@code firstEventNanos} after it was sent, -1 for a whole answer.
+   */
+  private void ended(Call call, Dispatcher.Dispatched dispatched, CallOutcome outcome, long firstEventNanos) {
     long now = System.nanoTime();
-    telemetry.callEnded(dispatched.deployment(), outcome, now - dispatched.sentNanos());
+    telemetry.callEnded(dispatched.deployment(), outcome, now - dispatched.sentNanos(), firstEventNanos);
     TokenUsage used = outcome instanceof CallOutcome.Succeeded s ? s.usage() : null;
     String error = outcome instanceof CallOutcome.Succeeded ? null
         : outcome instanceof CallOutcome.NotSent ? "client_closed" : "stream_failed";

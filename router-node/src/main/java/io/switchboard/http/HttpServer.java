@@ -8,7 +8,9 @@ import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.connection.GuardedServer;
 import io.switchboard.usage.Accounts;
 import io.switchboard.metrics.GatewayMetrics;
+import io.switchboard.metrics.HistoryGauges;
 import io.switchboard.metrics.ProviderGauges;
+import io.switchboard.history.NodeHistory;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
 import io.switchboard.provider.ollama.OllamaAdmin;
@@ -50,7 +52,7 @@ public final class HttpServer {
    * @param member whether this node is an Up member of its cluster (always, on a single node)
    */
   public record Served(Providers providers, ModelRouter router, Accounts accounts, ChatPipeline pipeline,
-      TokenEstimator estimator, Telemetry telemetry, BooleanSupplier member) {}
+      TokenEstimator estimator, Telemetry telemetry, NodeHistory history, BooleanSupplier member) {}
 
   /** The label a failed call's metrics carry: the status the client is answered with. */
   public static java.util.function.Function<Throwable, String> errorLabel(ObjectMapper mapper) {
@@ -83,7 +85,9 @@ public final class HttpServer {
         new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()));
     ModelCatalogRoutes models = new ModelCatalogRoutes(
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
-    ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
+    HistoryGauges.start(system, served.history(), metrics.registry(), settings.history().refreshInterval());
+    ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics(),
+            new HistoryRoutes(served.history(), router, mapper)),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
         metricsRoute, models, bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(
