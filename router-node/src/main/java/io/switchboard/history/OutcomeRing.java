@@ -93,7 +93,9 @@ public final class OutcomeRing {
     int tokensN = 0;
     double costSum = 0;
     int costN = 0;
-    for (int k = 0; k < count; k++) {
+    // Oldest to newest, so that the same outcomes give the same sums however the ring is laid out.
+    for (int n = count - 1; n >= 0; n--) {
+      int k = index(n);
       if (error[k] != 0) {
         failures++;
         continue;
