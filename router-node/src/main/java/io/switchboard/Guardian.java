@@ -26,6 +26,7 @@ import io.switchboard.provider.Providers;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.history.NodeHistory;
 import io.switchboard.routing.Deployment;
+import io.switchboard.routing.SessionAffinity;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.Behavior;
@@ -88,7 +89,8 @@ public final class Guardian {
     ChatPipeline pipeline = new ChatPipeline(router, estimator, accounts.metering(),
         new Dispatcher(clock, context.getSystem(), new Random(), telemetry),
         new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()), new StreamReplay(mapper), telemetry,
-        new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper));
+        new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper),
+        SessionAffinity.of(settings.affinity(), Ticker.systemTicker()));
     HttpServer.Served served =
         new HttpServer.Served(providers, router, accounts, pipeline, estimator, telemetry, history,
             membership::isUp);

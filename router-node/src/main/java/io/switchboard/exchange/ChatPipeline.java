@@ -19,6 +19,7 @@ import io.switchboard.routing.Deployment;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelNotFoundException;
 import io.switchboard.routing.ModelRouter;
+import io.switchboard.routing.SessionAffinity;
 import io.switchboard.tokens.PromptEstimate;
 import io.switchboard.tokens.TokenEstimator;
 import io.switchboard.usage.Meter;
@@ -39,7 +40,8 @@ import org.apache.pekko.util.ByteString;
  * dialect it came in:
  *
  * <ol>
- *   <li><b>resolve</b> the model alias to its deployments ({@link ModelNotFoundException});
+ *   <li><b>resolve</b> the model alias to its deployments ({@link ModelNotFoundException}), the
+ *       conversation's own deployment first ({@link SessionAffinity});
  *   <li><b>permit</b>: the caller's key may use the model ({@link ModelNotAllowedException});
  *   <li><b>cache</b>: a stored answer, when the call uses the cache, ends the call here;
  *   <li><b>estimate</b> the prompt once ({@link PromptEstimate}), for every reservation below;
@@ -73,14 +75,25 @@ public final class ChatPipeline {
   private final UsageReader openAiUsage;
   private final AnthropicUsage anthropicUsage;
   private final Function<Throwable, String> errorLabel;
+  private final SessionAffinity affinity;
+
+  /** A pipeline without session affinity. */
+  public ChatPipeline(ModelRouter router, TokenEstimator estimator, Metering metering, Dispatcher dispatcher,
+      ResponseCache cache, StreamReplay replay, Telemetry telemetry, UsageReader openAiUsage,
+      AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel) {
+    this(router, estimator, metering, dispatcher, cache, replay, telemetry, openAiUsage, anthropicUsage, errorLabel,
+        SessionAffinity.OFF);
+  }
 
   /**
    * @param errorLabel the label a failed call's metrics carry (the HTTP layer's status for it: a small
    *     fixed set, whatever the upstreams say)
+   * @param affinity keeps a conversation's requests on the deployment that last served it
    */
   public ChatPipeline(ModelRouter router, TokenEstimator estimator, Metering metering, Dispatcher dispatcher,
       ResponseCache cache, StreamReplay replay, Telemetry telemetry, UsageReader openAiUsage,
-      AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel) {
+      AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel, SessionAffinity affinity) {
+    this.affinity = affinity;
     this.router = router;
     this.estimator = estimator;
     this.metering = metering;
@@ -94,8 +107,9 @@ public final class ChatPipeline {
   }
 
   public CompletionStage<Answer> serve(Call call) {
-    List<Deployment> deployments = router.route(call.model()).orElse(null);
-    if (deployments == null) return CompletableFuture.failedFuture(new ModelNotFoundException(call.model()));
+    List<Deployment> routed = router.route(call.model()).orElse(null);
+    if (routed == null) return CompletableFuture.failedFuture(new ModelNotFoundException(call.model()));
+    List<Deployment> deployments = affinity.order(call.model(), session(call), routed);
     CompletionStage<Answer> answer;
     try {
       answer = admitted(call, deployments);
@@ -132,6 +146,10 @@ public final class ChatPipeline {
             .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey)));
   }
 
+  private String session(Call call) {
+    return affinity.session(call.session(), call.chat().user());
+  }
+
   private static CacheScope scope(Caller caller) {
     return caller.keyId().map(id -> new CacheScope(id, caller.cache())).orElse(CacheScope.OPEN);
   }
@@ -152,6 +170,7 @@ public final class ChatPipeline {
    */
   private Answer settle(Call call, Dispatcher.Dispatched dispatched, Meter meter, Optional<String> cacheKey) {
     Deployment deployment = dispatched.deployment();
+    affinity.served(call.model(), session(call), deployment);
     boolean anthropic = call.anthropicBody() != null && deployment.provider().upstream().passesAnthropicThrough();
     Dialect dialect = anthropic ? Dialect.ANTHROPIC : Dialect.OPENAI;
     Answer.Served served = new Answer.Served(deployment.label(),
