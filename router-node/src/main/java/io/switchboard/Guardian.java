@@ -29,6 +29,9 @@ import io.switchboard.persistence.StateStore;
 import io.switchboard.provider.ProviderState;
 import io.switchboard.provider.Providers;
 import io.switchboard.routing.ModelRouter;
+import io.switchboard.history.NodeHistory;
+import io.switchboard.routing.Deployment;
+import io.switchboard.routing.SessionAffinity;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.Behavior;
@@ -92,18 +95,22 @@ public final class Guardian {
     ModelRouter router = ModelRouter.start(context, settings, providers, clock);
     ClusterMembership membership = ClusterMembership.start(context.getSystem(), settings.cluster());
     Accounts accounts = Accounts.start(context, settings, pool, mapper, clock);
-    Telemetry telemetry = new Telemetry(new GatewayMetrics(), new ProviderStatistics(settings.metrics(), clock));
+    NodeHistory history = NodeHistory.start(context, settings.history(), settings.cluster().enabled(),
+        router.deployments().stream().map(Deployment::label).distinct().toList());
+    Telemetry telemetry = new Telemetry(new GatewayMetrics(), new ProviderStatistics(settings.metrics(), clock), history,
+        clock);
     TokenEstimator estimator = new TokenEstimator();
     Dispatcher dispatcher = new Dispatcher(clock, context.getSystem(), new Random(), telemetry);
     ChatPipeline pipeline = new ChatPipeline(router, estimator, accounts.metering(), dispatcher,
         new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()), new StreamReplay(mapper), telemetry,
-        new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper));
+        new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper),
+        SessionAffinity.of(settings.affinity(), Ticker.systemTicker()));
     EmbeddingsPipeline embeddings = new EmbeddingsPipeline(router, estimator, accounts.metering(), dispatcher,
         telemetry, mapper, HttpServer.errorLabel(mapper));
     TextCompletionsPipeline completions = new TextCompletionsPipeline(router, estimator, accounts.metering(),
         dispatcher, telemetry, new UsageReader(mapper), HttpServer.errorLabel(mapper));
     HttpServer.Served served = new HttpServer.Served(providers, router, accounts, pipeline, embeddings, completions,
-        estimator, telemetry, membership::isUp, responseStore(context, settings));
+        estimator, telemetry, history, membership::isUp, responseStore(context, settings));
     HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);

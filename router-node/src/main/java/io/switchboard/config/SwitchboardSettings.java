@@ -38,7 +38,9 @@ public record SwitchboardSettings(
     AuthSettings auth,
     UsageSettings usage,
     CacheSettings cache,
-    MetricsSettings metrics) {
+    MetricsSettings metrics,
+    HistorySettings history,
+    AffinitySettings affinity) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -99,7 +101,9 @@ public record SwitchboardSettings(
           AuthSettings.from(sb.getConfig("auth"), http.host(), env),
           UsageSettings.from(sb.getConfig("usage")),
           CacheSettings.from(sb.getConfig("cache")),
-          MetricsSettings.from(sb.getConfig("metrics")));
+          MetricsSettings.from(sb.getConfig("metrics")),
+          HistorySettings.from(sb.getConfig("history")),
+          AffinitySettings.from(sb.getConfig("affinity")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -188,7 +192,7 @@ public record SwitchboardSettings(
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
     return new SwitchboardSettings(newHttp, providers, models, routes, persistence, cluster, balancing, auth, usage, cache,
-        metrics);
+        metrics, history, affinity);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */

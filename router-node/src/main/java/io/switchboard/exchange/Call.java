@@ -21,9 +21,11 @@ import org.apache.pekko.util.ByteString;
  * @param caller who sent it, as authentication found it
  * @param maxWait the client's own admission wait ({@code x-switchboard-max-wait}); empty: the provider's
  * @param cacheRequested whether the response cache applies (the key's opt-in or the request's header)
+ * @param session the conversation the client named in {@code x-switchboard-session}; null when it named none
  */
 public record Call(RequestTrace trace, long startedNanos, Caller caller, Dialect dialect, ChatCompletionRequest chat,
-    ByteString openAiBody, ByteString anthropicBody, Optional<Duration> maxWait, boolean cacheRequested) {
+    ByteString openAiBody, ByteString anthropicBody, Optional<Duration> maxWait, boolean cacheRequested,
+    String session) {
 
   public Call {
     requireNonNull(trace, "trace");
@@ -39,13 +41,18 @@ public record Call(RequestTrace trace, long startedNanos, Caller caller, Dialect
   /** A chat completion request as an OpenAI client sent it. */
   public static Call openAi(RequestTrace trace, long startedNanos, Caller caller, ChatCompletionRequest chat,
       ByteString body, Optional<Duration> maxWait, boolean cacheRequested) {
-    return new Call(trace, startedNanos, caller, Dialect.OPENAI, chat, body, null, maxWait, cacheRequested);
+    return new Call(trace, startedNanos, caller, Dialect.OPENAI, chat, body, null, maxWait, cacheRequested, null);
   }
 
   /** A Messages request as an Anthropic client sent it ({@code body}), with its translation ({@code chat}). */
   public static Call anthropic(RequestTrace trace, long startedNanos, Caller caller, ChatCompletionRequest chat,
       ByteString body, Optional<Duration> maxWait, boolean cacheRequested) {
-    return new Call(trace, startedNanos, caller, Dialect.ANTHROPIC, chat, null, body, maxWait, cacheRequested);
+    return new Call(trace, startedNanos, caller, Dialect.ANTHROPIC, chat, null, body, maxWait, cacheRequested, null);
+  }
+
+  /** This call, in the conversation {@code named} ({@code x-switchboard-session}; null: none). */
+  public Call inSession(String named) {
+    return new Call(trace, startedNanos, caller, dialect, chat, openAiBody, anthropicBody, maxWait, cacheRequested, named);
   }
 
   public String requestId() {

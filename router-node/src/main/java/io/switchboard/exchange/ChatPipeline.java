@@ -19,6 +19,7 @@ import io.switchboard.routing.Deployment;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelNotFoundException;
 import io.switchboard.routing.ModelRouter;
+import io.switchboard.routing.SessionAffinity;
 import io.switchboard.tokens.PromptEstimate;
 import io.switchboard.tokens.TokenEstimator;
 import io.switchboard.usage.Meter;
@@ -39,7 +40,8 @@ import org.apache.pekko.util.ByteString;
  * dialect it came in:
  *
  * <ol>
- *   <li><b>resolve</b> the model alias to its deployments ({@link ModelNotFoundException});
+ *   <li><b>resolve</b> the model alias to its deployments ({@link ModelNotFoundException}), the
+ *       conversation's own deployment first ({@link SessionAffinity});
  *   <li><b>permit</b>: the caller's key may use the model ({@link ModelNotAllowedException});
  *   <li><b>cache</b>: a stored answer, when the call uses the cache, ends the call here;
  *   <li><b>estimate</b> the prompt once ({@link PromptEstimate}), for every reservation below;
@@ -73,14 +75,25 @@ public final class ChatPipeline {
   private final UsageReader openAiUsage;
   private final AnthropicUsage anthropicUsage;
   private final Function<Throwable, String> errorLabel;
+  private final SessionAffinity affinity;
+
+  /** A pipeline without session affinity. */
+  public ChatPipeline(ModelRouter router, TokenEstimator estimator, Metering metering, Dispatcher dispatcher,
+      ResponseCache cache, StreamReplay replay, Telemetry telemetry, UsageReader openAiUsage,
+      AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel) {
+    this(router, estimator, metering, dispatcher, cache, replay, telemetry, openAiUsage, anthropicUsage, errorLabel,
+        SessionAffinity.OFF);
+  }
 
   /**
    * @param errorLabel the label a failed call's metrics carry (the HTTP layer's status for it: a small
    *     fixed set, whatever the upstreams say)
+   * @param affinity keeps a conversation's requests on the deployment that last served it
    */
   public ChatPipeline(ModelRouter router, TokenEstimator estimator, Metering metering, Dispatcher dispatcher,
       ResponseCache cache, StreamReplay replay, Telemetry telemetry, UsageReader openAiUsage,
-      AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel) {
+      AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel, SessionAffinity affinity) {
+    this.affinity = affinity;
     this.router = router;
     this.estimator = estimator;
     this.metering = metering;
@@ -94,8 +107,9 @@ public final class ChatPipeline {
   }
 
   public CompletionStage<Answer> serve(Call call) {
-    List<Deployment> deployments = router.route(call.model()).orElse(null);
-    if (deployments == null) return CompletableFuture.failedFuture(new ModelNotFoundException(call.model()));
+    List<Deployment> routed = router.route(call.model()).orElse(null);
+    if (routed == null) return CompletableFuture.failedFuture(new ModelNotFoundException(call.model()));
+    List<Deployment> deployments = affinity.order(call.model(), session(call), routed);
     CompletionStage<Answer> answer;
     try {
       answer = admitted(call, deployments);
@@ -132,6 +146,10 @@ public final class ChatPipeline {
             .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey)));
   }
 
+  private String session(Call call) {
+    return affinity.session(call.session(), call.chat().user());
+  }
+
   private static CacheScope scope(Caller caller) {
     return caller.keyId().map(id -> new CacheScope(id, caller.cache())).orElse(CacheScope.OPEN);
   }
@@ -152,6 +170,7 @@ public final class ChatPipeline {
    */
   private Answer settle(Call call, Dispatcher.Dispatched dispatched, Meter meter, Optional<String> cacheKey) {
     Deployment deployment = dispatched.deployment();
+    affinity.served(call.model(), session(call), deployment);
     boolean anthropic = call.anthropicBody() != null && deployment.provider().upstream().passesAnthropicThrough();
     Dialect dialect = anthropic ? Dialect.ANTHROPIC : Dialect.OPENAI;
     Answer.Served served = new Answer.Served(deployment.label(),
@@ -159,10 +178,11 @@ public final class ChatPipeline {
         cacheKey.isPresent() && !anthropic ? Answer.Cache.MISS : Answer.Cache.NOT_USED);
     Permit permit = dispatched.permit();
     if (dispatched.reply() instanceof UpstreamReply.Streaming streaming) {
-      telemetry.firstEvent(call.model(), deployment, System.nanoTime() - call.startedNanos());
+      long firstEvent = System.nanoTime();
+      telemetry.firstEvent(call.model(), deployment, firstEvent - call.startedNanos());
       Consumer<CallOutcome> release = outcome -> {
         permit.release(outcome);
-        ended(call, dispatched, outcome);
+        ended(call, dispatched, outcome, firstEvent - dispatched.sentNanos());
       };
       Meter.Streaming metered = meter.streaming(deployment, streaming.events(), release);
       return new Answer.Streaming(metered.events(), dialect, served, streaming.signals(), metered.settle());
@@ -172,7 +192,7 @@ public final class ChatPipeline {
         : openAiUsage.fromCompletion(complete.body())).orElse(null);
     CallOutcome outcome = new CallOutcome.Succeeded(used, complete.signals());
     permit.release(outcome);
-    ended(call, dispatched, outcome);
+    ended(call, dispatched, outcome, -1);
     meter.answered(deployment, used, complete.body());
     if (served.cache() == Answer.Cache.MISS) {
       cache.put(cacheKey.get(), new CachedAnswer(complete.body(), deployment.label()));
@@ -180,10 +200,13 @@ public final class ChatPipeline {
     return new Answer.Complete(complete.body(), dialect, served);
   }
 
-  /** The served call ended (a stream: at its last event, failure or the client leaving). */
-  private void ended(Call call, Dispatcher.Dispatched dispatched, CallOutcome outcome) {
+  /**
+   * The served call ended (a stream: at its last event, failure or the client leaving); a stream's first
+   * event came {@code firstEventNanos} after it was sent, -1 for a whole answer.
+   */
+  private void ended(Call call, Dispatcher.Dispatched dispatched, CallOutcome outcome, long firstEventNanos) {
     long now = System.nanoTime();
-    telemetry.callEnded(dispatched.deployment(), outcome, now - dispatched.sentNanos());
+    telemetry.callEnded(dispatched.deployment(), outcome, now - dispatched.sentNanos(), firstEventNanos);
     TokenUsage used = outcome instanceof CallOutcome.Succeeded s ? s.usage() : null;
     String error = outcome instanceof CallOutcome.Succeeded ? null
         : outcome instanceof CallOutcome.NotSent ? "client_closed" : "stream_failed";

@@ -97,7 +97,7 @@ final class AnthropicMessages {
       }
       Caller caller = Caller.of(request);
       Call call = Call.anthropic(trace, started, caller, chat, body, ChatCompletions.maxWait(request),
-          cachePolicy.enabledFor(caller.cache(), request));
+          cachePolicy.enabledFor(caller.cache(), request)).inSession(ChatCompletions.session(request));
       return pipeline.serve(call).thenApply(answer ->
           answers.respond(answer, messages.model(), headers.of(answer.served()), trace.requestId(),
                   () -> promptEstimate(chat, answer.served().deployment()))

@@ -133,6 +133,7 @@ public final class ApiRoutes extends AllDirectives {
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
                     + ". Routes: POST /v1/chat/completions, POST /v1/embeddings, POST /v1/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
                     + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
+                    + " GET /admin/deployments/{id}/history,"
                     + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
                     + " GET /ready.")))))
         .handle(MalformedRequestContentRejection.class, rejection -> complete(error(

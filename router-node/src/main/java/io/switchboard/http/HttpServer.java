@@ -10,7 +10,9 @@ import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.connection.GuardedServer;
 import io.switchboard.usage.Accounts;
 import io.switchboard.metrics.GatewayMetrics;
+import io.switchboard.metrics.HistoryGauges;
 import io.switchboard.metrics.ProviderGauges;
+import io.switchboard.history.NodeHistory;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
 import io.switchboard.responses.ResponseIds;
@@ -56,7 +58,7 @@ public final class HttpServer {
    */
   public record Served(Providers providers, ModelRouter router, Accounts accounts, ChatPipeline pipeline,
       EmbeddingsPipeline embeddings, TextCompletionsPipeline completions, TokenEstimator estimator,
-      Telemetry telemetry, BooleanSupplier member, ResponseStore responses) {}
+      Telemetry telemetry, NodeHistory history, BooleanSupplier member, ResponseStore responses) {}
 
   /** The label a failed call's metrics carry: the status the client is answered with. */
   public static java.util.function.Function<Throwable, String> errorLabel(ObjectMapper mapper) {
@@ -91,7 +93,9 @@ public final class HttpServer {
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
     Embeddings embeddings = new Embeddings(served.embeddings(), mapper, bodies, answerHeaders);
     TextCompletions completions = new TextCompletions(served.completions(), mapper, bodies, answerHeaders);
-    ApiRoutes routes = new ApiRoutes(chat, embeddings, completions, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
+    HistoryGauges.start(system, served.history(), metrics.registry(), settings.history().refreshInterval());
+    ApiRoutes routes = new ApiRoutes(chat, embeddings, completions, anthropic, new AdminRoutes(providers, mapper,
+            telemetry.statistics(), new HistoryRoutes(served.history(), router, mapper)),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
         metricsRoute, models, new ResponsesRoutes(served.pipeline(), mapper, bodies, cachePolicy, answerHeaders,
             served.responses(), ResponseIds.secure(), clock), bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
