@@ -11,6 +11,8 @@ import io.switchboard.http.HttpServer;
 import io.switchboard.metrics.GatewayMetrics;
 import io.switchboard.metrics.ProviderStatistics;
 import io.switchboard.metrics.Telemetry;
+import io.switchboard.orchestration.AutoRoutes;
+import io.switchboard.orchestration.NoHistory;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.provider.anthropic.AnthropicUsage;
 import io.switchboard.routing.Dispatcher;
@@ -80,7 +82,9 @@ public final class Guardian {
     Accounts accounts = Accounts.start(context, settings, pool, mapper, clock);
     Telemetry telemetry = new Telemetry(new GatewayMetrics(), new ProviderStatistics(settings.metrics(), clock));
     TokenEstimator estimator = new TokenEstimator();
-    ChatPipeline pipeline = new ChatPipeline(router, estimator, accounts.metering(),
+    // No performance history is kept yet: auto routes rank by cost and quality until one is wired here.
+    AutoRoutes routes = AutoRoutes.of(settings, NoHistory.INSTANCE, clock);
+    ChatPipeline pipeline = new ChatPipeline(router, routes, estimator, accounts.metering(),
         new Dispatcher(clock, context.getSystem(), new Random(), telemetry),
         new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()), new StreamReplay(mapper), telemetry,
         new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper));

@@ -38,7 +38,8 @@ public record SwitchboardSettings(
     AuthSettings auth,
     UsageSettings usage,
     CacheSettings cache,
-    MetricsSettings metrics) {
+    MetricsSettings metrics,
+    AutoRoutingSettings autoRouting) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -93,12 +94,19 @@ public record SwitchboardSettings(
         throw new SettingsException("switchboard.cluster.enabled = on needs switchboard.persistence.store = postgres:"
             + " the nodes of a cluster share provider state, and an H2 file belongs to one node");
       }
-      return new SwitchboardSettings(http, providers, models, Map.of(), persistence, cluster,
+      Map<String, AutoRouteSettings> routes = new TreeMap<>();
+      for (String name : presentKeys(sb.getObject("routes"))) {
+        Config r = sb.getConfig("routes").getConfig(quoted(name)).withFallback(sb.getConfig("route-defaults"));
+        routes.put(name, AutoRouteConfig.route(name, r, models.keySet()));
+      }
+      return new SwitchboardSettings(http, providers, models, routes, persistence, cluster,
           BalancingSettings.from(sb.getConfig("balancing")),
           AuthSettings.from(sb.getConfig("auth"), http.host(), env),
           UsageSettings.from(sb.getConfig("usage")),
           CacheSettings.from(sb.getConfig("cache")),
-          MetricsSettings.from(sb.getConfig("metrics")));
+          MetricsSettings.from(sb.getConfig("metrics")),
+          new AutoRoutingSettings(AutoRouteConfig.analyzer(sb.getConfig("analyzer")),
+              sb.getDuration("route-defaults.probe-after")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -187,7 +195,7 @@ public record SwitchboardSettings(
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
     return new SwitchboardSettings(newHttp, providers, models, routes, persistence, cluster, balancing, auth, usage, cache,
-        metrics);
+        metrics, autoRouting);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */
@@ -199,7 +207,7 @@ public record SwitchboardSettings(
         .toList();
   }
 
-  private static String quoted(String key) {
+  static String quoted(String key) {
     return "\"" + key.replace("\"", "\\\"") + "\"";
   }
 }

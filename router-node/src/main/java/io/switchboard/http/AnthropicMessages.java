@@ -77,7 +77,9 @@ final class AnthropicMessages {
   CompletionStage<HttpResponse> messages(HttpRequest request) {
     long started = System.nanoTime();
     RequestTrace trace = new RequestTrace(RequestTracing.requestId(request));
-    return bodies.bytes(request).thenCompose(body -> {
+    return bodies.bytes(request).thenCompose(received -> {
+      RouteOverrides.Stripped stripped = RouteOverrides.strip(received, mapper);
+      ByteString body = stripped.body();
       MessagesRequest messages = decode(body, MessagesRequest.class);
       MessagesRequestCheck.check(messages);
       ChatCompletionRequest chat;
@@ -88,7 +90,7 @@ final class AnthropicMessages {
       }
       Caller caller = Caller.of(request);
       Call call = Call.anthropic(trace, started, caller, chat, body, ChatCompletions.maxWait(request),
-          cachePolicy.enabledFor(caller.cache(), request));
+          cachePolicy.enabledFor(caller.cache(), request)).withObjective(RouteOverrides.objective(request, stripped));
       return pipeline.serve(call).thenApply(answer ->
           answers.respond(answer, messages.model(), headers.of(answer.served()), trace.requestId())
               .addAttribute(RequestTracing.UPSTREAM_NANOS, trace.upstreamNanos()));

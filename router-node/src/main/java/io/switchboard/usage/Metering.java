@@ -52,12 +52,22 @@ public final class Metering {
    */
   public CompletionStage<Meter> open(Caller caller, ChatCompletionRequest chat, PromptEstimate prompt,
       List<Deployment> deployments, String requestId) {
+    return open(caller, chat, prompt, deployments, requestId, null, null);
+  }
+
+  /**
+   * As {@link #open(Caller, ChatCompletionRequest, PromptEstimate, List, String)} for a request to an auto
+   * route: its records name the model that served, the {@code route} and the {@code routeReason}.
+   */
+  public CompletionStage<Meter> open(Caller caller, ChatCompletionRequest chat, PromptEstimate prompt,
+      List<Deployment> deployments, String requestId, String route, String routeReason) {
     long startNanos = System.nanoTime();
     Optional<ApiKey> key = caller.key();
     if (key.isPresent() && !key.get().mayUse(chat.model())) {
       return CompletableFuture.failedFuture(new ModelNotAllowedException(key.get(), chat.model()));
     }
-    Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), chat, prompt, startNanos);
+    Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), chat, prompt, startNanos,
+        route, routeReason);
     if (key.isEmpty() || !key.get().limited()) {
       return CompletableFuture.completedFuture(new Meter(this, context, null));
     }
