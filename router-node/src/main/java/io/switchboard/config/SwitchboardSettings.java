@@ -50,14 +50,20 @@ public record SwitchboardSettings(
     routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
   }
 
+  /** The catalog a node started without a configuration file serves: simulated models and an {@code auto} route. */
+  public static final String EMBEDDED_CATALOG = "embedded-catalog.conf";
+
   /**
    * Loads the configuration: system properties over the optional file over the node's
-   * {@code application.conf} (its Pekko settings) over every {@code reference.conf}.
+   * {@code application.conf} (its Pekko settings) over every {@code reference.conf}. Without a file,
+   * {@value #EMBEDDED_CATALOG} takes its place.
    *
    * @param file a HOCON file given on the command line or through {@value #CONFIG_ENV}
    */
   public static Config load(Optional<Path> file) {
-    if (file.isEmpty()) return ConfigFactory.load();
+    if (file.isEmpty()) {
+      return ConfigFactory.load(ConfigFactory.parseResources(EMBEDDED_CATALOG).withFallback(ConfigFactory.defaultApplication()));
+    }
     Path path = file.get();
     if (!Files.isReadable(path)) {
       throw new SettingsException("configuration file " + path.toAbsolutePath() + " does not exist or cannot be read");
