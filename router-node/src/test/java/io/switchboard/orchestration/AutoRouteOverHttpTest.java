@@ -93,6 +93,18 @@ class AutoRouteOverHttpTest {
   }
 
   @Test
+  void aStreamedAnswer_carriesTheRouteHeadersToo() throws Exception {
+    HttpResponse<String> stream = chat("""
+        {"model":"auto","stream":true,"messages":[{"role":"user","content":"Please refactor this function"}]}""");
+
+    assertEquals(200, stream.statusCode(), stream.body());
+    assertEquals("coder", header(stream, "x-switchboard-model"));
+    assertTrue(header(stream, "x-switchboard-route-reason").startsWith("task=code(refactor,function) lang=und; chose coder"),
+        header(stream, "x-switchboard-route-reason"));
+    assertTrue(stream.body().endsWith("data: [DONE]\n\n"), stream.body());
+  }
+
+  @Test
   void aModelNamedDirectly_carriesNoRouteHeaders() throws Exception {
     HttpResponse<String> direct = chat(ask("coder", RouteCatalog.CODE_QUESTION));
 
