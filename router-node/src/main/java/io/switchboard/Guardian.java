@@ -13,6 +13,7 @@ import io.switchboard.http.HttpServer;
 import io.switchboard.metrics.GatewayMetrics;
 import io.switchboard.metrics.ProviderStatistics;
 import io.switchboard.metrics.Telemetry;
+import io.switchboard.orchestration.AutoRoutes;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.provider.anthropic.AnthropicUsage;
 import io.switchboard.responses.ResponseStore;
@@ -101,7 +102,8 @@ public final class Guardian {
         clock);
     TokenEstimator estimator = new TokenEstimator();
     Dispatcher dispatcher = new Dispatcher(clock, context.getSystem(), new Random(), telemetry);
-    ChatPipeline pipeline = new ChatPipeline(router, estimator, accounts.metering(), dispatcher,
+    AutoRoutes routes = AutoRoutes.of(settings, history, clock);
+    ChatPipeline pipeline = new ChatPipeline(router, routes, estimator, accounts.metering(), dispatcher,
         new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()), new StreamReplay(mapper), telemetry,
         new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper),
         SessionAffinity.of(settings.affinity(), Ticker.systemTicker()));

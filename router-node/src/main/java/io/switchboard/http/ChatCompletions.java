@@ -61,10 +61,13 @@ final class ChatCompletions {
 
   private Call call(HttpRequest request, ByteString body, RequestTrace trace, long started) {
     Optional<Duration> maxWait = maxWait(request);
-    ChatCompletionRequest chat = decoder.decode(body);
+    RouteOverrides.Stripped stripped = RouteOverrides.strip(body, mapper);
+    ChatCompletionRequest chat = decoder.decode(stripped.body());
     Caller caller = Caller.of(request);
-    return Call.openAi(trace, started, caller, chat, body, maxWait, cachePolicy.enabledFor(caller.cache(), request))
-        .inSession(session(request));
+    return Call.openAi(trace, started, caller, chat, stripped.body(), maxWait,
+            cachePolicy.enabledFor(caller.cache(), request))
+        .inSession(session(request))
+        .withObjective(RouteOverrides.objective(request, stripped));
   }
 
   /** The conversation the client named in {@value SessionAffinity#HEADER}; null when none. */

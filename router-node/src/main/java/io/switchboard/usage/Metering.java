@@ -53,7 +53,17 @@ public final class Metering {
    */
   public CompletionStage<Meter> open(Caller caller, ChatCompletionRequest chat, PromptEstimate prompt,
       List<Deployment> deployments, String requestId) {
-    return open(caller, chat.model(), prompt, d -> Dispatcher.outputReservation(chat, d), deployments, requestId);
+    return open(caller, chat, prompt, deployments, requestId, null, null);
+  }
+
+  /**
+   * As {@link #open(Caller, ChatCompletionRequest, PromptEstimate, List, String)} for a request to an auto
+   * route: its records name the model that served, the {@code route} and the {@code routeReason}.
+   */
+  public CompletionStage<Meter> open(Caller caller, ChatCompletionRequest chat, PromptEstimate prompt,
+      List<Deployment> deployments, String requestId, String route, String routeReason) {
+    return open(caller, chat.model(), prompt, d -> Dispatcher.outputReservation(chat, d), deployments, requestId,
+        route, routeReason);
   }
 
   /**
@@ -62,12 +72,19 @@ public final class Metering {
    */
   public CompletionStage<Meter> open(Caller caller, String model, PromptEstimate prompt,
       ToIntFunction<Deployment> output, List<Deployment> deployments, String requestId) {
+    return open(caller, model, prompt, output, deployments, requestId, null, null);
+  }
+
+  private CompletionStage<Meter> open(Caller caller, String model, PromptEstimate prompt,
+      ToIntFunction<Deployment> output, List<Deployment> deployments, String requestId, String route,
+      String routeReason) {
     long startNanos = System.nanoTime();
     Optional<ApiKey> key = caller.key();
     if (key.isPresent() && !key.get().mayUse(model)) {
       return CompletableFuture.failedFuture(new ModelNotAllowedException(key.get(), model));
     }
-    Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), model, prompt, startNanos);
+    Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), model, prompt, startNanos,
+        route, routeReason);
     if (key.isEmpty() || !key.get().limited()) {
       return CompletableFuture.completedFuture(new Meter(this, context, null));
     }
