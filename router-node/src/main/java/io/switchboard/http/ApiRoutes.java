@@ -1,6 +1,7 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.console.ConsoleRoutes;
 import io.switchboard.logging.RequestLog;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -37,10 +38,12 @@ public final class ApiRoutes extends AllDirectives {
   private final RequestTracing tracing = new RequestTracing();
   private final MetricsRoute metrics;
   private final RequestBodies bodies;
+  private final ConsoleRoutes console;
 
   ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, AdminRoutes admin, OllamaAdminRoutes ollama,
       AccessRoutes access, MetricsRoute metrics, ModelCatalogRoutes models, RequestBodies bodies, ObjectMapper mapper,
-      BooleanSupplier ready) {
+      BooleanSupplier ready, ConsoleRoutes console) {
+    this.console = console;
     this.bodies = bodies;
     this.access = access;
     this.metrics = metrics;
@@ -88,7 +91,10 @@ public final class ApiRoutes extends AllDirectives {
         health,
         metrics.route(),
         readiness,
-        pathPrefix("admin", () -> access.admin(() -> wholeBody(() -> adminRoutes))),
+        // The console's session cookie opens /admin as the admin key does (ConsoleSession: SameSite=Strict).
+        pathPrefix("admin", () -> extractRequest(request -> console.session().admitted(request)
+            ? wholeBody(() -> adminRoutes) : access.admin(() -> wholeBody(() -> adminRoutes)))),
+        pathPrefix("console", () -> console.route(models.route())),
         pathPrefix("v1", () -> v1));
     return () -> all;
   }
@@ -116,7 +122,7 @@ public final class ApiRoutes extends AllDirectives {
                     + ". Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
                     + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
                     + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
-                    + " GET /ready.")))))
+                    + " GET /ready, GET /console.")))))
         .handle(MalformedRequestContentRejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request body could not be read as this route expects; see the API"
                 + " reference for its shape.", null, "invalid_body"))))

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.cache.CachePolicy;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
+import io.switchboard.console.ConsoleRoutes;
 import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.connection.GuardedServer;
 import io.switchboard.usage.Accounts;
@@ -85,7 +86,8 @@ public final class HttpServer {
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
     ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
-        metricsRoute, models, bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
+        metricsRoute, models, bodies, mapper, () -> ready.get() && served.member().getAsBoolean(),
+        new ConsoleRoutes(system, settings, accounts.metering(), mapper, clock));
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);
