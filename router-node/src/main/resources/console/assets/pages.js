@@ -99,7 +99,7 @@
           h('thead', {}, h('tr', {}, ['Member', 'Status', 'Roles', '', 'Provider entities here'].map(t => h('th', {}, t)))),
           h('tbody', {}, rows))),
         elsewhere.length ? h('p', {class: 'muted'}, 'Placed on nodes not listed: ' +
-          elsewhere.map(p => p.provider + ' @ ' + p.node).join(', ')) : null);
+          elsewhere.map(p => p.provider + ' @ ' + p.node).join(', ')) : '');
     },
   });
 
@@ -133,8 +133,8 @@
       spark(recent.map(x => x.p50Ms), 'latency', 'latency p50 (ms)'),
       h('div', {class: 'muted', style: 'font-size:12px'}, 'failed calls, last 5 min'),
       spark(recent.map(x => x.errors), 'errors', 'failed calls'),
-      h('div', {class: 'muted', style: 'font-size:12px'}, 'on ' + p.node + '; transitions ' +
-        Object.entries(p.breakerTransitions || {}).map(([k, v]) => k + ' ' + v).join(', ')));
+      h('div', {class: 'muted', style: 'font-size:12px'}, 'on ' + p.node + '; breaker transitions: ' +
+        (Object.entries(p.breakerTransitions || {}).map(([k, v]) => k + ' ' + v).join(', ') || 'none')));
   }
 
   register('providers', {
