@@ -135,6 +135,7 @@ class ConsoleBrowserTest {
     assertTrue(cookie.isHttpOnly(), "scripts cannot read the session cookie");
     assertEquals("Strict", cookie.getSameSite());
     browser.screenshot("overview");
+    assertFalse(browser.driver().findElement(By.id("nav-ollama")).isDisplayed(), "no Ollama provider, no Ollama page");
 
     browser.driver().findElement(By.id("logout")).click();
 
