@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
+import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -82,6 +85,28 @@ class ConsoleSessionTest {
     HttpResponse<String> admin = get(gateway, "/admin/keys", cookie);
     assertEquals(401, admin.statusCode());
     assertTrue(admin.body().contains("invalid_admin_key"), admin.body());
+  }
+
+  @Test
+  void logout_endsALiveStreamOpenedWithTheSession() throws Exception {
+    TestGateway gateway = gateways.start("");
+    String cookie = cookie(login(gateway, TestGateway.ADMIN_KEY));
+    HttpResponse<InputStream> live = gateway.send(HttpRequest.newBuilder(gateway.uri("/console/api/live"))
+        .header("Cookie", cookie).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, live.statusCode());
+    CompletableFuture<Integer> readToEnd = CompletableFuture.supplyAsync(() -> {
+      try (InputStream in = live.body()) {
+        return in.readAllBytes().length;
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+
+    gateway.send(HttpRequest.newBuilder(gateway.uri("/console/logout")).header("Cookie", cookie)
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+
+    // The stream sends a line a second while the session lives, and ends at the first tick after logout.
+    assertTrue(readToEnd.get(10, TimeUnit.SECONDS) > 0);
   }
 
   @Test
