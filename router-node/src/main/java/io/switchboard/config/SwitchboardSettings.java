@@ -41,7 +41,8 @@ public record SwitchboardSettings(
     MetricsSettings metrics,
     HistorySettings history,
     AffinitySettings affinity,
-    AutoRoutingSettings autoRouting) {
+    AutoRoutingSettings autoRouting,
+    ConsoleSettings console) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -117,7 +118,8 @@ public record SwitchboardSettings(
           HistorySettings.from(sb.getConfig("history")),
           AffinitySettings.from(sb.getConfig("affinity")),
           new AutoRoutingSettings(AutoRouteConfig.analyzer(sb.getConfig("analyzer")),
-              sb.getDuration("route-defaults.probe-after")));
+              sb.getDuration("route-defaults.probe-after")),
+          ConsoleSettings.from(sb.getConfig("console")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -206,7 +208,7 @@ public record SwitchboardSettings(
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
     return new SwitchboardSettings(newHttp, providers, models, routes, persistence, cluster, balancing, auth, usage, cache,
-        metrics, history, affinity, autoRouting);
+        metrics, history, affinity, autoRouting, console);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */

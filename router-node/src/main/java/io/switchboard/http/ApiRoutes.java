@@ -1,6 +1,7 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.console.ConsoleRoutes;
 import io.switchboard.logging.RequestLog;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -41,12 +42,15 @@ public final class ApiRoutes extends AllDirectives {
   private final MetricsRoute metrics;
   private final RequestBodies bodies;
   private final ResponsesRoutes responses;
+  private final ConsoleRoutes console;
 
   ApiRoutes(ChatCompletions chat, Embeddings embeddings, TextCompletions completions, AnthropicMessages anthropic,
       AdminRoutes admin, OllamaAdminRoutes ollama, AccessRoutes access, MetricsRoute metrics,
-      ModelCatalogRoutes models, ResponsesRoutes responses, RequestBodies bodies, ObjectMapper mapper, BooleanSupplier ready) {
+      ModelCatalogRoutes models, ResponsesRoutes responses, RequestBodies bodies, ObjectMapper mapper,
+      BooleanSupplier ready, ConsoleRoutes console) {
     this.embeddings = embeddings;
     this.completions = completions;
+    this.console = console;
     this.bodies = bodies;
     this.responses = responses;
     this.access = access;
@@ -98,7 +102,10 @@ public final class ApiRoutes extends AllDirectives {
         health,
         metrics.route(),
         readiness,
-        pathPrefix("admin", () -> access.admin(() -> wholeBody(() -> adminRoutes))),
+        // The console's session cookie opens /admin as the admin key does (ConsoleSession: SameSite=Strict).
+        pathPrefix("admin", () -> extractRequest(request -> console.session().admitted(request)
+            ? wholeBody(() -> adminRoutes) : access.admin(() -> wholeBody(() -> adminRoutes)))),
+        pathPrefix("console", () -> console.route(models.route())),
         pathPrefix("v1", () -> v1));
     return () -> all;
   }
@@ -135,7 +142,7 @@ public final class ApiRoutes extends AllDirectives {
                     + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
                     + " GET /admin/deployments/{id}/history,"
                     + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
-                    + " GET /ready.")))))
+                    + " GET /ready, GET /console.")))))
         .handle(MalformedRequestContentRejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request body could not be read as this route expects; see the API"
                 + " reference for its shape.", null, "invalid_body"))))

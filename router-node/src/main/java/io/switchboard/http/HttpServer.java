@@ -6,6 +6,7 @@ import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.completions.TextCompletionsPipeline;
 import io.switchboard.embeddings.EmbeddingsPipeline;
+import io.switchboard.console.ConsoleRoutes;
 import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.connection.GuardedServer;
 import io.switchboard.usage.Accounts;
@@ -98,7 +99,9 @@ public final class HttpServer {
             telemetry.statistics(), new HistoryRoutes(served.history(), router, mapper)),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
         metricsRoute, models, new ResponsesRoutes(served.pipeline(), mapper, bodies, cachePolicy, answerHeaders,
-            served.responses(), ResponseIds.secure(), clock), bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
+            served.responses(), ResponseIds.secure(), clock), bodies, mapper,
+        () -> ready.get() && served.member().getAsBoolean(),
+        new ConsoleRoutes(system, settings, accounts.metering(), mapper, clock));
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -39,6 +41,7 @@ public final class Metering {
   private final ActorRef<UsageLedger.Command> ledger;
   private final ObjectMapper mapper;
   private final Clock clock;
+  private final List<Consumer<UsageRecord>> observers = new CopyOnWriteArrayList<>();
 
   public Metering(KeyAdmission admission, ActorRef<UsageLedger.Command> ledger, ObjectMapper mapper, Clock clock) {
     this.admission = admission;
@@ -99,8 +102,17 @@ public final class Metering {
     return admission.acquire(key.get().id(), tokens, cost).thenApply(permit -> new Meter(this, context, permit));
   }
 
+  /**
+   * Has {@code observer} told of every usage record as it is made, on the thread that settles the call:
+   * for this node's live views (the console's), which must be quick and never throw.
+   */
+  public void observe(Consumer<UsageRecord> observer) {
+    observers.add(observer);
+  }
+
   void record(UsageRecord record) {
     ledger.tell(new UsageLedger.Record(record));
+    for (Consumer<UsageRecord> observer : observers) observer.accept(record);
   }
 
   long nowMillis() {
