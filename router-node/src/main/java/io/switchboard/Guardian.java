@@ -84,7 +84,7 @@ public final class Guardian {
    * event-sourced entity per response, sharded across the cluster when there is one.
    */
   static ResponseStore responseStore(ActorContext<?> context, SwitchboardSettings settings) {
-    return ShardedResponseStore.start(context.getSystem(), Clock.systemUTC(),
+    return ShardedResponseStore.start(context, Clock.systemUTC(),
         ResponseStoreSettings.from(context.getSystem().settings().config()));
   }
 

@@ -12,7 +12,9 @@ import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -54,6 +56,20 @@ public final class ShardedResponseStore implements ResponseStore {
    * @param clock the wall clock retention is measured on
    */
   public static ShardedResponseStore start(ActorSystem<?> system, Clock clock, ResponseStoreSettings settings) {
+    return start(system, clock, settings,
+        registry -> system.systemActorOf(registry, "stored-responses", Props.empty()));
+  }
+
+  /**
+   * As {@link #start(ActorSystem, Clock, ResponseStoreSettings)}, with a single node's registry a child
+   * of {@code context}: a node started again in the same actor system (as tests do) gets its own.
+   */
+  public static ShardedResponseStore start(ActorContext<?> context, Clock clock, ResponseStoreSettings settings) {
+    return start(context.getSystem(), clock, settings, registry -> context.spawn(registry, "stored-responses"));
+  }
+
+  private static ShardedResponseStore start(ActorSystem<?> system, Clock clock, ResponseStoreSettings settings,
+      Function<Behavior<ResponseRegistry.Command>, ActorRef<ResponseRegistry.Command>> spawnRegistry) {
     requireNonNull(system, "system");
     requireNonNull(clock, "clock");
     requireNonNull(settings, "settings");
@@ -74,8 +90,7 @@ public final class ShardedResponseStore implements ResponseStore {
         }
       });
     }
-    ActorRef<ResponseRegistry.Command> registry =
-        system.systemActorOf(ResponseRegistry.create(clock, settings), "stored-responses", Props.empty());
+    ActorRef<ResponseRegistry.Command> registry = spawnRegistry.apply(ResponseRegistry.create(clock, settings));
     return new ShardedResponseStore(new Entities() {
       @Override
       public <R> CompletionStage<R> ask(String id, Function<ActorRef<R>, ResponseEntity.Command> command) {
