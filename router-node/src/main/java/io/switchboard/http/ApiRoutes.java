@@ -35,6 +35,7 @@ public final class ApiRoutes extends AllDirectives {
   private final ObjectMapper mapper;
   private final BooleanSupplier ready;
   private final RequestTracing tracing = new RequestTracing();
+  private final ApiDocsRoutes docs = new ApiDocsRoutes();
   private final MetricsRoute metrics;
   private final RequestBodies bodies;
 
@@ -88,6 +89,9 @@ public final class ApiRoutes extends AllDirectives {
         health,
         metrics.route(),
         readiness,
+        docs.description(),
+        // Swagger UI's one gate: re-gate it here (e.g. with the console's session) and nowhere else.
+        pathPrefix("docs", () -> access.admin(docs::ui)),
         pathPrefix("admin", () -> access.admin(() -> wholeBody(() -> adminRoutes))),
         pathPrefix("v1", () -> v1));
     return () -> all;
@@ -116,7 +120,7 @@ public final class ApiRoutes extends AllDirectives {
                     + ". Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
                     + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
                     + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
-                    + " GET /ready.")))))
+                    + " GET /ready; GET /openapi.json describes every route.")))))
         .handle(MalformedRequestContentRejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request body could not be read as this route expects; see the API"
                 + " reference for its shape.", null, "invalid_body"))))
