@@ -8,6 +8,7 @@ import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.connection.GuardedServer;
 import io.switchboard.usage.Accounts;
 import io.switchboard.metrics.GatewayMetrics;
+import io.switchboard.metrics.KeyBudgetGauges;
 import io.switchboard.metrics.ProviderGauges;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
@@ -80,7 +81,9 @@ public final class HttpServer {
       pulled.put(p.id(), new PulledModels(admin::pulled, p.ollama().tagsRefresh(), clock));
     });
     MetricsRoute metricsRoute = new MetricsRoute(metrics,
-        new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()));
+        new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()),
+        new KeyBudgetGauges(accounts.directory(), accounts.admission(), metrics.registry(),
+            settings.metrics().providerRefresh()));
     ModelCatalogRoutes models = new ModelCatalogRoutes(
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
     ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
