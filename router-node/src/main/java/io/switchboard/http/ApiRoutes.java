@@ -39,6 +39,7 @@ public final class ApiRoutes extends AllDirectives {
   private final ObjectMapper mapper;
   private final BooleanSupplier ready;
   private final RequestTracing tracing = new RequestTracing();
+  private final ApiDocsRoutes docs = new ApiDocsRoutes();
   private final MetricsRoute metrics;
   private final RequestBodies bodies;
   private final ResponsesRoutes responses;
@@ -102,6 +103,10 @@ public final class ApiRoutes extends AllDirectives {
         health,
         metrics.route(),
         readiness,
+        docs.description(),
+        // Swagger UI's one gate: the console's session cookie, or the admin key.
+        pathPrefix("docs", () -> extractRequest(request -> console.session().admitted(request)
+            ? docs.ui() : access.admin(docs::ui))),
         // The console's session cookie opens /admin as the admin key does (ConsoleSession: SameSite=Strict).
         pathPrefix("admin", () -> extractRequest(request -> console.session().admitted(request)
             ? wholeBody(() -> adminRoutes) : access.admin(() -> wholeBody(() -> adminRoutes)))),
@@ -142,7 +147,7 @@ public final class ApiRoutes extends AllDirectives {
                     + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
                     + " GET /admin/deployments/{id}/history,"
                     + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
-                    + " GET /ready, GET /console.")))))
+                    + " GET /ready, GET /console; GET /openapi.json describes every route.")))))
         .handle(MalformedRequestContentRejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request body could not be read as this route expects; see the API"
                 + " reference for its shape.", null, "invalid_body"))))

@@ -12,6 +12,7 @@ import io.switchboard.http.connection.GuardedServer;
 import io.switchboard.usage.Accounts;
 import io.switchboard.metrics.GatewayMetrics;
 import io.switchboard.metrics.HistoryGauges;
+import io.switchboard.metrics.KeyBudgetGauges;
 import io.switchboard.metrics.ProviderGauges;
 import io.switchboard.history.NodeHistory;
 import io.switchboard.metrics.Telemetry;
@@ -89,7 +90,9 @@ public final class HttpServer {
       pulled.put(p.id(), new PulledModels(admin::pulled, p.ollama().tagsRefresh(), clock));
     });
     MetricsRoute metricsRoute = new MetricsRoute(metrics,
-        new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()));
+        new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()),
+        new KeyBudgetGauges(accounts.directory(), accounts.admission(), metrics.registry(),
+            settings.metrics().providerRefresh()));
     ModelCatalogRoutes models = new ModelCatalogRoutes(
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
     Embeddings embeddings = new Embeddings(served.embeddings(), mapper, bodies, answerHeaders);

@@ -86,6 +86,10 @@ public final class Telemetry implements DispatchListener {
     GatewayMetrics.Call call = call(model, deployment);
     metrics.operation(call, nanos, errorType);
     metrics.tokens(call, usage);
+    if (deployment != null && usage != null) {
+      metrics.spend(call, deployment.settings().pricing().cost(usage.promptTokens(), usage.completionTokens())
+          .doubleValue());
+    }
   }
 
   /** A stream's first event was ready for the client {@code nanos} after the request arrived. */
