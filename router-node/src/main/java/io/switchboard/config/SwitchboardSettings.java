@@ -38,7 +38,8 @@ public record SwitchboardSettings(
     AuthSettings auth,
     UsageSettings usage,
     CacheSettings cache,
-    MetricsSettings metrics) {
+    MetricsSettings metrics,
+    RegistrySettings registry) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -98,7 +99,8 @@ public record SwitchboardSettings(
           AuthSettings.from(sb.getConfig("auth"), http.host(), env),
           UsageSettings.from(sb.getConfig("usage")),
           CacheSettings.from(sb.getConfig("cache")),
-          MetricsSettings.from(sb.getConfig("metrics")));
+          MetricsSettings.from(sb.getConfig("metrics")),
+          RegistrySettings.from(sb.getConfig("registry")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -187,7 +189,7 @@ public record SwitchboardSettings(
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
     return new SwitchboardSettings(newHttp, providers, models, routes, persistence, cluster, balancing, auth, usage, cache,
-        metrics);
+        metrics, registry);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */

@@ -32,6 +32,7 @@ public final class ApiRoutes extends AllDirectives {
   private final OllamaAdminRoutes ollama;
   private final AccessRoutes access;
   private final ModelCatalogRoutes models;
+  private final RegistryRoutes registry;
   private final ObjectMapper mapper;
   private final BooleanSupplier ready;
   private final RequestTracing tracing = new RequestTracing();
@@ -39,8 +40,9 @@ public final class ApiRoutes extends AllDirectives {
   private final RequestBodies bodies;
 
   ApiRoutes(ChatCompletions chat, AnthropicMessages anthropic, AdminRoutes admin, OllamaAdminRoutes ollama,
-      AccessRoutes access, MetricsRoute metrics, ModelCatalogRoutes models, RequestBodies bodies, ObjectMapper mapper,
-      BooleanSupplier ready) {
+      AccessRoutes access, MetricsRoute metrics, ModelCatalogRoutes models, RegistryRoutes registry, RequestBodies bodies,
+      ObjectMapper mapper, BooleanSupplier ready) {
+    this.registry = registry;
     this.bodies = bodies;
     this.access = access;
     this.metrics = metrics;
@@ -70,7 +72,7 @@ public final class ApiRoutes extends AllDirectives {
     Route readiness = path("ready", () -> get(() -> complete(ready.getAsBoolean()
         ? jsonResponse(200, "{\"status\":\"ready\"}")
         : jsonResponse(503, "{\"status\":\"not ready\"}"))));
-    Route adminRoutes = concat(admin.route(), ollama.route(), access.adminRoutes());
+    Route adminRoutes = concat(admin.route(), ollama.route(), access.adminRoutes(), registry.route());
     // The Anthropic ingress is guarded on its own, so that its clients hear a refused key in
     // Anthropic's envelope; what it does not match falls through to the OpenAI routes.
     Route anthropicRoutes = concat(
@@ -115,7 +117,9 @@ public final class ApiRoutes extends AllDirectives {
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
                     + ". Routes: POST /v1/chat/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
                     + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
-                    + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
+                    + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage,"
+                    + " GET|PUT /admin/registry, GET|PUT|DELETE /admin/registry/models/{name} and .../routes/{name},"
+                    + " GET /metrics, GET /health,"
                     + " GET /ready.")))))
         .handle(MalformedRequestContentRejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request body could not be read as this route expects; see the API"

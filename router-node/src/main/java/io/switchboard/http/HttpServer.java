@@ -13,6 +13,7 @@ import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
 import io.switchboard.provider.ollama.OllamaAdmin;
 import io.switchboard.provider.ollama.PulledModels;
+import io.switchboard.registry.ModelRegistry;
 import io.switchboard.routing.ModelCatalog;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.tokens.TokenEstimator;
@@ -49,8 +50,8 @@ public final class HttpServer {
    *
    * @param member whether this node is an Up member of its cluster (always, on a single node)
    */
-  public record Served(Providers providers, ModelRouter router, Accounts accounts, ChatPipeline pipeline,
-      TokenEstimator estimator, Telemetry telemetry, BooleanSupplier member) {}
+  public record Served(Providers providers, ModelRouter router, ModelRegistry registry, Accounts accounts,
+      ChatPipeline pipeline, TokenEstimator estimator, Telemetry telemetry, BooleanSupplier member) {}
 
   /** The label a failed call's metrics carry: the status the client is answered with. */
   public static java.util.function.Function<Throwable, String> errorLabel(ObjectMapper mapper) {
@@ -84,8 +85,8 @@ public final class HttpServer {
     ModelCatalogRoutes models = new ModelCatalogRoutes(
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
     ApiRoutes routes = new ApiRoutes(chat, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
-        new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
-        metricsRoute, models, bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
+        new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, () -> router.models().keySet(), mapper, clock),
+        metricsRoute, models, new RegistryRoutes(served.registry(), mapper), bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);
