@@ -39,7 +39,6 @@ public final class RegistrySeed {
       String file, String seed, RegistryJson json, RegistryRules rules, int attempt) {
     return store.load(PERSISTENCE_ID).thenCompose(loaded -> {
       if (loaded.isEmpty()) {
-        log.info("model registry seeded from the configuration file (version 1)");
         return save(store, new StoredRegistry(1, seed, file), mode, file, seed, json, rules, attempt);
       }
       StoredRegistry stored = loaded.get().value();
@@ -63,7 +62,10 @@ public final class RegistrySeed {
   private static CompletionStage<StoredRegistry> save(StateStore<StoredRegistry> store, StoredRegistry seeded,
       RegistrySettings.Seed mode, String file, String seed, RegistryJson json, RegistryRules rules, int attempt) {
     return store.save(PERSISTENCE_ID, seeded.version(), seeded)
-        .thenApply(done -> seeded)
+        .thenApply(done -> {
+          log.info("model registry seeded from the configuration file (version {})", seeded.version());
+          return seeded;
+        })
         .exceptionallyCompose(error -> {
           Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
           if (!(cause instanceof StaleRevisionException) || attempt >= ATTEMPTS) return CompletableFuture.failedStage(cause);
