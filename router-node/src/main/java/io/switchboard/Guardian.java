@@ -38,9 +38,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
- * Root of a node: prepares the persistence tables, then starts the provider actors (or, in a cluster,
- * the shard region of provider entities), the router over them, and the HTTP server. Providers start only once the tables exist, so they can load their
- * state at once; a node whose database cannot be reached never opens its port.
+ * Root of a node: prepares the persistence tables and loads (or seeds) the model registry, then starts
+ * the provider actors (or, in a cluster, the shard region of provider entities), the router over them
+ * with the registry's models, the registry's replica (in a cluster), and the HTTP server. Providers
+ * start only once the tables exist, so they can load their state at once; a node whose database cannot
+ * be reached never opens its port.
  */
 public final class Guardian {
   private Guardian() {}

@@ -1,5 +1,6 @@
 package io.switchboard.http;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.persistence.StaleRevisionException;
@@ -8,12 +9,12 @@ import io.switchboard.registry.InvalidRegistryException;
 import io.switchboard.registry.ModelRegistry;
 import io.switchboard.registry.Registry;
 import io.switchboard.registry.RegistryJson;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -95,13 +96,13 @@ final class RegistryRoutes extends AllDirectives {
   }
 
   /** A write: the body read, the edit built from it, applied (or only compared, on a dry run). */
-  private Route write(java.util.function.Function<byte[], UnaryOperator<Registry>> edit) {
+  private Route write(Function<byte[], UnaryOperator<Registry>> edit) {
     return parameterOptional("dry-run", dryRun -> entity(Unmarshaller.entityToString(), body ->
         completeWithFuture(change(edit, body.getBytes(StandardCharsets.UTF_8),
             dryRun.map(v -> v.equalsIgnoreCase("true") || v.equals("1")).orElse(false)))));
   }
 
-  private CompletionStage<HttpResponse> change(java.util.function.Function<byte[], UnaryOperator<Registry>> edit,
+  private CompletionStage<HttpResponse> change(Function<byte[], UnaryOperator<Registry>> edit,
       byte[] body, boolean dryRun) {
     return registry.change(edit.apply(body), dryRun)
         .thenApply(change -> {

@@ -1,6 +1,7 @@
 package io.switchboard.registry;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -77,7 +78,7 @@ public final class RegistryReplica {
   }
 
   /** The sink for {@link ModelRegistry#publishTo}: tells {@code replica} each saved change. */
-  public static java.util.function.Consumer<StoredRegistry> publisher(ActorRef<Command> replica) {
+  public static Consumer<StoredRegistry> publisher(ActorRef<Command> replica) {
     return stored -> replica.tell(new Publish(stored));
   }
 }
