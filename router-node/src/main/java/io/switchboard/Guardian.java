@@ -96,7 +96,8 @@ public final class Guardian {
     ModelRegistry registry = new ModelRegistry(registryStore, registryJson, rules, router, prepared.registry());
     if (settings.cluster().enabled()) {
       registry.publishTo(RegistryReplica.publisher(context.spawn(
-          RegistryReplica.create(registry, settings.registry().replicationTimeout()), "registry-replica")));
+          RegistryReplica.create(registry, settings.registry().replicationTimeout(),
+              settings.registry().reloadInterval()), "registry-replica")));
     }
     ClusterMembership membership = ClusterMembership.start(context.getSystem(), settings.cluster());
     Accounts accounts = Accounts.start(context, settings, prepared.pool(), mapper, clock);

@@ -11,9 +11,12 @@ import java.util.Locale;
  * @param seed when the configuration file's {@code models} and {@code routes} replace the stored registry
  * @param replicationTimeout how long a change is pushed to every node directly before it is left to
  *     gossip (a change is saved and served on its own node either way)
+ * @param reloadInterval in a cluster, how often a node reads the stored registry itself: the safety net
+ *     for a change whose node stopped between saving and replicating it
  */
-public record RegistrySettings(Seed seed, Duration replicationTimeout) {
-  public static final RegistrySettings DEFAULTS = new RegistrySettings(Seed.CONFIG_CHANGED, Duration.ofSeconds(3));
+public record RegistrySettings(Seed seed, Duration replicationTimeout, Duration reloadInterval) {
+  public static final RegistrySettings DEFAULTS =
+      new RegistrySettings(Seed.CONFIG_CHANGED, Duration.ofSeconds(3), Duration.ofSeconds(30));
 
   /** When the configuration file seeds the registry. */
   public enum Seed {
@@ -35,6 +38,10 @@ public record RegistrySettings(Seed seed, Duration replicationTimeout) {
     if (timeout.toMillis() < 100) {
       throw new SettingsException(path + "replication-timeout = " + timeout.toMillis() + "ms must be at least 100ms");
     }
-    return new RegistrySettings(parsed, timeout);
+    Duration reload = registry.getDuration("reload-interval");
+    if (reload.toMillis() < 1000) {
+      throw new SettingsException(path + "reload-interval = " + reload.toMillis() + "ms must be at least 1s");
+    }
+    return new RegistrySettings(parsed, timeout, reload);
   }
 }

@@ -129,6 +129,14 @@ public final class ModelRegistry {
         });
   }
 
+  /** Reads the stored registry and serves it when it is newer than what is served. */
+  public CompletionStage<Current> reload() {
+    return store.load(RegistrySeed.PERSISTENCE_ID).thenApply(stored -> {
+      stored.ifPresent(s -> adopt(s.value()));
+      return current;
+    });
+  }
+
   /**
    * Serves {@code stored} when it is newer than what is served: a change saved by another node, as
    * replicated or reloaded. One this node cannot serve (it names a provider this node lacks: the nodes'

@@ -43,10 +43,14 @@ public final class RegistryReplica {
 
   private record Written(Replicator.UpdateResponse<LWWRegister<StoredRegistry>> response) implements Command {}
 
+  /** Time to read the stored registry (the timer's message). */
+  private enum Reload implements Command { INSTANCE }
+
   /** Spawn one per node; tell it {@link Publish} for each saved change (see {@link ModelRegistry#publishTo}). */
-  public static Behavior<Command> create(ModelRegistry registry, Duration writeTimeout) {
-    return Behaviors.setup(context -> DistributedData.<Command, LWWRegister<StoredRegistry>>withReplicatorMessageAdapter(
-        replicator -> {
+  public static Behavior<Command> create(ModelRegistry registry, Duration writeTimeout, Duration reloadInterval) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        DistributedData.<Command, LWWRegister<StoredRegistry>>withReplicatorMessageAdapter(replicator -> {
+          timers.startTimerWithFixedDelay(Reload.INSTANCE, reloadInterval);
           SelfUniqueAddress self = DistributedData.get(context.getSystem()).selfUniqueAddress();
           replicator.subscribe(KEY, Heard::new);
           // What this node loaded may be news to a cluster that started without it.
@@ -67,6 +71,12 @@ public final class RegistryReplica {
                 }
                 return Behaviors.same();
               })
+              .onMessageEquals(Reload.INSTANCE, () -> {
+                registry.reload().whenComplete((current, error) -> {
+                  if (error != null) log.debug("stored registry not read: {}", error.toString());
+                });
+                return Behaviors.same();
+              })
               .onMessage(Written.class, written -> {
                 if (!(written.response() instanceof Replicator.UpdateSuccess)) {
                   log.debug("registry change not yet on every node ({}); gossip takes it there", written.response());
@@ -74,7 +84,7 @@ public final class RegistryReplica {
                 return Behaviors.same();
               })
               .build();
-        }));
+        })));
   }
 
   /** The sink for {@link ModelRegistry#publishTo}: tells {@code replica} each saved change. */
