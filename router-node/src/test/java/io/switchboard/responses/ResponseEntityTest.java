@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ResponseEntityTest {
   private static final Duration RETENTION = Duration.ofDays(30);
   private static final Duration IDLE = Duration.ofMinutes(2);
-  private static final ResponseStoreSettings SETTINGS = new ResponseStoreSettings(RETENTION, IDLE, Duration.ofSeconds(10));
+  private static final ResponseStoreSettings SETTINGS =
+      new ResponseStoreSettings(RETENTION, IDLE, Duration.ofSeconds(10), Duration.ofHours(1), 50);
 
   @TempDir Path snapshots;
 
