@@ -30,8 +30,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  *
  * <p>Its life: {@link Absent} (nothing stored under the id), {@link Present} once {@link ResponseStored}
  * is persisted (a {@link Put} is answered only then), and {@link Gone} once {@link ResponseRemoved} is,
- * by a {@link Delete} of its owner or because its retention ended (checked on every access against the
- * injected clock). Once removed, the database keeps only a small tombstone, never the response's
+ * by a {@link Delete} of its owner or because its retention ended (checked against the injected clock on
+ * every access, and on the {@link ResponseSweeper}'s {@link Sweep} for responses nobody asks for). Once removed, the database keeps only a small tombstone, never the response's
  * content, and recovery yields {@link Gone}, so nothing comes back: see {@link #remove}.
  *
  * <p>An entity not used for {@link ResponseStoreSettings#passivateAfter()} asks to be stopped (its
