@@ -84,11 +84,19 @@ final class ResponseSweeper {
     }));
   }
 
+  /**
+   * One sweep. The ids are read to the end before the first check: the journal's query holds a database
+   * connection until it completes, and a throttled sweep may take long, so the ids of one sweep are held
+   * in memory instead (a few dozen bytes per stored response).
+   */
   private static CompletionStage<Tally> run(ResponseStoreSettings settings,
-      Supplier<Source<String, NotUsed>> persistenceIds, Function<String, CompletionStage<Boolean>> sweep, Materializer materializer) {
-    return Source.lazySource(persistenceIds::get)
-        .filter(id -> ResponseEntity.ENTITY_TYPE.name().equals(PersistenceId.extractEntityType(id)))
-        .map(PersistenceId::extractEntityId)
+      Supplier<Source<String, NotUsed>> persistenceIds, Function<String, CompletionStage<Boolean>> sweep,
+      Materializer materializer) {
+    return Source.lazyCompletionStage(() -> persistenceIds.get()
+            .filter(id -> ResponseEntity.ENTITY_TYPE.name().equals(PersistenceId.extractEntityType(id)))
+            .map(PersistenceId::extractEntityId)
+            .runWith(Sink.seq(), materializer))
+        .mapConcat(ids -> ids)
         .throttle(settings.sweepRate(), Duration.ofSeconds(1))
         .mapAsyncUnordered(PARALLELISM, id -> sweep.apply(id)
             .handle((removed, error) -> error != null ? Outcome.FAILED : removed ? Outcome.REMOVED : Outcome.KEPT))
@@ -105,8 +113,7 @@ final class ResponseSweeper {
 
   private static void report(ResponseStoreSettings settings, Finished finished) {
     if (finished.error() != null) {
-      LOG.warn("Sweep of stored responses failed, next one in {}: {}",
-          settings.sweepInterval(),
+      LOG.warn("Sweep of stored responses failed, next one in {}: {}", settings.sweepInterval(),
           finished.error().toString());
       return;
     }
@@ -115,8 +122,7 @@ final class ResponseSweeper {
       LOG.warn("Swept stored responses: {} checked, {} expired removed, {} not answered in time",
           tally.checked(), tally.removed(), tally.failed());
     } else {
-      LOG.info("Swept stored responses: {} checked, {} expired removed", tally.checked(),
-          tally.removed());
+      LOG.info("Swept stored responses: {} checked, {} expired removed", tally.checked(), tally.removed());
     }
   }
 }

@@ -3,13 +3,13 @@ package io.switchboard.responses;
 import static java.util.Objects.requireNonNull;
 
 import io.switchboard.config.ResponseStoreSettings;
+import io.switchboard.persistence.PersistenceConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import io.switchboard.persistence.PersistenceConfig;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
