@@ -89,8 +89,11 @@ public final class Main {
             .map(d -> "provider " + d.provider() + ", " + settings.providers().get(d.provider()).kind().configName())
             .collect(Collectors.joining("; then ")) + ")")
         .collect(Collectors.joining(", "));
+    String routes = settings.routes().values().stream()
+        .map(r -> r.name() + " (over " + String.join(", ", r.candidates()) + ")")
+        .collect(Collectors.joining(", "));
     return "Switchboard listening on http://" + address.getHostString() + ":" + address.getPort()
-        + " serving models: " + models;
+        + " serving models: " + models + (routes.isEmpty() ? "" : "; auto routes: " + routes);
   }
 
   private static Optional<Path> configFile(String[] args) {

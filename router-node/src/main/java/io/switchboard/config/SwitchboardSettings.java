@@ -38,7 +38,12 @@ public record SwitchboardSettings(
     AuthSettings auth,
     UsageSettings usage,
     CacheSettings cache,
-    MetricsSettings metrics) {
+    MetricsSettings metrics,
+    HistorySettings history,
+    AffinitySettings affinity,
+    AutoRoutingSettings autoRouting,
+    ConsoleSettings console,
+    RegistrySettings registry) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -49,14 +54,20 @@ public record SwitchboardSettings(
     routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
   }
 
+  /** The catalog a node started without a configuration file serves: simulated models and an {@code auto} route. */
+  public static final String EMBEDDED_CATALOG = "embedded-catalog.conf";
+
   /**
    * Loads the configuration: system properties over the optional file over the node's
-   * {@code application.conf} (its Pekko settings) over every {@code reference.conf}.
+   * {@code application.conf} (its Pekko settings) over every {@code reference.conf}. Without a file,
+   * {@value #EMBEDDED_CATALOG} takes its place.
    *
    * @param file a HOCON file given on the command line or through {@value #CONFIG_ENV}
    */
   public static Config load(Optional<Path> file) {
-    if (file.isEmpty()) return ConfigFactory.load();
+    if (file.isEmpty()) {
+      return ConfigFactory.load(ConfigFactory.parseResources(EMBEDDED_CATALOG).withFallback(ConfigFactory.defaultApplication()));
+    }
     Path path = file.get();
     if (!Files.isReadable(path)) {
       throw new SettingsException("configuration file " + path.toAbsolutePath() + " does not exist or cannot be read");
@@ -94,12 +105,23 @@ public record SwitchboardSettings(
         throw new SettingsException("switchboard.cluster.enabled = on needs switchboard.persistence.store = postgres:"
             + " the nodes of a cluster share provider state, and an H2 file belongs to one node");
       }
-      return new SwitchboardSettings(http, providers, models, Map.of(), persistence, cluster,
+      Map<String, AutoRouteSettings> routes = new TreeMap<>();
+      for (String name : presentKeys(sb.getObject("routes"))) {
+        Config r = sb.getConfig("routes").getConfig(quoted(name)).withFallback(sb.getConfig("route-defaults"));
+        routes.put(name, AutoRouteConfig.route(name, r, models.keySet()));
+      }
+      return new SwitchboardSettings(http, providers, models, routes, persistence, cluster,
           BalancingSettings.from(sb.getConfig("balancing")),
           AuthSettings.from(sb.getConfig("auth"), http.host(), env),
           UsageSettings.from(sb.getConfig("usage")),
           CacheSettings.from(sb.getConfig("cache")),
-          MetricsSettings.from(sb.getConfig("metrics")));
+          MetricsSettings.from(sb.getConfig("metrics")),
+          HistorySettings.from(sb.getConfig("history")),
+          AffinitySettings.from(sb.getConfig("affinity")),
+          new AutoRoutingSettings(AutoRouteConfig.analyzer(sb.getConfig("analyzer")),
+              sb.getDuration("route-defaults.probe-after")),
+          ConsoleSettings.from(sb.getConfig("console")),
+          RegistrySettings.from(sb.getConfig("registry")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -188,7 +210,7 @@ public record SwitchboardSettings(
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
     return new SwitchboardSettings(newHttp, providers, models, routes, persistence, cluster, balancing, auth, usage, cache,
-        metrics);
+        metrics, history, affinity, autoRouting, console, registry);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */
@@ -200,7 +222,7 @@ public record SwitchboardSettings(
         .toList();
   }
 
-  private static String quoted(String key) {
+  static String quoted(String key) {
     return "\"" + key.replace("\"", "\\\"") + "\"";
   }
 }

@@ -31,8 +31,26 @@ public sealed interface Answer {
   /**
    * @param deployment the label of the deployment that answered ({@code provider/model})
    * @param simulated whether that deployment is the built-in simulated provider
+   * @param routed what an auto route chose and why; null when the client named a model
    */
-  record Served(String deployment, boolean simulated, Cache cache) {}
+  record Served(String deployment, boolean simulated, Cache cache, Routed routed) {
+    public Served(String deployment, boolean simulated, Cache cache) {
+      this(deployment, simulated, cache, null);
+    }
+
+    /** The same without the route's part, which varies per request. */
+    public Served unrouted() {
+      return routed == null ? this : new Served(deployment, simulated, cache, null);
+    }
+  }
+
+  /**
+   * An auto route's choice as the answer tells it.
+   *
+   * @param model the model that served (the chosen one, or the fallback that took over)
+   * @param reason why it was chosen, and why it fell back if it did
+   */
+  record Routed(String model, String reason) {}
 
   /** A whole answer: a chat completion, or an Anthropic message. */
   record Complete(ByteString body, Dialect dialect, Served served) implements Answer {}

@@ -3,6 +3,7 @@ package io.switchboard.exchange;
 import static java.util.Objects.requireNonNull;
 
 import io.switchboard.api.openai.ChatCompletionRequest;
+import io.switchboard.config.AutoRouteSettings;
 import io.switchboard.keys.Caller;
 import io.switchboard.routing.RequestTrace;
 import java.time.Duration;
@@ -21,9 +22,12 @@ import org.apache.pekko.util.ByteString;
  * @param caller who sent it, as authentication found it
  * @param maxWait the client's own admission wait ({@code x-switchboard-max-wait}); empty: the provider's
  * @param cacheRequested whether the response cache applies (the key's opt-in or the request's header)
+ * @param session the conversation the client named in {@code x-switchboard-session}; null when it named none
+ * @param objective the request's own objective for an auto route (header or body field); null: the route's
  */
 public record Call(RequestTrace trace, long startedNanos, Caller caller, Dialect dialect, ChatCompletionRequest chat,
-    ByteString openAiBody, ByteString anthropicBody, Optional<Duration> maxWait, boolean cacheRequested) {
+    ByteString openAiBody, ByteString anthropicBody, Optional<Duration> maxWait, boolean cacheRequested,
+    String session, AutoRouteSettings.Objective objective) {
 
   public Call {
     requireNonNull(trace, "trace");
@@ -39,13 +43,25 @@ public record Call(RequestTrace trace, long startedNanos, Caller caller, Dialect
   /** A chat completion request as an OpenAI client sent it. */
   public static Call openAi(RequestTrace trace, long startedNanos, Caller caller, ChatCompletionRequest chat,
       ByteString body, Optional<Duration> maxWait, boolean cacheRequested) {
-    return new Call(trace, startedNanos, caller, Dialect.OPENAI, chat, body, null, maxWait, cacheRequested);
+    return new Call(trace, startedNanos, caller, Dialect.OPENAI, chat, body, null, maxWait, cacheRequested, null, null);
   }
 
   /** A Messages request as an Anthropic client sent it ({@code body}), with its translation ({@code chat}). */
   public static Call anthropic(RequestTrace trace, long startedNanos, Caller caller, ChatCompletionRequest chat,
       ByteString body, Optional<Duration> maxWait, boolean cacheRequested) {
-    return new Call(trace, startedNanos, caller, Dialect.ANTHROPIC, chat, null, body, maxWait, cacheRequested);
+    return new Call(trace, startedNanos, caller, Dialect.ANTHROPIC, chat, null, body, maxWait, cacheRequested, null, null);
+  }
+
+  /** This call, in the conversation {@code named} ({@code x-switchboard-session}; null: none). */
+  public Call inSession(String named) {
+    return new Call(trace, startedNanos, caller, dialect, chat, openAiBody, anthropicBody, maxWait, cacheRequested, named,
+        objective);
+  }
+
+  /** This call with the client's own objective for an auto route. */
+  public Call withObjective(AutoRouteSettings.Objective asked) {
+    return new Call(trace, startedNanos, caller, dialect, chat, openAiBody, anthropicBody, maxWait, cacheRequested, session,
+        asked);
   }
 
   public String requestId() {

@@ -4,10 +4,16 @@ import io.switchboard.cache.CacheScope;
 import io.switchboard.cache.CachedAnswer;
 import io.switchboard.cache.ResponseCache;
 import io.switchboard.cache.StreamReplay;
+import io.switchboard.config.AutoRouteSettings;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.keys.Caller;
 import io.switchboard.keys.ModelNotAllowedException;
+import io.switchboard.logging.RequestLog;
 import io.switchboard.metrics.Telemetry;
+import io.switchboard.orchestration.AutoRoutes;
+import io.switchboard.orchestration.FallbackCondition;
+import io.switchboard.orchestration.NoQualifyingModelException;
+import io.switchboard.orchestration.RouteChoice;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.Permit;
 import io.switchboard.provider.TokenUsage;
@@ -19,12 +25,16 @@ import io.switchboard.routing.Deployment;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelNotFoundException;
 import io.switchboard.routing.ModelRouter;
+import io.switchboard.routing.SessionAffinity;
 import io.switchboard.tokens.PromptEstimate;
 import io.switchboard.tokens.TokenEstimator;
 import io.switchboard.usage.Meter;
 import io.switchboard.usage.Metering;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -33,20 +43,25 @@ import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One chat call from its decoded form to its answer, in the order every call takes, whichever
  * dialect it came in:
  *
  * <ol>
- *   <li><b>resolve</b> the model alias to its deployments ({@link ModelNotFoundException});
+ *   <li><b>resolve</b> the model alias to its deployments ({@link ModelNotFoundException}); an auto route's
+ *       name to the model its scorer chooses ({@link AutoRoutes}; {@link NoQualifyingModelException}); the
+ *       conversation's own deployment first ({@link SessionAffinity});
  *   <li><b>permit</b>: the caller's key may use the model ({@link ModelNotAllowedException});
  *   <li><b>cache</b>: a stored answer, when the call uses the cache, ends the call here;
  *   <li><b>estimate</b> the prompt once ({@link PromptEstimate}), for every reservation below;
  *   <li><b>admit the key</b>: its limits and budget ({@link Metering}; {@code KeyRefusedException});
  *   <li><b>dispatch</b>: candidates, provider admission, retries and fallbacks, the upstream call
  *       ({@link Dispatcher}; {@code AdmissionRejectedException}, {@code UpstreamException},
- *       {@code ContextTooLongException});
+ *       {@code ContextTooLongException}); for an auto route, a model that fails in a way the route has a
+ *       fallback rule for ({@link FallbackCondition}) hands the request to the rule's model, each model once;
  *   <li><b>settle</b> once: the provider permit, the key's spend, the usage record, the metrics and
  *       the cache; for a stream, when it ends ({@link Answer.Streaming#settle}).
  * </ol>
@@ -63,7 +78,10 @@ import org.apache.pekko.util.ByteString;
  * }</pre>
  */
 public final class ChatPipeline {
+  private static final Logger log = LoggerFactory.getLogger(ChatPipeline.class);
+
   private final ModelRouter router;
+  private final AutoRoutes routes;
   private final TokenEstimator estimator;
   private final Metering metering;
   private final Dispatcher dispatcher;
@@ -73,15 +91,35 @@ public final class ChatPipeline {
   private final UsageReader openAiUsage;
   private final AnthropicUsage anthropicUsage;
   private final Function<Throwable, String> errorLabel;
+  private final SessionAffinity affinity;
+
+  /** A pipeline without session affinity. */
+  public ChatPipeline(ModelRouter router, TokenEstimator estimator, Metering metering, Dispatcher dispatcher,
+      ResponseCache cache, StreamReplay replay, Telemetry telemetry, UsageReader openAiUsage,
+      AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel) {
+    this(router, estimator, metering, dispatcher, cache, replay, telemetry, openAiUsage, anthropicUsage, errorLabel,
+        SessionAffinity.OFF);
+  }
 
   /**
    * @param errorLabel the label a failed call's metrics carry (the HTTP layer's status for it: a small
    *     fixed set, whatever the upstreams say)
+   * @param affinity keeps a conversation's requests on the deployment that last served it
    */
   public ChatPipeline(ModelRouter router, TokenEstimator estimator, Metering metering, Dispatcher dispatcher,
       ResponseCache cache, StreamReplay replay, Telemetry telemetry, UsageReader openAiUsage,
-      AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel) {
+      AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel, SessionAffinity affinity) {
+    this(router, AutoRoutes.NONE, estimator, metering, dispatcher, cache, replay, telemetry, openAiUsage, anthropicUsage,
+        errorLabel, affinity);
+  }
+
+  /** @param routes the auto routes a client may ask for by name, beside the router's models */
+  public ChatPipeline(ModelRouter router, AutoRoutes routes, TokenEstimator estimator, Metering metering,
+      Dispatcher dispatcher, ResponseCache cache, StreamReplay replay, Telemetry telemetry, UsageReader openAiUsage,
+      AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel, SessionAffinity affinity) {
+    this.affinity = affinity;
     this.router = router;
+    this.routes = routes;
     this.estimator = estimator;
     this.metering = metering;
     this.dispatcher = dispatcher;
@@ -94,11 +132,19 @@ public final class ChatPipeline {
   }
 
   public CompletionStage<Answer> serve(Call call) {
-    List<Deployment> deployments = router.route(call.model()).orElse(null);
-    if (deployments == null) return CompletableFuture.failedFuture(new ModelNotFoundException(call.model()));
+    RouteChoice choice;
+    try {
+      choice = routes.serves(call.model()) ? routes.choose(call.model(), call.chat(), call.objective()) : null;
+    } catch (NoQualifyingModelException refused) {
+      return CompletableFuture.failedFuture(refused);
+    }
+    String model = choice != null ? choice.model() : call.model();
+    List<Deployment> routed = router.route(model).orElse(null);
+    if (routed == null) return CompletableFuture.failedFuture(new ModelNotFoundException(call.model()));
+    List<Deployment> deployments = affinity.order(model, session(call), routed);
     CompletionStage<Answer> answer;
     try {
-      answer = admitted(call, deployments);
+      answer = admitted(call, deployments, choice);
     } catch (RuntimeException refused) {
       answer = CompletableFuture.failedFuture(refused);
     }
@@ -112,7 +158,7 @@ public final class ChatPipeline {
     });
   }
 
-  private CompletionStage<Answer> admitted(Call call, List<Deployment> deployments) {
+  private CompletionStage<Answer> admitted(Call call, List<Deployment> deployments, RouteChoice choice) {
     Caller caller = call.caller();
     caller.key().filter(key -> !key.mayUse(call.model())).ifPresent(key -> {
       throw new ModelNotAllowedException(key, call.model());
@@ -126,10 +172,55 @@ public final class ChatPipeline {
       if (stored.isPresent()) return CompletableFuture.completedFuture(fromCache(call, stored.get()));
     }
     PromptEstimate prompt = new PromptEstimate(estimator, call.chat());
-    return metering.open(caller, call.chat(), prompt, deployments, call.requestId()).thenCompose(meter ->
-        meter.watch(dispatcher.dispatch(new Dispatcher.Request(call.chat(), call.openAiBody(), call.anthropicBody(),
-                prompt, deployments, call.maxWait(), call.trace(), meter)))
-            .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey)));
+    if (choice == null) {
+      return metering.open(caller, call.chat(), prompt, deployments, call.requestId()).thenCompose(meter ->
+          meter.watch(dispatcher.dispatch(request(call, prompt, deployments, meter)))
+              .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey, null)));
+    }
+    // The key's reservation covers every model a fallback rule could hand the request to.
+    List<Deployment> reachable = new ArrayList<>(deployments);
+    choice.reachable().stream().skip(1).forEach(model -> router.route(model).ifPresent(reachable::addAll));
+    StringBuilder fellBack = new StringBuilder();
+    return metering.open(caller, call.chat(), prompt, reachable, call.requestId(), choice.route(), choice.reason())
+        .thenCompose(meter -> meter.watch(routed(call, prompt, meter, choice, deployments,
+                new HashSet<>(Set.of(choice.model())), fellBack))
+            .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey, new Answer.Routed(
+                dispatched.deployment().model(), choice.reason() + fellBack))));
+  }
+
+  private static Dispatcher.Request request(Call call, PromptEstimate prompt, List<Deployment> deployments,
+      Meter meter) {
+    return new Dispatcher.Request(call.chat(), call.openAiBody(), call.anthropicBody(), prompt, deployments,
+        call.maxWait(), call.trace(), meter);
+  }
+
+  /**
+   * Dispatches to one model of an auto route; when all its deployments fail in a way the route has a
+   * fallback rule for, dispatches to the rule's model (each model at most once), noting it in {@code fellBack}.
+   */
+  private CompletionStage<Dispatcher.Dispatched> routed(Call call, PromptEstimate prompt, Meter meter,
+      RouteChoice choice, List<Deployment> deployments, Set<String> tried, StringBuilder fellBack) {
+    return dispatcher.dispatch(request(call, prompt, deployments, meter)).handle((ok, error) -> {
+      if (error == null) return CompletableFuture.completedFuture(ok);
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      Optional<AutoRouteSettings.Condition> condition = FallbackCondition.of(cause);
+      Optional<String> next = condition.flatMap(when -> choice.fallbackFor(when, tried));
+      Optional<List<Deployment>> nextDeployments = next.flatMap(router::route);
+      if (nextDeployments.isEmpty()) return CompletableFuture.<Dispatcher.Dispatched>failedFuture(cause);
+      String failed = deployments.get(0).model();
+      String when = condition.get().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+      tried.add(next.get());
+      synchronized (fellBack) {
+        fellBack.append("; ").append(failed).append(' ').append(when).append(", fell back to ").append(next.get());
+      }
+      RequestLog.with(call.requestId(), () -> log.info("route '{}': model {} failed ({}); falling back to {}",
+          choice.route(), failed, when, next.get()));
+      return routed(call, prompt, meter, choice, nextDeployments.get(), tried, fellBack);
+    }).thenCompose(stage -> stage);
+  }
+
+  private String session(Call call) {
+    return affinity.session(call.session(), call.chat().user());
   }
 
   private static CacheScope scope(Caller caller) {
@@ -150,19 +241,22 @@ public final class ChatPipeline {
    * An Anthropic upstream answers an Anthropic caller in Anthropic's dialect; every other answer is
    * OpenAI's.
    */
-  private Answer settle(Call call, Dispatcher.Dispatched dispatched, Meter meter, Optional<String> cacheKey) {
+  private Answer settle(Call call, Dispatcher.Dispatched dispatched, Meter meter, Optional<String> cacheKey,
+      Answer.Routed routed) {
     Deployment deployment = dispatched.deployment();
+    affinity.served(deployment.model(), session(call), deployment);
     boolean anthropic = call.anthropicBody() != null && deployment.provider().upstream().passesAnthropicThrough();
     Dialect dialect = anthropic ? Dialect.ANTHROPIC : Dialect.OPENAI;
     Answer.Served served = new Answer.Served(deployment.label(),
         deployment.provider().settings().kind() == ProviderKind.SIMULATED,
-        cacheKey.isPresent() && !anthropic ? Answer.Cache.MISS : Answer.Cache.NOT_USED);
+        cacheKey.isPresent() && !anthropic ? Answer.Cache.MISS : Answer.Cache.NOT_USED, routed);
     Permit permit = dispatched.permit();
     if (dispatched.reply() instanceof UpstreamReply.Streaming streaming) {
-      telemetry.firstEvent(call.model(), deployment, System.nanoTime() - call.startedNanos());
+      long firstEvent = System.nanoTime();
+      telemetry.firstEvent(call.model(), deployment, firstEvent - call.startedNanos());
       Consumer<CallOutcome> release = outcome -> {
         permit.release(outcome);
-        ended(call, dispatched, outcome);
+        ended(call, dispatched, outcome, firstEvent - dispatched.sentNanos());
       };
       Meter.Streaming metered = meter.streaming(deployment, streaming.events(), release);
       return new Answer.Streaming(metered.events(), dialect, served, streaming.signals(), metered.settle());
@@ -172,7 +266,7 @@ public final class ChatPipeline {
         : openAiUsage.fromCompletion(complete.body())).orElse(null);
     CallOutcome outcome = new CallOutcome.Succeeded(used, complete.signals());
     permit.release(outcome);
-    ended(call, dispatched, outcome);
+    ended(call, dispatched, outcome, -1);
     meter.answered(deployment, used, complete.body());
     if (served.cache() == Answer.Cache.MISS) {
       cache.put(cacheKey.get(), new CachedAnswer(complete.body(), deployment.label()));
@@ -180,10 +274,13 @@ public final class ChatPipeline {
     return new Answer.Complete(complete.body(), dialect, served);
   }
 
-  /** The served call ended (a stream: at its last event, failure or the client leaving). */
-  private void ended(Call call, Dispatcher.Dispatched dispatched, CallOutcome outcome) {
+  /**
+   * The served call ended (a stream: at its last event, failure or the client leaving); a stream's first
+   * event came {@code firstEventNanos} after it was sent, -1 for a whole answer.
+   */
+  private void ended(Call call, Dispatcher.Dispatched dispatched, CallOutcome outcome, long firstEventNanos) {
     long now = System.nanoTime();
-    telemetry.callEnded(dispatched.deployment(), outcome, now - dispatched.sentNanos());
+    telemetry.callEnded(dispatched.deployment(), outcome, now - dispatched.sentNanos(), firstEventNanos);
     TokenUsage used = outcome instanceof CallOutcome.Succeeded s ? s.usage() : null;
     String error = outcome instanceof CallOutcome.Succeeded ? null
         : outcome instanceof CallOutcome.NotSent ? "client_closed" : "stream_failed";

@@ -23,7 +23,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * queue depth, bucket levels, pause (while an upstream's 429 holds it: {@code pausedUntil} as an
  * ISO-8601 instant and {@code pauseRemainingMillis}; null and 0 otherwise), breaker state and its
  * transitions so far; and, under {@code statistics}, this node's record of its calls (rates, success
- * rate, latency percentiles and average; see {@link ProviderStatistics}).
+ * rate, latency percentiles and average; see {@link ProviderStatistics}). Each deployment's performance
+ * history is under {@code /admin/deployments} ({@link HistoryRoutes}).
  */
 final class AdminRoutes extends AllDirectives {
 
@@ -33,15 +34,17 @@ final class AdminRoutes extends AllDirectives {
   private final Providers providers;
   private final ObjectMapper mapper;
   private final ProviderStatistics statistics;
+  private final HistoryRoutes history;
 
-  AdminRoutes(Providers providers, ObjectMapper mapper, ProviderStatistics statistics) {
+  AdminRoutes(Providers providers, ObjectMapper mapper, ProviderStatistics statistics, HistoryRoutes history) {
     this.providers = providers;
     this.mapper = mapper;
     this.statistics = statistics;
+    this.history = history;
   }
 
   Route route() {
-    return path("providers", () -> get(() -> completeWithFuture(providersView())));
+    return concat(path("providers", () -> get(() -> completeWithFuture(providersView()))), history.route());
   }
 
   private CompletionStage<HttpResponse> providersView() {

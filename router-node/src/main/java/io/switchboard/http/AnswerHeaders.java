@@ -13,16 +13,27 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
  * The headers that say who served an answer, in either dialect: {@code x-switchboard-deployment},
  * {@code x-switchboard-simulated: true} for the simulated provider, and {@code x-switchboard-cache:
  * hit|miss} when the call used the response cache. Fixed per deployment and cache outcome, so each
- * combination is built once.
+ * combination is built once. An answer of an auto route adds {@code x-switchboard-model} and
+ * {@code x-switchboard-route-reason}.
  */
 final class AnswerHeaders {
   static final String DEPLOYMENT_HEADER = "x-switchboard-deployment";
   static final String SIMULATED_HEADER = "x-switchboard-simulated";
+  /** The model an auto route chose (or fell back to). */
+  static final String MODEL_HEADER = "x-switchboard-model";
+  /** Why: the task, the choice and its figures, the runner-up, the exclusions. */
+  static final String ROUTE_REASON_HEADER = "x-switchboard-route-reason";
 
   private final Map<Answer.Served, List<HttpHeader>> built = new ConcurrentHashMap<>();
 
   List<HttpHeader> of(Answer.Served served) {
-    return built.computeIfAbsent(served, AnswerHeaders::build);
+    List<HttpHeader> fixed = built.computeIfAbsent(served.unrouted(), AnswerHeaders::build);
+    if (served.routed() == null) return fixed;
+    List<HttpHeader> headers = new ArrayList<>(fixed.size() + 2);
+    headers.addAll(fixed);
+    headers.add(RawHeader.create(MODEL_HEADER, served.routed().model()));
+    headers.add(RawHeader.create(ROUTE_REASON_HEADER, served.routed().reason()));
+    return headers;
   }
 
   private static List<HttpHeader> build(Answer.Served served) {

@@ -86,7 +86,9 @@ final class AnthropicMessages {
   CompletionStage<HttpResponse> messages(HttpRequest request) {
     long started = System.nanoTime();
     RequestTrace trace = new RequestTrace(RequestTracing.requestId(request));
-    return bodies.bytes(request).thenCompose(body -> {
+    return bodies.bytes(request).thenCompose(received -> {
+      RouteOverrides.Stripped stripped = RouteOverrides.strip(received, mapper);
+      ByteString body = stripped.body();
       MessagesRequest messages = decode(body, MessagesRequest.class);
       MessagesRequestCheck.check(messages);
       ChatCompletionRequest chat;
@@ -97,7 +99,8 @@ final class AnthropicMessages {
       }
       Caller caller = Caller.of(request);
       Call call = Call.anthropic(trace, started, caller, chat, body, ChatCompletions.maxWait(request),
-          cachePolicy.enabledFor(caller.cache(), request));
+          cachePolicy.enabledFor(caller.cache(), request)).inSession(ChatCompletions.session(request))
+          .withObjective(RouteOverrides.objective(request, stripped));
       return pipeline.serve(call).thenApply(answer ->
           answers.respond(answer, messages.model(), headers.of(answer.served()), trace.requestId(),
                   () -> promptEstimate(chat, answer.served().deployment()))

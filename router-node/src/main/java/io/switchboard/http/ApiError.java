@@ -5,6 +5,7 @@ import io.switchboard.api.openai.ErrorResponse;
 import io.switchboard.exchange.RequestRefusedException;
 import io.switchboard.keys.KeyRefusedException;
 import io.switchboard.keys.ModelNotAllowedException;
+import io.switchboard.orchestration.NoQualifyingModelException;
 import io.switchboard.provider.AdmissionRejectedException;
 import io.switchboard.provider.ProviderActor;
 import io.switchboard.provider.UpstreamException;
@@ -77,6 +78,9 @@ public final class ApiError extends RuntimeException {
     if (t instanceof ModelNotAllowedException notAllowed) {
       return of(403, INVALID_REQUEST, "model_not_allowed", "model", notAllowed.getMessage());
     }
+    if (t instanceof NoQualifyingModelException none) {
+      return of(400, INVALID_REQUEST, "no_model_qualifies", "model", none.getMessage());
+    }
     if (t instanceof Dispatcher.ContextTooLongException tooLong) {
       return of(400, INVALID_REQUEST, "context_length_exceeded", "messages", tooLong.getMessage());
     }
@@ -108,7 +112,8 @@ public final class ApiError extends RuntimeException {
     return !(t instanceof ApiError || t instanceof AdmissionRejectedException || t instanceof UpstreamException
         || t instanceof Dispatcher.ContextTooLongException || t instanceof KeyRefusedException
         || t instanceof ModelNotAllowedException || t instanceof ModelNotFoundException
-        || t instanceof RequestRefusedException);
+        || t instanceof RequestRefusedException
+        || t instanceof NoQualifyingModelException);
   }
 
   /** The failure itself, from under the {@link CompletionException}s that futures wrap it in. */

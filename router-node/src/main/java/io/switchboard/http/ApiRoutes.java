@@ -1,6 +1,7 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.console.ConsoleRoutes;
 import io.switchboard.logging.RequestLog;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -35,18 +36,24 @@ public final class ApiRoutes extends AllDirectives {
   private final OllamaAdminRoutes ollama;
   private final AccessRoutes access;
   private final ModelCatalogRoutes models;
+  private final RegistryRoutes registry;
   private final ObjectMapper mapper;
   private final BooleanSupplier ready;
   private final RequestTracing tracing = new RequestTracing();
+  private final ApiDocsRoutes docs = new ApiDocsRoutes();
   private final MetricsRoute metrics;
   private final RequestBodies bodies;
   private final ResponsesRoutes responses;
+  private final ConsoleRoutes console;
 
   ApiRoutes(ChatCompletions chat, Embeddings embeddings, TextCompletions completions, AnthropicMessages anthropic,
       AdminRoutes admin, OllamaAdminRoutes ollama, AccessRoutes access, MetricsRoute metrics,
-      ModelCatalogRoutes models, ResponsesRoutes responses, RequestBodies bodies, ObjectMapper mapper, BooleanSupplier ready) {
+      ModelCatalogRoutes models, ResponsesRoutes responses, RegistryRoutes registry, RequestBodies bodies,
+      ObjectMapper mapper, BooleanSupplier ready, ConsoleRoutes console) {
     this.embeddings = embeddings;
     this.completions = completions;
+    this.console = console;
+    this.registry = registry;
     this.bodies = bodies;
     this.responses = responses;
     this.access = access;
@@ -77,7 +84,7 @@ public final class ApiRoutes extends AllDirectives {
     Route readiness = path("ready", () -> get(() -> complete(ready.getAsBoolean()
         ? jsonResponse(200, "{\"status\":\"ready\"}")
         : jsonResponse(503, "{\"status\":\"not ready\"}"))));
-    Route adminRoutes = concat(admin.route(), ollama.route(), access.adminRoutes());
+    Route adminRoutes = concat(admin.route(), ollama.route(), access.adminRoutes(), registry.route());
     // The Anthropic ingress is guarded on its own, so that its clients hear a refused key in
     // Anthropic's envelope; what it does not match falls through to the OpenAI routes.
     Route anthropicRoutes = concat(
@@ -98,7 +105,14 @@ public final class ApiRoutes extends AllDirectives {
         health,
         metrics.route(),
         readiness,
-        pathPrefix("admin", () -> access.admin(() -> wholeBody(() -> adminRoutes))),
+        docs.description(),
+        // Swagger UI's one gate: the console's session cookie, or the admin key.
+        pathPrefix("docs", () -> extractRequest(request -> console.session().admitted(request)
+            ? docs.ui() : access.admin(docs::ui))),
+        // The console's session cookie opens /admin as the admin key does (ConsoleSession: SameSite=Strict).
+        pathPrefix("admin", () -> extractRequest(request -> console.session().admitted(request)
+            ? wholeBody(() -> adminRoutes) : access.admin(() -> wholeBody(() -> adminRoutes)))),
+        pathPrefix("console", () -> console.route(models.route())),
         pathPrefix("v1", () -> v1));
     return () -> all;
   }
@@ -133,8 +147,11 @@ public final class ApiRoutes extends AllDirectives {
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
                     + ". Routes: POST /v1/chat/completions, POST /v1/embeddings, POST /v1/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
                     + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
-                    + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
-                    + " GET /ready.")))))
+                    + " GET /admin/deployments/{id}/history,"
+                    + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage,"
+                    + " GET|PUT /admin/registry, GET|PUT|DELETE /admin/registry/models/{name} and .../routes/{name},"
+                    + " GET /metrics, GET /health,"
+                    + " GET /ready, GET /console; GET /openapi.json describes every route.")))))
         .handle(MalformedRequestContentRejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request body could not be read as this route expects; see the API"
                 + " reference for its shape.", null, "invalid_body"))))

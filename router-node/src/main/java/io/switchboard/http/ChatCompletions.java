@@ -10,6 +10,7 @@ import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.keys.Caller;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.routing.RequestTrace;
+import io.switchboard.routing.SessionAffinity;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -60,9 +61,18 @@ final class ChatCompletions {
 
   private Call call(HttpRequest request, ByteString body, RequestTrace trace, long started) {
     Optional<Duration> maxWait = maxWait(request);
-    ChatCompletionRequest chat = decoder.decode(body);
+    RouteOverrides.Stripped stripped = RouteOverrides.strip(body, mapper);
+    ChatCompletionRequest chat = decoder.decode(stripped.body());
     Caller caller = Caller.of(request);
-    return Call.openAi(trace, started, caller, chat, body, maxWait, cachePolicy.enabledFor(caller.cache(), request));
+    return Call.openAi(trace, started, caller, chat, stripped.body(), maxWait,
+            cachePolicy.enabledFor(caller.cache(), request))
+        .inSession(session(request))
+        .withObjective(RouteOverrides.objective(request, stripped));
+  }
+
+  /** The conversation the client named in {@value SessionAffinity#HEADER}; null when none. */
+  static String session(HttpRequest request) {
+    return request.getHeader(SessionAffinity.HEADER).map(HttpHeader::value).orElse(null);
   }
 
   private HttpResponse respond(Answer answer, RequestTrace trace) {

@@ -6,11 +6,15 @@ import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.completions.TextCompletionsPipeline;
 import io.switchboard.embeddings.EmbeddingsPipeline;
+import io.switchboard.console.ConsoleRoutes;
 import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.connection.GuardedServer;
 import io.switchboard.usage.Accounts;
 import io.switchboard.metrics.GatewayMetrics;
+import io.switchboard.metrics.HistoryGauges;
+import io.switchboard.metrics.KeyBudgetGauges;
 import io.switchboard.metrics.ProviderGauges;
+import io.switchboard.history.NodeHistory;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
 import io.switchboard.responses.NativeResponsesPipeline;
@@ -18,6 +22,7 @@ import io.switchboard.responses.ResponseIds;
 import io.switchboard.responses.ResponseStore;
 import io.switchboard.provider.ollama.OllamaAdmin;
 import io.switchboard.provider.ollama.PulledModels;
+import io.switchboard.registry.ModelRegistry;
 import io.switchboard.routing.ModelCatalog;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.tokens.TokenEstimator;
@@ -56,9 +61,10 @@ public final class HttpServer {
    * @param responses where {@code /v1/responses} keeps stored responses
    * @param nativeResponses {@code /v1/responses} for models on upstreams with their own Responses API
    */
-  public record Served(Providers providers, ModelRouter router, Accounts accounts, ChatPipeline pipeline,
-      EmbeddingsPipeline embeddings, TextCompletionsPipeline completions, TokenEstimator estimator,
-      Telemetry telemetry, BooleanSupplier member, ResponseStore responses, NativeResponsesPipeline nativeResponses) {}
+  public record Served(Providers providers, ModelRouter router, ModelRegistry registry, Accounts accounts,
+      ChatPipeline pipeline, EmbeddingsPipeline embeddings, TextCompletionsPipeline completions,
+      TokenEstimator estimator, Telemetry telemetry, NodeHistory history, BooleanSupplier member,
+      ResponseStore responses, NativeResponsesPipeline nativeResponses) {}
 
   /** The label a failed call's metrics carry: the status the client is answered with. */
   public static java.util.function.Function<Throwable, String> errorLabel(ObjectMapper mapper) {
@@ -88,17 +94,24 @@ public final class HttpServer {
       pulled.put(p.id(), new PulledModels(admin::pulled, p.ollama().tagsRefresh(), clock));
     });
     MetricsRoute metricsRoute = new MetricsRoute(metrics,
-        new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()));
+        new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()),
+        new KeyBudgetGauges(accounts.directory(), accounts.admission(), metrics.registry(),
+            settings.metrics().providerRefresh()));
     ModelCatalogRoutes models = new ModelCatalogRoutes(
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
     Embeddings embeddings = new Embeddings(served.embeddings(), mapper, bodies, answerHeaders);
     TextCompletions completions = new TextCompletions(served.completions(), mapper, bodies, answerHeaders);
+    HistoryGauges.start(system, served.history(), metrics.registry(), settings.history().refreshInterval());
     ResponseIds responseIds = ResponseIds.secure();
-    ApiRoutes routes = new ApiRoutes(chat, embeddings, completions, anthropic, new AdminRoutes(providers, mapper, telemetry.statistics()),
-        new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
+    ApiRoutes routes = new ApiRoutes(chat, embeddings, completions, anthropic, new AdminRoutes(providers, mapper,
+            telemetry.statistics(), new HistoryRoutes(served.history(), router, mapper)),
+        new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, () -> router.models().keySet(), mapper, clock),
         metricsRoute, models, new ResponsesRoutes(served.pipeline(),
             new NativeResponses(served.nativeResponses(), mapper, answerHeaders, served.responses(), responseIds, clock),
-            mapper, bodies, cachePolicy, answerHeaders, served.responses(), responseIds, clock), bodies, mapper, () -> ready.get() && served.member().getAsBoolean());
+            mapper, bodies, cachePolicy, answerHeaders, served.responses(), responseIds, clock),
+        new RegistryRoutes(served.registry(), mapper), bodies,
+        mapper, () -> ready.get() && served.member().getAsBoolean(),
+        new ConsoleRoutes(system, settings, accounts.metering(), mapper, clock));
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           ready.set(false);

@@ -48,15 +48,19 @@ final class OllamaAdminRoutes extends AllDirectives {
   }
 
   Route route() {
-    return pathPrefix("ollama", () -> pathPrefix(provider ->
-        admin(provider, admin -> concat(
-            path("models", () -> get(() -> completeWithFuture(answer(admin.pulled())))),
-            path("loaded", () -> get(() -> completeWithFuture(answer(admin.loaded())))),
-            path(PathMatchers.segment("loaded").slash(PathMatchers.remaining()), model ->
-                delete(() -> completeWithFuture(answer(admin.unload(model).thenApply(unloaded ->
-                    Map.of("model", model, "status", "unloaded")))))),
-            path("pull", () -> post(() -> extractRequest(request -> entity(Unmarshaller.entityToString(), body ->
+    // The provider is looked up at each route's end, so a path that is no route stays an unknown URL.
+    return pathPrefix("ollama", () -> pathPrefix(provider -> concat(
+        path("models", () -> get(() -> admin(provider, admin -> completeWithFuture(answer(admin.pulled()))))),
+        path("loaded", () -> get(() -> admin(provider, admin -> completeWithFuture(answer(admin.loaded()))))),
+        path(PathMatchers.segment("loaded").slash(PathMatchers.remaining()), model -> delete(() ->
+            admin(provider, admin -> completeWithFuture(answer(unload(admin, model)))))),
+        path("pull", () -> post(() -> admin(provider, admin -> extractRequest(request ->
+            entity(Unmarshaller.entityToString(), body ->
                 completeWithFuture(pull(admin, body, RequestTracing.requestId(request)))))))))));
+  }
+
+  private static CompletionStage<Map<String, String>> unload(OllamaAdmin admin, String model) {
+    return admin.unload(model).thenApply(unloaded -> Map.of("model", model, "status", "unloaded"));
   }
 
   private Route admin(String provider, Function<OllamaAdmin, Route> inner) {

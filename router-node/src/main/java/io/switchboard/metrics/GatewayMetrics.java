@@ -5,6 +5,11 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.switchboard.provider.TokenUsage;
@@ -33,7 +38,13 @@ import java.util.concurrent.TimeUnit;
  *       {@code switchboard_cache_misses_total}</td></tr>
  *   <tr><td>{@code switchboard.admission.wait}</td><td>{@code switchboard_admission_wait_seconds}, by provider
  *       and outcome (granted | rejected)</td></tr>
+ *   <tr><td>{@code switchboard.spend.usd}</td><td>{@code switchboard_spend_usd_total}: what served requests
+ *       cost at the configured prices, by model and provider</td></tr>
  * </table>
+ *
+ * The JVM's own meters (heap and other memory pools, threads, loaded classes, CPU, uptime) are bound
+ * too, under Micrometer's usual names ({@code jvm_memory_used_bytes}, {@code process_cpu_usage}, ...).
+ * The budget gauges are {@link KeyBudgetGauges}'.
  *
  * The provider gauges (queue depth, slots, bucket levels, breaker state) are {@link ProviderGauges}'.
  * Every GenAI meter carries the same tag keys ({@code gen_ai.operation.name}, {@code gen_ai.provider.name}
@@ -48,6 +59,15 @@ public final class GatewayMetrics {
       10.24, 20.48, 40.96, 81.92);
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  public GatewayMetrics() {
+    // Binders that hold no listener or thread, so a node that stops leaves nothing behind.
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
   /**
    * The meters of each label set, found once: building and registering a meter sorts and merges its
    * tags on every call, which is more work than the request path should do per request.
@@ -108,6 +128,13 @@ public final class GatewayMetrics {
         .tags(call.tags()).tag("error.type", errorType)
         .serviceLevelObjectives(DURATION_BUCKETS)
         .register(registry);
+  }
+
+  /** What a served request cost, in US dollars at the deployment's configured prices. */
+  public void spend(Call call, double usd) {
+    if (usd <= 0) return;
+    Counter.builder("switchboard.spend.usd").description("What served requests cost at the configured prices, USD")
+        .tags("model", call.requestModel(), "provider", call.providerId()).register(registry).increment(usd);
   }
 
   public void retry(String provider) {

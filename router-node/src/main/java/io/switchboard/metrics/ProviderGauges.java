@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Gauges of each provider's admission state: requests queued and in flight, every token bucket's
- * level, and the breaker ({@code 0} closed, {@code 1} half-open, {@code 2} open).
+ * Gauges of each provider's admission state: requests queued and in flight with their bounds, every
+ * token bucket's level and limit, and the breaker ({@code 0} closed, {@code 1} half-open, {@code 2} open).
  *
  * <p>Gauges read the last {@link ProviderActor.Status} snapshot held here. A scrape refreshes the
  * snapshots (one {@code GetStatus} per provider) only when they are older than {@code maxAge}, so
@@ -48,6 +48,8 @@ public final class ProviderGauges {
     for (String id : providers.all().keySet()) {
       gauge("switchboard.provider.queue.depth", "Requests waiting for admission", id, s -> s.queued());
       gauge("switchboard.provider.in_flight", "Admitted requests not yet released", id, s -> s.inFlight());
+      gauge("switchboard.provider.queue.capacity", "Requests the queue holds at most", id, s -> s.queueCapacity());
+      gauge("switchboard.provider.max_in_flight", "Requests admitted at once at most", id, s -> s.maxInFlight());
       gauge("switchboard.provider.breaker.state", "Circuit breaker: 0 closed, 1 half-open, 2 open", id,
           s -> breakerValue(s.breaker()));
     }
@@ -84,8 +86,23 @@ public final class ProviderGauges {
             .tags("provider", status.provider(), "scope", scope, "dimension", dimension)
             .strongReference(true)
             .register(registry);
+        Gauge.builder("switchboard.provider.bucket.limit", this, self -> self.limit(status.provider(), b.scope(),
+                b.dimension()))
+            .description("A token bucket's per-minute limit (configured or learned from the upstream's headers)")
+            .tags("provider", status.provider(), "scope", scope, "dimension", dimension)
+            .strongReference(true)
+            .register(registry);
       }
     }
+  }
+
+  private double limit(String provider, String scope, ProviderLimits.Dimension dimension) {
+    ProviderActor.Status s = latest.get(provider);
+    if (s == null) return Double.NaN;
+    for (ProviderLimits.BucketStatus b : s.buckets()) {
+      if (b.scope().equals(scope) && b.dimension() == dimension) return b.limitPerMinute();
+    }
+    return Double.NaN;
   }
 
   private double level(String provider, String scope, ProviderLimits.Dimension dimension) {

@@ -1,24 +1,45 @@
 package io.switchboard.metrics;
 
+import io.switchboard.history.Outcome;
+import io.switchboard.history.PerformanceHistory;
+import io.switchboard.history.HistorySummary;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.TokenUsage;
 import io.switchboard.routing.DispatchListener;
 import io.switchboard.routing.Deployment;
+import java.time.Clock;
 
 /**
  * Where the request path reports what happened: the {@link io.switchboard.routing.Dispatcher}'s events
  * and the chat path's own (a request served or failed, a stream's first event, a cache lookup) go to
  * the Prometheus meters ({@link GatewayMetrics}) and the per-provider statistics
- * ({@link ProviderStatistics}).
+ * ({@link ProviderStatistics}), and every upstream call's end to the deployments' performance history.
  */
 public final class Telemetry implements DispatchListener {
   private final GatewayMetrics metrics;
   private final ProviderStatistics statistics;
+  private final HistoryFeed history;
 
+  /** Telemetry that keeps no performance history. */
   public Telemetry(GatewayMetrics metrics, ProviderStatistics statistics) {
+    this(metrics, statistics, NO_HISTORY, Clock.systemUTC());
+  }
+
+  public Telemetry(GatewayMetrics metrics, ProviderStatistics statistics, PerformanceHistory history, Clock clock) {
     this.metrics = metrics;
     this.statistics = statistics;
+    this.history = new HistoryFeed(history, clock);
   }
+
+  private static final PerformanceHistory NO_HISTORY = new PerformanceHistory() {
+    @Override
+    public void record(String deployment, Outcome outcome) {}
+
+    @Override
+    public HistorySummary summary(String deployment) {
+      return HistorySummary.EMPTY;
+    }
+  };
 
   public GatewayMetrics metrics() {
     return metrics;
@@ -45,7 +66,16 @@ public final class Telemetry implements DispatchListener {
 
   @Override
   public void callEnded(Deployment deployment, CallOutcome outcome, long nanos) {
+    callEnded(deployment, outcome, nanos, -1);
+  }
+
+  /**
+   * As {@link #callEnded(Deployment, CallOutcome, long)}, for a stream whose first event came
+   * {@code firstEventNanos} after the call was sent (-1: a whole answer).
+   */
+  public void callEnded(Deployment deployment, CallOutcome outcome, long nanos, long firstEventNanos) {
     statistics.record(deployment.provider().id(), outcome, nanos);
+    history.ended(deployment, outcome, nanos, firstEventNanos);
   }
 
   /**
@@ -56,6 +86,10 @@ public final class Telemetry implements DispatchListener {
     GatewayMetrics.Call call = call(model, deployment);
     metrics.operation(call, nanos, errorType);
     metrics.tokens(call, usage);
+    if (deployment != null && usage != null) {
+      metrics.spend(call, deployment.settings().pricing().cost(usage.promptTokens(), usage.completionTokens())
+          .doubleValue());
+    }
   }
 
   /** A stream's first event was ready for the client {@code nanos} after the request arrived. */

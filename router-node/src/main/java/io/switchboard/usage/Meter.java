@@ -24,7 +24,9 @@ import org.apache.pekko.util.ByteString;
  * cost nothing), or with nothing when no call answered.
  */
 public final class Meter implements Dispatcher.CallListener {
-  record Context(String requestId, String keyId, String model, PromptEstimate prompt, long startNanos) {}
+  /** @param route the auto route asked for, with {@code routeReason}; both null when the client named a model */
+  record Context(String requestId, String keyId, String model, PromptEstimate prompt, long startNanos,
+      String route, String routeReason) {}
 
   private final Metering metering;
   private final Context context;
@@ -92,8 +94,10 @@ public final class Meter implements Dispatcher.CallListener {
 
   private BigDecimal record(Deployment deployment, long prompt, long completion, Long ttftMs, String outcome) {
     BigDecimal cost = deployment.settings().pricing().cost(prompt, completion);
-    metering.record(new UsageRecord(metering.nowMillis(), context.requestId(), context.keyId(), context.model(),
-        deployment.label(), prompt, completion, cost, elapsedMs(), ttftMs, outcome));
+    String model = context.route() != null ? deployment.model() : context.model();
+    metering.record(new UsageRecord(metering.nowMillis(), context.requestId(), context.keyId(), model,
+        deployment.label(), prompt, completion, cost, elapsedMs(), ttftMs, outcome, context.route(),
+        context.routeReason()));
     return cost;
   }
 

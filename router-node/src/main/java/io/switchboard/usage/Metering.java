@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -39,6 +41,7 @@ public final class Metering {
   private final ActorRef<UsageLedger.Command> ledger;
   private final ObjectMapper mapper;
   private final Clock clock;
+  private final List<Consumer<UsageRecord>> observers = new CopyOnWriteArrayList<>();
 
   public Metering(KeyAdmission admission, ActorRef<UsageLedger.Command> ledger, ObjectMapper mapper, Clock clock) {
     this.admission = admission;
@@ -53,7 +56,17 @@ public final class Metering {
    */
   public CompletionStage<Meter> open(Caller caller, ChatCompletionRequest chat, PromptEstimate prompt,
       List<Deployment> deployments, String requestId) {
-    return open(caller, chat.model(), prompt, d -> Dispatcher.outputReservation(chat, d), deployments, requestId);
+    return open(caller, chat, prompt, deployments, requestId, null, null);
+  }
+
+  /**
+   * As {@link #open(Caller, ChatCompletionRequest, PromptEstimate, List, String)} for a request to an auto
+   * route: its records name the model that served, the {@code route} and the {@code routeReason}.
+   */
+  public CompletionStage<Meter> open(Caller caller, ChatCompletionRequest chat, PromptEstimate prompt,
+      List<Deployment> deployments, String requestId, String route, String routeReason) {
+    return open(caller, chat.model(), prompt, d -> Dispatcher.outputReservation(chat, d), deployments, requestId,
+        route, routeReason);
   }
 
   /**
@@ -62,12 +75,19 @@ public final class Metering {
    */
   public CompletionStage<Meter> open(Caller caller, String model, PromptEstimate prompt,
       ToIntFunction<Deployment> output, List<Deployment> deployments, String requestId) {
+    return open(caller, model, prompt, output, deployments, requestId, null, null);
+  }
+
+  private CompletionStage<Meter> open(Caller caller, String model, PromptEstimate prompt,
+      ToIntFunction<Deployment> output, List<Deployment> deployments, String requestId, String route,
+      String routeReason) {
     long startNanos = System.nanoTime();
     Optional<ApiKey> key = caller.key();
     if (key.isPresent() && !key.get().mayUse(model)) {
       return CompletableFuture.failedFuture(new ModelNotAllowedException(key.get(), model));
     }
-    Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), model, prompt, startNanos);
+    Meter.Context context = new Meter.Context(requestId, key.map(ApiKey::id).orElse(null), model, prompt, startNanos,
+        route, routeReason);
     if (key.isEmpty() || !key.get().limited()) {
       return CompletableFuture.completedFuture(new Meter(this, context, null));
     }
@@ -82,8 +102,17 @@ public final class Metering {
     return admission.acquire(key.get().id(), tokens, cost).thenApply(permit -> new Meter(this, context, permit));
   }
 
+  /**
+   * Has {@code observer} told of every usage record as it is made, on the thread that settles the call:
+   * for this node's live views (the console's), which must be quick and never throw.
+   */
+  public void observe(Consumer<UsageRecord> observer) {
+    observers.add(observer);
+  }
+
   void record(UsageRecord record) {
     ledger.tell(new UsageLedger.Record(record));
+    for (Consumer<UsageRecord> observer : observers) observer.accept(record);
   }
 
   long nowMillis() {

@@ -36,6 +36,9 @@ public final class UsageStore {
           + "ttft_ms BIGINT, "
           + "outcome VARCHAR(100) NOT NULL)",
       "CREATE INDEX IF NOT EXISTS " + TABLE + "_key_at ON " + TABLE + " (key_id, at_ms)",
+      // Added with auto routes; a table created before them gains the columns at the next start.
+      "ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS route VARCHAR(400)",
+      "ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS route_reason VARCHAR(1000)",
       "CREATE INDEX IF NOT EXISTS " + TABLE + "_at ON " + TABLE + " (at_ms)"
   };
 
@@ -63,8 +66,8 @@ public final class UsageStore {
   public void insert(Connection c, List<UsageRecord> records) throws SQLException {
     if (records.isEmpty()) return;
     try (PreparedStatement s = c.prepareStatement("INSERT INTO " + TABLE + " (at_ms, request_id, key_id, model,"
-        + " deployment, prompt_tokens, completion_tokens, cost_usd, latency_ms, ttft_ms, outcome)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        + " deployment, prompt_tokens, completion_tokens, cost_usd, latency_ms, ttft_ms, outcome, route, route_reason)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (UsageRecord r : records) {
         s.setLong(1, r.atEpochMillis());
         s.setString(2, truncate(r.requestId(), 200));
@@ -78,6 +81,8 @@ public final class UsageStore {
         if (r.ttftMs() == null) s.setNull(10, Types.BIGINT);
         else s.setLong(10, r.ttftMs());
         s.setString(11, r.outcome());
+        s.setString(12, truncate(r.route(), 400));
+        s.setString(13, truncate(r.routeReason(), 1000));
         s.addBatch();
       }
       s.executeBatch();

@@ -79,7 +79,10 @@ class OpenAiSdkTest {
           limited { provider = limited, upstream-model = "gpt-4o" }
           claude { provider = claude, upstream-model = "claude-sonnet-4-5-20250929" }
           embed { provider = oai, upstream-model = "text-embedding-3-small", capabilities = [embeddings] }
+          chatty { provider = simulated, upstream-model = "chatty-1", strengths { chat = 0.9, code = 0.2 } }
+          coder { provider = simulated, upstream-model = "coder-1", strengths { chat = 0.3, code = 0.95 } }
         }
+        switchboard.routes.auto { candidates = [chatty, coder] }
         """.formatted(openAi.baseUrl(), anthropic.baseUrl()), Map.of("K", ANTHROPIC_KEY));
     client = client(gateway, "any-key-an-open-gateway-ignores");
   }
@@ -102,6 +105,22 @@ class OpenAiSdkTest {
 
   private static ChatCompletionCreateParams.Builder hello(String model) {
     return ChatCompletionCreateParams.builder().model(model).addSystemMessage("Be brief.").addUserMessage("Hello");
+  }
+
+  @Test
+  void modelAuto_isAnsweredFromTheModelTheRouteChose_andTheSdkReadsWhichAndWhy() {
+    HttpResponseFor<ChatCompletion> code = client.chat().completions().withRawResponse().create(
+        ChatCompletionCreateParams.builder().model("auto")
+            .addUserMessage("Please fix this bug:\n```java\nint f() { return 1 / 0; }\n```").build());
+    HttpResponseFor<ChatCompletion> talk = client.chat().completions().withRawResponse().create(hello("auto").build());
+
+    assertEquals(200, code.statusCode());
+    assertEquals(List.of("coder"), code.headers().values("x-switchboard-model"));
+    assertEquals("coder-1", code.parse().model());
+    assertTrue(code.headers().values("x-switchboard-route-reason").get(0).startsWith("task=code(fence:java,fix,bug)"),
+        code.headers().values("x-switchboard-route-reason").toString());
+    assertEquals(List.of("chatty"), talk.headers().values("x-switchboard-model"));
+    assertEquals("chatty-1", talk.parse().model());
   }
 
   @Test
@@ -258,7 +277,8 @@ class OpenAiSdkTest {
   void models_listedAndRetrieved_areTheGatewaysModels() {
     List<String> ids = client.models().list().autoPager().stream().map(Model::id).toList();
 
-    assertEquals(List.of("claude", "embed", "gpt", "limited", "switchboard-sim"), ids.stream().sorted().toList());
+    assertEquals(List.of("chatty", "claude", "coder", "embed", "gpt", "limited", "switchboard-sim"),
+        ids.stream().sorted().toList());
     Model sim = client.models().retrieve("switchboard-sim");
     assertEquals("switchboard-sim", sim.id());
     assertEquals("simulated", sim.ownedBy());
