@@ -16,6 +16,7 @@ import io.switchboard.metrics.Telemetry;
 import io.switchboard.orchestration.AutoRoutes;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.provider.anthropic.AnthropicUsage;
+import io.switchboard.responses.NativeResponsesPipeline;
 import io.switchboard.responses.ResponseStore;
 import io.switchboard.responses.ShardedResponseStore;
 import io.switchboard.config.ResponseStoreSettings;
@@ -135,8 +136,10 @@ public final class Guardian {
         telemetry, mapper, HttpServer.errorLabel(mapper));
     TextCompletionsPipeline completions = new TextCompletionsPipeline(router, estimator, accounts.metering(),
         dispatcher, telemetry, new UsageReader(mapper), HttpServer.errorLabel(mapper));
+    NativeResponsesPipeline nativeResponses = new NativeResponsesPipeline(router, estimator, accounts.metering(),
+        dispatcher, telemetry, new UsageReader(mapper), HttpServer.errorLabel(mapper));
     HttpServer.Served served = new HttpServer.Served(providers, router, registry, accounts, pipeline, embeddings, completions,
-        estimator, telemetry, history, membership::isUp, responseStore(context, settings));
+        estimator, telemetry, history, membership::isUp, responseStore(context, settings), nativeResponses);
     HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) started.completeExceptionally(error);

@@ -111,10 +111,13 @@ public record ProviderSettings(
    * @param completions whether the upstream serves the legacy {@code POST /completions} (vLLM and other
    *     OpenAI-compatible hosts do; OpenAI itself only for a few models), which {@code POST /v1/completions}
    *     is then passed through to
+   * @param nativeResponses whether {@code POST /v1/responses} is passed through to the host's own
+   *     {@code POST /responses} ({@code openai.responses-api = native}) rather than translated to chat
    */
-  public record OpenAi(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey, boolean completions) {
+  public record OpenAi(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey, boolean completions,
+      boolean nativeResponses) {
     public OpenAi(String baseUrl, String apiKeyEnv, Optional<Secret> apiKey) {
-      this(baseUrl, apiKeyEnv, apiKey, false);
+      this(baseUrl, apiKeyEnv, apiKey, false, false);
     }
   }
 
@@ -265,7 +268,11 @@ public record ProviderSettings(
       String value = env.apply(keyEnv);
       if (value != null && !value.isBlank()) key = Optional.of(Secret.of(value.strip()));
     }
-    return new OpenAi(baseUrl, keyEnv, key, c.getBoolean("completions"));
+    String responsesApi = c.getString("responses-api");
+    if (!responsesApi.equals("chat") && !responsesApi.equals("native")) {
+      throw new SettingsException(path + ".openai.responses-api = \"" + responsesApi + "\" must be chat or native");
+    }
+    return new OpenAi(baseUrl, keyEnv, key, c.getBoolean("completions"), responsesApi.equals("native"));
   }
 
   private static Simulated simulated(Config c, String path) {

@@ -17,6 +17,7 @@ import io.switchboard.metrics.ProviderGauges;
 import io.switchboard.history.NodeHistory;
 import io.switchboard.metrics.Telemetry;
 import io.switchboard.provider.Providers;
+import io.switchboard.responses.NativeResponsesPipeline;
 import io.switchboard.responses.ResponseIds;
 import io.switchboard.responses.ResponseStore;
 import io.switchboard.provider.ollama.OllamaAdmin;
@@ -58,11 +59,12 @@ public final class HttpServer {
    *
    * @param member whether this node is an Up member of its cluster (always, on a single node)
    * @param responses where {@code /v1/responses} keeps stored responses
+   * @param nativeResponses {@code /v1/responses} for models on upstreams with their own Responses API
    */
   public record Served(Providers providers, ModelRouter router, ModelRegistry registry, Accounts accounts,
       ChatPipeline pipeline, EmbeddingsPipeline embeddings, TextCompletionsPipeline completions,
       TokenEstimator estimator, Telemetry telemetry, NodeHistory history, BooleanSupplier member,
-      ResponseStore responses) {}
+      ResponseStore responses, NativeResponsesPipeline nativeResponses) {}
 
   /** The label a failed call's metrics carry: the status the client is answered with. */
   public static java.util.function.Function<Throwable, String> errorLabel(ObjectMapper mapper) {
@@ -100,11 +102,14 @@ public final class HttpServer {
     Embeddings embeddings = new Embeddings(served.embeddings(), mapper, bodies, answerHeaders);
     TextCompletions completions = new TextCompletions(served.completions(), mapper, bodies, answerHeaders);
     HistoryGauges.start(system, served.history(), metrics.registry(), settings.history().refreshInterval());
+    ResponseIds responseIds = ResponseIds.secure();
     ApiRoutes routes = new ApiRoutes(chat, embeddings, completions, anthropic, new AdminRoutes(providers, mapper,
             telemetry.statistics(), new HistoryRoutes(served.history(), router, mapper)),
         new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, () -> router.models().keySet(), mapper, clock),
-        metricsRoute, models, new ResponsesRoutes(served.pipeline(), mapper, bodies, cachePolicy, answerHeaders,
-            served.responses(), ResponseIds.secure(), clock), new RegistryRoutes(served.registry(), mapper), bodies,
+        metricsRoute, models, new ResponsesRoutes(served.pipeline(),
+            new NativeResponses(served.nativeResponses(), mapper, answerHeaders, served.responses(), responseIds, clock),
+            mapper, bodies, cachePolicy, answerHeaders, served.responses(), responseIds, clock),
+        new RegistryRoutes(served.registry(), mapper), bodies,
         mapper, () -> ready.get() && served.member().getAsBoolean(),
         new ConsoleRoutes(system, settings, accounts.metering(), mapper, clock));
     CoordinatedShutdown.get(system.classicSystem()).addTask(

@@ -55,6 +55,9 @@ import org.apache.pekko.util.ByteString;
  * over the guarded chat stream, {@link SseResponse}). A response created with {@code store: true} (the
  * default) is stored, under the calling key's id, before the client hears it is complete, so a
  * follow-up that names it finds it.
+ *
+ * <p>A model served by upstreams with their own Responses API ({@code openai.responses-api = native})
+ * is passed through to them instead ({@link NativeResponses}).
  */
 final class ResponsesRoutes extends AllDirectives {
   /** Whose stored responses an anonymous caller of an open gateway reads and writes: one shared owner. */
@@ -71,10 +74,12 @@ final class ResponsesRoutes extends AllDirectives {
   private final ResponseIds ids;
   private final Clock clock;
   private final SseDialect openAiStreams;
+  private final NativeResponses passThrough;
 
-  ResponsesRoutes(ChatPipeline pipeline, ObjectMapper mapper, RequestBodies bodies, CachePolicy cachePolicy,
-      AnswerHeaders headers, ResponseStore store, ResponseIds ids, Clock clock) {
+  ResponsesRoutes(ChatPipeline pipeline, NativeResponses passThrough, ObjectMapper mapper, RequestBodies bodies,
+      CachePolicy cachePolicy, AnswerHeaders headers, ResponseStore store, ResponseIds ids, Clock clock) {
     this.pipeline = pipeline;
+    this.passThrough = passThrough;
     this.mapper = mapper;
     this.bodies = bodies;
     this.cachePolicy = cachePolicy;
@@ -108,7 +113,12 @@ final class ResponsesRoutes extends AllDirectives {
     Caller caller = Caller.of(request);
     String owner = owner(request);
     CompletionStage<HttpResponse> answered = bodies.bytes(request).thenCompose(body -> {
-      ResponsesRequest decoded = ResponsesRequest.decode(parse(body), ids);
+      JsonNode json = parse(body);
+      JsonNode model = json == null ? null : json.get("model");
+      if (model != null && model.isTextual() && passThrough.serves(model.textValue())) {
+        return passThrough.create(request, json, trace, started, owner);
+      }
+      ResponsesRequest decoded = ResponsesRequest.decode(json, ids);
       return chain.history(decoded.previousResponseId(), owner).thenCompose(history -> {
         ChatCompletionRequest chat = ResponsesToChat.translate(decoded, history);
         Call call = Call.openAi(trace, started, caller, chat, json(chat), ChatCompletions.maxWait(request),

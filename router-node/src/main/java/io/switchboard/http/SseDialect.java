@@ -1,6 +1,7 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.api.anthropic.ErrorEnvelope;
 import io.switchboard.api.anthropic.ErrorInfo;
@@ -13,7 +14,8 @@ import org.apache.pekko.util.ByteString;
  * What {@link SseResponse} needs to know of the dialect a stream is in: where the usage is, which
  * event ends it, and how a failure is told as the stream's last event. OpenAI's streams end with
  * {@code data: [DONE]}; Anthropic's (passed through from an Anthropic upstream) with
- * {@code message_stop}, and tell failures as an {@code error} event.
+ * {@code message_stop}, and tell failures as an {@code error} event; the Responses API's (passed through
+ * from an upstream that serves it) with {@code response.completed} or another terminal event.
  */
 interface SseDialect {
 
@@ -84,6 +86,41 @@ interface SseDialect {
         } catch (JsonProcessingException impossible) {
           throw new IllegalStateException(impossible);
         }
+      }
+
+      @Override
+      public ApiError truncated() {
+        return truncated;
+      }
+    };
+  }
+
+  /**
+   * The Responses API's event stream, passed through from an upstream that serves it: usage is the
+   * {@code response} of {@code response.completed} (or {@code response.incomplete}); it ends with one of
+   * those, {@code response.failed} or {@code error} (there is no {@code [DONE]}); a failure is told as an
+   * {@code error} event.
+   */
+  static SseDialect responses(ObjectMapper mapper) {
+    ApiError truncated = ApiError.of(502, "upstream_malformed_response", "upstream_malformed_response", null,
+        "The upstream stream ended before its final 'response.completed' event; the answer may be incomplete.");
+    return new SseDialect() {
+      @Override
+      public TokenUsage usage(TokenUsage soFar, ByteString event) {
+        String name = ResponsesSse.name(event, mapper);
+        if (!name.equals("response.completed") && !name.equals("response.incomplete")) return soFar;
+        JsonNode data = ResponsesSse.data(event, mapper);
+        return data == null ? soFar : UsageReader.usage(data.path("response").path("usage")).orElse(soFar);
+      }
+
+      @Override
+      public boolean isEnd(ByteString event) {
+        return ResponsesSse.ENDS.contains(ResponsesSse.name(event, mapper));
+      }
+
+      @Override
+      public ByteString errorEvent(ApiError e) {
+        return ResponsesSse.errorEvent(e, mapper);
       }
 
       @Override

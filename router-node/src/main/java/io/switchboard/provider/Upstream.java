@@ -48,6 +48,20 @@ public interface Upstream {
     throw new UnsupportedOperationException("this upstream serves no text completions");
   }
 
+  /** Whether {@code POST /v1/responses} is passed through to this upstream's own Responses API ({@link #respond}). */
+  default boolean servesResponses() {
+    return false;
+  }
+
+  /**
+   * Passes one Responses API request through: a whole Response object, or its event stream ending in
+   * {@code response.completed} (or {@code response.incomplete} / {@code response.failed}), as the
+   * upstream wrote them. Only called when {@link #servesResponses()}.
+   */
+  default CompletionStage<UpstreamReply> respond(ResponsesCall call) {
+    throw new UnsupportedOperationException("this upstream serves no Responses API");
+  }
+
   /** What an upstream can embed. */
   enum EmbeddingSupport {
     NONE,

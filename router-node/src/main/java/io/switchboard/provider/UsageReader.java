@@ -10,9 +10,9 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * Reads the {@code usage} an OpenAI-dialect answer reports: the top-level object of a chat
- * completion, or the usage chunk of a stream. It settles the admission reservation, so it must be
- * cheap: a completion is scanned without building a tree, and only stream events that carry a usage
- * object are parsed.
+ * completion (or of a Responses API Response, in its own shape), or the usage chunk of a stream. It
+ * settles the admission reservation, so it must be cheap: a completion is scanned without building a
+ * tree, and only stream events that carry a usage object are parsed.
  */
 public final class UsageReader {
   private static final String USAGE_MARK = "\"usage\":{";
@@ -52,9 +52,14 @@ public final class UsageReader {
     }
   }
 
-  private static Optional<TokenUsage> usage(JsonNode usage) {
-    JsonNode prompt = usage.path("prompt_tokens");
-    JsonNode completion = usage.path("completion_tokens");
+  /**
+   * A {@code usage} object in either of OpenAI's shapes: chat's ({@code prompt_tokens},
+   * {@code completion_tokens}) or the Responses API's ({@code input_tokens}, {@code output_tokens}).
+   */
+  public static Optional<TokenUsage> usage(JsonNode usage) {
+    boolean responses = !usage.has("prompt_tokens") && usage.has("input_tokens");
+    JsonNode prompt = usage.path(responses ? "input_tokens" : "prompt_tokens");
+    JsonNode completion = usage.path(responses ? "output_tokens" : "completion_tokens");
     if (!prompt.canConvertToInt() || !completion.canConvertToInt()) return Optional.empty();
     return Optional.of(new TokenUsage(prompt.intValue(), completion.intValue()));
   }

@@ -161,7 +161,7 @@ public record ResponsesRequest(ObjectNode body, String model, ArrayNode input, S
     return value.textValue();
   }
 
-  private static boolean flag(ObjectNode request, String name, boolean fallback) {
+  static boolean flag(ObjectNode request, String name, boolean fallback) {
     JsonNode value = request.get(name);
     if (value == null || value.isNull()) return fallback;
     if (!value.isBoolean()) throw wrongType(name, "a boolean");

@@ -116,10 +116,17 @@ public final class Meter implements Dispatcher.CallListener {
   private String content(ByteString body) {
     StringBuilder text = new StringBuilder();
     try {
-      for (JsonNode choice : metering.mapper().readTree(body.toArrayUnsafe()).path("choices")) {
+      JsonNode answer = metering.mapper().readTree(body.toArrayUnsafe());
+      for (JsonNode choice : answer.path("choices")) {
         JsonNode content = choice.path("message").path("content");
         if (content.isTextual()) text.append(content.textValue());
         if (choice.path("text").isTextual()) text.append(choice.path("text").textValue()); // a legacy completion
+      }
+      for (JsonNode item : answer.path("output")) { // a Responses API Response
+        for (JsonNode part : item.path("content")) {
+          if (part.path("text").isTextual()) text.append(part.path("text").textValue());
+        }
+        if (item.path("arguments").isTextual()) text.append(item.path("arguments").textValue());
       }
     } catch (IOException unreadable) {
       // nothing to count

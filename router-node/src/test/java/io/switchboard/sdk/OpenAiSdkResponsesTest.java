@@ -36,7 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * OpenAI's own Java SDK, unmodified, calling {@code client.responses()} on the gateway: plain and
- * streamed responses, a function tool round trip continued with {@code previous_response_id}, and the
+ * streamed responses, a function tool round trip continued with {@code previous_response_id}, the same
+ * against a model passed through to an upstream's own Responses API ({@code responses-api = native}), and the
  * typed errors of a refused field and an unknown response. The client validates every response and
  * event against the SDK's schema ({@code responseValidation(true)}, see {@link OpenAiSdkTest}).
  */
@@ -57,9 +58,11 @@ class OpenAiSdkResponsesTest {
         switchboard.provider-defaults { retries.max-attempts = 1, breaker { consecutive-failures = 1000, minimum-calls = 1000 } }
         switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0, default-completion-tokens = 8 }
         switchboard.providers.oai { kind = openai, openai { base-url = "%1$s" } }
+        switchboard.providers.oai-native { kind = openai, openai { base-url = "%1$s", responses-api = native } }
         switchboard.providers.claude { kind = anthropic, anthropic { base-url = "%2$s", api-key-env = "K" } }
         switchboard.models {
           gpt { provider = oai, upstream-model = "gpt-4o" }
+          gpt-native { provider = oai-native, upstream-model = "gpt-4.1" }
           claude { provider = claude, upstream-model = "claude-sonnet-4-5-20250929" }
         }
         """.formatted(openAi.baseUrl(), anthropic.baseUrl()), Map.of("K", ANTHROPIC_KEY));
@@ -147,6 +150,33 @@ class OpenAiSdkResponsesTest {
     assertEquals("tool_result", toolResults.get(0).path("type").asText(), messages.toString());
     assertEquals("toolu_01", toolResults.get(0).path("tool_use_id").asText(), messages.toString());
     assertEquals("toolu_02", toolResults.get(1).path("tool_use_id").asText(), messages.toString());
+  }
+
+  @Test
+  void nativeUpstream_createStreamAndContinue_withTheSdk() {
+    Response response = client.responses().create(ResponseCreateParams.builder()
+        .model("gpt-native").input("Hello").build());
+    assertEquals(ResponseStatus.COMPLETED, response.status().orElseThrow());
+    assertEquals(FakeOpenAi.CONTENT, text(response));
+    assertEquals(FakeOpenAi.RESPONSE_INPUT_TOKENS, response.usage().orElseThrow().inputTokens());
+    assertEquals("/v1/responses", openAi.received().get(0).path());
+
+    ResponseAccumulator accumulator = ResponseAccumulator.create();
+    StringBuilder deltas = new StringBuilder();
+    try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(ResponseCreateParams.builder()
+        .model("gpt-native").input("And then?").previousResponseId(response.id()).build())) {
+      stream.stream().map(accumulator::accumulate)
+          .forEach(event -> event.outputTextDelta().ifPresent(delta -> deltas.append(delta.delta())));
+    }
+    Response continued = accumulator.response();
+    assertEquals(ResponseStatus.COMPLETED, continued.status().orElseThrow());
+    assertEquals(FakeOpenAi.CONTENT, deltas.toString());
+    assertEquals(response.id(), continued.previousResponseId().orElseThrow());
+    assertEquals(3, openAi.received().get(1).json().path("input").size(), "the chain, resolved by the gateway");
+
+    Response stored = client.responses().retrieve(continued.id());
+    assertEquals(FakeOpenAi.CONTENT, text(stored));
+    assertEquals(FakeOpenAi.RESPONSE_OUTPUT_TOKENS, stored.usage().orElseThrow().outputTokens());
   }
 
   @Test

@@ -177,4 +177,15 @@ class MeteringTest {
     assertEquals(4, record.completionTokens());
     assertEquals(prompt() + 4, fixture.keys().settled().get(0).tokens());
   }
+
+  @Test
+  void wholeResponsesApiAnswerWithoutUsage_isCountedFromItsOutputText() throws Exception {
+    Meter meter = open(Caller.of(key("k1", true)));
+
+    meter.answered(cheap(), null, ByteString.fromString("{\"object\":\"response\",\"output\":[{\"type\":\"message\","
+        + "\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Hello there, world\"}]}],"
+        + "\"usage\":null}"));
+
+    assertEquals(4, recorded().completionTokens());
+  }
 }

@@ -11,6 +11,7 @@ import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.EmbeddingCall;
 import io.switchboard.provider.EmbeddingInput;
 import io.switchboard.provider.EmbeddingList;
+import io.switchboard.provider.ResponsesCall;
 import io.switchboard.provider.TextCompletionCall;
 import io.switchboard.provider.Upstream;
 import io.switchboard.provider.UpstreamCall;
@@ -40,7 +41,8 @@ import org.apache.pekko.util.ByteString;
 /**
  * An OpenAI-compatible upstream ({@code POST {base-url}/chat/completions}, and
  * {@code POST {base-url}/embeddings} for embedding models, {@code POST {base-url}/completions} where the
- * host has the legacy API) over the provider's own connection pool.
+ * host has the legacy API, {@code POST {base-url}/responses} where it has the Responses API) over the
+ * provider's own connection pool.
  *
  * <p>When the client asked for the model by the upstream's own name, the client's bytes are forwarded
  * as they are; otherwise the decoded request (which keeps unknown fields) is written again with the
@@ -55,6 +57,9 @@ public final class OpenAiUpstream implements Upstream {
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
   /** An error told in the middle of a stream; passed to the client, so cleaned of credentials first. */
   private static final ByteString ERROR_EVENT = ByteString.fromString("data: {\"error\"");
+  /** The Responses stream's failures, told the same way. */
+  private static final ByteString ERROR_NAMED = ByteString.fromString("event: error");
+  private static final ByteString FAILED_NAMED = ByteString.fromString("event: response.failed");
 
   private final ProviderSettings settings;
   private final ObjectMapper mapper;
@@ -62,6 +67,7 @@ public final class OpenAiUpstream implements Upstream {
   private final Uri endpoint;
   private final Uri embeddings;
   private final Uri completions;
+  private final Uri responses;
   private final Optional<HttpHeader> authorization;
 
   public OpenAiUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
@@ -71,6 +77,7 @@ public final class OpenAiUpstream implements Upstream {
     this.endpoint = Uri.create(settings.openai().baseUrl() + "/chat/completions");
     this.embeddings = Uri.create(settings.openai().baseUrl() + "/embeddings");
     this.completions = Uri.create(settings.openai().baseUrl() + "/completions");
+    this.responses = Uri.create(settings.openai().baseUrl() + "/responses");
     this.authorization = settings.openai().apiKey().map(key -> Authorization.oauth2(key.reveal()));
   }
 
@@ -147,6 +154,64 @@ public final class OpenAiUpstream implements Upstream {
     return http.send(request).thenCompose(resp -> UpstreamHttp.succeeded(resp)
         ? (call.stream() ? streaming(resp) : complete(resp))
         : errorStatus(resp));
+  }
+
+  /** On only when the operator says this host has the Responses API ({@code openai.responses-api = native}). */
+  @Override
+  public boolean servesResponses() {
+    return settings.openai().nativeResponses();
+  }
+
+  /**
+   * {@code POST {base-url}/responses}: a whole answer must be a JSON object with an {@code output} array
+   * (else an {@link UpstreamException}, never a 200 with garbage); a stream is passed through event by
+   * event, its {@code error} and {@code response.failed} events cleaned of credentials.
+   */
+  @Override
+  public CompletionStage<UpstreamReply> respond(ResponsesCall call) {
+    ObjectNode json = call.body().deepCopy();
+    json.put("model", call.upstreamModel());
+    HttpRequest request;
+    try {
+      request = UpstreamHttp.post(responses).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+          mapper.writeValueAsBytes(json)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a Responses request could not be written", e);
+    }
+    if (authorization.isPresent()) request = request.addHeader(authorization.get());
+    if (call.stream()) request = request.addHeader(RawHeader.create("Accept", "text/event-stream"));
+    return http.send(request).thenCompose(resp -> {
+      if (!UpstreamHttp.succeeded(resp)) return errorStatus(resp);
+      if (call.stream()) return responseEvents(resp);
+      return http.body(resp).thenApply(body -> {
+        checkResponse(body);
+        return (UpstreamReply) new UpstreamReply.Complete(body, UpstreamSignals.of(http.signals(resp)),
+            UpstreamHttp.requestId(resp));
+      });
+    });
+  }
+
+  private void checkResponse(ByteString body) {
+    if (body.isEmpty() || body.utf8String().isBlank()) {
+      throw http.failure(Kind.EMPTY_RESPONSE, "Provider '" + settings.id() + "' answered 200 with an empty body.", null);
+    }
+    JsonNode json;
+    try {
+      json = mapper.readTree(body.toArrayUnsafe());
+    } catch (java.io.IOException e) {
+      throw http.malformed("200 and a body that is not valid JSON", e);
+    }
+    if (json == null || !json.path("output").isArray()) {
+      throw http.malformed("200 and JSON that is not a Response (no 'output')", null);
+    }
+  }
+
+  private CompletionStage<UpstreamReply> responseEvents(HttpResponse response) {
+    Source<ByteString, NotUsed> events = http.frames(response, EVENT_END, FramingTruncation.DISALLOW)
+        .map(event -> (startsWith(event, ERROR_NAMED) || startsWith(event, FAILED_NAMED) || startsWith(event, ERROR_EVENT)
+            ? redacted(event) : event).concat(EVENT_END));
+    return CompletableFuture.completedFuture(
+        new UpstreamReply.Streaming(events, UpstreamSignals.of(http.signals(response)), UpstreamHttp.requestId(response)));
   }
 
   private ByteString renamed(ByteString body, String model) {

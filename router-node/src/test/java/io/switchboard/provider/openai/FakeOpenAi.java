@@ -19,12 +19,14 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * A fake OpenAI chat completions (and embeddings, and legacy text completions) server for tests, started in-process on a random port. By default it
- * answers as OpenAI documents: a {@code chat.completion} JSON object, or {@code text/event-stream}
- * chunks ending in {@code data: [DONE]} (with a usage chunk when {@code stream_options.include_usage}
- * is set). Each test can swap in another answer: an error status, a stall, a stream that stops. Its
- * lifecycle, recorded requests and generic answers ({@code status}, {@code rawOk}, {@code silence},
- * {@code delayed}) are {@link FakeUpstream}'s.
+ * A fake OpenAI chat completions (and embeddings, legacy text completions and Responses API) server for
+ * tests, started in-process on a random port. By default it answers as OpenAI documents: a
+ * {@code chat.completion} JSON object, or {@code text/event-stream} chunks ending in {@code data: [DONE]}
+ * (with a usage chunk when {@code stream_options.include_usage} is set); on {@code /responses} a
+ * Response object ({@link #response}) or the Responses event stream ({@link #responseEvents}). Each
+ * test can swap in another answer: an error status, a stall, a stream that stops. Its lifecycle,
+ * recorded requests and generic answers ({@code status}, {@code rawOk}, {@code silence}, {@code delayed})
+ * are {@link FakeUpstream}'s.
  *
  * <pre>{@code
  * @RegisterExtension static final FakeOpenAi upstream = new FakeOpenAi();
@@ -68,6 +70,10 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
     JsonNode json = r.json();
     String model = json.path("model").asText();
     if (r.path().endsWith("/embeddings")) return done(ok(embeddings(json)));
+    if (r.path().endsWith("/responses")) {
+      return done(json.path("stream").asBoolean(false) ? sse(Source.from(responseEvents(model)))
+          : ok(response(model, "completed")));
+    }
     if (r.path().endsWith("/completions") && !r.path().endsWith("/chat/completions")) {
       boolean usage = json.path("stream_options").path("include_usage").asBoolean(false);
       return done(json.path("stream").asBoolean(false) ? sse(Source.from(textChunks(model, usage)))
@@ -172,6 +178,69 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
     int tokens = inputs * EMBEDDING_TOKENS_PER_INPUT;
     return "{\"object\":\"list\",\"data\":[" + data + "],\"model\":\"" + request.path("model").asText()
         + "\",\"usage\":{\"prompt_tokens\":" + tokens + ",\"total_tokens\":" + tokens + "}}";
+  }
+
+  /** A Responses API answer's id, and the usage it reports (OpenAI's documented example). */
+  public static final String RESPONSE_ID = "resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b";
+  public static final int RESPONSE_INPUT_TOKENS = 36;
+  public static final int RESPONSE_OUTPUT_TOKENS = 87;
+
+  /**
+   * A Response object as OpenAI documents it for {@code POST /responses}: one assistant message saying
+   * {@link #CONTENT}, the model as sent; {@code status} {@code completed}, or {@code in_progress} with no
+   * output and no usage (the Response of {@code response.created}).
+   */
+  public static String response(String model, String status) {
+    boolean done = status.equals("completed");
+    String output = done ? "{\"type\":\"message\",\"id\":\"msg_67ccd2bf17f0819081ff3bb2cf6508e6\",\"status\":"
+        + "\"completed\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"" + CONTENT
+        + "\",\"annotations\":[]}]}" : "";
+    String usage = done ? "{\"input_tokens\":" + RESPONSE_INPUT_TOKENS
+        + ",\"input_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":0},"
+        + "\"output_tokens\":" + RESPONSE_OUTPUT_TOKENS + ",\"output_tokens_details\":{\"reasoning_tokens\":0},"
+        + "\"total_tokens\":" + (RESPONSE_INPUT_TOKENS + RESPONSE_OUTPUT_TOKENS) + "}" : "null";
+    return "{\"id\":\"" + RESPONSE_ID + "\",\"object\":\"response\",\"created_at\":1741476542,\"status\":\"" + status
+        + "\",\"error\":null,\"incomplete_details\":null,\"instructions\":null,\"max_output_tokens\":null,"
+        + "\"model\":\"" + model + "\",\"output\":[" + output + "],\"parallel_tool_calls\":true,"
+        + "\"previous_response_id\":null,\"reasoning\":{\"effort\":null,\"summary\":null},\"store\":false,"
+        + "\"temperature\":1.0,\"text\":{\"format\":{\"type\":\"text\"}},\"tool_choice\":\"auto\",\"tools\":[],"
+        + "\"top_p\":1.0,\"truncation\":\"disabled\",\"usage\":" + usage + ",\"user\":null,\"metadata\":{}}";
+  }
+
+  /**
+   * A Responses API event stream as OpenAI documents it: each event an {@code event:} line and a
+   * {@code data:} line whose {@code type} repeats the name, numbered by {@code sequence_number}; the
+   * text in {@link #CONTENT_PIECES}; last {@code response.completed} with the whole Response. No
+   * {@code [DONE]}.
+   */
+  public static List<String> responseEvents(String model) {
+    String item = "\"item_id\":\"msg_67ccd2bf17f0819081ff3bb2cf6508e6\",\"output_index\":0";
+    String part = "{\"type\":\"output_text\",\"text\":\"%s\",\"annotations\":[]}";
+    String message = "{\"type\":\"message\",\"id\":\"msg_67ccd2bf17f0819081ff3bb2cf6508e6\",\"status\":\"%s\","
+        + "\"role\":\"assistant\",\"content\":[%s]}";
+    List<String> data = new ArrayList<>();
+    data.add("\"type\":\"response.created\",\"response\":" + response(model, "in_progress"));
+    data.add("\"type\":\"response.in_progress\",\"response\":" + response(model, "in_progress"));
+    data.add("\"type\":\"response.output_item.added\",\"output_index\":0,\"item\":"
+        + message.formatted("in_progress", ""));
+    data.add("\"type\":\"response.content_part.added\"," + item + ",\"content_index\":0,\"part\":" + part.formatted(""));
+    for (String piece : CONTENT_PIECES) {
+      data.add("\"type\":\"response.output_text.delta\"," + item + ",\"content_index\":0,\"delta\":\"" + piece
+          + "\",\"logprobs\":[]");
+    }
+    data.add("\"type\":\"response.output_text.done\"," + item + ",\"content_index\":0,\"text\":\"" + CONTENT
+        + "\",\"logprobs\":[]");
+    data.add("\"type\":\"response.content_part.done\"," + item + ",\"content_index\":0,\"part\":"
+        + part.formatted(CONTENT));
+    data.add("\"type\":\"response.output_item.done\",\"output_index\":0,\"item\":"
+        + message.formatted("completed", part.formatted(CONTENT)));
+    data.add("\"type\":\"response.completed\",\"response\":" + response(model, "completed"));
+    List<String> events = new ArrayList<>();
+    for (int i = 0; i < data.size(); i++) {
+      String type = data.get(i).substring(8, data.get(i).indexOf('"', 8));
+      events.add("event: " + type + "\ndata: {" + data.get(i) + ",\"sequence_number\":" + i + "}\n\n");
+    }
+    return events;
   }
 
   public static String envelope(String message, String type) {
