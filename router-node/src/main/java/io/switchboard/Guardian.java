@@ -29,6 +29,12 @@ import io.switchboard.persistence.Schema;
 import io.switchboard.persistence.StateStore;
 import io.switchboard.provider.ProviderState;
 import io.switchboard.provider.Providers;
+import io.switchboard.registry.ModelRegistry;
+import io.switchboard.registry.RegistryJson;
+import io.switchboard.registry.RegistryReplica;
+import io.switchboard.registry.RegistryRules;
+import io.switchboard.registry.RegistrySeed;
+import io.switchboard.registry.StoredRegistry;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.history.NodeHistory;
 import io.switchboard.routing.Deployment;
@@ -41,9 +47,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
- * Root of a node: prepares the persistence tables, then starts the provider actors (or, in a cluster,
- * the shard region of provider entities), the router over them, and the HTTP server. Providers start only once the tables exist, so they can load their
- * state at once; a node whose database cannot be reached never opens its port.
+ * Root of a node: prepares the persistence tables and loads (or seeds) the model registry, then starts
+ * the provider actors (or, in a cluster, the shard region of provider entities), the router over them
+ * with the registry's models, the registry's replica (in a cluster), and the HTTP server. Providers
+ * start only once the tables exist, so they can load their state at once; a node whose database cannot
+ * be reached never opens its port.
  */
 public final class Guardian {
   private Guardian() {}
@@ -52,7 +60,10 @@ public final class Guardian {
   public record Started(ServerBinding binding, Providers providers) {}
 
   /** The persistence, key and usage tables are ready, or could not be prepared ({@code error} set). */
-  private record SchemaReady(JdbcPool pool, Throwable error) {}
+  private record SchemaReady(Prepared prepared, Throwable error) {}
+
+  /** What the node needs from its database before it serves: the key and usage pool, its model registry. */
+  private record Prepared(JdbcPool pool, StoredRegistry registry) {}
 
   /** @param started completed once the port is bound, or failed when it cannot be or the database is unreachable */
   public static Behavior<Void> create(SwitchboardSettings settings, CompletableFuture<Started> started) {
@@ -63,8 +74,13 @@ public final class Guardian {
   public static Behavior<Void> create(SwitchboardSettings settings, ObjectMapper mapper,
       CompletableFuture<Started> started) {
     return Behaviors.<Object>setup(context -> {
+      RegistryJson registryJson = new RegistryJson();
+      RegistryRules rules = new RegistryRules(settings.providers().keySet());
+      StateStore<StoredRegistry> registryStore = StateStore.jdbc(context.getSystem(), StoredRegistry.class);
       context.pipeToSelf(Schema.create(context.getSystem(), settings.persistence())
-              .thenCompose(done -> Accounts.prepare(context.getSystem(), settings.persistence(), mapper)),
+              .thenCompose(done -> Accounts.prepare(context.getSystem(), settings.persistence(), mapper))
+              .thenCompose(pool -> RegistrySeed.load(registryStore, settings, registryJson, rules)
+                  .thenApply(registry -> new Prepared(pool, registry))),
           SchemaReady::new);
       return Behaviors.receive(Object.class)
           .onMessage(SchemaReady.class, ready -> {
@@ -72,7 +88,7 @@ public final class Guardian {
               started.completeExceptionally(ready.error());
               return Behaviors.stopped();
             }
-            serve(context, settings, ready.pool(), mapper, started);
+            serve(context, settings, ready.prepared(), registryStore, registryJson, rules, mapper, started);
             return Behaviors.empty();
           })
           .build();
@@ -88,21 +104,29 @@ public final class Guardian {
         ResponseStoreSettings.from(context.getSystem().settings().config()));
   }
 
-  private static void serve(ActorContext<?> context, SwitchboardSettings settings, JdbcPool pool, ObjectMapper mapper,
+  private static void serve(ActorContext<?> context, SwitchboardSettings settings, Prepared prepared,
+      StateStore<StoredRegistry> registryStore, RegistryJson registryJson, RegistryRules rules, ObjectMapper mapper,
       CompletableFuture<Started> started) {
     Clock clock = Clock.systemUTC();
     Providers providers = Providers.start(context, settings, mapper, clock,
         StateStore.jdbc(context.getSystem(), ProviderState.class));
     ModelRouter router = ModelRouter.start(context, settings, providers, clock);
+    ModelRegistry registry = new ModelRegistry(registryStore, registryJson, rules, router, prepared.registry());
+    if (settings.cluster().enabled()) {
+      registry.publishTo(RegistryReplica.publisher(context.spawn(
+          RegistryReplica.create(registry, settings.registry().replicationTimeout(),
+              settings.registry().reloadInterval()), "registry-replica")));
+    }
     ClusterMembership membership = ClusterMembership.start(context.getSystem(), settings.cluster());
-    Accounts accounts = Accounts.start(context, settings, pool, mapper, clock);
+    Accounts accounts = Accounts.start(context, settings, prepared.pool(), mapper, clock);
     NodeHistory history = NodeHistory.start(context, settings.history(), settings.cluster().enabled(),
         router.deployments().stream().map(Deployment::label).distinct().toList());
     Telemetry telemetry = new Telemetry(new GatewayMetrics(), new ProviderStatistics(settings.metrics(), clock), history,
         clock);
+    registry.bindTo(telemetry.metrics().registry());
     TokenEstimator estimator = new TokenEstimator();
     Dispatcher dispatcher = new Dispatcher(clock, context.getSystem(), new Random(), telemetry);
-    AutoRoutes routes = AutoRoutes.of(settings, history, clock);
+    AutoRoutes routes = AutoRoutes.following(router, settings, history, clock);
     ChatPipeline pipeline = new ChatPipeline(router, routes, estimator, accounts.metering(), dispatcher,
         new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()), new StreamReplay(mapper), telemetry,
         new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper),
@@ -111,7 +135,7 @@ public final class Guardian {
         telemetry, mapper, HttpServer.errorLabel(mapper));
     TextCompletionsPipeline completions = new TextCompletionsPipeline(router, estimator, accounts.metering(),
         dispatcher, telemetry, new UsageReader(mapper), HttpServer.errorLabel(mapper));
-    HttpServer.Served served = new HttpServer.Served(providers, router, accounts, pipeline, embeddings, completions,
+    HttpServer.Served served = new HttpServer.Served(providers, router, registry, accounts, pipeline, embeddings, completions,
         estimator, telemetry, history, membership::isUp, responseStore(context, settings));
     HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {

@@ -154,8 +154,12 @@
     mount(root) {
       root.append(h('h2', {}, 'Models & routes'),
         h('div', {class: 'toolbar'}, h('input', {id: 'model-filter', placeholder: 'filter models', oninput: () => Console.refresh()})),
-        h('div', {class: 'panel'}, h('h3', {}, 'Catalog'), h('div', {id: 'models-body'})));
-      // Later sections (the registry, auto-routing decisions, fan-out outcomes) are added as panels here.
+        h('div', {class: 'panel'}, h('h3', {}, 'Catalog'), h('div', {id: 'models-body'})),
+        h('div', {class: 'panel'}, h('h3', {}, 'Auto routes ', h('span', {class: 'muted'}, '(from the live registry)')),
+          h('div', {id: 'routes-body'})),
+        h('div', {class: 'panel'}, h('h3', {}, 'Recent auto-route decisions ',
+          h('span', {class: 'muted'}, '(this node, newest first)')), h('div', {id: 'decisions-body'})));
+      // Fan-out outcomes (issue 20) will be a panel here too.
     },
     async refresh() {
       const q = (document.getElementById('model-filter') || {}).value || '';
@@ -172,8 +176,50 @@
           h('td', {class: 'num'}, fmt(m.max_output_tokens, 0)),
           h('td', {}, price(m.pricing)),
           h('td', {}, (m.capabilities || []).join(', ')))))));
+      await routesPanel();
+      decisionsPanel();
     },
   });
+
+  /** The registry's auto routes: candidates, objective weights, hard limits and fallback rules. */
+  async function routesPanel() {
+    const registry = await api('/admin/registry');
+    const routes = Object.entries(registry.routes || {});
+    const limits = (l) => [
+      l.max_price_per_request_usd != null ? 'price ≤ $' + l.max_price_per_request_usd : null,
+      l.max_latency ? 'latency ≤ ' + l.max_latency.replace(/^PT/, '').toLowerCase() : null,
+      (l.requires || []).length ? 'requires ' + l.requires.join(', ') : null,
+      l.context_must_fit ? 'context must fit' : null].filter(x => x).join('; ') || '–';
+    const body = document.getElementById('routes-body');
+    if (!body) return;
+    body.replaceChildren(routes.length === 0 ? h('p', {class: 'muted'}, 'No auto routes.') : h('table', {id: 'routes'},
+      h('thead', {}, h('tr', {}, ['Route', 'Candidates', 'Objective (cost / latency / quality)', 'Limits', 'Fallbacks']
+        .map(t => h('th', {}, t)))),
+      h('tbody', {}, routes.map(([name, r]) => h('tr', {},
+        h('td', {}, h('strong', {}, name)),
+        h('td', {}, (r.candidates || []).join(', ')),
+        h('td', {}, [r.objective.cost, r.objective.latency, r.objective.quality].join(' / ')),
+        h('td', {}, limits(r.limits || {})),
+        h('td', {}, (r.fallbacks || []).map(f => f.when + ' → ' + (f.model || 'next')).join('; ') || '–'))))));
+  }
+
+  /** The latest requests that asked for an auto route: which model it chose and why (never the content). */
+  function decisionsPanel() {
+    const body = document.getElementById('decisions-body');
+    if (!body) return;
+    const decisions = Console.live().filter(e => e.route).slice(0, 20);
+    body.replaceChildren(decisions.length === 0 ? h('p', {class: 'muted'}, 'No auto-route requests seen yet.')
+      : h('table', {id: 'decisions'},
+        h('thead', {}, h('tr', {}, ['Time', 'Request id', 'Route', 'Chosen model', 'Outcome', 'Reason']
+          .map(t => h('th', {}, t)))),
+        h('tbody', {}, decisions.map(e => h('tr', {'data-request-id': e.requestId || ''},
+          h('td', {}, time(e.at)),
+          h('td', {}, h('code', {}, e.requestId || '–')),
+          h('td', {}, e.route),
+          h('td', {}, h('strong', {}, e.model)),
+          h('td', {}, h('span', {class: 'badge ' + (e.outcome === 'success' ? 'ok' : 'bad')}, e.outcome)),
+          h('td', {class: 'reason'}, e.routeReason || ''))))));
+  }
 
   // ---------------------------------------------------------------- Live requests
   let unsubscribe = null;
@@ -183,7 +229,7 @@
       h('td', {}, time(e.at)),
       h('td', {}, h('code', {}, e.requestId || '–')),
       h('td', {}, Console.keyName(e.keyId)),
-      h('td', {}, e.model),
+      h('td', {title: e.routeReason || ''}, e.route ? e.model + ' ← ' + e.route : e.model),
       h('td', {}, e.deployment),
       h('td', {}, h('span', {class: 'badge ' + (ok ? 'ok' : 'bad')}, e.outcome)),
       h('td', {class: 'num'}, fmt(e.latencyMs, 0) + ' ms'),

@@ -42,7 +42,8 @@ public record SwitchboardSettings(
     HistorySettings history,
     AffinitySettings affinity,
     AutoRoutingSettings autoRouting,
-    ConsoleSettings console) {
+    ConsoleSettings console,
+    RegistrySettings registry) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -119,7 +120,8 @@ public record SwitchboardSettings(
           AffinitySettings.from(sb.getConfig("affinity")),
           new AutoRoutingSettings(AutoRouteConfig.analyzer(sb.getConfig("analyzer")),
               sb.getDuration("route-defaults.probe-after")),
-          ConsoleSettings.from(sb.getConfig("console")));
+          ConsoleSettings.from(sb.getConfig("console")),
+          RegistrySettings.from(sb.getConfig("registry")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -208,7 +210,7 @@ public record SwitchboardSettings(
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
     return new SwitchboardSettings(newHttp, providers, models, routes, persistence, cluster, balancing, auth, usage, cache,
-        metrics, history, affinity, autoRouting, console);
+        metrics, history, affinity, autoRouting, console, registry);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */

@@ -7,14 +7,19 @@ import java.util.List;
 
 /**
  * The latest calls this node settled, for the console's live view: a bounded ring of what a usage
- * record says of each (id, key, model, deployment, outcome, latency, tokens, cost), never its content.
+ * record says of each (id, key, model, deployment, outcome, latency, tokens, cost, and for an auto route
+ * the route and why it chose the model), never its content.
  * Each entry has a sequence number so that a reader asks only for what it has not seen.
  */
 public final class LiveRequests {
 
-  /** One settled call; {@code keyId} null for an anonymous caller. */
+  /**
+   * One settled call; {@code keyId} null for an anonymous caller; {@code route} and {@code routeReason}
+   * null unless the client asked for an auto route.
+   */
   public record Entry(long seq, long at, String requestId, String keyId, String model, String deployment,
-      String outcome, long latencyMs, Long ttftMs, long promptTokens, long completionTokens, BigDecimal costUsd) {}
+      String outcome, long latencyMs, Long ttftMs, long promptTokens, long completionTokens, BigDecimal costUsd,
+      String route, String routeReason) {}
 
   private final Entry[] ring;
   private long next = 1;
@@ -28,7 +33,7 @@ public final class LiveRequests {
     long seq = next++;
     ring[(int) (seq % ring.length)] = new Entry(seq, call.atEpochMillis(), call.requestId(), call.keyId(), call.model(),
         call.deployment(), call.outcome(), call.latencyMs(), call.ttftMs(), call.promptTokens(),
-        call.completionTokens(), call.costUsd());
+        call.completionTokens(), call.costUsd(), call.route(), call.routeReason());
   }
 
   /** The entries after {@code seq} still kept, oldest first. */

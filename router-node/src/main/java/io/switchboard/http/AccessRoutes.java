@@ -19,7 +19,7 @@ final class AccessRoutes extends AllDirectives {
   private final KeyAdminRoutes keys;
   private final UsageRoutes usage;
 
-  AccessRoutes(Accounts accounts, Set<String> models, ObjectMapper mapper, Clock clock) {
+  AccessRoutes(Accounts accounts, Supplier<Set<String>> models, ObjectMapper mapper, Clock clock) {
     this.authentication = new Authentication(accounts.access().auth(), accounts.access().keysRequired(),
         accounts.directory(), clock, mapper);
     this.keys = new KeyAdminRoutes(accounts.directory(), models, mapper, clock);

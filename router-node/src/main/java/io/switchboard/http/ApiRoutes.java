@@ -36,6 +36,7 @@ public final class ApiRoutes extends AllDirectives {
   private final OllamaAdminRoutes ollama;
   private final AccessRoutes access;
   private final ModelCatalogRoutes models;
+  private final RegistryRoutes registry;
   private final ObjectMapper mapper;
   private final BooleanSupplier ready;
   private final RequestTracing tracing = new RequestTracing();
@@ -47,11 +48,12 @@ public final class ApiRoutes extends AllDirectives {
 
   ApiRoutes(ChatCompletions chat, Embeddings embeddings, TextCompletions completions, AnthropicMessages anthropic,
       AdminRoutes admin, OllamaAdminRoutes ollama, AccessRoutes access, MetricsRoute metrics,
-      ModelCatalogRoutes models, ResponsesRoutes responses, RequestBodies bodies, ObjectMapper mapper,
-      BooleanSupplier ready, ConsoleRoutes console) {
+      ModelCatalogRoutes models, ResponsesRoutes responses, RegistryRoutes registry, RequestBodies bodies,
+      ObjectMapper mapper, BooleanSupplier ready, ConsoleRoutes console) {
     this.embeddings = embeddings;
     this.completions = completions;
     this.console = console;
+    this.registry = registry;
     this.bodies = bodies;
     this.responses = responses;
     this.access = access;
@@ -82,7 +84,7 @@ public final class ApiRoutes extends AllDirectives {
     Route readiness = path("ready", () -> get(() -> complete(ready.getAsBoolean()
         ? jsonResponse(200, "{\"status\":\"ready\"}")
         : jsonResponse(503, "{\"status\":\"not ready\"}"))));
-    Route adminRoutes = concat(admin.route(), ollama.route(), access.adminRoutes());
+    Route adminRoutes = concat(admin.route(), ollama.route(), access.adminRoutes(), registry.route());
     // The Anthropic ingress is guarded on its own, so that its clients hear a refused key in
     // Anthropic's envelope; what it does not match falls through to the OpenAI routes.
     Route anthropicRoutes = concat(
@@ -146,7 +148,9 @@ public final class ApiRoutes extends AllDirectives {
                     + ". Routes: POST /v1/chat/completions, POST /v1/embeddings, POST /v1/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
                     + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
                     + " GET /admin/deployments/{id}/history,"
-                    + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage, GET /metrics, GET /health,"
+                    + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage,"
+                    + " GET|PUT /admin/registry, GET|PUT|DELETE /admin/registry/models/{name} and .../routes/{name},"
+                    + " GET /metrics, GET /health,"
                     + " GET /ready, GET /console; GET /openapi.json describes every route.")))))
         .handle(MalformedRequestContentRejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request body could not be read as this route expects; see the API"

@@ -132,6 +132,25 @@ final class ChatRequestDecoder {
   }
 
   /**
+   * The body of a JSON route read as a tree: 400 {@link #invalidJson} when it does not parse, 400
+   * {@code invalid_value} when it is not a JSON object. For the routes that read their fields by hand.
+   */
+  static JsonNode jsonObject(ObjectMapper mapper, ByteString body) {
+    JsonNode root;
+    try {
+      root = mapper.readTree(body.toArrayUnsafe());
+    } catch (JsonProcessingException e) {
+      throw invalidJson(e);
+    } catch (IOException e) {
+      throw new IllegalStateException("reading from memory failed", e);
+    }
+    if (root == null || !root.isObject()) {
+      throw ApiError.invalidRequest("The request body must be a JSON object.", null, "invalid_value");
+    }
+    return root;
+  }
+
+  /**
    * A syntax error (possibly wrapped by databind with the path where it struck), a value of the wrong
    * type or an unknown field, each told in the client's terms, never in Jackson's (its messages name
    * Java types). Also the other JSON routes' ({@code /v1/messages}, {@code /admin/keys}).

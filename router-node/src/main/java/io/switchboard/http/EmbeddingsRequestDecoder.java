@@ -1,11 +1,9 @@
 package io.switchboard.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.embeddings.EmbeddingsRequest;
 import io.switchboard.provider.EmbeddingInput;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.util.ByteString;
@@ -25,15 +23,7 @@ final class EmbeddingsRequestDecoder {
   }
 
   EmbeddingsRequest decode(ByteString body) {
-    JsonNode root;
-    try {
-      root = mapper.readTree(body.toArrayUnsafe());
-    } catch (JsonProcessingException e) {
-      throw ChatRequestDecoder.invalidJson(e);
-    } catch (IOException e) {
-      throw new IllegalStateException("reading from memory failed", e);
-    }
-    if (root == null || !root.isObject()) throw invalid("The request body must be a JSON object.", null);
+    JsonNode root = ChatRequestDecoder.jsonObject(mapper, body);
     JsonNode model = root.path("model");
     if (!model.isTextual() || model.asText().isBlank()) {
       throw invalid("'model' is required: the name of an embedding model, as a string.", "model");

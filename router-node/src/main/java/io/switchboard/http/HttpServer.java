@@ -21,6 +21,7 @@ import io.switchboard.responses.ResponseIds;
 import io.switchboard.responses.ResponseStore;
 import io.switchboard.provider.ollama.OllamaAdmin;
 import io.switchboard.provider.ollama.PulledModels;
+import io.switchboard.registry.ModelRegistry;
 import io.switchboard.routing.ModelCatalog;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.tokens.TokenEstimator;
@@ -58,9 +59,10 @@ public final class HttpServer {
    * @param member whether this node is an Up member of its cluster (always, on a single node)
    * @param responses where {@code /v1/responses} keeps stored responses
    */
-  public record Served(Providers providers, ModelRouter router, Accounts accounts, ChatPipeline pipeline,
-      EmbeddingsPipeline embeddings, TextCompletionsPipeline completions, TokenEstimator estimator,
-      Telemetry telemetry, NodeHistory history, BooleanSupplier member, ResponseStore responses) {}
+  public record Served(Providers providers, ModelRouter router, ModelRegistry registry, Accounts accounts,
+      ChatPipeline pipeline, EmbeddingsPipeline embeddings, TextCompletionsPipeline completions,
+      TokenEstimator estimator, Telemetry telemetry, NodeHistory history, BooleanSupplier member,
+      ResponseStore responses) {}
 
   /** The label a failed call's metrics carry: the status the client is answered with. */
   public static java.util.function.Function<Throwable, String> errorLabel(ObjectMapper mapper) {
@@ -100,10 +102,10 @@ public final class HttpServer {
     HistoryGauges.start(system, served.history(), metrics.registry(), settings.history().refreshInterval());
     ApiRoutes routes = new ApiRoutes(chat, embeddings, completions, anthropic, new AdminRoutes(providers, mapper,
             telemetry.statistics(), new HistoryRoutes(served.history(), router, mapper)),
-        new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, router.models().keySet(), mapper, clock),
+        new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, () -> router.models().keySet(), mapper, clock),
         metricsRoute, models, new ResponsesRoutes(served.pipeline(), mapper, bodies, cachePolicy, answerHeaders,
-            served.responses(), ResponseIds.secure(), clock), bodies, mapper,
-        () -> ready.get() && served.member().getAsBoolean(),
+            served.responses(), ResponseIds.secure(), clock), new RegistryRoutes(served.registry(), mapper), bodies,
+        mapper, () -> ready.get() && served.member().getAsBoolean(),
         new ConsoleRoutes(system, settings, accounts.metering(), mapper, clock));
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {

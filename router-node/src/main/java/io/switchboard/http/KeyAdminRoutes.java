@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -58,13 +59,14 @@ final class KeyAdminRoutes extends AllDirectives {
   record KeyList(@JsonProperty("object") String object, @JsonProperty("data") List<KeyView> data) {}
 
   private final KeyDirectory directory;
-  private final Set<String> models;
+  /** The models served now (the registry changes at run time). */
+  private final Supplier<Set<String>> models;
   private final ObjectMapper mapper;
   private final Clock clock;
 
-  KeyAdminRoutes(KeyDirectory directory, Set<String> models, ObjectMapper mapper, Clock clock) {
+  KeyAdminRoutes(KeyDirectory directory, Supplier<Set<String>> models, ObjectMapper mapper, Clock clock) {
     this.directory = directory;
-    this.models = Set.copyOf(models);
+    this.models = models;
     this.mapper = mapper;
     this.clock = clock;
   }
@@ -92,7 +94,7 @@ final class KeyAdminRoutes extends AllDirectives {
     if (request == null) throw ApiError.invalidRequest("The body must be a JSON object with at least 'name'.", null,
         "invalid_body");
     try {
-      return directory.create(request, models)
+      return directory.create(request, models.get())
           .thenApply(created -> json(201, KeyView.of(created.key(), created.secret(), clock.instant())));
     } catch (NewKey.InvalidException invalid) {
       throw ApiError.invalidRequest(invalid.getMessage(), invalid.field(), "invalid_value");

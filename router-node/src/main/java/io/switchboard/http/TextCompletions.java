@@ -1,6 +1,5 @@
 package io.switchboard.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.completions.TextCompletionRequest;
@@ -10,7 +9,6 @@ import io.switchboard.exchange.Answer;
 import io.switchboard.keys.Caller;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.routing.RequestTrace;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -63,15 +61,7 @@ final class TextCompletions {
   }
 
   TextCompletionRequest decode(ByteString body) {
-    JsonNode root;
-    try {
-      root = mapper.readTree(body.toArrayUnsafe());
-    } catch (JsonProcessingException e) {
-      throw ChatRequestDecoder.invalidJson(e);
-    } catch (IOException e) {
-      throw new IllegalStateException("reading from memory failed", e);
-    }
-    if (root == null || !root.isObject()) throw invalid("The request body must be a JSON object.", null);
+    JsonNode root = ChatRequestDecoder.jsonObject(mapper, body);
     JsonNode model = root.path("model");
     if (!model.isTextual() || model.asText().isBlank()) throw invalid("'model' is required, as a string.", "model");
     List<String> texts = new ArrayList<>();

@@ -2,8 +2,10 @@ package io.switchboard.orchestration;
 
 import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.config.AutoRouteSettings;
+import io.switchboard.config.ModelSettings;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.history.PerformanceHistory;
+import io.switchboard.routing.ModelRouter;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,7 +40,7 @@ public final class AutoRoutes {
 
   private record Route(AutoRouteSettings settings, Candidate[] candidates, AtomicLongArray lastSent) {}
 
-  private final Map<String, Route> routes;
+  private volatile Map<String, Route> routes;
   private final TaskAnalyzer analyzer;
   private final PerformanceHistory history;
   private final Clock clock;
@@ -53,18 +55,50 @@ public final class AutoRoutes {
     this.probeAfterMillis = probeAfterMillis;
   }
 
+  /** The auto routes of {@code settings}, fixed. */
   public static AutoRoutes of(SwitchboardSettings settings, PerformanceHistory history, Clock clock) {
-    Map<String, Route> routes = new HashMap<>();
-    long now = clock.millis();
-    for (AutoRouteSettings route : settings.routes().values()) {
-      Candidate[] candidates = route.candidates().stream().map(m -> new Candidate(settings.models().get(m)))
-          .toArray(Candidate[]::new);
-      AtomicLongArray lastSent = new AtomicLongArray(candidates.length);
-      for (int i = 0; i < candidates.length; i++) lastSent.set(i, now);
-      routes.put(route.name(), new Route(route, candidates, lastSent));
-    }
-    return new AutoRoutes(Map.copyOf(routes), new TaskAnalyzer(settings.autoRouting().analyzer()), history, clock,
+    AutoRoutes routes = new AutoRoutes(Map.of(), new TaskAnalyzer(settings.autoRouting().analyzer()), history, clock,
         settings.autoRouting().probeAfter().toMillis());
+    routes.update(settings.models(), settings.routes());
+    return routes;
+  }
+
+  /** The auto routes {@code router} serves, rebuilt whenever its models or routes change (the live registry). */
+  public static AutoRoutes following(ModelRouter router, SwitchboardSettings settings, PerformanceHistory history,
+      Clock clock) {
+    AutoRoutes routes = new AutoRoutes(Map.of(), new TaskAnalyzer(settings.autoRouting().analyzer()), history, clock,
+        settings.autoRouting().probeAfter().toMillis());
+    router.follow(routes::update);
+    return routes;
+  }
+
+  /**
+   * Serves {@code routes} over {@code models} from now on. A route kept with the same candidates keeps when
+   * each was last sent a request (its probes); a candidate naming no model is left out.
+   */
+  private synchronized void update(Map<String, ModelSettings> models, Map<String, AutoRouteSettings> configured) {
+    Map<String, Route> previous = routes;
+    Map<String, Route> next = new HashMap<>();
+    long now = clock.millis();
+    for (AutoRouteSettings route : configured.values()) {
+      List<String> served = route.candidates().stream().filter(models::containsKey).toList();
+      Candidate[] candidates = served.stream().map(m -> new Candidate(models.get(m))).toArray(Candidate[]::new);
+      Route before = previous.get(route.name());
+      AtomicLongArray lastSent = new AtomicLongArray(candidates.length);
+      for (int i = 0; i < candidates.length; i++) {
+        lastSent.set(i, sameCandidates(before, candidates) ? before.lastSent().get(i) : now);
+      }
+      next.put(route.name(), new Route(route, candidates, lastSent));
+    }
+    routes = Map.copyOf(next);
+  }
+
+  private static boolean sameCandidates(Route before, Candidate[] candidates) {
+    if (before == null || before.candidates().length != candidates.length) return false;
+    for (int i = 0; i < candidates.length; i++) {
+      if (!before.candidates()[i].model.equals(candidates[i].model)) return false;
+    }
+    return true;
   }
 
   /** Whether {@code name} is an auto route (rather than a model). */

@@ -30,8 +30,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  *
  * <p>Its life: {@link Absent} (nothing stored under the id), {@link Present} once {@link ResponseStored}
  * is persisted (a {@link Put} is answered only then), and {@link Gone} once {@link ResponseRemoved} is,
- * by a {@link Delete} of its owner or because its retention ended (checked on every access against the
- * injected clock). Once removed, the database keeps only a small tombstone, never the response's
+ * by a {@link Delete} of its owner or because its retention ended (checked against the injected clock on
+ * every access, and on the {@link ResponseSweeper}'s {@link Sweep} for responses nobody asks for). Once removed, the database keeps only a small tombstone, never the response's
  * content, and recovery yields {@link Gone}, so nothing comes back: see {@link #remove}.
  *
  * <p>An entity not used for {@link ResponseStoreSettings#passivateAfter()} asks to be stopped (its
@@ -56,6 +56,13 @@ public final class ResponseEntity
   /** Remove the response if it belongs to {@code owner}; answered once the removal is persisted. */
   public record Delete(String owner, ActorRef<Deleted> replyTo) implements Command {}
 
+  /**
+   * Remove the response if its retention has ended, whoever owns it: sent by the {@link ResponseSweeper}.
+   * An entity started only for this check asks to be passivated once it has answered, unless it is
+   * removing its response (it must live until the content is erased; see {@link #remove}).
+   */
+  public record Sweep(ActorRef<Swept> replyTo) implements Command {}
+
   /** Stop now: sent by the shard or the registry after the entity asked to be passivated. */
   public enum Stop implements Command { INSTANCE }
 
@@ -76,6 +83,9 @@ public final class ResponseEntity
 
   /** The answer to {@link Delete}: whether a response of the caller's was removed. */
   public record Deleted(boolean deleted) implements JsonSerializable {}
+
+  /** The answer to {@link Sweep}: whether the check removed an expired response. */
+  public record Swept(boolean removed) implements JsonSerializable {}
 
   /** What is persisted. */
   public sealed interface Event extends JsonSerializable {}
@@ -105,6 +115,8 @@ public final class ResponseEntity
   private final Duration retention;
   private final Consumer<ActorRef<Command>> passivate;
   private final ActorRef<Command> self;
+  /** Whether a client's command reached this incarnation, rather than only sweeps. */
+  private boolean used;
 
   /**
    * @param passivate asks for this entity to be stopped (its shard's {@code Passivate}, or the registry's)
@@ -150,7 +162,8 @@ public final class ResponseEntity
         .onCommand(Put.class, put -> Effect().persist(new ResponseStored(put.response()))
             .thenReply(put.replyTo(), stored -> new Kept()))
         .onCommand(Get.class, get -> Effect().reply(get.replyTo(), new Found(null)))
-        .onCommand(Delete.class, delete -> Effect().reply(delete.replyTo(), new Deleted(false)));
+        .onCommand(Delete.class, delete -> Effect().reply(delete.replyTo(), new Deleted(false)))
+        .onCommand(Sweep.class, this::keepAfterSweep);
     builder.forStateType(Present.class)
         .onCommand(Put.class, (state, put) -> expired(state) ? expire(put.replyTo(), refused("it has expired"))
             : Effect().reply(put.replyTo(), state.response().equals(put.response()) ? new Kept()
@@ -161,18 +174,25 @@ public final class ResponseEntity
           if (expired(state)) return expire(delete.replyTo(), new Deleted(false));
           if (!ownedBy(state, delete.owner())) return Effect().reply(delete.replyTo(), new Deleted(false));
           return remove(Cause.DELETED).thenReply(delete.replyTo(), gone -> new Deleted(true));
-        });
+        })
+        .onCommand(Sweep.class, (state, sweep) -> expired(state) ? expire(sweep.replyTo(), new Swept(true))
+            : keepAfterSweep(sweep));
     builder.forStateType(Gone.class)
         .onCommand(Put.class, put -> Effect().reply(put.replyTo(), refused("it was removed")))
         .onCommand(Get.class, get -> Effect().reply(get.replyTo(), new Found(null)))
-        .onCommand(Delete.class, delete -> Effect().reply(delete.replyTo(), new Deleted(false)));
+        .onCommand(Delete.class, delete -> Effect().reply(delete.replyTo(), new Deleted(false)))
+        .onCommand(Sweep.class, this::keepAfterSweep);
     builder.forAnyState()
         .onCommand(Idle.class, idle -> {
           passivate.accept(self);
           return Effect().noReply();
         })
         .onCommand(Stop.class, stop -> Effect().stop().thenNoReply());
-    return builder.build();
+    CommandHandlerWithReply<Command, Event, State> handler = builder.build();
+    return (state, command) -> {
+      if (command instanceof Put || command instanceof Get || command instanceof Delete) used = true;
+      return handler.apply(state, command);
+    };
   }
 
   @Override
@@ -187,6 +207,17 @@ public final class ResponseEntity
   private boolean expired(Present state) {
     long expiresAt = state.response().createdAtEpochSecond() + retention.toSeconds();
     return clock.instant().getEpochSecond() >= expiresAt;
+  }
+
+  /**
+   * Answers a sweep that removed nothing. An entity that the sweep alone woke up leaves memory at once,
+   * so a sweep does not fill the nodes with entities nobody uses; one in use is recovered on its next
+   * command, which the shard or the registry holds meanwhile.
+   */
+  private ReplyEffect<Event, State> keepAfterSweep(Sweep sweep) {
+    EffectBuilder<Event, State> effect = Effect().none();
+    if (!used) effect = effect.thenRun(state -> passivate.accept(self));
+    return effect.thenReply(sweep.replyTo(), state -> new Swept(false));
   }
 
   private static boolean ownedBy(Present state, String owner) {

@@ -41,6 +41,8 @@ public final class LoadView {
   private final AtomicLongArray picks;
   /** 1 while an ask is unanswered: a slow entity gets no second ask on top of the first. */
   private final AtomicIntegerArray asking;
+  /** 1 for the providers asked on a refresh: those behind a {@code least-busy} model now. */
+  private final AtomicIntegerArray watched;
 
   /**
    * @param providers the providers whose load is wanted
@@ -54,6 +56,16 @@ public final class LoadView {
     for (int i = 0; i < this.providers.size(); i++) reports.set(i, new Report(0, 0));
     this.picks = new AtomicLongArray(this.providers.size());
     this.asking = new AtomicIntegerArray(this.providers.size());
+    this.watched = new AtomicIntegerArray(this.providers.size());
+    for (int i = 0; i < this.providers.size(); i++) watched.set(i, 1);
+  }
+
+  /**
+   * Asks, from the next refresh on, only {@code wanted} (each must be in this view): the providers whose
+   * load some model balances by now. The others keep their last report.
+   */
+  public void watch(Collection<String> wanted) {
+    for (int i = 0; i < providers.size(); i++) watched.set(i, wanted.contains(providers.get(i)) ? 1 : 0);
   }
 
   public boolean isEmpty() {
@@ -87,7 +99,7 @@ public final class LoadView {
     CompletableFuture<?>[] asks = new CompletableFuture<?>[providers.size()];
     for (int i = 0; i < providers.size(); i++) {
       final int slot = i;
-      if (!asking.compareAndSet(slot, 0, 1)) {
+      if (watched.get(slot) == 0 || !asking.compareAndSet(slot, 0, 1)) {
         asks[slot] = CompletableFuture.completedFuture(null);
         continue;
       }

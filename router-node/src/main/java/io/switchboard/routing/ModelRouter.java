@@ -1,5 +1,7 @@
 package io.switchboard.routing;
 
+import io.switchboard.config.AutoRouteSettings;
+import io.switchboard.config.BalancingSettings;
 import io.switchboard.config.ModelSettings;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.provider.Providers;
@@ -7,13 +9,16 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
 import java.util.random.RandomGenerator;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
@@ -22,13 +27,25 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
  * the one its {@link BalancingStrategy} chooses first, then the others as fallbacks in configuration
  * order. For each possible first choice that list is built once, up front, so routing a request
  * allocates nothing.
+ *
+ * <p>The models and auto routes it serves can change while the node runs (the live model registry
+ * calls {@link #update}). Everything a request reads is one immutable snapshot behind one volatile
+ * field: a request routed before a change keeps the deployments it was given, the next one sees the
+ * new snapshot whole, and nothing on the request path locks or asks an actor. A deployment that stays
+ * (same model, provider and upstream model) keeps its latency estimate across a change.
  */
 public final class ModelRouter {
   /** Random draws on the calling thread's own generator: request threads never contend on one seed. */
   private static final RandomGenerator THREAD_LOCAL = () -> ThreadLocalRandom.current().nextLong();
 
-  private final Map<String, Alias> aliases;
-  private final Map<String, List<Deployment>> byModel;
+  private final Providers providers;
+  private final LoadView load;
+  private final RandomGenerator random;
+  private final Clock clock;
+  private final BalancingSettings balancing;
+  private volatile Snapshot snapshot;
+  private final List<BiConsumer<Map<String, ModelSettings>, Map<String, AutoRouteSettings>>> followers =
+      new CopyOnWriteArrayList<>();
 
   /** An alias: its strategy, and for each deployment (by index) the list that tries it first. */
   private record Alias(BalancingStrategy strategy, List<List<Deployment>> byFirst) {
@@ -37,14 +54,23 @@ public final class ModelRouter {
     }
   }
 
-  private ModelRouter(Map<String, Alias> aliases, Map<String, List<Deployment>> byModel) {
-    this.aliases = aliases;
-    this.byModel = Collections.unmodifiableMap(byModel);
+  /** What requests read: built whole on each change, never modified. */
+  private record Snapshot(Map<String, Alias> aliases, Map<String, List<Deployment>> byModel,
+      List<Deployment> deployments, Map<String, AutoRouteSettings> routes, Map<String, ModelSettings> settings) {}
+
+  private ModelRouter(Providers providers, LoadView load, RandomGenerator random, Clock clock,
+      BalancingSettings balancing) {
+    this.providers = providers;
+    this.load = load;
+    this.random = random;
+    this.clock = clock;
+    this.balancing = balancing;
   }
 
   /**
    * The node's router: a {@link LoadView} of the providers behind {@code least-busy} models, refreshed
-   * by a {@link LoadRefresher} spawned under {@code context} (none when no model balances by load).
+   * by a {@link LoadRefresher} spawned under {@code context} (it asks nothing while no model balances
+   * by load).
    */
   public static ModelRouter start(ActorContext<?> context, SwitchboardSettings settings, Providers providers,
       Clock clock) {
@@ -62,20 +88,61 @@ public final class ModelRouter {
 
   public static ModelRouter of(SwitchboardSettings settings, Providers providers, LoadView load,
       RandomGenerator random, Clock clock) {
+    ModelRouter router = new ModelRouter(providers, load, random, clock, settings.balancing());
+    router.update(settings.models(), settings.routes());
+    return router;
+  }
+
+  /**
+   * Serves {@code models} and {@code routes} from now on, in place of what was served. Every
+   * deployment must name a provider of this node (the registry checks that before it gets here).
+   * Callers serialize their updates (the registry does); requests may run meanwhile.
+   */
+  public void update(Map<String, ModelSettings> models, Map<String, AutoRouteSettings> routes) {
+    Map<String, LatencyEstimate> kept = new HashMap<>();
+    Snapshot previous = snapshot;
+    if (previous != null) previous.deployments().forEach(d -> kept.put(identity(d.model(), d.settings()), d.latency()));
     Map<String, Alias> aliases = new LinkedHashMap<>();
     Map<String, List<Deployment>> byModel = new LinkedHashMap<>();
-    for (ModelSettings model : settings.models().values()) {
+    Set<String> busy = new LinkedHashSet<>();
+    for (ModelSettings model : models.values()) {
       List<Deployment> deployments = new ArrayList<>();
       for (ModelSettings.DeploymentSettings d : model.deployments()) {
-        deployments.add(new Deployment(model.name(), d, providers.get(d.provider()).orElseThrow(),
-            new LatencyEstimate(settings.balancing())));
+        LatencyEstimate latency = kept.get(identity(model.name(), d));
+        deployments.add(new Deployment(model.name(), d, providers.get(d.provider()).orElseThrow(() ->
+            new IllegalArgumentException("model " + model.name() + " names provider '" + d.provider()
+                + "', which this node does not have")),
+            latency != null ? latency : new LatencyEstimate(balancing)));
       }
       List<Deployment> configured = List.copyOf(deployments);
+      if (model.strategy() == ModelSettings.Strategy.LEAST_BUSY && configured.size() > 1) {
+        model.deployments().forEach(d -> busy.add(d.provider()));
+      }
       byModel.put(model.name(), configured);
       aliases.put(model.name(), new Alias(
           BalancingStrategy.of(model.strategy(), configured, load, random, clock), firstChoices(configured)));
     }
-    return new ModelRouter(aliases, byModel);
+    load.watch(busy);
+    snapshot = new Snapshot(Collections.unmodifiableMap(aliases), Collections.unmodifiableMap(byModel),
+        byModel.values().stream().flatMap(List::stream).toList(),
+        Collections.unmodifiableMap(new LinkedHashMap<>(routes)),
+        Collections.unmodifiableMap(new LinkedHashMap<>(models)));
+    followers.forEach(follower -> follower.accept(snapshot.settings(), snapshot.routes()));
+  }
+
+  /**
+   * Tells {@code follower} the models and auto routes served now, and again after every {@link #update}
+   * (on the updating thread), so what is built over them (the auto routes' scorers) follows the registry.
+   */
+  public void follow(BiConsumer<Map<String, ModelSettings>, Map<String, AutoRouteSettings>> follower) {
+    followers.add(follower);
+    Snapshot now = snapshot;
+    follower.accept(now.settings(), now.routes());
+  }
+
+  /** What makes a deployment the same one across an update: its model, provider and upstream model. */
+  private static String identity(String model, ModelSettings.DeploymentSettings d) {
+    return model + '\u0000' + d.provider() + '\u0000' + d.upstreamModel();
   }
 
   /** For each deployment, the list that starts with it and continues with the others in their order. */
@@ -92,14 +159,9 @@ public final class ModelRouter {
     return List.copyOf(byFirst);
   }
 
+  /** Every provider of the node may come to back a {@code least-busy} model once models change at run time. */
   private static LoadView loadView(SwitchboardSettings settings, Providers providers) {
-    Set<String> busy = new LinkedHashSet<>();
-    for (ModelSettings model : settings.models().values()) {
-      if (model.strategy() == ModelSettings.Strategy.LEAST_BUSY && model.deployments().size() > 1) {
-        model.deployments().forEach(d -> busy.add(d.provider()));
-      }
-    }
-    return new LoadView(busy, id -> providers.get(id).orElseThrow().status()
+    return new LoadView(settings.providers().keySet(), id -> providers.get(id).orElseThrow().status()
         .thenApply(status -> status.inFlight() + status.queued()));
   }
 
@@ -108,17 +170,22 @@ public final class ModelRouter {
    * the others after it as fallbacks; empty when the model is not served.
    */
   public Optional<List<Deployment>> route(String model) {
-    Alias alias = aliases.get(model);
+    Alias alias = snapshot.aliases().get(model);
     return alias == null ? Optional.empty() : Optional.of(alias.next());
   }
 
-  /** Every model's deployments in configuration order, by model name. */
+  /** Every model's deployments in configuration order, by model name, as served now. */
   public Map<String, List<Deployment>> models() {
-    return byModel;
+    return snapshot.byModel();
   }
 
-  /** Every deployment of every model. */
+  /** Every deployment of every model, as served now. */
   public Collection<Deployment> deployments() {
-    return byModel.values().stream().flatMap(List::stream).toList();
+    return snapshot.deployments();
+  }
+
+  /** The auto routes, by name, as served now. */
+  public Map<String, AutoRouteSettings> routes() {
+    return snapshot.routes();
   }
 }

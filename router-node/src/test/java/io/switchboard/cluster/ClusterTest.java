@@ -179,14 +179,14 @@ class ClusterTest {
     upstream.answer(limited);
     startCluster(3, config(providers, "pa", 60));
 
-    Set<String> homes = new HashSet<>();
     for (String p : providers) {
       Set<String> seen = new HashSet<>();
       for (ClusterNode n : nodes) seen.add(n.status(p).node());
       assertEquals(1, seen.size(), "every node reaches the same single entity of " + p + ": " + seen);
-      homes.addAll(seen);
     }
-    assertTrue(homes.size() >= 2, "six entities spread over more than one node: " + homes);
+    // A node whose region registers late (a loaded machine) gets its share at the coordinator's next rebalance.
+    awaitTrue(() -> providers.stream().map(p -> nodes.get(0).status(p).node()).distinct().count() >= 2,
+        Duration.ofSeconds(30), "six entities spread over more than one node");
 
     // Three times the limit, arriving at all three nodes at once.
     int ok = load(nodes, "m-pa", 180, Duration.ofMillis(2_500));

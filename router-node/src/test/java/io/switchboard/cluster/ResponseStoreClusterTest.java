@@ -15,7 +15,14 @@ import io.switchboard.responses.StoredResponse;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -71,6 +79,10 @@ class ResponseStoreClusterTest {
   }
 
   private void startCluster(int size) {
+    startCluster(size, "");
+  }
+
+  private void startCluster(int size, String moreHocon) {
     int[] ports = ClusterNode.freePorts(size);
     List<CompletableFuture<ClusterNode>> starting = new ArrayList<>();
     for (int i = 0; i < size; i++) {
@@ -78,7 +90,8 @@ class ResponseStoreClusterTest {
       starting.add(CompletableFuture.supplyAsync(() -> ClusterNode.start(postgres, ports, index, """
           switchboard.providers.oa { kind = openai, openai.base-url = "%s", retries.max-attempts = 1 }
           switchboard.models.gpt { provider = oa, upstream-model = "gpt-4o" }
-          """.formatted(upstream.baseUrl()))));
+          %s
+          """.formatted(upstream.baseUrl(), moreHocon))));
     }
     for (CompletableFuture<ClusterNode> node : starting) nodes.add(node.join());
     awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(size)), Duration.ofSeconds(30), "all nodes Up");
@@ -91,7 +104,11 @@ class ResponseStoreClusterTest {
   }
 
   private static StoredResponse response(String id, String owner) {
-    return new StoredResponse(id, owner, Clock.systemUTC().instant().getEpochSecond(), null,
+    return response(id, owner, Clock.systemUTC().instant());
+  }
+
+  private static StoredResponse response(String id, String owner, Instant createdAt) {
+    return new StoredResponse(id, owner, createdAt.getEpochSecond(), null,
         "[{\"type\":\"message\",\"role\":\"user\",\"content\":\"question " + id + "\"}]",
         "{\"id\":\"" + id + "\",\"object\":\"response\",\"output\":[]}");
   }
@@ -197,6 +214,63 @@ class ResponseStoreClusterTest {
     }
     assertEquals(200, send(c, "DELETE", "/v1/responses/" + secondId, owner, null).statusCode());
     assertEquals(404, send(b, "GET", "/v1/responses/" + secondId, owner, null).statusCode(), "deleted on C, gone on B");
+  }
+
+  @Test
+  void expiredResponsesNobodyAsksFor_areSweptByTheClustersSweeper_evenAfterTheNodeRunningItCrashed() {
+    startCluster(3, "switchboard.responses.sweep-interval = 300ms");
+    List<ShardedResponseStore> stores = nodes.stream().map(ResponseStoreClusterTest::store).toList();
+    Instant longAgo = Clock.systemUTC().instant().minus(Duration.ofDays(31)); // past the 30 days' retention
+    StoredResponse young = response("resp_sweep_young", "key_owner");
+    await(stores.get(1).put(young));
+    await(stores.get(1).put(response("resp_sweep_old_1", "key_owner", longAgo)));
+    // Nobody reads it: only the sweep, from whichever node runs it, can remove it.
+    awaitTrue(() -> onlyTombstoneLeft("resp_sweep_old_1"),
+        Duration.ofSeconds(30), "the expired response swept, only its tombstone left");
+
+    ClusterNode sweeping = oldest(); // the Cluster Singleton lives on the oldest member
+    sweeping.crash();
+    nodes.remove(sweeping);
+    awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(2)), Duration.ofSeconds(60), "the crashed node downed");
+    ShardedResponseStore onSurvivor = store(nodes.get(0));
+    await(onSurvivor.put(response("resp_sweep_old_2", "key_owner", longAgo)));
+    awaitTrue(() -> onlyTombstoneLeft("resp_sweep_old_2"),
+        Duration.ofSeconds(60), "swept by the sweeper now running on a survivor");
+    assertEquals(Optional.of(young), await(onSurvivor.get(young.id(), "key_owner")), "the young one is kept");
+  }
+
+  /** The member that joined first, of those still running. */
+  private ClusterNode oldest() {
+    return nodes.stream().reduce((x, y) -> Cluster.get(x.system).selfMember().isOlderThan(
+        Cluster.get(y.system).selfMember()) ? x : y).orElseThrow();
+  }
+
+  /** Whether the tables hold the content of {@code responseId}: none once removed, but its tombstone. */
+  private static boolean onlyTombstoneLeft(String responseId) {
+    return rowsHolding(responseId, "question " + responseId) == 0 && rowsHolding(responseId, "EXPIRED") > 0;
+  }
+
+  /** Rows of the journal and the snapshot table of {@code responseId} whose payload contains {@code text}. */
+  private static int rowsHolding(String responseId, String text) {
+    int rows = 0;
+    try (Connection connection = DriverManager.getConnection(postgres.url(), PostgresExtension.USER,
+        postgres.env().get(PostgresExtension.PASSWORD_ENV))) {
+      for (String sql : new String[] {
+          "SELECT event_payload FROM event_journal WHERE persistence_id = ?",
+          "SELECT snapshot_payload FROM snapshot WHERE persistence_id = ?"}) {
+        try (PreparedStatement query = connection.prepareStatement(sql)) {
+          query.setString(1, ResponseEntity.persistenceId(responseId).id());
+          try (ResultSet payloads = query.executeQuery()) {
+            while (payloads.next()) {
+              if (new String(payloads.getBytes(1), StandardCharsets.UTF_8).contains(text)) rows++;
+            }
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw new AssertionError(e);
+    }
+    return rows;
   }
 
   /** Creates an API key through {@code node}'s admin routes; its secret. */

@@ -63,6 +63,8 @@ class ConsoleBrowserTest {
           provider = steady, upstream-model = gpt-4o-mini, input-price-per-million = 150, output-price-per-million = 600
         }
         switchboard.models.wobbly { provider = flaky, upstream-model = broken-model }
+        switchboard.models.coder { provider = steady, upstream-model = coder-1, strengths { code = 0.95, chat = 0.2 } }
+        switchboard.routes.auto { candidates = [chat, coder], objective { cost = 0, latency = 0, quality = 1 } }
         """.formatted(upstream.baseUrl()), Map.of("KEY", "sk-upstream"));
     browser = ConsoleBrowser.open(gateway.uri("").toString());
   }
@@ -203,6 +205,24 @@ class ConsoleBrowserTest {
     String shown = row.getText();
     assertTrue(shown.contains("chat") && shown.contains("steady/gpt-4o-mini") && shown.contains("success"), shown);
     assertFalse(browser.driver().getPageSource().contains("What is the time?"));
+  }
+
+  @Test
+  void models_showTheAutoRoutesAndEachDecisionWithItsReason() throws Exception {
+    browser.logIn(TestGateway.ADMIN_KEY);
+    String requestId = "req-" + UUID.randomUUID();
+
+    assertEquals(200, chat("auto", "Fix this bug: ```python\\nprint(1/0)\\n```", null, requestId).statusCode());
+
+    browser.show("models");
+    WebElement route = browser.until(d -> d.findElement(By.id("routes")));
+    assertTrue(route.getText().contains("auto") && route.getText().contains("chat, coder"), route.getText());
+    WebElement decision = browser.until(d -> d.findElement(By.cssSelector("#decisions tr[data-request-id='"
+        + requestId + "']")));
+    browser.screenshot("models");
+    String shown = decision.getText();
+    assertTrue(shown.contains("auto") && shown.contains("coder") && shown.contains("task=code"), shown);
+    assertFalse(browser.driver().getPageSource().contains("print(1/0)"), "the request's content is never shown");
   }
 
   @Test

@@ -33,8 +33,9 @@ public final class InMemoryStateStore<T> implements StateStore<T> {
     Stored<T> current = values.get(persistenceId);
     long expected = current == null ? 1 : current.revision() + 1;
     if (revision != expected) {
-      return CompletableFuture.failedFuture(new IllegalStateException(
-          "stale revision " + revision + " for " + persistenceId + ", expected " + expected));
+      // As the contract says (and the JDBC store does): a stale revision is a StaleRevisionException.
+      return CompletableFuture.failedFuture(new StaleRevisionException(persistenceId, revision,
+          new IllegalStateException("stale revision " + revision + " for " + persistenceId + ", expected " + expected)));
     }
     values.put(persistenceId, new Stored<>(revision, value));
     return CompletableFuture.completedFuture(Done.getInstance());

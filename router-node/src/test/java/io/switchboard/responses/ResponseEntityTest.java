@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ResponseEntityTest {
   private static final Duration RETENTION = Duration.ofDays(30);
   private static final Duration IDLE = Duration.ofMinutes(2);
-  private static final ResponseStoreSettings SETTINGS = new ResponseStoreSettings(RETENTION, IDLE, Duration.ofSeconds(10));
+  private static final ResponseStoreSettings SETTINGS =
+      new ResponseStoreSettings(RETENTION, IDLE, Duration.ofSeconds(10), Duration.ofHours(1), 50);
 
   @TempDir Path snapshots;
 
@@ -175,6 +176,46 @@ class ResponseEntityTest {
     assertTrue(await(store.delete("resp_7", "key_a")));
     for (int i = 0; i < 3; i++) manualTime.timePasses(IDLE.plusSeconds(1));
     assertEquals(Optional.empty(), await(store.get("resp_7", "key_a")), "recovered as removed");
+  }
+
+  @Test
+  void sweep_removesAnExpiredResponseWhoeverOwnsIt_andKeepsAYoungerOne() {
+    StoredResponse old = response("resp_8", "key_a");
+    await(store.put(old));
+    clock.advance(RETENTION.minusDays(1));
+    StoredResponse young = response("resp_9", "key_b");
+    await(store.put(young));
+    clock.advance(Duration.ofDays(1));
+
+    assertFalse(await(store.sweep("resp_9")), "29 days left: kept");
+    assertTrue(await(store.sweep("resp_8")), "expired: removed by the sweep, with no owner named");
+    assertFalse(await(store.sweep("resp_8")), "already removed");
+    assertFalse(await(store.sweep("resp_unknown")));
+    assertEquals(Optional.empty(), await(store.get("resp_8", "key_a")));
+    assertEquals(Optional.of(young), await(store.get("resp_9", "key_b")));
+  }
+
+  @Test
+  void entityWokenOnlyForASweep_asksToBePassivatedAtOnce_butOneInUseStays() {
+    TestProbe<ActorRef<ResponseEntity.Command>> passivations = kit.createTestProbe();
+    TestProbe<ResponseEntity.Swept> swept = kit.createTestProbe();
+    ActorRef<ResponseEntity.Command> inUse = kit.spawn(
+        ResponseEntity.create("resp_10", clock, SETTINGS, self -> passivations.getRef().tell(self)));
+    TestProbe<ResponseEntity.PutResult> replies = kit.createTestProbe();
+    inUse.tell(new ResponseEntity.Put(response("resp_10", "key_a"), replies.getRef()));
+    replies.expectMessage(new ResponseEntity.Kept());
+    inUse.tell(new ResponseEntity.Sweep(swept.getRef()));
+    swept.expectMessage(new ResponseEntity.Swept(false));
+    passivations.expectNoMessage(Duration.ofMillis(100));
+    inUse.tell(ResponseEntity.Stop.INSTANCE);
+    passivations.expectTerminated(inUse, Duration.ofSeconds(5));
+
+    ActorRef<ResponseEntity.Command> woken = kit.spawn(
+        ResponseEntity.create("resp_10", clock, SETTINGS, self -> passivations.getRef().tell(self)));
+    woken.tell(new ResponseEntity.Sweep(swept.getRef()));
+    swept.expectMessage(new ResponseEntity.Swept(false));
+    assertEquals(woken, passivations.expectMessageClass(ActorRef.class, Duration.ofSeconds(5)),
+        "recovered only for the sweep: leaves memory without waiting for passivate-after");
   }
 
   private static Throwable failure(CompletionStage<?> stage) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
+import io.switchboard.LogCapture;
 import io.switchboard.ManualClock;
 import io.switchboard.config.PersistenceSettings;
 import io.switchboard.config.ResponseStoreSettings;
@@ -35,8 +36,11 @@ import org.junit.jupiter.api.Test;
  */
 abstract class ResponseStoreContract {
   private static final Duration RETENTION = Duration.ofDays(30);
-  private static final ResponseStoreSettings SETTINGS =
-      new ResponseStoreSettings(RETENTION, Duration.ofMinutes(2), Duration.ofSeconds(20));
+  private static final ResponseStoreSettings SETTINGS = new ResponseStoreSettings(RETENTION, Duration.ofMinutes(2),
+      Duration.ofSeconds(20), Duration.ofHours(1), 50);
+  /** Sweeps for expired responses one after another, so a test sees one soon. */
+  private static final ResponseStoreSettings SWEEPING = new ResponseStoreSettings(RETENTION, Duration.ofMinutes(2),
+      Duration.ofSeconds(20), Duration.ofMillis(200), 1000);
 
   /** The test kit configuration for the store under test. */
   abstract Config config();
@@ -142,6 +146,44 @@ abstract class ResponseStoreContract {
         assertEquals(0, rowsHolding("resp_expired", marker), "the expired content is removed from the database");
         return null;
       });
+    } finally {
+      second.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void expiredResponseThatNobodyAsksFor_isRemovedByTheSweep_andAYoungerOneIsKept() throws SQLException {
+    String expiredMarker = "swept-content-5d21";
+    String youngMarker = "young-content-c83e";
+    StoredResponse expired = response("resp_swept_expired", expiredMarker);
+    StoredResponse young;
+    ActorTestKit first = start("responses-sweep-first");
+    try {
+      ShardedResponseStore store = ShardedResponseStore.start(first.system(), clock, SETTINGS);
+      await(store.put(expired));
+      clock.advance(RETENTION.minusDays(1));
+      young = response("resp_swept_young", youngMarker);
+      await(store.put(young));
+    } finally {
+      first.shutdownTestKit();
+    }
+
+    clock.advance(Duration.ofDays(1)); // the first one's retention ends; the second has 29 days left
+    ActorTestKit second = start("responses-sweep-second");
+    try (LogCapture log = LogCapture.start()) {
+      ShardedResponseStore store = ShardedResponseStore.start(second.system(), clock, SWEEPING);
+      // Nobody reads either response: only the sweep can remove the expired one.
+      second.createTestProbe().awaitAssert(Duration.ofSeconds(30), () -> {
+        assertEquals(0, rowsHolding("resp_swept_expired", expiredMarker), "the sweep removed the expired content");
+        assertTrue(log.lines().stream().anyMatch(line -> line.matches(
+            "(?s)INFO .*Swept stored responses: [1-9][0-9]* checked, [1-9][0-9]* expired removed.*")),
+            "a sweep that removed a response reported what it did: " + log.lines());
+        return null;
+      });
+      // Every sweep of this actor system ran after both clocks moved, so the young one was checked and kept.
+      assertTrue(rowsHolding("resp_swept_young", youngMarker) > 0, "the young response is still stored");
+      assertEquals(Optional.of(young), await(store.get("resp_swept_young", "key_owner")));
+      assertEquals(Optional.empty(), await(store.get("resp_swept_expired", "key_owner")));
     } finally {
       second.shutdownTestKit();
     }
