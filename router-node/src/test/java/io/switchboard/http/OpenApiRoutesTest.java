@@ -39,7 +39,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * console's session cookie on {@code /console}, the admin key elsewhere. Behind a gate every path is
  * refused alike (401 for {@code /admin/anything} without the admin key, for {@code /console/api/anything}
  * without a session); holding the credential, an unknown path is 404 {@code unknown_url}, so the probe
- * tells served paths from unknown ones.
+ * tells served paths from unknown ones. The probes' writes are real (a {@code DELETE} revokes the key
+ * made for it, or removes a registry model it names), so the node is this class's own.
  */
 @Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
