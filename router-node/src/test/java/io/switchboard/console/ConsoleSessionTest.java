@@ -125,6 +125,24 @@ class ConsoleSessionTest {
   }
 
   @Test
+  void gate_refusesAnyApiPathWithoutASession_andWithOneAnUnknownPathIsUnknownUrl_asAdminDoes() {
+    TestGateway gateway = gateways.start("");
+    String cookie = cookie(login(gateway, TestGateway.ADMIN_KEY));
+
+    HttpResponse<String> withoutSession = get(gateway, "/console/api/no-such-view", null);
+    HttpResponse<String> withSession = get(gateway, "/console/api/no-such-view", cookie);
+
+    // The gate answers first, so a caller without a session learns nothing of the paths behind it.
+    assertEquals(401, withoutSession.statusCode());
+    assertTrue(withoutSession.body().contains("\"code\":\"console_login_required\""), withoutSession.body());
+    assertEquals(404, withSession.statusCode());
+    assertTrue(withSession.body().contains("\"code\":\"unknown_url\""), withSession.body());
+    // /admin is gated the same way: 401 without the admin key, whatever the path; unknown_url with it.
+    assertEquals(401, get(gateway, "/admin/no-such-view", null).statusCode());
+    assertTrue(gateway.get("/admin/no-such-view").body().contains("\"code\":\"unknown_url\""));
+  }
+
+  @Test
   void secureCookie_addsSecureForNodesBehindTls() {
     TestGateway gateway = gateways.start("switchboard.console.secure-cookie = on");
 

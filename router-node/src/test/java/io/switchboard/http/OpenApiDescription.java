@@ -93,6 +93,21 @@ final class OpenApiDescription {
     return resolve(target);
   }
 
+  /** Every security requirement (the document's or an operation's) naming a scheme it does not define. */
+  List<String> undefinedSecuritySchemes() {
+    JsonNode schemes = document.path("components").path("securitySchemes");
+    List<String> undefined = new ArrayList<>();
+    List<JsonNode> requirements = new ArrayList<>();
+    document.path("security").forEach(requirements::add);
+    document.path("paths").forEach(item -> item.forEach(operation -> operation.path("security").forEach(requirements::add)));
+    for (JsonNode requirement : requirements) {
+      requirement.fieldNames().forEachRemaining(name -> {
+        if (!schemes.has(name)) undefined.add(name);
+      });
+    }
+    return undefined;
+  }
+
   /** Every {@code $ref} in the document that points at nothing. */
   List<String> danglingReferences() {
     List<String> dangling = new ArrayList<>();

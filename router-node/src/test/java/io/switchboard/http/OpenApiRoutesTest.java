@@ -10,10 +10,15 @@ import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
 import io.switchboard.keys.KeyRequests;
 import io.switchboard.provider.ollama.FakeOllama;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +34,25 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * handler, and every operation the node serves is documented ({@link RouteProbe} finds them from the
  * sources and by asking the node). A route added without its description fails here, naming it; the
  * description is {@code router-node/src/main/resources/openapi/openapi.json}.
+ *
+ * <p>Each probe carries what its path needs, as a real caller would: the client key on {@code /v1}, the
+ * console's session cookie on {@code /console}, the admin key elsewhere. Behind a gate every path is
+ * refused alike (401 for {@code /admin/anything} without the admin key, for {@code /console/api/anything}
+ * without a session); holding the credential, an unknown path is 404 {@code unknown_url}, so the probe
+ * tells served paths from unknown ones. The probes' writes are real (a {@code DELETE} revokes the key
+ * made for it, or removes a registry model it names), so the node is this class's own.
  */
 @Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenApiRoutesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String DESCRIPTION = "router-node/src/main/resources/openapi/openapi.json";
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+  /** A body read whole, except a server-sent event stream's, which does not end: its headers answer. */
+  private static final HttpResponse.BodyHandler<String> BODY_UNLESS_STREAM = info ->
+      info.headers().firstValue("content-type").orElse("").startsWith("text/event-stream")
+          ? HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofInputStream(), OpenApiRoutesTest::unread)
+          : HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
 
   @RegisterExtension static final FakeOllama ollama = new FakeOllama("llama3.2");
   @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
@@ -42,6 +60,7 @@ class OpenApiRoutesTest {
   private TestGateway gateway;
   private String keyId;
   private String clientKey;
+  private String consoleCookie;
   private OpenApiDescription description;
 
   @BeforeAll
@@ -54,19 +73,49 @@ class OpenApiRoutesTest {
     clientKey = KeyRequests.createKey(gateway, "{\"name\":\"openapi-probe\"}").path("key").asText();
     // The key the probes may revoke (DELETE /admin/keys/{id}) is not the one they call /v1 with.
     keyId = KeyRequests.createKey(gateway, "{\"name\":\"openapi-probed\"}").path("id").asText();
+    consoleCookie = logIn();
     HttpResponse<String> served = gateway.get("/openapi.json");
     assertEquals(200, served.statusCode(), served.body());
     description = new OpenApiDescription(JSON.readTree(served.body()));
   }
 
-  /** A request with the credentials its path needs: the client key on /v1, the admin key elsewhere. */
+  /**
+   * A request with the credentials its path needs: the client key on /v1, the console's session cookie
+   * on /console (as the browser sends it), the admin key elsewhere.
+   */
   private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(gateway.uri(path)).timeout(TIMEOUT);
+    if (path.startsWith("/console")) return request.header("Cookie", consoleCookie);
     String key = path.startsWith("/v1") ? clientKey : TestGateway.ADMIN_KEY;
-    return HttpRequest.newBuilder(gateway.uri(path)).header("Authorization", "Bearer " + key);
+    return request.header("Authorization", "Bearer " + key);
   }
 
-  private HttpResponse<String> send(HttpRequest.Builder request) {
-    return gateway.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  /** Sends it; a probe that logged the console out logs in again, so the probes after it still get in. */
+  private HttpResponse<String> send(HttpRequest.Builder builder) {
+    HttpRequest request = builder.build();
+    HttpResponse<String> answer = gateway.send(request, BODY_UNLESS_STREAM);
+    if (request.uri().getPath().equals("/console/logout") && answer.statusCode() == 204) consoleCookie = logIn();
+    return answer;
+  }
+
+  /** A console session for the admin key: its cookie, as {@code name=value}. */
+  private String logIn() {
+    HttpResponse<String> login = gateway.send(HttpRequest.newBuilder(gateway.uri("/console/login")).timeout(TIMEOUT)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + TestGateway.ADMIN_KEY + "\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(204, login.statusCode(), login.body());
+    String cookie = login.headers().firstValue("set-cookie").orElseThrow();
+    return cookie.substring(0, cookie.indexOf(';'));
+  }
+
+  private static String unread(InputStream stream) {
+    try {
+      stream.close();
+      return "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Test
@@ -77,8 +126,9 @@ class OpenApiRoutesTest {
     JsonNode document = JSON.readTree(served.body());
     assertTrue(document.path("openapi").asText().startsWith("3."), document.path("openapi").asText());
     assertEquals(List.of(), description.danglingReferences());
-    assertEquals(Set.of("clientBearer", "clientApiKey", "adminBearer", "adminApiKey"),
+    assertEquals(Set.of("clientBearer", "clientApiKey", "adminBearer", "adminApiKey", "consoleSession"),
         Set.copyOf(iterable(document.path("components").path("securitySchemes").fieldNames())));
+    assertEquals(List.of(), description.undefinedSecuritySchemes());
     assertFalse(description.operations().isEmpty());
   }
 
@@ -121,16 +171,20 @@ class OpenApiRoutesTest {
         served.toString());
     assertTrue(served.stream().anyMatch(s -> s.method().equals("POST") && s.path().equals("/admin/ollama/local/pull")),
         served.toString());
+    assertTrue(served.stream().anyMatch(s -> s.method().equals("GET") && s.path().equals("/console/api/info")
+        && s.status() == 200), "the probe holds a console session: " + served);
   }
 
   @Test
-  void swaggerUi_isServedBehindTheAdminKey_andReadsTheDescription() {
+  void swaggerUi_isServedBehindTheConsoleSessionOrTheAdminKey_andReadsTheDescription() {
     HttpResponse<String> refused = gateway.send(HttpRequest.newBuilder(gateway.uri("/docs")).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(401, refused.statusCode(), refused.body());
 
     HttpResponse<String> page = send(request("/docs"));
     assertEquals(200, page.statusCode(), page.body());
+    HttpResponse<String> withSession = send(HttpRequest.newBuilder(gateway.uri("/docs")).header("Cookie", consoleCookie));
+    assertEquals(200, withSession.statusCode(), withSession.body());
     assertTrue(page.headers().firstValue("content-type").orElseThrow().startsWith("text/html"));
     HttpResponse<String> initializer = send(request("/docs/initializer.js"));
     assertTrue(initializer.body().contains("url: \"/openapi.json\""), initializer.body());
