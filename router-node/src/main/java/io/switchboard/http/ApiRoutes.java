@@ -145,13 +145,9 @@ public final class ApiRoutes extends AllDirectives {
         .handleNotFound(extractRequest(request -> complete(error(
             ApiError.of(404, ApiError.INVALID_REQUEST, "unknown_url", null,
                 "Unknown request URL: " + request.method().value() + " " + request.getUri().path()
-                    + ". Routes: POST /v1/chat/completions, POST /v1/embeddings, POST /v1/completions, POST /v1/messages, POST /v1/messages/count_tokens,"
-                    + " GET /v1/models, GET /v1/models/{model}, GET /v1/usage, GET /admin/providers,"
-                    + " GET /admin/deployments/{id}/history,"
-                    + " GET|POST /admin/keys, GET|DELETE /admin/keys/{id}, GET /admin/usage,"
-                    + " GET|PUT /admin/registry, GET|PUT|DELETE /admin/registry/models/{name} and .../routes/{name},"
-                    + " GET /metrics, GET /health,"
-                    + " GET /ready, GET /console; GET /openapi.json describes every route.")))))
+                    + ". GET /openapi.json describes every route; the main ones are POST /v1/chat/completions,"
+                    + " POST /v1/responses, POST /v1/embeddings, POST /v1/messages, GET /v1/models, /admin/* (admin key)"
+                    + " and GET /console.")))))
         .handle(MalformedRequestContentRejection.class, rejection -> complete(error(
             ApiError.invalidRequest("The request body could not be read as this route expects; see the API"
                 + " reference for its shape.", null, "invalid_body"))))
