@@ -9,23 +9,16 @@ import io.switchboard.history.DeploymentHistory;
 import io.switchboard.history.HistorySnapshot;
 import io.switchboard.persistence.PostgresExtension;
 import io.switchboard.persistence.StateStore;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -41,39 +34,18 @@ class ClusterHistoryTest {
   private static final String HISTORY = "/admin/deployments/simulated%2Fswitchboard-sim-1/history?limit=0";
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static final String CONFIG =
+      "switchboard.history { flush-interval = 50ms, refresh-interval = 200ms, checkpoint-interval = 200ms }";
+
   @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
+  @RegisterExtension static final TestCluster cluster = new TestCluster(postgres);
 
-  /** Only for awaiting conditions; the nodes are actor systems of their own. */
-  private static final ActorTestKit waiter = ActorTestKit.create("cluster-history-waiter");
-
-  private final List<ClusterNode> nodes = new ArrayList<>();
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
-  @AfterAll
-  static void stopWaiter() {
-    waiter.shutdownTestKit();
-  }
-
-  @AfterEach
-  void stopNodes() {
-    nodes.forEach(ClusterNode::close);
-  }
-
-  private void startCluster(int size) {
-    String hocon = "switchboard.history { flush-interval = 50ms, refresh-interval = 200ms, checkpoint-interval = 200ms }";
-    int[] ports = ClusterNode.freePorts(size);
-    List<CompletableFuture<ClusterNode>> starting = new ArrayList<>();
-    for (int i = 0; i < size; i++) {
-      int index = i;
-      starting.add(CompletableFuture.supplyAsync(() -> ClusterNode.start(postgres, ports, index, hocon)));
-    }
-    for (CompletableFuture<ClusterNode> node : starting) nodes.add(node.join());
-    awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(size)), Duration.ofSeconds(30), "all nodes Up");
-  }
+  /** The running nodes of the test's cluster. */
+  private final List<ClusterNode> nodes = cluster.nodes();
 
   private HttpResponse<String> send(HttpRequest request) {
     try {
-      return client.send(request, HttpResponse.BodyHandlers.ofString());
+      return cluster.http().send(request, HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new AssertionError("request failed: " + e, e);
     }
@@ -116,7 +88,7 @@ class ClusterHistoryTest {
   /** The node whose shard region holds the history entity, if one does yet. */
   private Optional<ClusterNode> host() {
     for (ClusterNode node : nodes) {
-      TestProbe<ShardRegion.CurrentShardRegionState> probe = waiter.createTestProbe();
+      TestProbe<ShardRegion.CurrentShardRegionState> probe = cluster.waiter().createTestProbe();
       ClusterSharding.get(node.system).shardState()
           .tell(new GetShardRegionState(DeploymentHistory.ENTITY_TYPE, probe.getRef()));
       ShardRegion.CurrentShardRegionState state = probe.receiveMessage(Duration.ofSeconds(10));
@@ -127,35 +99,27 @@ class ClusterHistoryTest {
 
   @Test
   void oneHistoryForTheCluster_seenOnEveryNode_andRecoveredOnASurvivorWhenItsNodeDies() throws Exception {
-    startCluster(3);
+    cluster.start(3, CONFIG);
     chat(nodes.get(0), 12);
     chat(nodes.get(1), 8);
 
     // One history took the outcomes of both nodes, and every node's local copy shows them.
-    awaitTrue(() -> nodes.stream().allMatch(n -> gauge(n) == 20.0), Duration.ofSeconds(30), "every node's copy at 20");
+    cluster.awaitTrue(() -> nodes.stream().allMatch(n -> gauge(n) == 20.0), Duration.ofSeconds(30), "every node's copy at 20");
     ClusterNode victim = host().orElseThrow();
     List<ClusterNode> survivors = nodes.stream().filter(n -> n != victim).toList();
     StateStore<HistorySnapshot> store = StateStore.jdbc(survivors.get(0).system, HistorySnapshot.class);
-    awaitTrue(() -> store.load(DeploymentHistory.persistenceId(LABEL)).toCompletableFuture()
+    cluster.awaitTrue(() -> store.load(DeploymentHistory.persistenceId(LABEL)).toCompletableFuture()
             .orTimeout(5, TimeUnit.SECONDS).join().map(s -> s.value().at().length == 20).orElse(false),
         Duration.ofSeconds(10), "the snapshot holds the 20 outcomes");
 
-    victim.crash();
-    nodes.remove(victim);
-    awaitTrue(() -> survivors.stream().allMatch(n -> n.isUpWith(2)), Duration.ofSeconds(30),
+    cluster.crash(victim);
+    cluster.awaitTrue(() -> survivors.stream().allMatch(n -> n.isUpWith(2)), Duration.ofSeconds(30),
         "the crashed node was downed and removed");
 
-    awaitTrue(() -> outcomes(survivors.get(0)) == 20, Duration.ofSeconds(30), "the history is back with its outcomes");
+    cluster.awaitTrue(() -> outcomes(survivors.get(0)) == 20, Duration.ofSeconds(30), "the history is back with its outcomes");
     assertTrue(host().filter(survivors::contains).isPresent(), "the history lives on a survivor");
     chat(survivors.get(1), 5);
-    awaitTrue(() -> survivors.stream().allMatch(n -> gauge(n) == 25.0), Duration.ofSeconds(30),
+    cluster.awaitTrue(() -> survivors.stream().allMatch(n -> gauge(n) == 25.0), Duration.ofSeconds(30),
         "new outcomes add to the recovered history");
-  }
-
-  private static void awaitTrue(BooleanSupplier condition, Duration timeout, String what) {
-    waiter.createTestProbe().awaitAssert(timeout, Duration.ofMillis(100), () -> {
-      assertTrue(condition.getAsBoolean(), "waiting for: " + what);
-      return null;
-    });
   }
 }

@@ -23,7 +23,8 @@ import org.apache.pekko.cluster.typed.Cluster;
 /**
  * One Switchboard node of an in-JVM test cluster: its own actor system (named like every node's, so
  * they form one cluster), its own remoting port and HTTP port, started from the configuration
- * {@code Main} would build, on the test's shared PostgreSQL.
+ * {@code Main} would build, on the test's shared PostgreSQL. Tests start whole clusters with
+ * {@link TestCluster}, which starts nodes like this:
  *
  * <pre>{@code
  * int[] ports = ClusterNode.freePorts(3);

@@ -9,7 +9,6 @@ import io.switchboard.provider.ProviderActor;
 import io.switchboard.provider.openai.FakeOpenAi;
 import io.switchboard.provider.openai.LimitEnforcingUpstream;
 import io.switchboard.ratelimit.ProviderLimits;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -20,10 +19,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,21 +38,10 @@ class ClusterTest {
   @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
   @RegisterExtension static final FakeOpenAi upstream = new FakeOpenAi();
 
-  /** Only for awaiting conditions; the nodes are actor systems of their own. */
-  private static final ActorTestKit waiter = ActorTestKit.create("cluster-test-waiter");
+  @RegisterExtension static final TestCluster cluster = new TestCluster(postgres);
 
-  private final List<ClusterNode> nodes = new ArrayList<>();
-
-  @AfterAll
-  static void stopWaiter() {
-    waiter.shutdownTestKit();
-  }
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
-  @AfterEach
-  void stopNodes() {
-    nodes.forEach(ClusterNode::close);
-  }
+  /** The running nodes of the test's cluster. */
+  private final List<ClusterNode> nodes = cluster.nodes();
 
   /** {@code providers} OpenAI-kind providers on the fake, model {@code m-<id>} each; {@code limited} has an RPM limit. */
   private static String config(List<String> providers, String limited, int rpm) {
@@ -81,20 +65,8 @@ class ClusterTest {
     return hocon.toString();
   }
 
-  private void startCluster(int size, String hocon) {
-    int[] ports = ClusterNode.freePorts(size);
-    List<CompletableFuture<ClusterNode>> starting = new ArrayList<>();
-    for (int i = 0; i < size; i++) {
-      int index = i;
-      starting.add(CompletableFuture.supplyAsync(() -> ClusterNode.start(postgres, ports, index, hocon)));
-    }
-    for (CompletableFuture<ClusterNode> node : starting) nodes.add(node.join());
-    awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(size)), Duration.ofSeconds(30),
-        "all " + size + " nodes Up");
-  }
-
   private CompletableFuture<HttpResponse<String>> chat(ClusterNode node, String model, Duration maxWait) {
-    return client.sendAsync(HttpRequest.newBuilder(node.uri("/v1/chat/completions"))
+    return cluster.http().sendAsync(HttpRequest.newBuilder(node.uri("/v1/chat/completions"))
         .timeout(Duration.ofSeconds(60))
         .header("Content-Type", "application/json")
         .header("x-switchboard-max-wait", maxWait.toMillis() + "ms")
@@ -131,8 +103,8 @@ class ClusterTest {
 
   @Test
   void aKeysRequestLimit_holdsExactlyForRequestsArrivingAtEveryNode() throws Exception {
-    startCluster(3, config(List.of("keyed"), null, 0));
-    HttpResponse<String> created = client.send(HttpRequest.newBuilder(nodes.get(0).uri("/admin/keys"))
+    cluster.start(3, config(List.of("keyed"), null, 0));
+    HttpResponse<String> created = cluster.http().send(HttpRequest.newBuilder(nodes.get(0).uri("/admin/keys"))
         .header("Content-Type", "application/json").header("Authorization", "Bearer " + ClusterNode.ADMIN_KEY)
         .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"shared\",\"requests_per_minute\":10}")).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -142,7 +114,7 @@ class ClusterTest {
 
     List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      sent.add(client.sendAsync(HttpRequest.newBuilder(nodes.get(i % 3).uri("/v1/chat/completions"))
+      sent.add(cluster.http().sendAsync(HttpRequest.newBuilder(nodes.get(i % 3).uri("/v1/chat/completions"))
           .header("Content-Type", "application/json").header("x-api-key", secret)
           .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m-keyed\",\"max_tokens\":16,"
               + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello.\"}]}")).build(),
@@ -177,7 +149,7 @@ class ClusterTest {
     List<String> providers = List.of("pa", "pb", "pc", "pd", "pe", "pf");
     LimitEnforcingUpstream limited = new LimitEnforcingUpstream(60, 0);
     upstream.answer(limited);
-    startCluster(3, config(providers, "pa", 60));
+    cluster.start(3, config(providers, "pa", 60));
 
     for (String p : providers) {
       Set<String> seen = new HashSet<>();
@@ -185,7 +157,7 @@ class ClusterTest {
       assertEquals(1, seen.size(), "every node reaches the same single entity of " + p + ": " + seen);
     }
     // A node whose region registers late (a loaded machine) gets its share at the coordinator's next rebalance.
-    awaitTrue(() -> providers.stream().map(p -> nodes.get(0).status(p).node()).distinct().count() >= 2,
+    cluster.awaitTrue(() -> providers.stream().map(p -> nodes.get(0).status(p).node()).distinct().count() >= 2,
         Duration.ofSeconds(30), "six entities spread over more than one node");
 
     // Three times the limit, arriving at all three nodes at once.
@@ -201,7 +173,7 @@ class ClusterTest {
   void withPermitsPrefetchedOnEveryNode_oneLimitStillHoldsForRequestsArrivingAtEveryNode() {
     LimitEnforcingUpstream limited = new LimitEnforcingUpstream(60, 0);
     upstream.answer(limited);
-    startCluster(3, config(List.of("ahead"), "ahead", 60, "prefetch { permits = 8, idle = 200ms }"));
+    cluster.start(3, config(List.of("ahead"), "ahead", 60, "prefetch { permits = 8, idle = 200ms }"));
 
     int ok = load(nodes, "m-ahead", 180, Duration.ofMillis(2_500));
 
@@ -210,23 +182,22 @@ class ClusterTest {
     assertTrue(ok >= 40, "most of the burst the limit allows was served: " + ok);
     assertTrue(ok <= 60 + limited.elapsedSeconds() + 1, ok + " in " + limited.elapsedSeconds() + " s");
     // Idle stock goes back: once the load is over, no permit stays held on any node.
-    awaitTrue(() -> nodes.get(0).status("ahead").inFlight() == 0, Duration.ofSeconds(10), "idle permits handed back");
+    cluster.awaitTrue(() -> nodes.get(0).status("ahead").inFlight() == 0, Duration.ofSeconds(10), "idle permits handed back");
   }
 
   @Test
   void nodeHoldingAnEntity_leavingGracefully_handsItOff_withItsSpentBucket() {
     LimitEnforcingUpstream limited = new LimitEnforcingUpstream(60, 0);
     upstream.answer(limited);
-    startCluster(3, config(List.of("leave"), "leave", 60));
+    cluster.start(3, config(List.of("leave"), "leave", 60));
     ClusterNode host = hostOf("leave");
     List<ClusterNode> survivors = nodes.stream().filter(n -> n != host).toList();
 
     int before = load(nodes, "m-leave", 40, Duration.ofMillis(500));
     double levelBefore = requestLevel(survivors.get(0).status("leave"));
-    host.leaveGracefully();
-    nodes.remove(host);
+    cluster.leaveGracefully(host);
 
-    awaitTrue(() -> !survivors.get(0).status("leave").node().equals(host.address()), Duration.ofSeconds(30),
+    cluster.awaitTrue(() -> !survivors.get(0).status("leave").node().equals(host.address()), Duration.ofSeconds(30),
         "the entity restarted on a surviving node");
     ProviderActor.Status moved = survivors.get(0).status("leave");
     assertNotEquals(host.address(), moved.node());
@@ -244,25 +215,24 @@ class ClusterTest {
   void nodeHoldingAnEntity_crashing_isDowned_andTheEntityRecoversOnASurvivor_withoutOverrunningTheLimit() {
     LimitEnforcingUpstream limited = new LimitEnforcingUpstream(60, 0);
     upstream.answer(limited);
-    startCluster(3, config(List.of("crash"), "crash", 60));
+    cluster.start(3, config(List.of("crash"), "crash", 60));
     ClusterNode victim = hostOf("crash");
     List<ClusterNode> survivors = nodes.stream().filter(n -> n != victim).toList();
 
     int before = load(nodes, "m-crash", 45, Duration.ofMillis(500));
     double levelBefore = requestLevel(survivors.get(0).status("crash"));
     Instant crashed = Instant.now();
-    victim.crash();
-    nodes.remove(victim);
+    cluster.crash(victim);
 
     // Requests sent while the dead node is being detected: those whose admission went to the dead node
     // get a clean 503 once their deadline (plus a margin) has passed; the others wait in the shard
     // region and are served by the entity on its new node. Every one is answered.
     int during = load(survivors, "m-crash", 20, Duration.ofSeconds(8), true);
-    awaitTrue(() -> survivors.stream().allMatch(n -> n.isUpWith(2)), Duration.ofSeconds(30),
+    cluster.awaitTrue(() -> survivors.stream().allMatch(n -> n.isUpWith(2)), Duration.ofSeconds(30),
         "the crashed node was downed and removed");
     // The shard coordinator may have lived on the crashed node too: it restarts on the oldest survivor
     // before the entity can be placed again.
-    awaitTrue(() -> answers(survivors.get(0), "crash"), Duration.ofSeconds(30), "the entity answers again");
+    cluster.awaitTrue(() -> answers(survivors.get(0), "crash"), Duration.ofSeconds(30), "the entity answers again");
     ProviderActor.Status moved = survivors.get(0).status("crash");
     assertTrue(survivors.stream().anyMatch(n -> n.address().equals(moved.node())), "entity lives on a survivor");
     double elapsed = Duration.between(crashed, Instant.now()).toMillis() / 1000.0;
@@ -282,13 +252,5 @@ class ClusterTest {
     } catch (AssertionError notYet) {
       return false;
     }
-  }
-
-  /** Waits, polling on the test kit's probe, until {@code condition} holds. */
-  private static void awaitTrue(BooleanSupplier condition, Duration timeout, String what) {
-    waiter.createTestProbe().awaitAssert(timeout, Duration.ofMillis(100), () -> {
-      assertTrue(condition.getAsBoolean(), "waiting for: " + what);
-      return null;
-    });
   }
 }

@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.switchboard.persistence.PostgresExtension;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,8 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RegistryReplicationTest {
   @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
 
-  /** Only for awaiting conditions; the nodes are actor systems of their own. */
-  private static final ActorTestKit waiter = ActorTestKit.create("registry-replication-waiter");
+  /** Polls every 50 ms: a change must be seen within {@link #WITHIN}. */
+  @RegisterExtension static final TestCluster cluster = new TestCluster(postgres, Duration.ofMillis(50));
   /** How soon another node must serve a change; replication itself is sub-second (see the log of a run). */
   private static final Duration WITHIN = Duration.ofSeconds(2);
   private static final String CONFIG = """
@@ -38,33 +33,12 @@ class RegistryReplicationTest {
       switchboard.providers.second { kind = simulated, simulated.latency = 0ms }
       """;
 
-  private final List<ClusterNode> nodes = new ArrayList<>();
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
-  @AfterAll
-  static void stopWaiter() {
-    waiter.shutdownTestKit();
-  }
-
-  @AfterEach
-  void stopNodes() {
-    nodes.forEach(ClusterNode::close);
-  }
-
-  private void startCluster(int size) {
-    int[] ports = ClusterNode.freePorts(size);
-    List<CompletableFuture<ClusterNode>> starting = new ArrayList<>();
-    for (int i = 0; i < size; i++) {
-      int index = i;
-      starting.add(CompletableFuture.supplyAsync(() -> ClusterNode.start(postgres, ports, index, CONFIG)));
-    }
-    for (CompletableFuture<ClusterNode> node : starting) nodes.add(node.join());
-    awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(size)), Duration.ofSeconds(30), "all nodes Up");
-  }
+  /** The running nodes of the test's cluster. */
+  private final List<ClusterNode> nodes = cluster.nodes();
 
   private HttpResponse<String> send(HttpRequest.Builder request) {
     try {
-      return client.send(request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+      return cluster.http().send(request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -97,19 +71,19 @@ class RegistryReplicationTest {
 
   @Test
   void aChangeOnOneNode_isServedByTheOther_withinAboutASecond_andSoIsARemoval() {
-    startCluster(2);
+    cluster.start(2, CONFIG);
     ClusterNode a = nodes.get(0);
     ClusterNode b = nodes.get(1);
     assertEquals(404, chat(b, "fresh"));
 
     long start = System.nanoTime();
     assertEquals(200, put(a, "/admin/registry/models/fresh", model("second")).statusCode());
-    awaitTrue(() -> chat(b, "fresh") == 200, WITHIN, "node B serves the model added on node A");
+    cluster.awaitTrue(() -> chat(b, "fresh") == 200, WITHIN, "node B serves the model added on node A");
     long addedMillis = (System.nanoTime() - start) / 1_000_000;
 
     start = System.nanoTime();
     assertEquals(200, delete(a, "/admin/registry/models/fresh").statusCode());
-    awaitTrue(() -> chat(b, "fresh") == 404, WITHIN, "node B no longer serves the model removed on node A");
+    cluster.awaitTrue(() -> chat(b, "fresh") == 404, WITHIN, "node B no longer serves the model removed on node A");
     long removedMillis = (System.nanoTime() - start) / 1_000_000;
 
     assertEquals(export(a), export(b), "both nodes serve the same registry");
@@ -119,7 +93,7 @@ class RegistryReplicationTest {
 
   @Test
   void changesMadeOnBothNodesAtOnce_areAllKept_everywhere() {
-    startCluster(2);
+    cluster.start(2, CONFIG);
     List<CompletableFuture<HttpResponse<String>>> writes = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       ClusterNode on = nodes.get(i % 2);
@@ -129,7 +103,7 @@ class RegistryReplicationTest {
     writes.forEach(w -> assertEquals(200, w.join().statusCode(), w.join().body()));
 
     for (ClusterNode node : nodes) {
-      awaitTrue(() -> {
+      cluster.awaitTrue(() -> {
         String exported = export(node);
         for (int i = 0; i < 6; i++) if (!exported.contains("\"m" + i + "\"")) return false;
         return true;
@@ -140,26 +114,17 @@ class RegistryReplicationTest {
 
   @Test
   void theWholeClusterRestarted_servesTheChangedRegistry() {
-    startCluster(2);
+    cluster.start(2, CONFIG);
     assertEquals(200, put(nodes.get(1), "/admin/registry/models/kept", model("second")).statusCode());
     String exported = export(nodes.get(1));
-    nodes.forEach(ClusterNode::crash);
-    nodes.clear();
+    cluster.crashAll();
 
-    startCluster(2);
+    cluster.start(2, CONFIG);
 
     for (ClusterNode node : nodes) {
       assertEquals(exported, export(node));
       assertEquals(200, chat(node, "kept"));
     }
     assertTrue(exported.contains("\"kept\""));
-  }
-
-  /** Waits, polling on the test kit's probe, until {@code condition} holds. */
-  private static void awaitTrue(BooleanSupplier condition, Duration timeout, String what) {
-    waiter.createTestProbe().awaitAssert(timeout, Duration.ofMillis(50), () -> {
-      assertTrue(condition.getAsBoolean(), "waiting for: " + what);
-      return null;
-    });
   }
 }

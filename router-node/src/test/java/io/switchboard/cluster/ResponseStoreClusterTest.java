@@ -12,7 +12,6 @@ import io.switchboard.provider.openai.FakeOpenAi;
 import io.switchboard.responses.ResponseEntity;
 import io.switchboard.responses.ShardedResponseStore;
 import io.switchboard.responses.StoredResponse;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -29,18 +28,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,41 +54,21 @@ class ResponseStoreClusterTest {
   @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
   @RegisterExtension static final FakeOpenAi upstream = new FakeOpenAi();
 
+  /** Polls every 200 ms: some conditions read the database. */
+  @RegisterExtension static final TestCluster cluster = new TestCluster(postgres, Duration.ofMillis(200));
+
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-  /** Only for awaiting conditions; the nodes are actor systems of their own. */
-  private static final ActorTestKit waiter = ActorTestKit.create("response-cluster-test-waiter");
+  /** The running nodes of the test's cluster. */
+  private final List<ClusterNode> nodes = cluster.nodes();
 
-  private final List<ClusterNode> nodes = new ArrayList<>();
-
-  @AfterAll
-  static void stopWaiter() {
-    waiter.shutdownTestKit();
-  }
-
-  @AfterEach
-  void stopNodes() {
-    nodes.forEach(ClusterNode::close);
-  }
-
-  private void startCluster(int size) {
-    startCluster(size, "");
-  }
-
-  private void startCluster(int size, String moreHocon) {
-    int[] ports = ClusterNode.freePorts(size);
-    List<CompletableFuture<ClusterNode>> starting = new ArrayList<>();
-    for (int i = 0; i < size; i++) {
-      int index = i;
-      starting.add(CompletableFuture.supplyAsync(() -> ClusterNode.start(postgres, ports, index, """
-          switchboard.providers.oa { kind = openai, openai.base-url = "%s", retries.max-attempts = 1 }
-          switchboard.models.gpt { provider = oa, upstream-model = "gpt-4o" }
-          %s
-          """.formatted(upstream.baseUrl(), moreHocon))));
-    }
-    for (CompletableFuture<ClusterNode> node : starting) nodes.add(node.join());
-    awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(size)), Duration.ofSeconds(30), "all nodes Up");
+  /** Provider {@code oa} on the fake upstream, model {@code gpt} on it, and {@code moreHocon}. */
+  private static String config(String moreHocon) {
+    return """
+        switchboard.providers.oa { kind = openai, openai.base-url = "%s", retries.max-attempts = 1 }
+        switchboard.models.gpt { provider = oa, upstream-model = "gpt-4o" }
+        %s
+        """.formatted(upstream.baseUrl(), moreHocon);
   }
 
   /** The node's store: the shard region of stored responses, started on every node. */
@@ -126,7 +100,7 @@ class ResponseStoreClusterTest {
 
   @Test
   void responsesStoredThroughOneNode_areReadOnTheOthers_andSurviveTheCrashOfTheNodeHoldingThem() {
-    startCluster(3);
+    cluster.start(3, config(""));
     List<ShardedResponseStore> stores = nodes.stream().map(ResponseStoreClusterTest::store).toList();
     ClusterNode a = nodes.get(0);
     ShardedResponseStore onA = stores.get(0);
@@ -145,13 +119,12 @@ class ResponseStoreClusterTest {
       assertEquals(Optional.empty(), await(stores.get(2).get(r.id(), "key_other")), "not another key's, on node C");
     }
 
-    a.crash();
-    nodes.remove(a);
+    cluster.crash(a);
     ShardedResponseStore onB = stores.get(1);
     ShardedResponseStore onC = stores.get(2);
     // Until the crashed node is downed, its shards cannot move: asks for them time out meanwhile.
     StoredResponse first = written.stream().filter(r -> onCrashedNode.contains(r.id())).findFirst().orElseThrow();
-    awaitTrue(() -> found(onB, first.id()), Duration.ofSeconds(60), "a response of the crashed node is read on B");
+    cluster.awaitTrue(() -> found(onB, first.id()), Duration.ofSeconds(60), "a response of the crashed node is read on B");
 
     for (StoredResponse r : written) {
       assertEquals(Optional.of(r), await(onB.get(r.id(), "key_owner")),
@@ -166,7 +139,7 @@ class ResponseStoreClusterTest {
   @Test
   void previousResponseChain_startedOnANode_goesOnOnAnotherAfterTheFirstCrashed_andStaysItsKeysOnly()
       throws Exception {
-    startCluster(3);
+    cluster.start(3, config(""));
     ClusterNode a = nodes.get(0);
     ClusterNode b = nodes.get(1);
     ClusterNode c = nodes.get(2);
@@ -184,9 +157,8 @@ class ResponseStoreClusterTest {
     }
     String firstId = first.path("id").asText();
 
-    a.crash();
-    nodes.remove(a);
-    awaitTrue(() -> send(b, "GET", "/v1/responses/" + firstId, owner, null).statusCode() == 200,
+    cluster.crash(a);
+    cluster.awaitTrue(() -> send(b, "GET", "/v1/responses/" + firstId, owner, null).statusCode() == 200,
         Duration.ofSeconds(60), "the first turn, stored on the crashed node, is read on node B");
 
     upstream.reset();
@@ -218,23 +190,22 @@ class ResponseStoreClusterTest {
 
   @Test
   void expiredResponsesNobodyAsksFor_areSweptByTheClustersSweeper_evenAfterTheNodeRunningItCrashed() {
-    startCluster(3, "switchboard.responses.sweep-interval = 300ms");
+    cluster.start(3, config("switchboard.responses.sweep-interval = 300ms"));
     List<ShardedResponseStore> stores = nodes.stream().map(ResponseStoreClusterTest::store).toList();
     Instant longAgo = Clock.systemUTC().instant().minus(Duration.ofDays(31)); // past the 30 days' retention
     StoredResponse young = response("resp_sweep_young", "key_owner");
     await(stores.get(1).put(young));
     await(stores.get(1).put(response("resp_sweep_old_1", "key_owner", longAgo)));
     // Nobody reads it: only the sweep, from whichever node runs it, can remove it.
-    awaitTrue(() -> onlyTombstoneLeft("resp_sweep_old_1"),
+    cluster.awaitTrue(() -> onlyTombstoneLeft("resp_sweep_old_1"),
         Duration.ofSeconds(30), "the expired response swept, only its tombstone left");
 
     ClusterNode sweeping = oldest(); // the Cluster Singleton lives on the oldest member
-    sweeping.crash();
-    nodes.remove(sweeping);
-    awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(2)), Duration.ofSeconds(60), "the crashed node downed");
+    cluster.crash(sweeping);
+    cluster.awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(2)), Duration.ofSeconds(60), "the crashed node downed");
     ShardedResponseStore onSurvivor = store(nodes.get(0));
     await(onSurvivor.put(response("resp_sweep_old_2", "key_owner", longAgo)));
-    awaitTrue(() -> onlyTombstoneLeft("resp_sweep_old_2"),
+    cluster.awaitTrue(() -> onlyTombstoneLeft("resp_sweep_old_2"),
         Duration.ofSeconds(60), "swept by the sweeper now running on a survivor");
     assertEquals(Optional.of(young), await(onSurvivor.get(young.id(), "key_owner")), "the young one is kept");
   }
@@ -275,7 +246,7 @@ class ResponseStoreClusterTest {
 
   /** Creates an API key through {@code node}'s admin routes; its secret. */
   private String createKey(ClusterNode node, String name) throws Exception {
-    HttpResponse<String> created = client.send(HttpRequest.newBuilder(node.uri("/admin/keys"))
+    HttpResponse<String> created = cluster.http().send(HttpRequest.newBuilder(node.uri("/admin/keys"))
         .header("Content-Type", "application/json").header("Authorization", "Bearer " + ClusterNode.ADMIN_KEY)
         .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -289,7 +260,7 @@ class ResponseStoreClusterTest {
     if (body != null) request.header("Content-Type", "application/json");
     request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     try {
-      return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      return cluster.http().send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new AssertionError(method + " " + path, e);
     }
@@ -309,13 +280,5 @@ class ResponseStoreClusterTest {
     } catch (Exception e) {
       throw new AssertionError(e);
     }
-  }
-
-  /** Waits, polling on the test kit's probe, until {@code condition} holds. */
-  private static void awaitTrue(BooleanSupplier condition, Duration timeout, String what) {
-    waiter.createTestProbe().awaitAssert(timeout, Duration.ofMillis(200), () -> {
-      assertTrue(condition.getAsBoolean(), "waiting for: " + what);
-      return null;
-    });
   }
 }
