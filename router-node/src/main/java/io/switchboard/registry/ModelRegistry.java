@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
 public final class ModelRegistry {
   private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
   /** Tries of one change when other nodes keep winning the race to the next revision. */
-  private static final int ATTEMPTS = 5;
+  private static final int ATTEMPTS = 10;
+  /** The last change started on this node; the next one starts after it ends. */
+  private CompletableFuture<?> changes = CompletableFuture.completedFuture(null);
 
   private final StateStore<StoredRegistry> store;
   private final RegistryJson json;
@@ -91,7 +93,13 @@ public final class ModelRegistry {
    * {@link InvalidRegistryException} (or another refusal of the caller's); the stage then fails with it.
    */
   public CompletionStage<Change> change(UnaryOperator<Registry> edit, boolean dryRun) {
-    return attempt(edit, dryRun, 1);
+    // One change at a time on this node: they would only race each other for the store's next revision.
+    synchronized (this) {
+      CompletableFuture<Change> next = changes.handle((ignored, failed) -> null)
+          .thenCompose(ignored -> attempt(edit, dryRun, 1)).toCompletableFuture();
+      changes = next;
+      return next;
+    }
   }
 
   private CompletionStage<Change> attempt(UnaryOperator<Registry> edit, boolean dryRun, int attempt) {
