@@ -1,14 +1,11 @@
 package io.switchboard.completions;
 
-import io.switchboard.config.ProviderKind;
 import io.switchboard.exchange.Answer;
-import io.switchboard.exchange.Dialect;
+import io.switchboard.exchange.PassThrough;
 import io.switchboard.exchange.RequestRefusedException;
 import io.switchboard.keys.ModelNotAllowedException;
 import io.switchboard.metrics.Telemetry;
-import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.TextCompletionCall;
-import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UpstreamReply;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.routing.Deployment;
@@ -21,9 +18,7 @@ import io.switchboard.usage.Meter;
 import io.switchboard.usage.Metering;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -41,9 +36,7 @@ public final class TextCompletionsPipeline {
   private final TokenEstimator estimator;
   private final Metering metering;
   private final Dispatcher dispatcher;
-  private final Telemetry telemetry;
-  private final UsageReader usage;
-  private final Function<Throwable, String> errorLabel;
+  private final PassThrough passThrough;
 
   public TextCompletionsPipeline(ModelRouter router, TokenEstimator estimator, Metering metering,
       Dispatcher dispatcher, Telemetry telemetry, UsageReader usage, Function<Throwable, String> errorLabel) {
@@ -51,9 +44,7 @@ public final class TextCompletionsPipeline {
     this.estimator = estimator;
     this.metering = metering;
     this.dispatcher = dispatcher;
-    this.telemetry = telemetry;
-    this.usage = usage;
-    this.errorLabel = errorLabel;
+    this.passThrough = new PassThrough(telemetry, usage, errorLabel);
   }
 
   /** The answer in OpenAI's dialect: settled already when whole, by whoever sends it when a stream. */
@@ -67,12 +58,7 @@ public final class TextCompletionsPipeline {
     } catch (RuntimeException refused) {
       answer = CompletableFuture.failedFuture(refused);
     }
-    return answer.whenComplete((ok, error) -> {
-      if (error != null) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        telemetry.requestEnded(model, null, null, System.nanoTime() - call.startedNanos(), errorLabel.apply(cause));
-      }
-    });
+    return passThrough.counted(model, call.startedNanos(), answer);
   }
 
   private CompletionStage<Answer> admitted(TextCompletionsCall call, List<Deployment> routed) {
@@ -108,38 +94,6 @@ public final class TextCompletionsPipeline {
             call.trace().requestId())
         .thenCompose(meter -> meter.watch(dispatcher.dispatch(Dispatcher.Request.of(work, prompt, deployments,
                 call.maxWait(), call.trace(), meter)))
-            .thenApply(dispatched -> settle(call, dispatched, meter)));
-  }
-
-  private Answer settle(TextCompletionsCall call, Dispatcher.Dispatched dispatched, Meter meter) {
-    Deployment d = dispatched.deployment();
-    Answer.Served served = new Answer.Served(d.label(), d.provider().settings().kind() == ProviderKind.SIMULATED,
-        Answer.Cache.NOT_USED);
-    String model = call.request().model();
-    if (dispatched.reply() instanceof UpstreamReply.Streaming streaming) {
-      telemetry.firstEvent(model, d, System.nanoTime() - call.startedNanos());
-      Consumer<CallOutcome> release = outcome -> {
-        dispatched.permit().release(outcome);
-        ended(call, dispatched, outcome);
-      };
-      Meter.Streaming metered = meter.streaming(d, streaming.events(), release);
-      return new Answer.Streaming(metered.events(), Dialect.OPENAI, served, streaming.signals(), metered.settle());
-    }
-    UpstreamReply.Complete complete = (UpstreamReply.Complete) dispatched.reply();
-    TokenUsage used = usage.fromCompletion(complete.body()).orElse(null);
-    CallOutcome outcome = new CallOutcome.Succeeded(used, complete.signals());
-    dispatched.permit().release(outcome);
-    ended(call, dispatched, outcome);
-    meter.answered(d, used, complete.body());
-    return new Answer.Complete(complete.body(), Dialect.OPENAI, served);
-  }
-
-  private void ended(TextCompletionsCall call, Dispatcher.Dispatched dispatched, CallOutcome outcome) {
-    long now = System.nanoTime();
-    telemetry.callEnded(dispatched.deployment(), outcome, now - dispatched.sentNanos());
-    TokenUsage used = outcome instanceof CallOutcome.Succeeded s ? s.usage() : null;
-    String error = outcome instanceof CallOutcome.Succeeded ? null
-        : outcome instanceof CallOutcome.NotSent ? "client_closed" : "stream_failed";
-    telemetry.requestEnded(call.request().model(), dispatched.deployment(), used, now - call.startedNanos(), error);
+            .thenApply(dispatched -> passThrough.settle(call.request().model(), call.startedNanos(), dispatched, meter)));
   }
 }
