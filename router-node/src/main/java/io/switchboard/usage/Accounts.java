@@ -59,18 +59,20 @@ public record Accounts(
   static final int CREATE_ATTEMPTS = 3;
 
   /**
-   * Creates the tables, each in its own transaction. On PostgreSQL, two nodes running
-   * {@code CREATE TABLE IF NOT EXISTS} at the same moment can both miss the other's table and one fails
-   * on a duplicate type; a second attempt then finds the table and does nothing.
+   * Creates the tables, each in its own transaction under the schema lock ({@link #lockSchema}). Should a
+   * transaction still fail (two nodes running {@code CREATE TABLE IF NOT EXISTS} at the same moment can both
+   * miss the other's table), a second attempt finds the table and does nothing.
    */
   private static JdbcPool createTables(JdbcPool pool, ObjectMapper mapper) {
     for (int attempt = 1; ; attempt++) {
       try {
         pool.runNow(c -> {
+          lockSchema(c);
           new KeyStore(mapper).createTable(c);
           return null;
         });
         pool.runNow(c -> {
+          lockSchema(c);
           new UsageStore().createTable(c);
           return null;
         });
@@ -78,6 +80,21 @@ public record Accounts(
       } catch (StateStoreException e) {
         if (attempt >= CREATE_ATTEMPTS) throw e;
       }
+    }
+  }
+
+  /** The PostgreSQL advisory lock that nodes starting together take around their DDL. */
+  static final long SCHEMA_LOCK = 0x5377_6974_6368_4442L;
+
+  /**
+   * On PostgreSQL, waits for the cluster-wide schema lock, held until this transaction ends: nodes that
+   * start together then create and migrate the tables one after another, where at the same moment their
+   * {@code ALTER TABLE}s can deadlock and fail a node's start. H2 is one node's alone.
+   */
+  private static void lockSchema(java.sql.Connection c) throws java.sql.SQLException {
+    if (!"PostgreSQL".equals(c.getMetaData().getDatabaseProductName())) return;
+    try (java.sql.Statement lock = c.createStatement()) {
+      lock.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
     }
   }
 
