@@ -17,10 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
@@ -121,19 +117,6 @@ final class ClusterNode implements AutoCloseable {
       return started.providers().get(provider).orElseThrow().status().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError("status of " + provider + " from " + address(), e);
-    }
-  }
-
-  /** How many nodes' provider shard regions the shard coordinator knows, asked through this node. */
-  int providerRegions() {
-    try {
-      return AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
-              ClusterSharding.get(system).shardState(),
-              replyTo -> new GetClusterShardingStats(ProviderActor.ENTITY_TYPE, Duration.ofSeconds(3), replyTo),
-              Duration.ofSeconds(5), system.scheduler())
-          .toCompletableFuture().get(10, TimeUnit.SECONDS).getRegions().size();
-    } catch (Exception e) {
-      throw new AssertionError("sharding stats from " + address(), e);
     }
   }
 
