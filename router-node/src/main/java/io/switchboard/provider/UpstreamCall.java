@@ -29,8 +29,17 @@ public record UpstreamCall(ChatCompletionRequest request, ByteString originalBod
     return request.isStream();
   }
 
-  /** True when the client's bytes can be forwarded as they are: same dialect, same model name. */
+  /**
+   * True when the client's bytes can be forwarded as they are: same dialect, same model name. An
+   * Anthropic caller has no OpenAI bytes ({@code originalBody} is null), so its call is always written
+   * from the decoded request, whatever the model is called.
+   */
   public boolean forwardsOriginalBody() {
+    return originalBody != null && namesUpstreamModel();
+  }
+
+  /** True when the client asked for the model by the upstream's own name (no rename is needed). */
+  public boolean namesUpstreamModel() {
     return upstreamModel.equals(request.model());
   }
 

@@ -58,7 +58,7 @@ final class AnthropicPassThrough {
   }
 
   CompletionStage<UpstreamReply> send(UpstreamCall call, ByteString clientBody) {
-    ByteString body = call.forwardsOriginalBody() ? clientBody : withModel(clientBody, call.upstreamModel());
+    ByteString body = call.namesUpstreamModel() ? clientBody : withModel(clientBody, call.upstreamModel());
     HttpRequest request = UpstreamHttp.post(endpoint)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body))
         .addHeaders(new ArrayList<>(headers));
