@@ -159,7 +159,7 @@ class MetricsEndpointTest {
         switchboard.models.switchboard-sim = null
         switchboard.metrics.provider-refresh = 1ms
         switchboard.provider-defaults.retries.max-attempts = 1
-        switchboard.provider-defaults.breaker { consecutive-failures = 1, reset-timeout = 1m }
+        switchboard.provider-defaults.breaker { consecutive-failures = 1, reset-timeout = 1m, max-reset-timeout = 1m }
         switchboard.providers.primary { kind = openai, openai.base-url = "%s" }
         switchboard.models.chat { provider = primary, upstream-model = "gpt-4o" }
         """.formatted(primary.baseUrl()));

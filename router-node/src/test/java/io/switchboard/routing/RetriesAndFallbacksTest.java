@@ -187,7 +187,7 @@ class RetriesAndFallbacksTest {
           kind = openai
           openai.base-url = "%s"
           retries.max-attempts = 1
-          breaker { consecutive-failures = 2, reset-timeout = 1m }
+          breaker { consecutive-failures = 2, reset-timeout = 1m, max-reset-timeout = 1m }
         }
         switchboard.models.guarded.deployments = [
           { provider = tripping, upstream-model = "gpt-4o" },
