@@ -50,4 +50,17 @@ public final class Retryable {
       case RATE_LIMITED, REQUEST_REJECTED, REJECTED_CREDENTIALS -> false;
     };
   }
+
+  /**
+   * Whether the failure is the connection's rather than one model's (refused, reset, unknown host, TLS,
+   * nothing listening): it counts against the provider's breaker, as every model behind the provider is
+   * out of reach. Any other failure that {@link #countsAsProviderFailure counts} is the answer of one
+   * upstream model (a 5xx, 529 overloaded, a timeout waiting for it, a broken answer) and counts against
+   * that model's breaker only.
+   */
+  public static boolean isTransportFailure(UpstreamException failure) {
+    requireNonNull(failure, "failure");
+    return failure.kind() == UpstreamException.Kind.CONNECTION_FAILED
+        || failure.kind() == UpstreamException.Kind.UNAVAILABLE;
+  }
 }

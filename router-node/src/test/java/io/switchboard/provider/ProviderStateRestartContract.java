@@ -69,7 +69,7 @@ abstract class ProviderStateRestartContract {
       for (int i = 0; i < 10; i++) granted.add(grant(first, actor, clock));
       for (int i = 0; i < 2; i++) {
         actor.tell(new ProviderActor.Release(granted.get(i).permitId(),
-            new CallOutcome.Failed(true, false, UpstreamSignals.NONE)));
+            new CallOutcome.Failed(true, false, UpstreamSignals.NONE, true)));
       }
       assertEquals("open", status(first, actor).breaker());
       // The next checkpoint (every 50 ms while something changed) records the open breaker.
