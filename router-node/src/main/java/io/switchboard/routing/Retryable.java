@@ -3,6 +3,7 @@ package io.switchboard.routing;
 import static java.util.Objects.requireNonNull;
 
 import io.switchboard.provider.UpstreamException;
+import io.switchboard.provider.UpstreamHttp;
 
 /**
  * Which upstream failures are worth another attempt, and which count against the provider's health.
@@ -60,7 +61,11 @@ public final class Retryable {
    */
   public static boolean isTransportFailure(UpstreamException failure) {
     requireNonNull(failure, "failure");
-    return failure.kind() == UpstreamException.Kind.CONNECTION_FAILED
-        || failure.kind() == UpstreamException.Kind.UNAVAILABLE;
+    return switch (failure.kind()) {
+      case CONNECTION_FAILED, UNAVAILABLE -> true;
+      // timeouts.connect: no connection within it. Waiting for an answer is the model's time.
+      case TIMEOUT -> failure.upstreamStatus() == 0 && UpstreamHttp.isConnectTimeout(failure.getCause());
+      default -> false;
+    };
   }
 }
