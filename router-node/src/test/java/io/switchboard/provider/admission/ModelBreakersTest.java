@@ -158,4 +158,26 @@ class ModelBreakersTest {
     assertEquals("closed", status(admission).modelBreaker(A));
     granted(ask(admission, A, "after"), "after");
   }
+
+  @Test
+  void requestRefusedByItsModelsBreaker_givesBackTheProvidersHalfOpenTrial_forAnotherModel() {
+    Admission<String> admission = new Admission<>(AdmissionTest.settings(BREAKER.replace("max-in-flight = 2",
+        "max-in-flight = 4")), new InFlight(), Optional.empty(), now);
+    admission.start(now, "new");
+    List<Granted> a = List.of(granted(ask(admission, A, "a1"), "a1"), granted(ask(admission, A, "a2"), "a2"));
+    List<Granted> b = List.of(granted(ask(admission, B, "b1"), "b1"), granted(ask(admission, B, "b2"), "b2"));
+    b.forEach(g -> admission.release(g.permitId(), TRANSPORT_FAULT, now)); // the provider's breaker: open until +5 s
+    now += 2_000;
+    a.forEach(g -> admission.release(g.permitId(), MODEL_FAULT, now)); // A's breaker: open until +7 s
+    now += 3_000;
+    assertEquals("half_open", status(admission).breaker());
+    assertEquals("open", status(admission).modelBreaker(A));
+
+    assertEquals(Reason.CIRCUIT_OPEN, rejected(ask(admission, A, "a"), "a").reason());
+    Granted probe = granted(ask(admission, B, "b"), "b");
+
+    assertTrue(probe.probe(), "B takes the provider's trial, which A's refusal gave back");
+    admission.release(probe.permitId(), OK, now);
+    assertEquals("closed", status(admission).breaker());
+  }
 }
