@@ -18,8 +18,8 @@ import java.util.Optional;
  * Admission for one provider account, as a state machine: commands in, {@link Decisions} out. A request
  * is admitted when a slot is free ({@code max-in-flight}), every token bucket that applies to it holds
  * its reservation, the upstream has not asked for a pause, no checkpoint must be written first, and the
- * circuit breakers (the provider's and its model's) let it through; otherwise it waits in a bounded FIFO queue until it can be, or is
- * rejected at once when its deadline cannot be met.
+ * circuit breakers (the provider's and its model's) let it through; otherwise it waits in a bounded FIFO
+ * queue until it can be, or is rejected at once when its deadline cannot be met.
  *
  * <p>Whether a request may go now is decided here alone, by {@link #hold}. The parts it decides over
  * are its own: the queue ({@link WaitQueue}), the buckets and pause ({@link ProviderLimits}), the breakers
@@ -159,7 +159,7 @@ public final class Admission<R> {
     return new Answer<>(new Prefetched(ids), done());
   }
 
-  /** A permit is handed back: its reservation is settled, the breaker and the buckets learn how it went. */
+  /** A permit is handed back: its reservation is settled, the breakers and the buckets learn how it went. */
   public Decisions<R> release(long permitId, CallOutcome outcome, long now) {
     if (permits.handBack(permitId, outcome, now)) breakers.scheduleTick(now);
     drainQueue(now);
