@@ -106,10 +106,13 @@ class DeploymentBreakersTest {
     assertEquals("open", gateway.status("recovering").modelBreaker(PRIMARY));
     assertEquals(503, gateway.post("/v1/chat/completions", body("only-primary")).statusCode());
 
-    // An outage of over a minute: each probe fails and the reset timeout grows, up to its cap.
+    // An outage of over a minute: each probe fails and the reset timeout grows, up to its 10 s cap, so
+    // a probe still goes every 10 s.
     for (int probe = 0; probe < 6; probe++) {
+      long before = callsTo(PRIMARY);
       clock.advance(Duration.ofSeconds(10));
       assertNotEquals(200, gateway.post("/v1/chat/completions", body("only-primary")).statusCode());
+      assertEquals(before + 1, callsTo(PRIMARY), "probe " + probe + " reached the upstream");
       assertEquals("open", gateway.status("recovering").modelBreaker(PRIMARY), "probe " + probe + " failed");
     }
     long probes = callsTo(PRIMARY);
