@@ -74,6 +74,15 @@ public final class Guardian {
   /** As {@link #create(SwitchboardSettings, CompletableFuture)}, reading and writing JSON with {@code mapper}. */
   public static Behavior<Void> create(SwitchboardSettings settings, ObjectMapper mapper,
       CompletableFuture<Started> started) {
+    return create(settings, mapper, Clock.systemUTC(), started);
+  }
+
+  /**
+   * As {@link #create(SwitchboardSettings, ObjectMapper, CompletableFuture)}, reading the wall clock from
+   * {@code clock} (admission, breakers, limits, usage): tests move it by hand.
+   */
+  public static Behavior<Void> create(SwitchboardSettings settings, ObjectMapper mapper, Clock clock,
+      CompletableFuture<Started> started) {
     return Behaviors.<Object>setup(context -> {
       RegistryJson registryJson = new RegistryJson();
       RegistryRules rules = new RegistryRules(settings.providers().keySet());
@@ -89,7 +98,7 @@ public final class Guardian {
               started.completeExceptionally(ready.error());
               return Behaviors.stopped();
             }
-            serve(context, settings, ready.prepared(), registryStore, registryJson, rules, mapper, started);
+            serve(context, settings, ready.prepared(), registryStore, registryJson, rules, mapper, clock, started);
             return Behaviors.empty();
           })
           .build();
@@ -107,8 +116,7 @@ public final class Guardian {
 
   private static void serve(ActorContext<?> context, SwitchboardSettings settings, Prepared prepared,
       StateStore<StoredRegistry> registryStore, RegistryJson registryJson, RegistryRules rules, ObjectMapper mapper,
-      CompletableFuture<Started> started) {
-    Clock clock = Clock.systemUTC();
+      Clock clock, CompletableFuture<Started> started) {
     Providers providers = Providers.start(context, settings, mapper, clock,
         StateStore.jdbc(context.getSystem(), ProviderState.class));
     ModelRouter router = ModelRouter.start(context, settings, providers, clock);

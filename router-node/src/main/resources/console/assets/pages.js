@@ -114,9 +114,14 @@
         + (b.learned ? ' (learned)' : '');
       return bar(b.capacity - b.level, b.capacity, name + ' in use of ' + fmt(b.limitPerMinute, 0) + '/min');
     });
+    // The provider's own breaker (transport failures), then one per upstream model (the model's failures).
+    const modelBreakers = Object.entries(p.modelBreakers || {}).map(([model, b]) =>
+      h('span', {class: 'badge model-breaker ' + breakerClass(b.state), 'data-model': model, 'data-breaker': b.state},
+        model + ' ' + b.state));
     return h('div', {class: 'panel provider-card', 'data-provider': p.provider},
       h('div', {class: 'card-head'}, h('h3', {}, p.provider),
         h('span', {class: 'badge breaker ' + breakerClass(p.breaker), 'data-breaker': p.breaker}, 'breaker ' + p.breaker)),
+      modelBreakers.length ? h('div', {class: 'row model-breakers'}, ...modelBreakers) : null,
       bar(p.inFlight, p.maxInFlight, 'in flight'),
       bar(p.queued, p.queueCapacity, 'queued'),
       buckets.length ? buckets : h('div', {class: 'muted'}, 'no rate limits configured or learned'),

@@ -7,6 +7,7 @@ import io.switchboard.persistence.TestStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -104,9 +105,14 @@ public final class GatewayExtension implements BeforeAllCallback, BeforeEachCall
    * It is closed after the test that started it, or after the class when started outside a test.
    */
   public synchronized TestGateway start(String hocon, Map<String, String> env) {
+    return start(hocon, env, Clock.systemUTC());
+  }
+
+  /** As {@link #start(String, Map)}, the node reading the wall clock from {@code clock} (a {@code ManualClock}). */
+  public synchronized TestGateway start(String hocon, Map<String, String> env, Clock clock) {
     Map<String, String> all = new HashMap<>(this.env.get());
     all.putAll(env);
-    TestGateway gateway = TestGateway.start(testKit(), hocon, all);
+    TestGateway gateway = TestGateway.start(testKit(), hocon, all, clock);
     (inTest ? startedForTest : startedForClass).add(gateway);
     return gateway;
   }

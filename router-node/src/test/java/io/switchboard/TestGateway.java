@@ -2,6 +2,7 @@ package io.switchboard;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.provider.ProviderActor;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -78,6 +80,11 @@ public final class TestGateway implements AutoCloseable {
    * @param env what the node sees as its environment (provider keys)
    */
   public static TestGateway start(ActorTestKit testKit, String hocon, Map<String, String> env) {
+    return start(testKit, hocon, env, Clock.systemUTC());
+  }
+
+  /** As {@link #start(ActorTestKit, String, Map)}, the node reading the wall clock from {@code clock}. */
+  public static TestGateway start(ActorTestKit testKit, String hocon, Map<String, String> env, Clock clock) {
     Config system = testKit.system().settings().config();
     if (system.getString("pekko.persistence.state.plugin").isEmpty()) {
       throw new AssertionError("build the test kit on a store, e.g. new JUnit5TestKitBuilder()"
@@ -89,7 +96,7 @@ public final class TestGateway implements AutoCloseable {
     SwitchboardSettings settings = SwitchboardSettings.from(config, withAdmin::get);
     settings = settings.withHttp(settings.http().withPort(0));
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
-    ActorRef<Void> guardian = testKit.spawn(Guardian.create(settings, started));
+    ActorRef<Void> guardian = testKit.spawn(Guardian.create(settings, OpenAiJson.newMapper(), clock, started));
     try {
       return new TestGateway(testKit, guardian, started.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS),
           withAdmin.get(ADMIN_KEY_ENV));

@@ -7,9 +7,10 @@ import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
- * One provider's circuit breaker: stops sending requests to an upstream that keeps failing, and lets
- * a single trial call through now and then to find out whether it has recovered. Pure state machine
- * over the times the caller passes in; not thread-safe, it lives inside the provider's actor.
+ * A circuit breaker (a provider's, or one upstream model's at a provider): stops sending requests to an
+ * upstream that keeps failing, and lets a single trial call through now and then to find out whether it
+ * has recovered. Pure state machine over the times the caller passes in; not thread-safe, it lives
+ * inside the provider's actor.
  *
  * <pre>{@code
  * CircuitBreaker breaker = new CircuitBreaker(CircuitBreakerSettings.ofDefaults(),
@@ -30,7 +31,9 @@ import java.util.function.Consumer;
  *       {@code failureRateThreshold} or more.
  *   <li>OPEN: calls are refused until the reset timeout has passed, then it is HALF_OPEN.
  *   <li>HALF_OPEN: exactly one probe call is handed out. Its success closes the breaker and resets
- *       the timeout to the initial one; its failure reopens it with the timeout multiplied (capped).
+ *       the timeout to the initial one; its failure reopens it with the timeout multiplied, capped at
+ *       {@code maxResetTimeout} (10 s by default), so that a recovered upstream is tried again within
+ *       seconds however long its outage was.
  * </ul>
  *
  * <p>Outcomes that describe an older state are not allowed to flip the current one: a non-probe

@@ -44,8 +44,11 @@ public record CircuitBreakerSettings(
   public static final Duration DEFAULT_INITIAL_RESET_TIMEOUT = Duration.ofSeconds(5);
   /** Growth of the OPEN period after each failed probe. */
   public static final double DEFAULT_RESET_TIMEOUT_MULTIPLIER = 2.0;
-  /** The longest the breaker ever stays OPEN in one go. */
-  public static final Duration DEFAULT_MAX_RESET_TIMEOUT = Duration.ofMinutes(5);
+  /**
+   * The longest the breaker ever stays OPEN in one go. Short, so that an upstream that has recovered
+   * takes traffic again within seconds however long its outage lasted; a probe every 10 s costs little.
+   */
+  public static final Duration DEFAULT_MAX_RESET_TIMEOUT = Duration.ofSeconds(10);
 
   public CircuitBreakerSettings {
     requireNonNull(slidingWindow, "slidingWindow");

@@ -181,7 +181,8 @@ public record ProviderSettings(
         positive(c.getDuration("breaker.max-reset-timeout"), path + ".breaker.max-reset-timeout"));
     if (breaker.maxResetTimeout().compareTo(breaker.resetTimeout()) < 0) {
       throw new SettingsException(path + ".breaker.max-reset-timeout = " + breaker.maxResetTimeout()
-          + " must be at least breaker.reset-timeout = " + breaker.resetTimeout());
+          + " must be at least breaker.reset-timeout = " + breaker.resetTimeout()
+          + ": raise breaker.max-reset-timeout (default 10s) along with breaker.reset-timeout, or lower the latter");
     }
     Retries retries = new Retries(
         positive(c.getInt("retries.max-attempts"), path + ".retries.max-attempts"),

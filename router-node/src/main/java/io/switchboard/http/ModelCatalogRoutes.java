@@ -8,6 +8,7 @@ import io.switchboard.api.ollama.ModelListing;
 import io.switchboard.api.openai.ModelInfo;
 import io.switchboard.api.openai.ModelList;
 import io.switchboard.provider.ProviderHandle;
+import io.switchboard.provider.ProviderActor;
 import io.switchboard.provider.Providers;
 import io.switchboard.keys.Caller;
 import io.switchboard.provider.ollama.PulledModels;
@@ -124,16 +125,16 @@ final class ModelCatalogRoutes extends AllDirectives {
   }
 
   /**
-   * Which deployments can serve now: their provider's breaker is not open and, on an Ollama server, their
-   * upstream model is pulled. Every provider (and Ollama server) is asked at once.
+   * Which deployments can serve now: neither their provider's breaker nor their model's is open and, on
+   * an Ollama server, their upstream model is pulled. Every provider (and Ollama server) is asked at once.
    */
   private CompletionStage<Predicate<Deployment>> availability() {
-    Map<String, CompletableFuture<Boolean>> up = new HashMap<>();
+    Map<String, CompletableFuture<Optional<ProviderActor.Status>>> up = new HashMap<>();
     Map<String, CompletableFuture<Optional<ModelListing>>> tags = new HashMap<>();
     for (String id : catalog.providers()) {
       ProviderHandle handle = providers.get(id).orElse(null);
-      up.put(id, handle == null ? CompletableFuture.completedFuture(false)
-          : handle.status().thenApply(ModelCatalog::available).exceptionally(unanswered -> false)
+      up.put(id, handle == null ? CompletableFuture.completedFuture(Optional.empty())
+          : handle.status().thenApply(Optional::of).exceptionally(unanswered -> Optional.empty())
               .toCompletableFuture());
       PulledModels server = pulled.get(id);
       if (server != null) tags.put(id, server.current().toCompletableFuture());
@@ -142,7 +143,8 @@ final class ModelCatalogRoutes extends AllDirectives {
     all.addAll(tags.values());
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(done -> d -> {
       String id = d.provider().id();
-      if (!up.containsKey(id) || !up.get(id).join()) return false;
+      Optional<ProviderActor.Status> status = up.containsKey(id) ? up.get(id).join() : Optional.empty();
+      if (status.isEmpty() || !ModelCatalog.available(status.get(), d.upstreamModel())) return false;
       CompletableFuture<Optional<ModelListing>> listing = tags.get(id);
       return listing == null || listing.join().map(l -> l.contains(d.upstreamModel())).orElse(false);
     });

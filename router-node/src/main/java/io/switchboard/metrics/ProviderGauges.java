@@ -21,7 +21,9 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Gauges of each provider's admission state: requests queued and in flight with their bounds, every
- * token bucket's level and limit, and the breaker ({@code 0} closed, {@code 1} half-open, {@code 2} open).
+ * token bucket's level and limit, the provider's breaker and each upstream model's
+ * ({@code switchboard_provider_model_breaker_state{provider,model}}), as {@code 0} closed, {@code 1}
+ * half-open, {@code 2} open.
  *
  * <p>Gauges read the last {@link ProviderActor.Status} snapshot held here. A scrape refreshes the
  * snapshots (one {@code GetStatus} per provider) only when they are older than {@code maxAge}, so
@@ -37,6 +39,7 @@ public final class ProviderGauges {
   private final long maxAgeNanos;
   private final Map<String, ProviderActor.Status> latest = new ConcurrentHashMap<>();
   private final Set<String> bucketGauges = ConcurrentHashMap.newKeySet();
+  private final Set<String> modelBreakerGauges = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Refresh> last = new AtomicReference<>();
 
   private record Refresh(long startedNanos, CompletableFuture<Void> done) {}
@@ -75,6 +78,20 @@ public final class ProviderGauges {
 
   private void publish(ProviderActor.Status status) {
     latest.put(status.provider(), status);
+    // A model's breaker appears when the model is first asked for: its gauge is added when first seen.
+    for (String model : status.modelBreakers().keySet()) {
+      if (modelBreakerGauges.add(status.provider() + '\0' + model)) {
+        Gauge.builder("switchboard.provider.model_breaker.state", this, self -> {
+              ProviderActor.Status s = self.latest.get(status.provider());
+              return s == null || !s.modelBreakers().containsKey(model) ? Double.NaN
+                  : breakerValue(s.modelBreakers().get(model).state());
+            })
+            .description("Circuit breaker of one upstream model of the provider: 0 closed, 1 half-open, 2 open")
+            .tags("provider", status.provider(), "model", model)
+            .strongReference(true)
+            .register(registry);
+      }
+    }
     for (ProviderLimits.BucketStatus b : status.buckets()) {
       String scope = b.scope().equals(ProviderLimits.PROVIDER_SCOPE) ? "provider" : b.scope();
       String dimension = b.dimension().name().toLowerCase(Locale.ROOT);

@@ -22,10 +22,21 @@ public sealed interface CallOutcome extends JsonSerializable {
   record Succeeded(TokenUsage usage, UpstreamSignals signals) implements CallOutcome {}
 
   /**
-   * The call reached the upstream and failed. {@code providerFault} says whether it counts against the
-   * provider's circuit breaker (5xx, connection, timeout, malformed answer) or not (4xx, 429).
+   * The call reached the upstream and failed. {@code providerFault} says whether it counts against a
+   * circuit breaker (5xx, connection, timeout, malformed answer) or not (4xx, 429); {@code transport}
+   * which one: the provider's, when the connection itself failed (refused, reset, DNS, TLS), since every
+   * model behind it is then out of reach; otherwise the breaker of the call's upstream model alone, so
+   * that one failing model does not shut its provider's other models out. Absent from an older node's
+   * message, {@code transport} reads as false.
    */
-  record Failed(boolean providerFault, boolean rateLimited, UpstreamSignals signals) implements CallOutcome {}
+  record Failed(boolean providerFault, boolean rateLimited, UpstreamSignals signals, boolean transport)
+      implements CallOutcome {
+
+    /** A failure of the upstream model (not of the connection), when it counts at all. */
+    public Failed(boolean providerFault, boolean rateLimited, UpstreamSignals signals) {
+      this(providerFault, rateLimited, signals, false);
+    }
+  }
 
   /**
    * The call never reached the upstream, or the client went away before the answer began: the whole

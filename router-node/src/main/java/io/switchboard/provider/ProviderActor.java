@@ -105,11 +105,29 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
     /** More tokens than a token bucket holds when full: never admissible (the client's max_tokens). */ TOO_LARGE
   }
 
-  /** Admission state at one moment, as {@code GET /admin/providers} shows it. */
+  /**
+   * Admission state at one moment, as {@code GET /admin/providers} shows it. {@code breaker} is the
+   * provider's own breaker (transport failures); {@code modelBreakers} those of its upstream models, by
+   * name (empty from a node that predates them).
+   */
   public record Status(String provider, int inFlight, int maxInFlight, int queued, int queueCapacity,
       List<ProviderLimits.BucketStatus> buckets, long pausedUntilEpochMillis, long pauseRemainingMillis, String breaker,
-      Map<String, Long> breakerTransitions, long lastCheckpointEpochMillis, String node)
-      implements JsonSerializable {}
+      Map<String, Long> breakerTransitions, long lastCheckpointEpochMillis, String node,
+      Map<String, ModelBreaker> modelBreakers) implements JsonSerializable {
+
+    public Status {
+      modelBreakers = modelBreakers == null ? Map.of() : modelBreakers;
+    }
+
+    /** The state of {@code upstreamModel}'s breaker ({@code "closed"} when it has none yet). */
+    public String modelBreaker(String upstreamModel) {
+      ModelBreaker b = modelBreakers.get(upstreamModel);
+      return b == null ? "closed" : b.state();
+    }
+  }
+
+  /** One upstream model's breaker: its state ({@code "half_open"}) and how often it entered each state. */
+  public record ModelBreaker(String state, Map<String, Long> transitions) implements JsonSerializable {}
 
   private final ProviderSettings settings;
   private final StateStore<ProviderState> store;

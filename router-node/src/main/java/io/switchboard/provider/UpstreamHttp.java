@@ -286,7 +286,7 @@ public final class UpstreamHttp {
   }
 
   /** Pekko's TCP layer reports an expired connecting timeout as a failed Connect command. */
-  private static boolean isConnectTimeout(Throwable error) {
+  public static boolean isConnectTimeout(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t.getMessage() != null && t.getMessage().contains("Connect timeout")) return true;
     }

@@ -272,7 +272,7 @@ public final class Dispatcher {
     if (!(cause instanceof UpstreamException e)) return CallOutcome.NOT_SENT;
     UpstreamSignals signals = e.retryAfter().map(d -> UpstreamSignals.pause(d.toMillis())).orElse(UpstreamSignals.NONE);
     return new CallOutcome.Failed(Retryable.countsAsProviderFailure(e),
-        e.kind() == UpstreamException.Kind.RATE_LIMITED, signals);
+        e.kind() == UpstreamException.Kind.RATE_LIMITED, signals, Retryable.isTransportFailure(e));
   }
 
   /**

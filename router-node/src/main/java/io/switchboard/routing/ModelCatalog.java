@@ -63,12 +63,12 @@ public final class ModelCatalog {
   }
 
   /**
-   * Whether a provider can take a request now: its breaker is closed, or half-open (the next request
-   * may be its probe). A provider paused by an upstream 429 still counts: requests wait in its queue
-   * for the pause to end rather than fail.
+   * Whether a provider can take a request for {@code upstreamModel} now: neither the provider's breaker
+   * nor the model's is open (closed, or half-open: the next request may be its probe). A provider paused
+   * by an upstream 429 still counts: requests wait in its queue for the pause to end rather than fail.
    */
-  public static boolean available(ProviderActor.Status status) {
-    return !OPEN.equals(status.breaker());
+  public static boolean available(ProviderActor.Status status, String upstreamModel) {
+    return !OPEN.equals(status.breaker()) && !OPEN.equals(status.modelBreaker(upstreamModel));
   }
 
   private static boolean matches(List<Deployment> deployments, CatalogQuery query) {

@@ -3,6 +3,7 @@ package io.switchboard.routing;
 import static java.util.Objects.requireNonNull;
 
 import io.switchboard.provider.UpstreamException;
+import io.switchboard.provider.UpstreamHttp;
 
 /**
  * Which upstream failures are worth another attempt, and which count against the provider's health.
@@ -48,6 +49,23 @@ public final class Retryable {
       case SERVER_ERROR, OVERLOADED, CONNECTION_FAILED, UNAVAILABLE, TIMEOUT, MALFORMED_RESPONSE, EMPTY_RESPONSE ->
           true;
       case RATE_LIMITED, REQUEST_REJECTED, REJECTED_CREDENTIALS -> false;
+    };
+  }
+
+  /**
+   * Whether the failure is the connection's rather than one model's (refused, reset, unknown host, TLS,
+   * nothing listening): it counts against the provider's breaker, as every model behind the provider is
+   * out of reach. Any other failure that {@link #countsAsProviderFailure counts} is the answer of one
+   * upstream model (a 5xx, 529 overloaded, a timeout waiting for it, a broken answer) and counts against
+   * that model's breaker only.
+   */
+  public static boolean isTransportFailure(UpstreamException failure) {
+    requireNonNull(failure, "failure");
+    return switch (failure.kind()) {
+      case CONNECTION_FAILED, UNAVAILABLE -> true;
+      // timeouts.connect: no connection within it. Waiting for an answer is the model's time.
+      case TIMEOUT -> failure.upstreamStatus() == 0 && UpstreamHttp.isConnectTimeout(failure.getCause());
+      default -> false;
     };
   }
 }

@@ -52,7 +52,7 @@ class CircuitBreakerTest {
     assertEquals(20, s.minimumCalls());
     assertEquals(Duration.ofSeconds(5), s.initialResetTimeout());
     assertEquals(2.0, s.resetTimeoutMultiplier());
-    assertEquals(Duration.ofMinutes(5), s.maxResetTimeout());
+    assertEquals(Duration.ofSeconds(10), s.maxResetTimeout());
   }
 
   @Test
@@ -174,6 +174,39 @@ class CircuitBreakerTest {
 
     assertEquals(List.of(10_000L, 20_000L, 30_000L, 30_000L, 30_000L), timeouts);
     assertEquals("probe call failed; next reset timeout 10000 ms", transitions.get(2).reason());
+  }
+
+  @Test
+  void longOutage_withDefaults_probesAtLeastEveryTenSeconds_andARecoveredUpstreamServesWithinThem() {
+    CircuitBreaker breaker = defaults();
+    fail(breaker, 5, T0);
+    long now = T0;
+    List<Long> timeouts = new ArrayList<>();
+    for (int i = 0; i < 8; i++) { // an outage of over a minute: 5, 10, 10, ... seconds between probes
+      long openedAt = now;
+      now = breaker.nextTransitionAt().getAsLong();
+      timeouts.add(now - openedAt);
+      assertEquals(new Probe(), breaker.tryAcquire(now));
+      breaker.onFailure(now, true);
+    }
+    assertEquals(List.of(5_000L, 10_000L, 10_000L, 10_000L, 10_000L, 10_000L, 10_000L, 10_000L), timeouts);
+
+    // The upstream recovers just after a failed probe: the next probe is due at most 10 s later.
+    long recovered = now + 1;
+    long probeAt = breaker.nextTransitionAt().getAsLong();
+    assertTrue(probeAt - recovered <= 10_000, "next probe " + (probeAt - recovered) + " ms after recovery");
+    assertEquals(new Probe(), breaker.tryAcquire(probeAt));
+    breaker.onSuccess(probeAt, true);
+    assertEquals(new Allowed(), breaker.tryAcquire(probeAt));
+  }
+
+  @Test
+  void restoredBackoff_longerThanTheCap_isCutToIt() {
+    CircuitBreaker restored = CircuitBreaker.restore(CircuitBreakerSettings.ofDefaults(),
+        new CircuitBreaker.Snapshot(State.OPEN, 0, 300_000, T0), transitions::add);
+
+    assertEquals(OptionalLong.of(T0 + 10_000), restored.nextTransitionAt(),
+        "a backoff saved under the old 5 min cap waits no longer than the new one");
   }
 
   @Test

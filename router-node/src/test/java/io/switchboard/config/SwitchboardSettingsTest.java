@@ -208,6 +208,22 @@ class SwitchboardSettingsTest {
   }
 
   @Test
+  void resetTimeoutAboveTheDefaultCap_isRefusedAtStart_namingTheCap() {
+    String message = failure("""
+        switchboard.providers.p { kind = simulated, breaker.reset-timeout = 30s }
+        """, "switchboard.providers.p.breaker.max-reset-timeout");
+    assertTrue(message.contains("PT10S"), message);
+  }
+
+  @Test
+  void breakerDefaults_capTheResetBackoffAtTenSeconds() {
+    SwitchboardSettings s = settings("""
+        switchboard.providers.p { kind = simulated }
+        """);
+    assertEquals(Duration.ofSeconds(10), s.providers().get("p").breaker().maxResetTimeout());
+  }
+
+  @Test
   void limitsAndDeployments_areRead_withTheirDefaults() {
     SwitchboardSettings s = settings("""
         switchboard.providers.a { kind = simulated, limits { requests-per-minute = 500, models { "m-1" { tokens-per-minute = 9000 } } } }

@@ -146,7 +146,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  void providers_showTheBreakerOpenAfterTheUpstreamFails() {
+  void providers_showTheModelsBreakerOpenAfterTheUpstreamModelFails() {
     browser.logIn(TestGateway.ADMIN_KEY);
     browser.page("providers");
     assertEquals("closed", browser.driver().findElement(By.cssSelector("[data-provider='flaky'] .breaker"))
@@ -155,11 +155,13 @@ class ConsoleBrowserTest {
     for (int i = 0; i < 2; i++) assertEquals(502, chat("wobbly", "hello", null, "fail-" + i).statusCode());
 
     String state = browser.until(d -> {
-      String s = d.findElement(By.cssSelector("[data-provider='flaky'] .breaker")).getAttribute("data-breaker");
-      return "open".equals(s) ? s : null;
+      List<WebElement> badges = d.findElements(By.cssSelector("[data-provider='flaky'] .model-breaker[data-model='broken-model']"));
+      return !badges.isEmpty() && "open".equals(badges.get(0).getAttribute("data-breaker")) ? "open" : null;
     });
     browser.screenshot("providers");
     assertEquals("open", state);
+    assertEquals("closed", browser.driver().findElement(By.cssSelector("[data-provider='flaky'] .breaker"))
+        .getAttribute("data-breaker"), "a model's 5xx answers leave the provider's own breaker closed");
     assertEquals("closed", browser.driver().findElement(By.cssSelector("[data-provider='steady'] .breaker"))
         .getAttribute("data-breaker"), "the other provider is untouched");
   }

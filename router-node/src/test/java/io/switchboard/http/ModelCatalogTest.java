@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@code GET /v1/models} as a catalog: prices, context windows and capabilities from the
  * configuration, filters, search, sorting, one model by name, and availability that follows each
- * provider's circuit breaker.
+ * deployment's circuit breakers (its provider's and its model's).
  */
 @Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -65,11 +65,16 @@ class ModelCatalogTest {
           llama-local { provider = broken, upstream-model = "llama3.1:8b", capabilities = [streaming] }
         }
         """);
-    // One failing call opens "broken"'s breaker.
+    // One failing call opens the breaker of the deployment it went to: "broken"'s llama, then its claude
+    // (that request falls back to "cheap").
     HttpResponse<String> failed = gateway.post("/v1/chat/completions",
         "{\"model\":\"llama-local\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
     assertEquals(502, failed.statusCode(), failed.body());
-    assertEquals("open", gateway.status("broken").breaker());
+    HttpResponse<String> fellBack = gateway.post("/v1/chat/completions",
+        "{\"model\":\"claude-sonnet\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    assertEquals(200, fellBack.statusCode(), fellBack.body());
+    assertEquals("open", gateway.status("broken").modelBreaker("llama3.1:8b"));
+    assertEquals("open", gateway.status("broken").modelBreaker("claude-sonnet-4-5"));
   }
 
   private JsonNode list(String query) throws Exception {
@@ -125,7 +130,7 @@ class ModelCatalogTest {
     JsonNode data = list("");
 
     JsonNode llama = data.get(3);
-    assertFalse(llama.path("available").asBoolean(), "its only provider's breaker is open: " + llama);
+    assertFalse(llama.path("available").asBoolean(), "its only deployment's breaker is open: " + llama);
     JsonNode claude = data.get(0);
     assertTrue(claude.path("available").asBoolean(), "its fallback can serve: " + claude);
     assertFalse(claude.path("deployments").get(0).path("available").asBoolean());

@@ -152,22 +152,31 @@ class MetricsEndpointTest {
   }
 
   @Test
-  void openBreaker_readsTwo() throws Exception {
+  void openBreaker_readsTwo_forTheModelThatAnswered5xx_andForTheProviderThatCouldNotBeReached() throws Exception {
     primary.answer(FakeOpenAi.status(500, FakeOpenAi.envelope("boom", "server_error")));
     TestGateway gateway = gateways.start("""
         switchboard.providers.simulated = null
         switchboard.models.switchboard-sim = null
         switchboard.metrics.provider-refresh = 1ms
         switchboard.provider-defaults.retries.max-attempts = 1
-        switchboard.provider-defaults.breaker { consecutive-failures = 1, reset-timeout = 1m }
+        switchboard.provider-defaults.breaker { consecutive-failures = 1, reset-timeout = 1m, max-reset-timeout = 1m }
         switchboard.providers.primary { kind = openai, openai.base-url = "%s" }
+        switchboard.providers.unreachable { kind = openai, openai.base-url = "http://127.0.0.1:1/v1" }
         switchboard.models.chat { provider = primary, upstream-model = "gpt-4o" }
+        switchboard.models.nowhere { provider = unreachable, upstream-model = "gpt-4o" }
         """.formatted(primary.baseUrl()));
     gateway.post("/v1/chat/completions", body("chat", false));
+    gateway.post("/v1/chat/completions", body("nowhere", false));
 
     String scrape = gateway.get("/metrics").body();
 
-    assertEquals(2, sample(scrape, "switchboard_provider_breaker_state", "provider=\"primary\""));
-    assertEquals(1, sample(scrape, "gen_ai_client_operation_duration_seconds_count", "error_type=\"502\""));
+    assertEquals(2, sample(scrape, "switchboard_provider_model_breaker_state", "provider=\"primary\"",
+        "model=\"gpt-4o\""));
+    assertEquals(0, sample(scrape, "switchboard_provider_breaker_state", "provider=\"primary\""),
+        "a 5xx is the model's failure, not the provider's");
+    assertEquals(2, sample(scrape, "switchboard_provider_breaker_state", "provider=\"unreachable\""));
+    assertEquals(0, sample(scrape, "switchboard_provider_model_breaker_state", "provider=\"unreachable\""));
+    assertEquals(1, sample(scrape, "gen_ai_client_operation_duration_seconds_count", "error_type=\"502\"",
+        "gen_ai_request_model=\"chat\""));
   }
 }

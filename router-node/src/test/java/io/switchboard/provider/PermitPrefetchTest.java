@@ -98,7 +98,7 @@ class PermitPrefetchTest {
 
     ActorRef<ProviderActor.Command> failing = spawn("breaker.consecutive-failures = 1");
     long id = prefetch(failing, 10, 1).get(0);
-    failing.tell(new Release(id, new CallOutcome.Failed(true, false, UpstreamSignals.NONE)));
+    failing.tell(new Release(id, new CallOutcome.Failed(true, false, UpstreamSignals.NONE, true)));
     assertEquals("open", status(failing).breaker());
     assertEquals(List.of(), prefetch(failing, 10, 1), "an open breaker lends nothing");
   }

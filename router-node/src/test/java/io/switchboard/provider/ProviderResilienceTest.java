@@ -46,7 +46,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ProviderResilienceTest {
   private static final String MODEL = ProviderActorTest.MODEL;
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final CallOutcome FAULT = new CallOutcome.Failed(true, false, UpstreamSignals.NONE);
+  private static final CallOutcome FAULT = new CallOutcome.Failed(true, false, UpstreamSignals.NONE, true);
   private static final CallOutcome OK = new CallOutcome.Succeeded(new TokenUsage(5, 5), UpstreamSignals.NONE);
 
   @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder()

@@ -7,6 +7,7 @@ import io.switchboard.ratelimit.ProviderLimits;
 import io.switchboard.ratelimit.TokenBucket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
@@ -28,7 +29,10 @@ class ProviderStatePersistedFormTest {
   private static final ActorTestKit KIT = ActorTestKit.create("provider-state-form");
   private static final Serialization SERIALIZATION = SerializationExtension.get(KIT.system());
 
-  /** A state with every persisted part present: a configured and a learned bucket, a pause, an open breaker. */
+  /**
+   * A state with every persisted part present: a configured and a learned bucket, a pause, an open
+   * breaker, an open model breaker and one counting failures.
+   */
   private static final ProviderState STATE = new ProviderState(1_795_255_200_000L,
       new ProviderLimits.Snapshot(List.of(
           new ProviderLimits.BucketRecord(ProviderLimits.PROVIDER_SCOPE, ProviderLimits.Dimension.REQUESTS, false,
@@ -36,7 +40,9 @@ class ProviderStatePersistedFormTest {
           new ProviderLimits.BucketRecord("gpt-4o", ProviderLimits.Dimension.TOKENS, true,
               new TokenBucket.State(27_000.0, 60_000, -1_250.5, 1_795_255_199_500L, 0))),
           1_795_255_230_000L),
-      new CircuitBreaker.Snapshot(CircuitBreaker.State.OPEN, 0, 10_000, 1_795_255_195_000L));
+      new CircuitBreaker.Snapshot(CircuitBreaker.State.OPEN, 0, 10_000, 1_795_255_195_000L),
+      Map.of("gpt-4o", new CircuitBreaker.Snapshot(CircuitBreaker.State.OPEN, 0, 5_000, 1_795_255_198_000L),
+          "gpt-4o-mini", new CircuitBreaker.Snapshot(CircuitBreaker.State.CLOSED, 2, 5_000, 0)));
 
   @AfterAll
   static void stop() {
@@ -58,5 +64,14 @@ class ProviderStatePersistedFormTest {
     Object read = SERIALIZATION.deserialize(Golden.text(FIXTURE).getBytes(StandardCharsets.UTF_8),
         serializer.identifier(), "io.switchboard.provider.ProviderState").get();
     assertEquals(STATE, read);
+  }
+
+  @Test
+  void stateSavedBeforeModelBreakers_readsBack_withNone() {
+    Serializer serializer = SERIALIZATION.findSerializerFor(STATE);
+    Object read = SERIALIZATION.deserialize(Golden.text("persisted/provider-state-before-model-breakers.json")
+        .getBytes(StandardCharsets.UTF_8), serializer.identifier(), "io.switchboard.provider.ProviderState").get();
+    assertEquals(new ProviderState(STATE.savedAtEpochMillis(), STATE.limits(), STATE.breaker()), read);
+    assertEquals(Map.of(), ((ProviderState) read).modelBreakers());
   }
 }

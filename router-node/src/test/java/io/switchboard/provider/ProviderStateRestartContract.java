@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A provider's state survives a restart of the whole actor system on a real database: the bucket comes
- * back at its conservative floor and an open breaker stays open. Subclasses choose the database.
+ * back at its conservative floor and open breakers (the provider's, a model's) stay open. Subclasses choose the database.
  */
 abstract class ProviderStateRestartContract {
   private static final ProviderSettings SETTINGS = ProviderActorTest.settings("""
@@ -49,8 +49,13 @@ abstract class ProviderStateRestartContract {
   }
 
   private static ProviderActor.Granted grant(ActorTestKit kit, ActorRef<ProviderActor.Command> actor, ManualClock clock) {
+    return grant(kit, actor, clock, "gpt-4o");
+  }
+
+  private static ProviderActor.Granted grant(ActorTestKit kit, ActorRef<ProviderActor.Command> actor, ManualClock clock,
+      String model) {
     TestProbe<ProviderActor.AdmissionResult> probe = kit.createTestProbe();
-    actor.tell(new ProviderActor.Acquire("gpt-4o", 10, clock.millis() + 30_000, false, probe.getRef()));
+    actor.tell(new ProviderActor.Acquire(model, 10, clock.millis() + 30_000, false, probe.getRef()));
     return probe.expectMessageClass(ProviderActor.Granted.class, Duration.ofSeconds(10));
   }
 
@@ -67,16 +72,23 @@ abstract class ProviderStateRestartContract {
       ActorRef<ProviderActor.Command> actor = spawn(first, clock);
       java.util.List<ProviderActor.Granted> granted = new java.util.ArrayList<>();
       for (int i = 0; i < 10; i++) granted.add(grant(first, actor, clock));
+      java.util.List<ProviderActor.Granted> mini = java.util.List.of(grant(first, actor, clock, "gpt-4o-mini"),
+          grant(first, actor, clock, "gpt-4o-mini"));
       for (int i = 0; i < 2; i++) {
         actor.tell(new ProviderActor.Release(granted.get(i).permitId(),
-            new CallOutcome.Failed(true, false, UpstreamSignals.NONE)));
+            new CallOutcome.Failed(true, false, UpstreamSignals.NONE, true)));
       }
       assertEquals("open", status(first, actor).breaker());
-      // The next checkpoint (every 50 ms while something changed) records the open breaker.
+      // A model's failures open its own breaker (granted before the provider's opened, they still count).
+      for (ProviderActor.Granted g : mini) {
+        actor.tell(new ProviderActor.Release(g.permitId(), new CallOutcome.Failed(true, false, UpstreamSignals.NONE)));
+      }
+      // The next checkpoint (every 50 ms while something changed) records the open breakers.
       first.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
         ProviderState saved = StateStore.jdbc(first.system(), ProviderState.class)
             .load(ProviderActor.persistenceId("p")).toCompletableFuture().join().orElseThrow().value();
         assertEquals(io.switchboard.breaker.CircuitBreaker.State.OPEN, saved.breaker().state());
+        assertEquals(io.switchboard.breaker.CircuitBreaker.State.OPEN, saved.modelBreakers().get("gpt-4o-mini").state());
         return null;
       });
     } finally {
@@ -88,8 +100,9 @@ abstract class ProviderStateRestartContract {
       ActorRef<ProviderActor.Command> actor = spawn(second, clock);
       ProviderActor.Status status = status(second, actor);
       assertEquals("open", status.breaker());
-      // 10 of 100 spent when the last checkpoint was written; it recorded the 25 allowance as spent too.
-      assertEquals(65, ProviderActorTest.level(status, ProviderLimits.Dimension.REQUESTS), 0.5);
+      assertEquals("open", status.modelBreaker("gpt-4o-mini"));
+      // 12 of 100 spent when the last checkpoint was written; it recorded the 25 allowance as spent too.
+      assertEquals(63, ProviderActorTest.level(status, ProviderLimits.Dimension.REQUESTS), 0.5);
     } finally {
       second.shutdownTestKit();
     }

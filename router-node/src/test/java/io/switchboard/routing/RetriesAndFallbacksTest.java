@@ -187,7 +187,7 @@ class RetriesAndFallbacksTest {
           kind = openai
           openai.base-url = "%s"
           retries.max-attempts = 1
-          breaker { consecutive-failures = 2, reset-timeout = 1m }
+          breaker { consecutive-failures = 2, reset-timeout = 1m, max-reset-timeout = 1m }
         }
         switchboard.models.guarded.deployments = [
           { provider = tripping, upstream-model = "gpt-4o" },
@@ -197,7 +197,7 @@ class RetriesAndFallbacksTest {
         """.formatted(primary.baseUrl()));
     gateway.post("/v1/chat/completions", body("guarded", false));
     gateway.post("/v1/chat/completions", body("guarded", false));
-    assertEquals("open", gateway.status("tripping").breaker());
+    assertEquals("open", gateway.status("tripping").modelBreaker("gpt-4o"));
     int before = primary.received().size();
 
     HttpResponse<String> fellBack = gateway.post("/v1/chat/completions", body("guarded", false));
@@ -214,8 +214,9 @@ class RetriesAndFallbacksTest {
     JsonNode providers = json(gateway.get("/admin/providers")).path("providers");
     JsonNode tripping = null;
     for (JsonNode p : providers) if (p.path("provider").asText().equals("tripping")) tripping = p;
-    assertEquals("open", tripping.path("breaker").asText());
-    assertEquals(1, tripping.path("breakerTransitions").path("open").asInt());
+    assertEquals("closed", tripping.path("breaker").asText(), "5xx answers count against the model, not the provider");
+    assertEquals("open", tripping.path("modelBreakers").path("gpt-4o").path("state").asText());
+    assertEquals(1, tripping.path("modelBreakers").path("gpt-4o").path("transitions").path("open").asInt());
     assertEquals(0, tripping.path("inFlight").asInt());
   }
 

@@ -2,13 +2,15 @@ package io.switchboard.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamException.Kind;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Which upstream failures are retried, and which count against the provider's breaker. */
+/** Which upstream failures are retried, which count against a breaker, and which breaker: the provider's or the model's. */
 @Tag("unit")
 class RetryableTest {
 
@@ -48,6 +50,36 @@ class RetryableTest {
 
     assertEquals(retried, Retryable.shouldRetry(failure), "retry");
     assertEquals(countsAgainstProvider, Retryable.countsAsProviderFailure(failure), "breaker");
+  }
+
+  @ParameterizedTest(name = "{0} {1}: transport={2}")
+  @CsvSource({
+      // kind,               status, the connection's failure (the provider's breaker), not the model's
+      "CONNECTION_FAILED,      0,    true",
+      "UNAVAILABLE,            0,    true",
+      "TIMEOUT,                0,    false",
+      "SERVER_ERROR,           500,  false",
+      "SERVER_ERROR,           503,  false",
+      "OVERLOADED,             529,  false",
+      "MALFORMED_RESPONSE,     200,  false",
+      "EMPTY_RESPONSE,         200,  false",
+      "RATE_LIMITED,           429,  false",
+      "REQUEST_REJECTED,       404,  false",
+  })
+  void transportFailures_countAgainstTheProvider_theRestAgainstTheModel(Kind kind, int status, boolean transport) {
+    assertEquals(transport, Retryable.isTransportFailure(failure(kind, status)));
+    if (Retryable.countsAsProviderFailure(failure(kind, status))) {
+      assertEquals(transport, ((CallOutcome.Failed) Dispatcher.failed(failure(kind, status))).transport(),
+          "what the permit's release tells admission");
+    }
+  }
+
+  @Test
+  void connectTimeout_isTheConnectionsFailure() {
+    UpstreamException connect = new UpstreamException(Kind.TIMEOUT, "test-provider", "could not connect", 0, null, null,
+        new RuntimeException("Tcp command [Connect(api.example.com:443)] failed because of Connect timeout of 5 s"));
+
+    assertEquals(true, Retryable.isTransportFailure(connect));
   }
 
   @ParameterizedTest

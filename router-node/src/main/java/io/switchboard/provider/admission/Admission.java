@@ -1,6 +1,5 @@
 package io.switchboard.provider.admission;
 
-import io.switchboard.breaker.CircuitBreaker;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.ProviderActor.Granted;
@@ -19,12 +18,12 @@ import java.util.Optional;
  * Admission for one provider account, as a state machine: commands in, {@link Decisions} out. A request
  * is admitted when a slot is free ({@code max-in-flight}), every token bucket that applies to it holds
  * its reservation, the upstream has not asked for a pause, no checkpoint must be written first, and the
- * circuit breaker lets it through; otherwise it waits in a bounded FIFO queue until it can be, or is
- * rejected at once when its deadline cannot be met.
+ * circuit breakers (the provider's and its model's) let it through; otherwise it waits in a bounded FIFO
+ * queue until it can be, or is rejected at once when its deadline cannot be met.
  *
  * <p>Whether a request may go now is decided here alone, by {@link #hold}. The parts it decides over
- * are its own: the queue ({@link WaitQueue}), the buckets and pause ({@link ProviderLimits}), the breaker
- * ({@link BreakerWatch}), the retry budget, the permits ({@link Permits}, over an {@link InFlight} that
+ * are its own: the queue ({@link WaitQueue}), the buckets and pause ({@link ProviderLimits}), the breakers
+ * ({@link Breakers}), the retry budget, the permits ({@link Permits}, over an {@link InFlight} that
  * outlives it) and when the state is saved ({@link Checkpoints}). It touches no actor, timer, logger or
  * clock: every command takes the time, and what must happen next comes back in its {@link Decisions}.
  * {@code R} is what the shell replies to. Not thread-safe: one actor drives it.
@@ -52,8 +51,7 @@ public final class Admission<R> {
   private final WaitQueue<R> queue;
   private final Decisions.Builder<R> out = new Decisions.Builder<>();
   private final Checkpoints checkpoints;
-  private final BreakerWatch<R> breakerWatch;
-  private final CircuitBreaker breaker;
+  private final Breakers<R> breakers;
   private final Permits permits;
 
   /**
@@ -69,18 +67,17 @@ public final class Admission<R> {
         state == null ? ProviderLimits.Snapshot.EMPTY : state.limits(), now);
     this.queue = new WaitQueue<>(limits);
     this.checkpoints = new Checkpoints(provider, this::stateToSave, out);
-    this.breakerWatch = new BreakerWatch<>(settings, state == null ? null : state.breaker(), queue, checkpoints, out);
-    this.breaker = breakerWatch.breaker();
-    this.permits = new Permits(provider, settings.permitLease(), inFlight, limits, checkpoints, breakerWatch, out);
+    this.breakers = new Breakers<>(settings, state, queue, checkpoints, out);
+    this.permits = new Permits(provider, settings.permitLease(), inFlight, limits, checkpoints, breakers, out);
     ProviderSettings.Retries r = settings.retries();
     this.retryBudget = new RetryBudget(r.budgetRatio(), r.budgetMinPerSecond(), r.budgetWindow());
   }
 
   /** The first decisions: the breaker's timer, and the checkpoint that gives the buckets their allowance. */
   public Decisions<R> start(long now, String stateDescription) {
-    breakerWatch.scheduleTick(now);
+    breakers.scheduleTick(now);
     out.info("provider '" + provider + "' ready: " + limits.status(now).size() + " bucket(s), breaker "
-        + breaker.state(now) + ", " + inFlight.size() + " request(s) in flight, state " + stateDescription);
+        + breakers.provider().state(now) + ", " + inFlight.size() + " request(s) in flight, state " + stateDescription);
     // Buckets start with no allowance: the first grant waits for a checkpoint of the restored floors.
     if (!limits.isEmpty()) checkpoints.write(now);
     return done();
@@ -110,16 +107,14 @@ public final class Admission<R> {
   public Decisions<R> acquire(Ask<R> ask, long now) {
     // A reservation no wait could admit (more than a bucket holds when full, or none at all) is turned
     // away before it touches the breaker, the retry budget or a bucket.
-    if (ask.tokens() < 0) return refuse(ask, false, Rejections.invalidReservation(ask.tokens()), now);
+    if (ask.tokens() < 0) return refuse(ask, Breakers.Trial.NONE, Rejections.invalidReservation(ask.tokens()), now);
     Optional<ProviderLimits.BucketStatus> tooSmall = limits.tooSmallFor(ask.model(), ask.tokens(), now);
     if (tooSmall.isPresent()) {
-      return refuse(ask, false, Rejections.tooLarge(provider, ask.tokens(), tooSmall.get()), now);
+      return refuse(ask, Breakers.Trial.NONE, Rejections.tooLarge(provider, ask.tokens(), tooSmall.get()), now);
     }
-    CircuitBreaker.Decision decision = breaker.tryAcquire(now);
-    if (decision instanceof CircuitBreaker.Refused refused) {
-      return refuse(ask, false, Rejections.circuitOpen(provider, refused.retryAfterMillis()), now);
-    }
-    boolean probe = decision instanceof CircuitBreaker.Probe;
+    Breakers.Verdict verdict = breakers.tryAcquire(ask.model(), now);
+    if (verdict instanceof Breakers.Refusal refusal) return refuse(ask, Breakers.Trial.NONE, refusal.rejected(), now);
+    Breakers.Trial probe = ((Breakers.Pass) verdict).trial();
     if (ask.retry() && !retryBudget.tryRetry(now)) {
       return refuse(ask, probe, Rejections.retryBudgetExhausted(provider, settings.retries().budgetRatio()), now);
     }
@@ -142,9 +137,9 @@ public final class Admission<R> {
     return done();
   }
 
-  /** Answers {@code ask} with {@code rejected}, giving up the breaker's trial if it held it ({@code probe}). */
-  private Decisions<R> refuse(Ask<R> ask, boolean probe, Rejected rejected, long now) {
-    breakerWatch.abandonProbe(probe, now);
+  /** Answers {@code ask} with {@code rejected}, giving up the breakers' trials it held ({@code probe}). */
+  private Decisions<R> refuse(Ask<R> ask, Breakers.Trial probe, Rejected rejected, long now) {
+    breakers.abandon(probe, ask.model(), now);
     out.reply(ask.replyTo(), rejected);
     return done();
   }
@@ -152,22 +147,21 @@ public final class Admission<R> {
   /**
    * Up to {@code count} permits of {@code tokensEach} for {@code model}, granted now for a node's stock
    * (held by {@code holder}): fewer, or none, when not that many are admissible at once. Never queues,
-   * never probes: nothing while requests are queued or the breaker is not closed.
+   * never probes: nothing while requests are queued or a breaker of the model (its provider's, its own)
+   * is not closed.
    */
   public Answer<Prefetched, R> prefetch(String model, int tokensEach, int count, String holder, long now) {
     List<Long> ids = new ArrayList<>();
-    while (ids.size() < count && admissibleNow(model, tokensEach, now)
-        && breaker.state(now) == CircuitBreaker.State.CLOSED
-        && breaker.tryAcquire(now) instanceof CircuitBreaker.Allowed) {
+    while (ids.size() < count && admissibleNow(model, tokensEach, now) && breakers.closedFor(model, now)) {
       retryBudget.onRequest(now);
-      ids.add(permits.grant(model, tokensEach, false, holder, now));
+      ids.add(permits.grant(model, tokensEach, Breakers.Trial.NONE, holder, now));
     }
     return new Answer<>(new Prefetched(ids), done());
   }
 
-  /** A permit is handed back: its reservation is settled, the breaker and the buckets learn how it went. */
+  /** A permit is handed back: its reservation is settled, the breakers and the buckets learn how it went. */
   public Decisions<R> release(long permitId, CallOutcome outcome, long now) {
-    if (permits.handBack(permitId, outcome, now)) breakerWatch.scheduleTick(now);
+    if (permits.handBack(permitId, outcome, now)) breakers.scheduleTick(now);
     drainQueue(now);
     return done();
   }
@@ -186,7 +180,7 @@ public final class Admission<R> {
     WaitQueue.Waiting<R> waiting = queue.remove(ticket);
     if (waiting != null) {
       Ask<R> ask = waiting.ask();
-      breakerWatch.abandonProbe(waiting.probe(), now);
+      breakers.abandon(waiting.trial(), ask.model(), now);
       long refill = limits.millisUntilAdmissible(ask.model(), ask.tokens(), now);
       out.reply(ask.replyTo(), refill > 0
           ? Rejections.heldByLimit(provider, ask.model(), limits, now, refill)
@@ -212,9 +206,9 @@ public final class Admission<R> {
     return done();
   }
 
-  /** The time {@link Decisions#breakerTickIn} asked for: the open breaker moves to half-open. */
+  /** The time {@link Decisions#breakerTickIn} asked for: open breakers whose time has come move to half-open. */
   public Decisions<R> breakerTick(long now) {
-    breaker.state(now);
+    breakers.tick(now);
     return done();
   }
 
@@ -243,10 +237,10 @@ public final class Admission<R> {
 
   /** The admission state now, as {@code GET /admin/providers} shows it; {@code node}: where this runs. */
   public Answer<Status, R> status(long now, String node) {
-    Map<String, Long> transitions = breakerWatch.transitionCounts(); // before state(now) may move it on
+    Map<String, Long> transitions = breakers.transitionCounts(); // before state(now) may move it on
     Status status = new Status(provider, inFlight.size(), settings.maxInFlight(), queue.size(),
         settings.queue().maxSize(), limits.status(now), limits.pausedUntil(), Math.max(0, limits.pausedUntil() - now),
-        breakerWatch.state(now), transitions, checkpoints.lastWrittenAt(), node);
+        breakers.state(now), transitions, checkpoints.lastWrittenAt(), node, breakers.modelStatus(now));
     return new Answer<>(status, done());
   }
 
@@ -275,17 +269,19 @@ public final class Admission<R> {
       if (hold != Hold.NONE) return;
       queue.removeHead();
       out.cancelWait(head.ticket());
-      grant(ask, head.probe(), now);
+      grant(ask, head.trial(), now);
     }
   }
 
-  private void grant(Ask<R> ask, boolean probe, long now) {
-    out.reply(ask.replyTo(), new Granted(permits.grant(ask.model(), ask.tokens(), probe, ask.holder(), now), probe));
+  private void grant(Ask<R> ask, Breakers.Trial probe, long now) {
+    out.reply(ask.replyTo(),
+        new Granted(permits.grant(ask.model(), ask.tokens(), probe, ask.holder(), now), probe.any()));
   }
 
-  /** What a checkpoint saves: the buckets at their floors (the head of the queue's demand allowed for), the breaker. */
+  /** What a checkpoint saves: the buckets at their floors (the head of the queue's demand allowed for), the breakers. */
   private ProviderState stateToSave(long now) {
     WaitQueue.Waiting<R> head = queue.head();
-    return new ProviderState(now, limits.checkpoint(now, head == null ? 0 : head.ask().tokens()), breaker.snapshot());
+    return new ProviderState(now, limits.checkpoint(now, head == null ? 0 : head.ask().tokens()), breakers.snapshot(),
+        breakers.modelSnapshots());
   }
 }

@@ -2,69 +2,49 @@ package io.switchboard.provider.admission;
 
 import io.switchboard.breaker.CircuitBreaker;
 import io.switchboard.breaker.CircuitBreakerSettings;
-import io.switchboard.config.ProviderSettings;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
- * A provider's circuit breaker as admission keeps it: built from the provider's settings or restored
- * from its checkpoint, and every transition acted on at once, within the command that caused it. A
- * transition is counted (for {@code GET /admin/providers}), logged, and saved by the next checkpoint;
- * while the breaker is open a timer makes its move to half-open happen on time.
- *
- * <p>When the breaker opens, every request waiting in the queue is turned away there and then, told
- * when to try again, rather than left to wait out a deadline it can no longer meet. The price is that a
- * request which would have outlasted the open period fails instead of waiting; the caller may retry it
- * elsewhere, which is what a client of a failing provider wants. Not thread-safe.
+ * One circuit breaker as admission keeps it, the provider's or one upstream model's: built new or
+ * restored from the checkpoint, and every transition acted on at once, within the command that caused
+ * it. A transition is counted (for {@code GET /admin/providers}), logged, saved by the next checkpoint,
+ * and handed to {@code onTransition} (which turns waiting requests away when the breaker opens; see
+ * {@link Breakers}). Not thread-safe.
  */
-final class BreakerWatch<R> {
-  private final String provider;
-  private final WaitQueue<R> queue;
+final class BreakerWatch {
+  private final String name;
   private final Checkpoints checkpoints;
-  private final Decisions.Builder<R> out;
+  private final Decisions.Builder<?> out;
+  private final Consumer<CircuitBreaker.Transition> onTransition;
   private final CircuitBreaker breaker;
   private final Map<CircuitBreaker.State, Long> transitions = new EnumMap<>(CircuitBreaker.State.class);
 
-  /** The breaker of {@code settings}, restored from {@code restored} when there is one (else CLOSED). */
-  BreakerWatch(ProviderSettings settings, CircuitBreaker.Snapshot restored, WaitQueue<R> queue,
-      Checkpoints checkpoints, Decisions.Builder<R> out) {
-    this.provider = settings.id();
-    this.queue = queue;
+  /**
+   * The breaker named {@code name} in log lines ("provider 'p'"), restored from {@code restored} when
+   * there is one (else CLOSED).
+   */
+  BreakerWatch(String name, CircuitBreakerSettings settings, CircuitBreaker.Snapshot restored, Checkpoints checkpoints,
+      Decisions.Builder<?> out, Consumer<CircuitBreaker.Transition> onTransition) {
+    this.name = name;
     this.checkpoints = checkpoints;
     this.out = out;
-    CircuitBreakerSettings breakerSettings = breakerSettings(settings.breaker());
+    this.onTransition = onTransition;
     this.breaker = restored != null
-        ? CircuitBreaker.restore(breakerSettings, restored, this::onTransition)
-        : new CircuitBreaker(breakerSettings, this::onTransition);
-  }
-
-  private static CircuitBreakerSettings breakerSettings(ProviderSettings.Breaker b) {
-    return CircuitBreakerSettings.custom()
-        .consecutiveFailureThreshold(b.consecutiveFailures())
-        .failureRateThreshold(b.failureRate())
-        .slidingWindow(b.window(), CircuitBreakerSettings.DEFAULT_WINDOW_BUCKETS)
-        .minimumCalls(b.minimumCalls())
-        .initialResetTimeout(b.resetTimeout())
-        .resetTimeoutMultiplier(b.resetMultiplier())
-        .maxResetTimeout(b.maxResetTimeout())
-        .build();
+        ? CircuitBreaker.restore(settings, restored, this::transitioned)
+        : new CircuitBreaker(settings, this::transitioned);
   }
 
   CircuitBreaker breaker() {
     return breaker;
   }
 
-  /** A request that held the half-open trial ({@code probe}) will never report its outcome: another may go. */
+  /** A request that held this breaker's half-open trial ({@code probe}) will never report its outcome. */
   void abandonProbe(boolean probe, long now) {
     if (probe) breaker.onProbeAbandoned(now);
-  }
-
-  /** While the breaker is open, a timer makes its move to half-open happen (and be logged) on time. */
-  void scheduleTick(long now) {
-    long at = breaker.nextTransitionAt().orElse(0);
-    if (at > 0) out.breakerTickIn(Math.max(1, at - now));
   }
 
   /** The state now, as operators read it ({@code "half_open"}). */
@@ -79,16 +59,16 @@ final class BreakerWatch<R> {
     return counts;
   }
 
-  private void onTransition(CircuitBreaker.Transition t) {
+  /** Whether there is anything to persist: not closed, or failures counted towards opening. */
+  boolean worthSaving() {
+    CircuitBreaker.Snapshot s = breaker.snapshot();
+    return s.state() != CircuitBreaker.State.CLOSED || s.consecutiveFailures() > 0;
+  }
+
+  private void transitioned(CircuitBreaker.Transition t) {
     transitions.merge(t.to(), 1L, Long::sum);
     checkpoints.changed();
-    out.warn("provider '" + provider + "' circuit breaker " + t.from() + " -> " + t.to() + ": " + t.reason());
-    if (t.to() == CircuitBreaker.State.OPEN) {
-      long retry = Math.max(1000, breaker.nextTransitionAt().orElse(t.atEpochMillis()) - t.atEpochMillis());
-      for (WaitQueue.Waiting<R> waiting : queue.removeAll()) {
-        out.cancelWait(waiting.ticket());
-        out.reply(waiting.ask().replyTo(), Rejections.openedWhileWaiting(provider, retry));
-      }
-    }
+    out.warn(name + " circuit breaker " + t.from() + " -> " + t.to() + ": " + t.reason());
+    onTransition.accept(t);
   }
 }

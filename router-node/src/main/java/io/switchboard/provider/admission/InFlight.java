@@ -19,8 +19,11 @@ import java.util.function.Predicate;
  */
 public final class InFlight {
 
-  /** A permit in flight. {@code holder}: the address of the node its request runs on. */
-  record Held(String model, int tokens, boolean probe, long grantedAt, long leaseExpires, String holder) {}
+  /**
+   * A permit in flight. {@code trial}: the breakers' half-open trials it holds; {@code holder}: the
+   * address of the node its request runs on.
+   */
+  record Held(String model, int tokens, Breakers.Trial trial, long grantedAt, long leaseExpires, String holder) {}
 
   /** A permit taken out of the set. */
   record Freed(long permitId, Held held) {}

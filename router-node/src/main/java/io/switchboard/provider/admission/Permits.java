@@ -22,25 +22,25 @@ final class Permits {
   private final InFlight inFlight;
   private final ProviderLimits limits;
   private final Checkpoints checkpoints;
-  private final BreakerWatch<?> breaker;
+  private final Breakers<?> breakers;
   private final Settlement settlement;
   private final Decisions.Builder<?> out;
 
   Permits(String provider, Duration lease, InFlight inFlight, ProviderLimits limits, Checkpoints checkpoints,
-      BreakerWatch<?> breaker, Decisions.Builder<?> out) {
+      Breakers<?> breakers, Decisions.Builder<?> out) {
     this.provider = provider;
     this.lease = lease;
     this.inFlight = inFlight;
     this.limits = limits;
     this.checkpoints = checkpoints;
-    this.breaker = breaker;
-    this.settlement = new Settlement(provider, limits, breaker, out);
+    this.breakers = breakers;
+    this.settlement = new Settlement(provider, limits, breakers, out);
     this.out = out;
   }
 
   /** Takes a slot, leased to {@code holder} from {@code now}, and the reservation from the buckets; the permit's id. */
-  long grant(String model, int tokens, boolean probe, String holder, long now) {
-    long id = inFlight.hold(new InFlight.Held(model, tokens, probe, now, now + lease.toMillis(), holder));
+  long grant(String model, int tokens, Breakers.Trial trial, String holder, long now) {
+    long id = inFlight.hold(new InFlight.Held(model, tokens, trial, now, now + lease.toMillis(), holder));
     if (!limits.isEmpty()) {
       limits.take(model, tokens, now);
       checkpoints.changed();
@@ -61,7 +61,7 @@ final class Permits {
   /** The node at {@code address} left the cluster: the slots of its permits are freed at once. */
   void freeHeldBy(String address, long now) {
     List<InFlight.Freed> freed = inFlight.free(held -> address.equals(held.holder()));
-    for (InFlight.Freed f : freed) breaker.abandonProbe(f.held().probe(), now);
+    for (InFlight.Freed f : freed) breakers.abandon(f.held().trial(), f.held().model(), now);
     if (!freed.isEmpty()) {
       out.warn("provider '" + provider + "': node " + address + " left the cluster holding " + freed.size()
           + " permit(s); their slots are freed");
@@ -71,7 +71,7 @@ final class Permits {
   /** Frees the slots of permits whose lease ran out unreleased. */
   void freeExpired(long now) {
     for (InFlight.Freed f : inFlight.free(held -> held.leaseExpires() <= now)) {
-      breaker.abandonProbe(f.held().probe(), now);
+      breakers.abandon(f.held().trial(), f.held().model(), now);
       out.warn("provider '" + provider + "': permit " + f.permitId() + " was not released within " + lease
           + "; its slot is freed");
     }

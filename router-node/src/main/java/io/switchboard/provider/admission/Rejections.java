@@ -30,6 +30,20 @@ public final class Rejections {
         Duration.ofMillis(retryAfterMillis));
   }
 
+  static Rejected modelCircuitOpen(String provider, String model, long retryAfterMillis) {
+    return new Rejected(Reason.CIRCUIT_OPEN,
+        "Model '" + model + "' at provider '" + provider + "' is failing and its circuit breaker is open. Retry"
+            + " after " + seconds(retryAfterMillis) + "s, or use another model.",
+        Duration.ofMillis(Math.max(1000, retryAfterMillis)));
+  }
+
+  static Rejected modelOpenedWhileWaiting(String provider, String model, long retryAfterMillis) {
+    return new Rejected(Reason.CIRCUIT_OPEN,
+        "Model '" + model + "' at provider '" + provider + "' started failing while this request waited, and"
+            + " its circuit breaker opened. Retry after " + seconds(retryAfterMillis) + "s.",
+        Duration.ofMillis(retryAfterMillis));
+  }
+
   static Rejected retryBudgetExhausted(String provider, double budgetRatio) {
     return new Rejected(Reason.RETRY_BUDGET_EXHAUSTED,
         "Provider '" + provider + "' has used its retry budget (" + budgetRatio

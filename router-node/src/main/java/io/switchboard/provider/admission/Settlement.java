@@ -1,6 +1,5 @@
 package io.switchboard.provider.admission;
 
-import io.switchboard.breaker.CircuitBreaker;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.UpstreamSignals;
 import io.switchboard.ratelimit.ProviderLimits;
@@ -9,8 +8,8 @@ import java.time.Instant;
 
 /**
  * What a finished call teaches admission, once its permit is handed back: its reservation is settled
- * against the buckets, the breaker learns whether the provider failed it, and what the upstream said
- * of its limits is heeded ({@link #heed}).
+ * against the buckets, the breakers learn whether the provider or its model failed it ({@link Breakers}),
+ * and what the upstream said of its limits is heeded ({@link #heed}).
  *
  * <p>A successful call is charged what it used, as its usage reports (the reservation when it reports
  * none). A failed call keeps its whole reservation, because the provider may have counted it; only a
@@ -26,32 +25,31 @@ final class Settlement {
 
   private final String provider;
   private final ProviderLimits limits;
-  private final BreakerWatch<?> breaker;
+  private final Breakers<?> breakers;
   private final Decisions.Builder<?> out;
 
-  Settlement(String provider, ProviderLimits limits, BreakerWatch<?> breaker, Decisions.Builder<?> out) {
+  Settlement(String provider, ProviderLimits limits, Breakers<?> breakers, Decisions.Builder<?> out) {
     this.provider = provider;
     this.limits = limits;
-    this.breaker = breaker;
+    this.breakers = breakers;
     this.out = out;
   }
 
   /** The permit {@code held} came back at {@code now}: the call ended with {@code outcome}. */
   void settle(InFlight.Held held, CallOutcome outcome, long now) {
-    CircuitBreaker b = breaker.breaker();
     if (outcome instanceof CallOutcome.Succeeded s) {
       long used = s.usage() != null ? s.usage().total() : held.tokens();
       limits.settle(held.model(), held.tokens() - used, false, now);
-      b.onSuccess(now, held.probe(), held.grantedAt());
+      breakers.succeeded(held.model(), held.trial(), held.grantedAt(), now);
       heed(held.model(), s.signals(), false, now);
     } else if (outcome instanceof CallOutcome.Failed f) {
       // The upstream saw the request: its reservation stands, as the provider may count it.
-      if (f.providerFault()) b.onFailure(now, held.probe(), held.grantedAt());
-      else b.onSuccess(now, held.probe(), held.grantedAt());
+      if (f.providerFault()) breakers.failed(held.model(), held.trial(), f.transport(), held.grantedAt(), now);
+      else breakers.succeeded(held.model(), held.trial(), held.grantedAt(), now);
       heed(held.model(), f.signals(), f.rateLimited(), now);
     } else {
       limits.settle(held.model(), held.tokens(), true, now);
-      breaker.abandonProbe(held.probe(), now);
+      breakers.abandon(held.trial(), held.model(), now);
     }
   }
 

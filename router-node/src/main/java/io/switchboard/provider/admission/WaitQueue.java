@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The requests waiting for admission, first come first served, each under a ticket that names its
@@ -14,8 +15,8 @@ import java.util.List;
  */
 final class WaitQueue<R> {
 
-  /** A request waiting under {@code ticket}; {@code probe}: it holds the breaker's half-open trial. */
-  record Waiting<R>(long ticket, Admission.Ask<R> ask, boolean probe) {}
+  /** A request waiting under {@code ticket}; {@code trial}: the breakers' half-open trials it holds. */
+  record Waiting<R>(long ticket, Admission.Ask<R> ask, Breakers.Trial trial) {}
 
   private final ProviderLimits limits;
   private final ArrayDeque<Waiting<R>> queue = new ArrayDeque<>();
@@ -26,8 +27,8 @@ final class WaitQueue<R> {
   }
 
   /** Puts {@code ask} at the back, under a new ticket. */
-  Waiting<R> add(Admission.Ask<R> ask, boolean probe) {
-    Waiting<R> waiting = new Waiting<>(nextTicket++, ask, probe);
+  Waiting<R> add(Admission.Ask<R> ask, Breakers.Trial trial) {
+    Waiting<R> waiting = new Waiting<>(nextTicket++, ask, trial);
     queue.addLast(waiting);
     limits.queued(ask.model(), ask.tokens(), +1);
     return waiting;
@@ -57,10 +58,20 @@ final class WaitQueue<R> {
 
   /** Takes every waiting request out, in order. */
   List<Waiting<R>> removeAll() {
-    List<Waiting<R>> all = new ArrayList<>(queue);
-    queue.clear();
-    all.forEach(this::left);
-    return all;
+    return removeIf(waiting -> true);
+  }
+
+  /** Takes out every waiting request that {@code which} matches, in order. */
+  List<Waiting<R>> removeIf(Predicate<Waiting<R>> which) {
+    List<Waiting<R>> removed = new ArrayList<>();
+    for (Iterator<Waiting<R>> it = queue.iterator(); it.hasNext(); ) {
+      Waiting<R> waiting = it.next();
+      if (which.test(waiting)) {
+        it.remove();
+        removed.add(left(waiting));
+      }
+    }
+    return removed;
   }
 
   boolean isEmpty() {

@@ -39,7 +39,7 @@ class AdmissionTest {
   private static final String NODE_B = "pekko://switchboard@10.0.0.2:25520";
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final CallOutcome OK = new CallOutcome.Succeeded(new TokenUsage(5, 5), UpstreamSignals.NONE);
-  private static final CallOutcome FAULT = new CallOutcome.Failed(true, false, UpstreamSignals.NONE);
+  private static final CallOutcome FAULT = new CallOutcome.Failed(true, false, UpstreamSignals.NONE, true);
   private static final String BREAKER = """
       max-in-flight = 10
       breaker { consecutive-failures = 2, reset-timeout = 5s, reset-multiplier = 2.0, max-reset-timeout = 15s }
