@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import io.switchboard.ratelimit.RateLimitSignals;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -15,11 +16,15 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.japi.pf.PFBuilder;
+import org.apache.pekko.stream.Graph;
+import org.apache.pekko.stream.SourceShape;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -31,6 +36,7 @@ import org.apache.pekko.http.javadsl.settings.ClientConnectionSettings;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.scaladsl.Framing.FramingException;
 import org.apache.pekko.stream.javadsl.FramingTruncation;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -135,8 +141,9 @@ public final class UpstreamHttp {
 
   /**
    * The body of a streaming response cut into frames at {@code delimiter} (delimiter removed), each
-   * at most {@code max-stream-event} bytes, failing with TIMEOUT after {@code timeouts.stream-idle} of
-   * silence and with CONNECTION_FAILED when the connection breaks.
+   * at most {@code max-stream-event} bytes. It fails with a {@link StreamFault}: {@code STALL} after
+   * {@code timeouts.stream-idle} of silence, {@code MALFORMED_EVENT} for a frame over the size limit,
+   * {@code RESET} when the connection breaks.
    */
   public Source<ByteString, NotUsed> frames(HttpResponse response, ByteString delimiter) {
     return frames(response, delimiter, FramingTruncation.ALLOW);
@@ -144,17 +151,49 @@ public final class UpstreamHttp {
 
   /**
    * As {@link #frames(HttpResponse, ByteString)}; with {@link FramingTruncation#DISALLOW} a last frame
-   * without its delimiter fails the stream instead of being passed on.
+   * without its delimiter fails the stream ({@code RESET}: it was cut) instead of being passed on.
    */
   public Source<ByteString, NotUsed> frames(HttpResponse response, ByteString delimiter, FramingTruncation lastFrame) {
     Duration idle = settings.timeouts().streamIdle();
     return response.entity().getDataBytes()
         .via(Framing.delimiter(delimiter, settings.maxStreamEvent(), lastFrame))
         .idleTimeout(idle)
-        .mapError(TimeoutException.class, e -> failure(Kind.TIMEOUT, "Provider '" + settings.id()
-            + "' sent nothing for " + idle.toMillis() + " ms in the middle of a stream (timeouts.stream-idle).", e))
-        .mapError(Throwable.class, e -> e instanceof UpstreamException ? e : connectionFailure(e))
+        .mapError(Throwable.class, e -> e instanceof UpstreamException ? e : streamFailure(e, idle))
         .mapMaterializedValue(ignored -> NotUsed.getInstance());
+  }
+
+  private UpstreamException streamFailure(Throwable e, Duration idle) {
+    if (e instanceof TimeoutException) {
+      return inStream(StreamFault.STALL, "Provider '" + settings.id() + "' sent nothing for " + idle.toMillis()
+          + " ms in the middle of a stream (timeouts.stream-idle).", e);
+    }
+    if (e instanceof FramingException && !String.valueOf(e.getMessage()).contains("truncated")) {
+      return inStream(StreamFault.MALFORMED_EVENT, "Provider '" + settings.id() + "' sent a stream event longer than "
+          + settings.maxStreamEvent() + " bytes (max-stream-event).", e);
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    return inStream(StreamFault.RESET, "Provider '" + settings.id() + "' broke off the stream before its end: "
+        + redact(String.valueOf(root.getMessage())), e);
+  }
+
+  /** A failure in the middle of a stream, told to the client by {@code fault}'s code. */
+  public UpstreamException inStream(StreamFault fault, String message, Throwable cause) {
+    return UpstreamException.inStream(fault, settings.id(), message, cause);
+  }
+
+  /** An upstream event that breaks its protocol; the message names what, never the event's bytes. */
+  public UpstreamException malformedEvent(String what) {
+    return StreamFault.malformedEvent(settings.id(), what);
+  }
+
+  /**
+   * Whether {@code failure} broke off a stream (a reset or a stall) rather than spoiling it: after the
+   * answer's finish such a stream is still whole.
+   */
+  public static boolean brokeOff(Throwable failure) {
+    return failure instanceof UpstreamException e
+        && e.streamFault().filter(f -> f != StreamFault.MALFORMED_EVENT).isPresent();
   }
 
   /**
@@ -247,25 +286,36 @@ public final class UpstreamHttp {
 
   /**
    * A stream in another dialect translated into OpenAI events, ending with {@code data: [DONE]} once the
-   * translator says the upstream finished, and failing as a malformed answer when the upstream's stream
-   * ends before that ({@code missingEnd} names what never came).
+   * translator says the upstream finished ({@code complete}), after the events {@code closing} adds
+   * then. A stream that ends, or breaks off, before that fails as {@link StreamFault#RESET}
+   * ({@code missingEnd} names what never came); one that breaks off after its finish is whole.
    *
    * <p>A translator keeps one stream's state, so each materialization gets its own. The end is caught
    * with a marker element compared by identity: {@code statefulMap}'s completion callback cannot do it,
    * since it also runs when the upstream fails and would mask that error.
    */
   public <S> Source<ByteString, NotUsed> translatedStream(Source<ByteString, NotUsed> frames, Supplier<S> newTranslator,
-      BiFunction<ByteString, S, List<ByteString>> translate, Predicate<S> finished, String missingEnd) {
+      BiFunction<ByteString, S, List<ByteString>> translate, Predicate<S> complete,
+      Function<S, List<ByteString>> closing, String missingEnd) {
     ByteString end = ByteString.fromString("end");
     return Source.lazySource(() -> {
       S translator = newTranslator.get();
       return frames
+          .recoverWithRetries(1, new PFBuilder<Throwable, Graph<SourceShape<ByteString>, NotUsed>>()
+              .match(UpstreamException.class, e -> brokeOff(e) && complete.test(translator),
+                  e -> Source.<ByteString>empty())
+              .build())
           .mapConcat(frame -> translate.apply(frame, translator))
           .concat(Source.single(end))
-          .map(event -> {
-            if (event != end) return event;
-            if (finished.test(translator)) return OPENAI_DONE;
-            throw malformed(missingEnd, null);
+          .mapConcat(event -> {
+            if (event != end) return List.of(event);
+            if (!complete.test(translator)) {
+              throw inStream(StreamFault.RESET, "Provider '" + settings.id() + "' answered with " + missingEnd + ".",
+                  null);
+            }
+            List<ByteString> last = new ArrayList<>(closing.apply(translator));
+            last.add(OPENAI_DONE);
+            return last;
           });
     }).mapMaterializedValue(ignored -> NotUsed.getInstance());
   }

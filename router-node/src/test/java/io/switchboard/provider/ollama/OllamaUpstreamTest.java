@@ -234,16 +234,16 @@ class OllamaUpstreamTest {
     List<String> lines = FakeOllama.lines("llama3.2");
     ollama.answer(FakeOllama.lines(lines.subList(0, 2)));
     List<String> cut = stream(chat("llama", ",\"stream\":true"));
-    assertEquals("upstream_malformed_response", json(cut.get(cut.size() - 1)).path("error").path("type").asText());
+    assertEquals("upstream_reset", json(cut.get(cut.size() - 1)).path("error").path("type").asText());
 
     ollama.answer(FakeOllama.stallAfter(lines.subList(0, 1)));
     List<String> silent = stream(chat("llama", ",\"stream\":true"));
-    assertEquals("upstream_timeout", json(silent.get(silent.size() - 1)).path("error").path("type").asText());
+    assertEquals("upstream_stall_timeout", json(silent.get(silent.size() - 1)).path("error").path("type").asText());
 
     // Garbage before the first event: nothing has reached the client yet, so it gets a plain 502.
     ollama.answer(FakeOllama.lines(List.of("not json\n")));
     assertError(gateway.post("/v1/chat/completions", chat("llama", ",\"stream\":true")), 502,
-        "upstream_malformed_response");
+        "malformed_upstream_event");
     assertSlotsFree();
   }
 
