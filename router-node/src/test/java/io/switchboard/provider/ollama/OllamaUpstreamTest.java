@@ -229,6 +229,25 @@ class OllamaUpstreamTest {
   }
 
   @Test
+  void garbageLineMidStream_endsTheStreamAsAMalformedEvent_withNothingOfItOrAfterIt() throws Exception {
+    gateway();
+    List<String> lines = FakeOllama.lines("llama3.2");
+    List<String> faulty = new java.util.ArrayList<>(lines.subList(0, 1));
+    faulty.add("<html>502 Bad Gateway</html>\n");
+    faulty.addAll(lines.subList(1, lines.size()));
+    ollama.answer(FakeOllama.lines(faulty));
+
+    List<String> events = stream(chat("llama", ",\"stream\":true"));
+
+    JsonNode error = json(events.get(events.size() - 1)).path("error");
+    assertEquals("malformed_upstream_event", error.path("type").asText(), events.toString());
+    assertEquals("malformed_upstream_event", error.path("code").asText());
+    assertFalse(events.toString().contains("Bad Gateway"), events.toString());
+    assertFalse(events.contains("[DONE]"));
+    assertSlotsFree();
+  }
+
+  @Test
   void streamCutBeforeTheDoneLine_orSilent_endsWithAClearError() throws Exception {
     gateway();
     List<String> lines = FakeOllama.lines("llama3.2");
