@@ -8,23 +8,15 @@ import java.net.UnknownHostException;
 import io.switchboard.ratelimit.RateLimitSignals;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiFunction;
-import java.util.function.Function;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.LoggingAdapter;
-import org.apache.pekko.japi.pf.PFBuilder;
-import org.apache.pekko.stream.Graph;
-import org.apache.pekko.stream.SourceShape;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
@@ -188,15 +180,6 @@ public final class UpstreamHttp {
   }
 
   /**
-   * Whether {@code failure} broke off a stream (a reset or a stall) rather than spoiling it: after the
-   * answer's finish such a stream is still whole.
-   */
-  public static boolean brokeOff(Throwable failure) {
-    return failure instanceof UpstreamException e
-        && e.streamFault().filter(f -> f != StreamFault.MALFORMED_EVENT).isPresent();
-  }
-
-  /**
    * Whether the upstream answered 2xx. Pekko counts a redirect as a success too; the gateway follows no
    * redirects, so for it a 3xx is an error answer like any other.
    */
@@ -283,42 +266,6 @@ public final class UpstreamHttp {
 
   /** The OpenAI stream's end marker, sent once a translated stream has finished. */
   public static final ByteString OPENAI_DONE = ByteString.fromString("data: " + OpenAiJson.DONE_SENTINEL + "\n\n");
-
-  /**
-   * A stream in another dialect translated into OpenAI events, ending with {@code data: [DONE]} once the
-   * translator says the upstream finished ({@code complete}), after the events {@code closing} adds
-   * then. A stream that ends, or breaks off, before that fails as {@link StreamFault#RESET}
-   * ({@code missingEnd} names what never came); one that breaks off after its finish is whole.
-   *
-   * <p>A translator keeps one stream's state, so each materialization gets its own. The end is caught
-   * with a marker element compared by identity: {@code statefulMap}'s completion callback cannot do it,
-   * since it also runs when the upstream fails and would mask that error.
-   */
-  public <S> Source<ByteString, NotUsed> translatedStream(Source<ByteString, NotUsed> frames, Supplier<S> newTranslator,
-      BiFunction<ByteString, S, List<ByteString>> translate, Predicate<S> complete,
-      Function<S, List<ByteString>> closing, String missingEnd) {
-    ByteString end = ByteString.fromString("end");
-    return Source.lazySource(() -> {
-      S translator = newTranslator.get();
-      return frames
-          .recoverWithRetries(1, new PFBuilder<Throwable, Graph<SourceShape<ByteString>, NotUsed>>()
-              .match(UpstreamException.class, e -> brokeOff(e) && complete.test(translator),
-                  e -> Source.<ByteString>empty())
-              .build())
-          .mapConcat(frame -> translate.apply(frame, translator))
-          .concat(Source.single(end))
-          .mapConcat(event -> {
-            if (event != end) return List.of(event);
-            if (!complete.test(translator)) {
-              throw inStream(StreamFault.RESET, "Provider '" + settings.id() + "' answered with " + missingEnd + ".",
-                  null);
-            }
-            List<ByteString> last = new ArrayList<>(closing.apply(translator));
-            last.add(OPENAI_DONE);
-            return last;
-          });
-    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
-  }
 
   /** What the response's headers say about the provider's limits (Retry-After, x-ratelimit-*, anthropic-ratelimit-*). */
   public RateLimitSignals signals(HttpResponse response) {

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.api.anthropic.ErrorEnvelope;
 import io.switchboard.api.anthropic.Message;
+import io.switchboard.provider.StreamEnds;
 import io.switchboard.provider.StreamFault;
 import io.switchboard.provider.UpstreamCall;
-import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamException.Kind;
 import io.switchboard.provider.UpstreamHttp;
 import io.switchboard.provider.UpstreamSignals;
@@ -23,9 +23,6 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.apache.pekko.japi.pf.PFBuilder;
-import org.apache.pekko.stream.Graph;
-import org.apache.pekko.stream.SourceShape;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
@@ -124,11 +121,7 @@ final class AnthropicPassThrough {
     Source<ByteString, NotUsed> events = Source.lazySource(() -> {
       boolean[] stopReason = new boolean[1];
       boolean[] stopped = new boolean[1];
-      return frames
-          .recoverWithRetries(1, new PFBuilder<Throwable, Graph<SourceShape<ByteString>, NotUsed>>()
-              .match(UpstreamException.class, e -> UpstreamHttp.brokeOff(e) && stopReason[0],
-                  e -> Source.<ByteString>empty())
-              .build())
+      return StreamEnds.quietOnceWhole(frames, () -> stopReason[0])
           .concat(Source.single(end))
           .map(frame -> {
             if (stopped[0]) return ByteString.emptyByteString();

@@ -11,6 +11,7 @@ import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.ErrorResponse;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.SseFrame;
+import io.switchboard.provider.StreamEnds;
 import io.switchboard.provider.Upstream;
 import io.switchboard.provider.UpstreamCall;
 import io.switchboard.provider.UpstreamException;
@@ -129,7 +130,7 @@ public final class AnthropicUpstream implements Upstream {
 
   private CompletionStage<UpstreamReply> streaming(HttpResponse response, UpstreamCall call,
       OpenAiToAnthropicRequest.Translated translated) {
-    Source<ByteString, NotUsed> events = http.translatedStream(http.frames(response, EVENT_END),
+    Source<ByteString, NotUsed> events = StreamEnds.translated(http, http.frames(response, EVENT_END),
         () -> new AnthropicToOpenAiStream(settings.id(), call.request().includeUsage(), translated.jsonTool(),
             clock.instant().getEpochSecond()),
         this::translate, AnthropicToOpenAiStream::complete, stream -> chunks(stream.close()),

@@ -12,6 +12,7 @@ import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.EmbeddingCall;
 import io.switchboard.provider.EmbeddingInput;
 import io.switchboard.provider.EmbeddingList;
+import io.switchboard.provider.StreamEnds;
 import io.switchboard.provider.StreamFault;
 import io.switchboard.provider.UntranslatableRequestException;
 import io.switchboard.provider.Upstream;
@@ -160,7 +161,7 @@ public final class OllamaUpstream implements Upstream {
   private CompletionStage<UpstreamReply> streaming(HttpResponse response, UpstreamCall call) {
     Source<ByteString, NotUsed> lines = http.frames(response, LINE_END)
         .filter(line -> !line.utf8String().isBlank());
-    Source<ByteString, NotUsed> events = http.translatedStream(lines,
+    Source<ByteString, NotUsed> events = StreamEnds.translated(http, lines,
         () -> new OllamaToOpenAiStream(newId(), call.request().includeUsage(), clock.instant().getEpochSecond()),
         this::translate, OllamaToOpenAiStream::finished, stream -> List.of(), "a stream that ended before its \"done\": true line");
     return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));

@@ -1,12 +1,9 @@
 package io.switchboard.provider.openai;
 
+import io.switchboard.provider.StreamEnds;
 import io.switchboard.provider.StreamFault;
-import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamHttp;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.japi.pf.PFBuilder;
-import org.apache.pekko.stream.Graph;
-import org.apache.pekko.stream.SourceShape;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
@@ -32,11 +29,7 @@ final class CheckedChunks {
     ByteString end = ByteString.fromString("end");
     return Source.lazySource(() -> {
       State state = new State();
-      return frames
-          .recoverWithRetries(1, new PFBuilder<Throwable, Graph<SourceShape<ByteString>, NotUsed>>()
-              .match(UpstreamException.class, e -> UpstreamHttp.brokeOff(e) && state.finished,
-                  e -> Source.<ByteString>empty())
-              .build())
+      return StreamEnds.quietOnceWhole(frames, () -> state.finished)
           .concat(Source.single(end))
           .map(frame -> {
             if (frame == end) return state.ended(http);
