@@ -117,6 +117,15 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
     };
   }
 
+  /** Sends all chunks up to the finish (and the usage chunk when asked), then nothing, never ending. */
+  public Answer<Received> stallAfterFinish() {
+    return r -> {
+      List<String> chunks = chunks(r.json().path("model").asText(),
+          r.json().path("stream_options").path("include_usage").asBoolean(false));
+      return done(sse(thenSilence(Source.from(chunks.subList(0, chunks.size() - 1)))));
+    };
+  }
+
   /** Sends the role and content chunks, then ends cleanly: no finish chunk, no {@code [DONE]}. */
   public Answer<Received> cutBeforeFinish() {
     return r -> done(sse(Source.from(chunks(r.json().path("model").asText(), false).subList(0, 1 + CONTENT_PIECES.size()))));

@@ -178,6 +178,18 @@ class OpenAiStreamFaultTest {
     assertFailedCalls(0);
   }
 
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void upstreamSilentAfterTheFinish_isStillWhole(Dialect dialect) {
+    upstream.answer(upstream.stallAfterFinish());
+
+    StreamedAnswer answer = ask(dialect);
+
+    assertNull(answer.errorCode(), answer.raw());
+    assertTrue(answer.endedWhole(), answer.raw());
+    assertFailedCalls(0);
+  }
+
   /** The provider's own record of the call: a whole stream counts as a success, a cut one as a failure. */
   private void assertFailedCalls(int failed) {
     TestProbe<Object> probe = gateways.testKit().createTestProbe();
