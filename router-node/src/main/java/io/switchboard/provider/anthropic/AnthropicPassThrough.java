@@ -37,12 +37,11 @@ import org.apache.pekko.util.ByteString;
  * be a JSON {@code message}; each event of a stream must be one the Messages API has, with JSON data
  * ({@link StreamEventCheck}); a stream must end with {@code message_stop} (or at least the
  * {@code message_delta} that gives its stop reason); an {@code error} event fails the stream with its
- * error (the client gets it as the stream's last event). Events are scanned, not decoded, here; the usage in {@code message_start} and {@code message_delta} is read by the caller to
- * settle admission.
+ * error (the client gets it as the stream's last event). Events are scanned, not decoded, here; the
+ * usage in {@code message_start} and {@code message_delta} is read by the caller to settle admission.
  */
 final class AnthropicPassThrough {
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
-  static final String ERROR_EVENT = "event: error";
   /** Anthropic's last event, sent by the gateway when the upstream gave its stop reason but not this. */
   private static final ByteString MESSAGE_STOP =
       ByteString.fromString("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
