@@ -11,6 +11,7 @@ import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.exchange.Answer;
 import io.switchboard.exchange.Dialect;
+import io.switchboard.provider.StreamFault;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.provider.anthropic.AnthropicUsage;
 import io.switchboard.provider.anthropic.OpenAiToAnthropicResponse;
@@ -146,6 +147,7 @@ final class AnthropicAnswers {
 
   private static String streamErrorType(JsonNode error) {
     String type = error.path("type").asText();
+    if (StreamFault.ofCode(error.path("code").asText(null)).isPresent()) return error.path("code").asText();
     if (type.equals("rate_limit_error")) return ErrorInfo.RATE_LIMIT;
     if (type.equals(ApiError.OVERLOADED_TYPE)) return ErrorInfo.OVERLOADED;
     return type.equals(ErrorInfo.INVALID_REQUEST) ? ErrorInfo.INVALID_REQUEST : ErrorInfo.API;

@@ -8,6 +8,7 @@ import io.switchboard.keys.ModelNotAllowedException;
 import io.switchboard.orchestration.NoQualifyingModelException;
 import io.switchboard.provider.AdmissionRejectedException;
 import io.switchboard.provider.ProviderActor;
+import io.switchboard.provider.StreamFault;
 import io.switchboard.provider.UpstreamException;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelNotFoundException;
@@ -139,6 +140,10 @@ public final class ApiError extends RuntimeException {
   }
 
   private static ApiError fromUpstream(UpstreamException e, ObjectMapper mapper) {
+    if (e.streamFault().isPresent()) {
+      StreamFault fault = e.streamFault().get();
+      return of(fault.status(), fault.code(), fault.code(), null, e.getMessage());
+    }
     return switch (e.kind()) {
       case TIMEOUT -> of(504, "upstream_timeout", "upstream_timeout", null, e.getMessage());
       case CONNECTION_FAILED -> of(502, "upstream_connection_error", "upstream_connection_error", null, e.getMessage());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.api.anthropic.ErrorEnvelope;
 import io.switchboard.api.anthropic.ErrorInfo;
+import io.switchboard.provider.StreamFault;
 import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.provider.anthropic.AnthropicUsage;
@@ -34,7 +35,7 @@ interface SseDialect {
   static SseDialect openAi(UsageReader usage, ObjectMapper mapper) {
     ByteString done = ByteString.fromString("data: [DONE]");
     ByteString error = ByteString.fromString("data: {\"error\"");
-    ApiError truncated = ApiError.of(502, "upstream_malformed_response", "upstream_malformed_response", null,
+    ApiError truncated = ApiError.of(502, StreamFault.RESET.code(), StreamFault.RESET.code(), null,
         "The upstream stream ended before its final 'data: [DONE]' event; the answer may be incomplete.");
     return new SseDialect() {
       @Override
@@ -62,7 +63,7 @@ interface SseDialect {
   static SseDialect anthropic(AnthropicUsage usage, ObjectMapper mapper) {
     ByteString stop = ByteString.fromString("event: message_stop");
     ByteString error = ByteString.fromString("event: error");
-    ApiError truncated = ApiError.of(502, "upstream_malformed_response", "upstream_malformed_response", null,
+    ApiError truncated = ApiError.of(502, StreamFault.RESET.code(), StreamFault.RESET.code(), null,
         "The upstream stream ended before its 'message_stop' event; the answer may be incomplete.");
     return new SseDialect() {
       @Override
@@ -77,8 +78,10 @@ interface SseDialect {
 
       @Override
       public ByteString errorEvent(ApiError e) {
-        String type = ApiError.OVERLOADED_TYPE.equals(e.body().error().type()) ? ErrorInfo.OVERLOADED
-            : AnthropicMessages.errorType(e.status());
+        // A stream fault keeps its code as the type, so an Anthropic client can tell a reset from a stall.
+        String type = StreamFault.ofCode(e.body().error().code()).map(StreamFault::code)
+            .orElse(ApiError.OVERLOADED_TYPE.equals(e.body().error().type()) ? ErrorInfo.OVERLOADED
+                : AnthropicMessages.errorType(e.status()));
         try {
           return ByteString.fromString("event: error\ndata: ")
               .concat(ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(ErrorEnvelope.of(type, e.getMessage()))))

@@ -57,6 +57,7 @@ public final class UpstreamException extends RuntimeException {
   private final String upstreamBody;
   private final Duration retryAfter;
   private final String requestId;
+  private final StreamFault streamFault;
 
   public UpstreamException(Kind kind, String provider, String message) {
     this(kind, provider, message, 0, null, null, null);
@@ -65,11 +66,16 @@ public final class UpstreamException extends RuntimeException {
   public UpstreamException(
       Kind kind, String provider, String message, int upstreamStatus, String upstreamBody, Duration retryAfter,
       Throwable cause) {
-    this(kind, provider, message, upstreamStatus, upstreamBody, retryAfter, cause, null);
+    this(kind, provider, message, upstreamStatus, upstreamBody, retryAfter, cause, null, null);
+  }
+
+  /** A stream that went wrong mid-way: {@code fault}'s kind, told to the client by {@code fault}'s code. */
+  public static UpstreamException inStream(StreamFault fault, String provider, String message, Throwable cause) {
+    return new UpstreamException(fault.kind(), provider, message, 0, null, null, cause, null, fault);
   }
 
   private UpstreamException(Kind kind, String provider, String message, int upstreamStatus, String upstreamBody,
-      Duration retryAfter, Throwable cause, String requestId) {
+      Duration retryAfter, Throwable cause, String requestId, StreamFault streamFault) {
     super(clean(kind, message), cause);
     this.kind = kind;
     this.provider = provider;
@@ -77,11 +83,18 @@ public final class UpstreamException extends RuntimeException {
     this.upstreamBody = CredentialRedactor.SHAPES_ONLY.redact(upstreamBody);
     this.retryAfter = retryAfter;
     this.requestId = requestId;
+    this.streamFault = streamFault;
   }
 
   /** This failure, naming the upstream's own id for the call ({@link UpstreamHttp#requestId}); null: none. */
   public UpstreamException withRequestId(String id) {
-    return new UpstreamException(kind, provider, getMessage(), upstreamStatus, upstreamBody, retryAfter, getCause(), id);
+    return new UpstreamException(kind, provider, getMessage(), upstreamStatus, upstreamBody, retryAfter, getCause(), id,
+        streamFault);
+  }
+
+  /** What went wrong in the middle of a stream, when that is where it went wrong. */
+  public Optional<StreamFault> streamFault() {
+    return Optional.ofNullable(streamFault);
   }
 
   /** The upstream's own id for the failed call, when its error answer carried one. */

@@ -14,9 +14,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiFunction;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.LoggingAdapter;
@@ -31,6 +28,7 @@ import org.apache.pekko.http.javadsl.settings.ClientConnectionSettings;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.scaladsl.Framing.FramingException;
 import org.apache.pekko.stream.javadsl.FramingTruncation;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -135,8 +133,9 @@ public final class UpstreamHttp {
 
   /**
    * The body of a streaming response cut into frames at {@code delimiter} (delimiter removed), each
-   * at most {@code max-stream-event} bytes, failing with TIMEOUT after {@code timeouts.stream-idle} of
-   * silence and with CONNECTION_FAILED when the connection breaks.
+   * at most {@code max-stream-event} bytes. It fails with a {@link StreamFault}: {@code STALL} after
+   * {@code timeouts.stream-idle} of silence, {@code MALFORMED_EVENT} for a frame over the size limit,
+   * {@code RESET} when the connection breaks.
    */
   public Source<ByteString, NotUsed> frames(HttpResponse response, ByteString delimiter) {
     return frames(response, delimiter, FramingTruncation.ALLOW);
@@ -144,17 +143,40 @@ public final class UpstreamHttp {
 
   /**
    * As {@link #frames(HttpResponse, ByteString)}; with {@link FramingTruncation#DISALLOW} a last frame
-   * without its delimiter fails the stream instead of being passed on.
+   * without its delimiter fails the stream ({@code RESET}: it was cut) instead of being passed on.
    */
   public Source<ByteString, NotUsed> frames(HttpResponse response, ByteString delimiter, FramingTruncation lastFrame) {
     Duration idle = settings.timeouts().streamIdle();
     return response.entity().getDataBytes()
         .via(Framing.delimiter(delimiter, settings.maxStreamEvent(), lastFrame))
         .idleTimeout(idle)
-        .mapError(TimeoutException.class, e -> failure(Kind.TIMEOUT, "Provider '" + settings.id()
-            + "' sent nothing for " + idle.toMillis() + " ms in the middle of a stream (timeouts.stream-idle).", e))
-        .mapError(Throwable.class, e -> e instanceof UpstreamException ? e : connectionFailure(e))
+        .mapError(Throwable.class, e -> e instanceof UpstreamException ? e : streamFailure(e, idle))
         .mapMaterializedValue(ignored -> NotUsed.getInstance());
+  }
+
+  private UpstreamException streamFailure(Throwable e, Duration idle) {
+    if (e instanceof TimeoutException) {
+      return inStream(StreamFault.STALL, "Provider '" + settings.id() + "' sent nothing for " + idle.toMillis()
+          + " ms in the middle of a stream (timeouts.stream-idle).", e);
+    }
+    if (e instanceof FramingException && !String.valueOf(e.getMessage()).contains("truncated")) {
+      return inStream(StreamFault.MALFORMED_EVENT, "Provider '" + settings.id() + "' sent a stream event longer than "
+          + settings.maxStreamEvent() + " bytes (max-stream-event).", e);
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    return inStream(StreamFault.RESET, "Provider '" + settings.id() + "' broke off the stream before its end: "
+        + redact(String.valueOf(root.getMessage())), e);
+  }
+
+  /** A failure in the middle of a stream, told to the client by {@code fault}'s code. */
+  public UpstreamException inStream(StreamFault fault, String message, Throwable cause) {
+    return UpstreamException.inStream(fault, settings.id(), message, cause);
+  }
+
+  /** An upstream event that breaks its protocol; the message names what, never the event's bytes. */
+  public UpstreamException malformedEvent(String what) {
+    return StreamFault.malformedEvent(settings.id(), what);
   }
 
   /**
@@ -244,31 +266,6 @@ public final class UpstreamHttp {
 
   /** The OpenAI stream's end marker, sent once a translated stream has finished. */
   public static final ByteString OPENAI_DONE = ByteString.fromString("data: " + OpenAiJson.DONE_SENTINEL + "\n\n");
-
-  /**
-   * A stream in another dialect translated into OpenAI events, ending with {@code data: [DONE]} once the
-   * translator says the upstream finished, and failing as a malformed answer when the upstream's stream
-   * ends before that ({@code missingEnd} names what never came).
-   *
-   * <p>A translator keeps one stream's state, so each materialization gets its own. The end is caught
-   * with a marker element compared by identity: {@code statefulMap}'s completion callback cannot do it,
-   * since it also runs when the upstream fails and would mask that error.
-   */
-  public <S> Source<ByteString, NotUsed> translatedStream(Source<ByteString, NotUsed> frames, Supplier<S> newTranslator,
-      BiFunction<ByteString, S, List<ByteString>> translate, Predicate<S> finished, String missingEnd) {
-    ByteString end = ByteString.fromString("end");
-    return Source.lazySource(() -> {
-      S translator = newTranslator.get();
-      return frames
-          .mapConcat(frame -> translate.apply(frame, translator))
-          .concat(Source.single(end))
-          .map(event -> {
-            if (event != end) return event;
-            if (finished.test(translator)) return OPENAI_DONE;
-            throw malformed(missingEnd, null);
-          });
-    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
-  }
 
   /** What the response's headers say about the provider's limits (Retry-After, x-ratelimit-*, anthropic-ratelimit-*). */
   public RateLimitSignals signals(HttpResponse response) {

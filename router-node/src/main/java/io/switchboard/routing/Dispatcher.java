@@ -262,7 +262,11 @@ public final class Dispatcher {
         throw new UpstreamException(UpstreamException.Kind.EMPTY_RESPONSE, "",
             "The upstream opened a stream and closed it without sending a single event.");
       }
-      Source<ByteString, org.apache.pekko.NotUsed> events = Source.from(first).concat(rest);
+      // The rest only once the first event is out: a rest that has already failed (the upstream's next
+      // event was broken) fails the stream as soon as it is materialized, and the first event was lost.
+      Source<ByteString, org.apache.pekko.NotUsed> events = Source.from(first)
+          .concat(Source.lazySource(() -> rest))
+          .mapMaterializedValue(ignored -> org.apache.pekko.NotUsed.getInstance());
       return new UpstreamReply.Streaming(events, streaming.signals(), streaming.requestId());
     });
   }

@@ -270,13 +270,15 @@ class AnthropicMessagesTest {
     assertEquals("overloaded_error", JSON.readTree(last.data()).path("error").path("type").asText(), last.data());
     assertSlotFree("claude");
 
-    anthropic.answer(FakeAnthropic.events(documented.subList(0, documented.size() - 1)));
+    // Cut before its stop reason: after message_delta the answer would be whole.
+    anthropic.answer(FakeAnthropic.events(documented.subList(0, documented.size() - 2)));
     List<Golden.Event> cut = Golden.parseEvents(new String(gateway.postStreaming("/v1/messages",
         messages("claude", ",\"stream\":true")).body().readAllBytes(), StandardCharsets.UTF_8));
-    assertEquals("message_delta", cut.get(cut.size() - 2).name(), cut.toString());
+    assertEquals("content_block_stop", cut.get(cut.size() - 2).name(), cut.toString());
     assertEquals("error", cut.get(cut.size() - 1).name());
-    assertTrue(JSON.readTree(cut.get(cut.size() - 1).data()).path("error").path("message").asText()
-        .contains("message_stop"));
+    JsonNode error = JSON.readTree(cut.get(cut.size() - 1).data()).path("error");
+    assertEquals("upstream_reset", error.path("type").asText());
+    assertTrue(error.path("message").asText().contains("message_stop"));
     assertSlotFree("claude");
   }
 

@@ -171,7 +171,7 @@ class ResponsesApiTest {
 
   @Test
   void streamCutShort_endsWithErrorAndResponseFailed() throws IOException {
-    openai.answer(openai.streamWithoutDone());
+    openai.answer(openai.cutBeforeFinish());
 
     List<Event> events = events(gateway.postStreaming("/v1/responses",
         "{\"model\":\"gpt\",\"input\":\"Say hello\",\"stream\":true}").body());
@@ -180,7 +180,7 @@ class ResponsesApiTest {
     assertEquals("error", names.get(names.size() - 2), names.toString());
     assertEquals("response.failed", names.get(names.size() - 1));
     assertEquals("failed", events.get(events.size() - 1).data().path("response").path("status").asText());
-    assertEquals("upstream_malformed_response",
+    assertEquals("upstream_reset",
         events.get(events.size() - 1).data().path("response").path("error").path("code").asText());
     String id = events.get(0).data().path("response").path("id").asText();
     assertEquals(404, gateway.get("/v1/responses/" + id).statusCode(), "a failed response is not stored");

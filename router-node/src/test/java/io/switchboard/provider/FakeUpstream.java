@@ -218,6 +218,20 @@ public abstract class FakeUpstream<R extends FakeUpstream.Request>
     return items.concat(Source.<T>maybe().mapMaterializedValue(never -> NotUsed.getInstance()));
   }
 
+  /**
+   * A stream that fails a moment after it is reached: the server then breaks the connection off
+   * without the body's last chunk. The moment lets what came before reach the client; a reset that
+   * follows the data at once makes the receiving kernel drop it.
+   */
+  protected static <T> Source<T, NotUsed> crash() {
+    return Source.lazySource(() -> {
+      CompletableFuture<T> crash = new CompletableFuture<>();
+      CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS)
+          .execute(() -> crash.completeExceptionally(new IllegalStateException("upstream crashed mid-stream")));
+      return Source.completionStage(crash);
+    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
+  }
+
   /** Items sent one every {@code interval}, forever, until the client goes away. */
   protected static <T> Source<T, NotUsed> every(Duration interval, T item) {
     return Source.tick(Duration.ZERO, interval, item).mapMaterializedValue(c -> NotUsed.getInstance());

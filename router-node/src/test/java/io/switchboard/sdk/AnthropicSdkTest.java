@@ -1,6 +1,7 @@
 package io.switchboard.sdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -281,18 +282,44 @@ class AnthropicSdkTest {
   @Test
   void streamCutShort_isAnErrorTheSdkRaises_notAShortMessage() {
     List<String> documented = FakeAnthropic.textEvents(UPSTREAM_MODEL);
-    anthropic.answer(FakeAnthropic.events(documented.subList(0, documented.size() - 1)));
-    openAi.answer(openAi.streamWithoutDone());
+    anthropic.answer(FakeAnthropic.events(documented.subList(0, documented.size() - 2)));
+    openAi.answer(openAi.cutBeforeFinish());
 
     SseException passedThrough =
         assertThrows(SseException.class, () -> stream(hello("claude"), MessageAccumulator.create()));
     SseException translated =
         assertThrows(SseException.class, () -> stream(hello("gpt"), MessageAccumulator.create()));
 
-    assertEquals(ErrorType.API_ERROR, passedThrough.errorType().orElseThrow());
+    assertEquals("upstream_reset", passedThrough.errorType().orElseThrow().toString());
     assertTrue(passedThrough.getMessage().contains("message_stop"), passedThrough.getMessage());
-    assertEquals(ErrorType.API_ERROR, translated.errorType().orElseThrow());
-    assertTrue(translated.getMessage().contains("[DONE]"), translated.getMessage());
+    assertEquals("upstream_reset", translated.errorType().orElseThrow().toString());
+    assertTrue(translated.getMessage().contains("finish"), translated.getMessage());
+  }
+
+  @Test
+  void malformedEventMidStream_isATypedErrorTheSdkRaises() {
+    List<String> documented = FakeAnthropic.textEvents(UPSTREAM_MODEL);
+    anthropic.answer(FakeAnthropic.faultBetween(documented.subList(0, 2),
+        org.apache.pekko.util.ByteString.fromString("event: content_block_delta\ndata: <html>oops</html>\n\n"),
+        documented.subList(2, documented.size())));
+
+    SseException error = assertThrows(SseException.class, () -> stream(hello("claude"), MessageAccumulator.create()));
+
+    assertEquals("malformed_upstream_event", error.errorType().orElseThrow().toString());
+    assertFalse(error.getMessage().contains("oops"), error.getMessage());
+  }
+
+  @Test
+  void streamEndingAfterItsStopReasonWithoutMessageStop_isAWholeMessageForTheSdk() {
+    List<String> documented = FakeAnthropic.textEvents(UPSTREAM_MODEL);
+    anthropic.answer(FakeAnthropic.events(documented.subList(0, documented.size() - 1)));
+
+    MessageAccumulator accumulator = MessageAccumulator.create();
+    List<String> names = stream(hello("claude"), accumulator);
+
+    assertEquals("message_stop", names.get(names.size() - 1), "the gateway ends it as Anthropic does");
+    Message message = accumulator.message();
+    assertEquals(FakeAnthropic.TEXT, message.content().get(0).asText().text());
   }
 
   /** OpenAI's documented stream of one function call: its arguments arrive in pieces. */

@@ -1,6 +1,7 @@
 package io.switchboard.sdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -261,7 +262,7 @@ class OpenAiSdkTest {
 
   @Test
   void streamCutShort_isAnErrorTheSdkRaises_notAShortAnswer() {
-    openAi.answer(openAi.streamWithoutDone());
+    openAi.answer(openAi.cutBeforeFinish());
 
     SseException error = assertThrows(SseException.class, () -> {
       try (StreamResponse<ChatCompletionChunk> stream =
@@ -269,8 +270,35 @@ class OpenAiSdkTest {
         stream.stream().forEach(chunk -> { });
       }
     });
-    assertEquals("upstream_malformed_response", error.code().orElseThrow());
-    assertTrue(error.getMessage().contains("[DONE]"), error.getMessage());
+    assertEquals("upstream_reset", error.code().orElseThrow());
+    assertTrue(error.getMessage().contains("finish"), error.getMessage());
+  }
+
+  @Test
+  void malformedEventMidStream_isATypedErrorTheSdkRaises() {
+    openAi.answer(openAi.faultAfterFirstChunk(org.apache.pekko.util.ByteString.fromString("data: <html>oops</html>\n\n")));
+
+    SseException error = assertThrows(SseException.class, () -> {
+      try (StreamResponse<ChatCompletionChunk> stream =
+          client.chat().completions().createStreaming(hello("gpt").build())) {
+        stream.stream().forEach(chunk -> { });
+      }
+    });
+    assertEquals("malformed_upstream_event", error.code().orElseThrow());
+    assertFalse(error.getMessage().contains("oops"), error.getMessage());
+  }
+
+  @Test
+  void streamEndingAfterItsFinishWithoutDone_isAWholeAnswerForTheSdk() {
+    openAi.answer(openAi.finishWithoutDone());
+
+    List<ChatCompletionChunk> chunks = new ArrayList<>();
+    try (StreamResponse<ChatCompletionChunk> stream =
+        client.chat().completions().createStreaming(hello("gpt").build())) {
+      stream.stream().forEach(chunks::add);
+    }
+    assertEquals(ChatCompletionChunk.Choice.FinishReason.STOP,
+        chunks.get(chunks.size() - 1).choices().get(0).finishReason().orElseThrow());
   }
 
   @Test

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.api.anthropic.ErrorEnvelope;
 import io.switchboard.api.anthropic.Message;
+import io.switchboard.provider.StreamEnds;
+import io.switchboard.provider.StreamFault;
 import io.switchboard.provider.UpstreamCall;
 import io.switchboard.provider.UpstreamException.Kind;
 import io.switchboard.provider.UpstreamHttp;
@@ -32,21 +34,24 @@ import org.apache.pekko.util.ByteString;
  * types) reach the upstream and the client intact.
  *
  * <p>What is still checked, so that a broken answer is never passed on as a good one: a 2xx body must
- * be a JSON {@code message}; a stream must end with {@code message_stop}; an {@code error} event fails
- * the stream with its error (the client gets it as the stream's last event). Other events are not
- * parsed here; the usage in {@code message_start} and {@code message_delta} is read by the caller to
- * settle admission.
+ * be a JSON {@code message}; each event of a stream must be one the Messages API has, with JSON data
+ * ({@link StreamEventCheck}); a stream must end with {@code message_stop} (or at least the
+ * {@code message_delta} that gives its stop reason); an {@code error} event fails the stream with its
+ * error (the client gets it as the stream's last event). Events are scanned, not decoded, here; the
+ * usage in {@code message_start} and {@code message_delta} is read by the caller to settle admission.
  */
 final class AnthropicPassThrough {
   private static final ByteString EVENT_END = ByteString.fromString("\n\n");
-  static final String ERROR_EVENT = "event: error";
-  private static final String STOP_EVENT = "event: message_stop";
+  /** Anthropic's last event, sent by the gateway when the upstream gave its stop reason but not this. */
+  private static final ByteString MESSAGE_STOP =
+      ByteString.fromString("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
 
   private final String provider;
   private final UpstreamHttp http;
   private final Uri endpoint;
   private final List<RawHeader> headers;
   private final ObjectMapper mapper;
+  private final StreamEventCheck check;
 
   AnthropicPassThrough(String provider, UpstreamHttp http, Uri endpoint, List<RawHeader> headers,
       ObjectMapper mapper) {
@@ -55,6 +60,7 @@ final class AnthropicPassThrough {
     this.endpoint = endpoint;
     this.headers = headers;
     this.mapper = mapper;
+    this.check = new StreamEventCheck(mapper.getFactory(), provider);
   }
 
   CompletionStage<UpstreamReply> send(UpstreamCall call, ByteString clientBody) {
@@ -103,21 +109,32 @@ final class AnthropicPassThrough {
     });
   }
 
+  /**
+   * The events checked one by one ({@link StreamEventCheck}); a stream whose {@code message_delta} gave
+   * its stop reason is whole even when it ends, breaks off or stalls before {@code message_stop}: the
+   * client gets the {@code message_stop} from the gateway. One that ends before that was cut.
+   */
   private CompletionStage<UpstreamReply> streaming(HttpResponse response) {
     Source<ByteString, NotUsed> frames = http.frames(response, EVENT_END);
     ByteString end = ByteString.fromString("end");
     Source<ByteString, NotUsed> events = Source.lazySource(() -> {
+      boolean[] stopReason = new boolean[1];
       boolean[] stopped = new boolean[1];
-      return frames
+      return StreamEnds.quietOnceWhole(frames, () -> stopReason[0])
           .concat(Source.single(end))
           .map(frame -> {
+            if (stopped[0]) return ByteString.emptyByteString();
             if (frame == end) {
-              if (stopped[0]) return ByteString.emptyByteString();
-              throw http.malformed("a stream that ended before its 'message_stop' event", null);
+              if (stopReason[0]) return MESSAGE_STOP;
+              throw http.inStream(StreamFault.RESET, "Provider '" + provider
+                  + "' ended the stream before its 'message_delta' with a stop reason and its 'message_stop'.", null);
             }
-            String text = frame.utf8String();
-            if (text.startsWith(ERROR_EVENT)) throw streamError(text);
-            if (text.startsWith(STOP_EVENT)) stopped[0] = true;
+            switch (check.check(frame)) {
+              case ERROR -> throw streamError(frame.utf8String());
+              case STOP -> stopped[0] = true;
+              case STOP_REASON -> stopReason[0] = true;
+              default -> { }
+            }
             return frame.concat(EVENT_END);
           })
           .filter(event -> !event.isEmpty());

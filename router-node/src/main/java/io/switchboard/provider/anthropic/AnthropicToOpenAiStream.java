@@ -6,6 +6,7 @@ import io.switchboard.api.anthropic.MessageUsage;
 import io.switchboard.api.anthropic.StreamEvent;
 import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.provider.ChatChunks;
+import io.switchboard.provider.StreamFault;
 import io.switchboard.provider.UpstreamException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,7 +27,8 @@ import java.util.Set;
  *       to the JSON-schema tool → content chunks instead;
  *   <li>{@code message_delta} → the finish chunk; {@code message_stop} → the usage chunk when the client
  *       asked for it, and {@link #finished()} turns true (the caller then writes {@code [DONE]});
- *   <li>{@code ping}, unknown events and blocks OpenAI cannot show (thinking) → nothing;
+ *   <li>{@code ping} and blocks OpenAI cannot show (thinking) → nothing; an unknown event → a malformed
+ *       event ({@link StreamFault#MALFORMED_EVENT});
  *   <li>{@code error} → an {@link UpstreamException}, as if the upstream had answered that status.
  * </ul>
  */
@@ -43,6 +45,7 @@ public final class AnthropicToOpenAiStream {
   private Integer outputTokens;
   private boolean answeredWithSchema;
   private boolean finished;
+  private boolean stopReasonGiven;
 
   public AnthropicToOpenAiStream(String provider, boolean includeUsage, Optional<String> jsonTool, long created) {
     this.provider = provider;
@@ -65,15 +68,35 @@ public final class AnthropicToOpenAiStream {
     } else if (event instanceof StreamEvent.MessageDelta delta) {
       if (delta.usage() != null && delta.usage().outputTokens() != null) outputTokens = delta.usage().outputTokens();
       String stopReason = delta.delta() == null ? null : delta.delta().stopReason();
+      stopReasonGiven |= stopReason != null;
       out.add(started().finish(answeredWithSchema ? "stop" : AnthropicToOpenAiResponse.finishReason(stopReason)));
     } else if (event instanceof StreamEvent.MessageStop) {
       if (includeUsage) out.add(started().usage(AnthropicToOpenAiResponse.usage(usage())));
       finished = true;
     } else if (event instanceof StreamEvent.Error error) {
       throw AnthropicErrors.fromStreamError(provider, error.error());
+    } else if (event instanceof StreamEvent.Unknown) {
+      throw UpstreamException.inStream(StreamFault.MALFORMED_EVENT, provider,
+          "Provider '" + provider + "' sent an event of a type the Messages API does not have in the middle of a stream.",
+          null);
     }
-    // content_block_stop, ping and unknown events add nothing
+    // content_block_stop and ping add nothing
     return out;
+  }
+
+  /**
+   * Whether the answer is whole: {@code message_stop} came, or at least the {@code message_delta} that
+   * gives the stop reason (the finish chunk has gone out; only the usage may be missing).
+   */
+  public boolean complete() {
+    return finished || stopReasonGiven;
+  }
+
+  /** What the stream still owes once its upstream ended whole: the usage chunk when asked and not yet sent. */
+  public List<ChatCompletionChunk> close() {
+    if (finished) return List.of();
+    finished = true;
+    return includeUsage ? List.of(started().usage(AnthropicToOpenAiResponse.usage(usage()))) : List.of();
   }
 
   private void blockStarted(StreamEvent.ContentBlockStart start, List<ChatCompletionChunk> out) {
@@ -118,8 +141,8 @@ public final class AnthropicToOpenAiStream {
 
   private ChatChunks started() {
     if (chunks == null) {
-      throw new UpstreamException(UpstreamException.Kind.MALFORMED_RESPONSE, provider,
-          "Provider '" + provider + "' sent stream events before 'message_start'.");
+      throw UpstreamException.inStream(StreamFault.MALFORMED_EVENT, provider,
+          "Provider '" + provider + "' sent stream events before 'message_start'.", null);
     }
     return chunks;
   }

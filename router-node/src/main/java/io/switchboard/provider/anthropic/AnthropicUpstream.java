@@ -1,13 +1,17 @@
 package io.switchboard.provider.anthropic;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.switchboard.api.anthropic.AnthropicJson;
 import io.switchboard.api.anthropic.Message;
 import io.switchboard.api.anthropic.StreamEvent;
 import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.ErrorResponse;
 import io.switchboard.config.ProviderSettings;
+import io.switchboard.provider.SseFrame;
+import io.switchboard.provider.StreamEnds;
 import io.switchboard.provider.Upstream;
 import io.switchboard.provider.UpstreamCall;
 import io.switchboard.provider.UpstreamException;
@@ -55,6 +59,7 @@ public final class AnthropicUpstream implements Upstream {
   private final Uri endpoint;
   private final List<RawHeader> headers;
   private final AnthropicPassThrough passThrough;
+  private final ObjectReader events;
 
   public AnthropicUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
     this.settings = settings;
@@ -68,6 +73,7 @@ public final class AnthropicUpstream implements Upstream {
     anthropic.apiKey().ifPresent(key -> fixed.add(RawHeader.create(AnthropicJson.API_KEY_HEADER, key.reveal())));
     this.headers = List.copyOf(fixed);
     this.passThrough = new AnthropicPassThrough(settings.id(), http, endpoint, headers, mapper);
+    this.events = mapper.readerFor(StreamEvent.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   }
 
   /** A request from the Anthropic ingress goes as its own bytes, and its answer comes back as Anthropic's. */
@@ -124,29 +130,42 @@ public final class AnthropicUpstream implements Upstream {
 
   private CompletionStage<UpstreamReply> streaming(HttpResponse response, UpstreamCall call,
       OpenAiToAnthropicRequest.Translated translated) {
-    Source<ByteString, NotUsed> events = http.translatedStream(http.frames(response, EVENT_END),
+    Source<ByteString, NotUsed> events = StreamEnds.translated(http, http.frames(response, EVENT_END),
         () -> new AnthropicToOpenAiStream(settings.id(), call.request().includeUsage(), translated.jsonTool(),
             clock.instant().getEpochSecond()),
-        this::translate, AnthropicToOpenAiStream::finished, "a stream that ended before its 'message_stop' event");
+        this::translate, AnthropicToOpenAiStream::complete, stream -> chunks(stream.close()),
+        "a stream that ended before its 'message_delta' and 'message_stop' events");
     return CompletableFuture.completedFuture(
         new UpstreamReply.Streaming(events, UpstreamSignals.NONE, UpstreamHttp.requestId(response)));
   }
 
-  /** One SSE event of Anthropic's stream as the OpenAI events it stands for. */
+  /**
+   * One SSE event of Anthropic's stream as the OpenAI events it stands for. The event is read strictly
+   * and decoded once: its name must be one of the Messages API's and the JSON's {@code type} must
+   * repeat it, or it fails as a malformed event.
+   */
   private List<ByteString> translate(ByteString frame, AnthropicToOpenAiStream stream) {
-    String text = frame.utf8String();
-    String data = data(text);
-    if (data == null) return List.of();
+    SseFrame sse = StreamEventCheck.frame(frame, settings.id());
+    if (sse.isComment()) return List.of();
+    String data = sse.data();
+    if (data == null) throw http.malformedEvent("an event without data");
     // An error event's message reaches the client and the log: the upstream may quote credentials there.
-    if (text.startsWith(AnthropicPassThrough.ERROR_EVENT)) data = http.redact(data);
+    if (sse.event().equals("error")) data = http.redact(data);
     StreamEvent event;
     try {
-      event = mapper.readValue(data, StreamEvent.class);
+      event = events.readValue(data);
     } catch (java.io.IOException e) {
-      throw http.malformed("a stream event that is not valid JSON", e);
+      throw http.malformedEvent("an event whose data is not JSON");
     }
-    List<ByteString> out = new ArrayList<>();
-    for (ChatCompletionChunk chunk : stream.next(event)) {
+    if (event == null || !event.eventName().equals(sse.event())) {
+      throw http.malformedEvent("an event whose data's 'type' is not its name");
+    }
+    return chunks(stream.next(event));
+  }
+
+  private List<ByteString> chunks(List<ChatCompletionChunk> chunks) {
+    List<ByteString> out = new ArrayList<>(chunks.size());
+    for (ChatCompletionChunk chunk : chunks) {
       out.add(ByteString.fromString("data: ").concat(json(chunk)).concat(EVENT_END));
     }
     return out;

@@ -12,6 +12,8 @@ import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.EmbeddingCall;
 import io.switchboard.provider.EmbeddingInput;
 import io.switchboard.provider.EmbeddingList;
+import io.switchboard.provider.StreamEnds;
+import io.switchboard.provider.StreamFault;
 import io.switchboard.provider.UntranslatableRequestException;
 import io.switchboard.provider.Upstream;
 import io.switchboard.provider.UpstreamCall;
@@ -159,15 +161,23 @@ public final class OllamaUpstream implements Upstream {
   private CompletionStage<UpstreamReply> streaming(HttpResponse response, UpstreamCall call) {
     Source<ByteString, NotUsed> lines = http.frames(response, LINE_END)
         .filter(line -> !line.utf8String().isBlank());
-    Source<ByteString, NotUsed> events = http.translatedStream(lines,
+    Source<ByteString, NotUsed> events = StreamEnds.translated(http, lines,
         () -> new OllamaToOpenAiStream(newId(), call.request().includeUsage(), clock.instant().getEpochSecond()),
-        this::translate, OllamaToOpenAiStream::finished, "a stream that ended before its \"done\": true line");
+        this::translate, OllamaToOpenAiStream::finished, stream -> List.of(), "a stream that ended before its \"done\": true line");
     return CompletableFuture.completedFuture(new UpstreamReply.Streaming(events));
   }
 
   private List<ByteString> translate(ByteString line, OllamaToOpenAiStream stream) {
+    ChatResponse parsed;
+    try {
+      parsed = line(line.utf8String());
+    } catch (UpstreamException e) {
+      // Mid-stream, a line that is not a chat answer is told as a malformed event.
+      if (e.kind() != Kind.MALFORMED_RESPONSE || e.streamFault().isPresent()) throw e;
+      throw http.inStream(StreamFault.MALFORMED_EVENT, e.getMessage(), e.getCause());
+    }
     List<ByteString> out = new ArrayList<>();
-    for (ChatCompletionChunk chunk : stream.next(line(line.utf8String()))) {
+    for (ChatCompletionChunk chunk : stream.next(parsed)) {
       out.add(ByteString.fromString("data: ").concat(json(chunk)).concat(EVENT_END));
     }
     return out;

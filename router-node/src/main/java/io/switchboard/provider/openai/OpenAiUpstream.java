@@ -69,6 +69,7 @@ public final class OpenAiUpstream implements Upstream {
   private final Uri completions;
   private final Uri responses;
   private final Optional<HttpHeader> authorization;
+  private final ChunkCheck chunkCheck;
 
   public OpenAiUpstream(ActorSystem<?> system, ProviderSettings settings, ObjectMapper mapper, Clock clock) {
     this.settings = settings;
@@ -79,6 +80,7 @@ public final class OpenAiUpstream implements Upstream {
     this.completions = Uri.create(settings.openai().baseUrl() + "/completions");
     this.responses = Uri.create(settings.openai().baseUrl() + "/responses");
     this.authorization = settings.openai().apiKey().map(key -> Authorization.oauth2(key.reveal()));
+    this.chunkCheck = new ChunkCheck(mapper.getFactory(), settings.id());
   }
 
   @Override
@@ -241,7 +243,8 @@ public final class OpenAiUpstream implements Upstream {
   }
 
   private ByteString body(UpstreamCall call) {
-    if (call.forwardsOriginalBody()) return call.originalBody();
+    // A call from the Anthropic ingress has no OpenAI bytes of the client's to forward, even when the model names match.
+    if (call.forwardsOriginalBody() && call.originalBody() != null) return call.originalBody();
     try {
       return ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(call.request().withModel(call.upstreamModel())));
     } catch (JsonProcessingException e) {
@@ -287,8 +290,8 @@ public final class OpenAiUpstream implements Upstream {
 
   private CompletionStage<UpstreamReply> streaming(HttpResponse response) {
     // A last event without its blank line fails the stream: a cut-short answer must not pass as complete.
-    Source<ByteString, NotUsed> events = http.frames(response, EVENT_END, FramingTruncation.DISALLOW)
-        .map(event -> (startsWith(event, ERROR_EVENT) ? redacted(event) : event).concat(EVENT_END));
+    Source<ByteString, NotUsed> events =
+        CheckedChunks.of(http.frames(response, EVENT_END, FramingTruncation.DISALLOW), chunkCheck, http);
     return CompletableFuture.completedFuture(
         new UpstreamReply.Streaming(events, UpstreamSignals.of(http.signals(response)), UpstreamHttp.requestId(response)));
   }

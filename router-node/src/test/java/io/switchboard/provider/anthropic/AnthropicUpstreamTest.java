@@ -351,7 +351,7 @@ class AnthropicUpstreamTest {
   }
 
   @Test
-  void streamCutBeforeMessageStop_endsWithAMalformedResponseError() throws Exception {
+  void streamCutBeforeItsStopReason_endsWithAResetError() throws Exception {
     gateway();
     List<String> all = FakeAnthropic.textEvents(UPSTREAM_MODEL);
     anthropic.answer(FakeAnthropic.events(all.subList(0, all.size() - 2)));
@@ -359,33 +359,33 @@ class AnthropicUpstreamTest {
     List<String> events = stream(chat(",\"stream\":true"));
 
     JsonNode last = json(events.get(events.size() - 1));
-    assertEquals("upstream_malformed_response", last.path("error").path("type").asText());
+    assertEquals("upstream_reset", last.path("error").path("type").asText());
     assertTrue(last.path("error").path("message").asText().contains("message_stop"));
     assertFalse(events.contains("[DONE]"));
   }
 
   @Test
-  void streamThatGoesSilent_endsWithATimeoutErrorEvent() throws Exception {
+  void streamThatGoesSilent_endsWithAStallErrorEvent() throws Exception {
     gateway();
     anthropic.answer(FakeAnthropic.stallAfter(FakeAnthropic.textEvents(UPSTREAM_MODEL).subList(0, 2)));
 
     List<String> events = stream(chat(",\"stream\":true"));
 
     JsonNode last = json(events.get(events.size() - 1));
-    assertEquals("upstream_timeout", last.path("error").path("type").asText());
+    assertEquals("upstream_stall_timeout", last.path("error").path("type").asText());
     assertTrue(last.path("error").path("message").asText().contains("stream-idle"));
     assertSlotsFree();
   }
 
   @Test
-  void garbageInAStream_isAMalformedResponseError() throws Exception {
+  void garbageInAStream_isAMalformedEventError() throws Exception {
     gateway();
     anthropic.answer(FakeAnthropic.events(List.of(FakeAnthropic.messageStart(UPSTREAM_MODEL, "msg_x"),
         "event: content_block_delta\ndata: {not json\n\n")));
 
     List<String> events = stream(chat(",\"stream\":true"));
 
-    assertEquals("upstream_malformed_response", json(events.get(events.size() - 1)).path("error").path("type").asText());
+    assertEquals("malformed_upstream_event", json(events.get(events.size() - 1)).path("error").path("type").asText());
   }
 
   @Test

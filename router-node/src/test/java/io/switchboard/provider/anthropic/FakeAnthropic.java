@@ -108,6 +108,20 @@ public final class FakeAnthropic extends FakeUpstream<FakeAnthropic.Received> {
   }
 
   /**
+   * Sends {@code before}, then {@code fault} as it is (bytes that may be no event at all), then
+   * {@code after}: what follows the fault must never reach a client.
+   */
+  public static Answer<Received> faultBetween(List<String> before, ByteString fault, List<String> after) {
+    return r -> done(sseBytes(Source.from(before).map(ByteString::fromString).concat(Source.single(fault))
+        .concat(Source.from(after).map(ByteString::fromString))));
+  }
+
+  /** Streams these events, then breaks the connection off (no last chunk of the HTTP body). */
+  public static Answer<Received> resetAfter(List<String> events) {
+    return r -> done(sse(Source.from(events).concat(crash())));
+  }
+
+  /**
    * Starts a text stream and sends a text delta every {@code interval}, forever, until the client goes
    * away; {@link #streamEnded} completes then.
    */
@@ -130,9 +144,12 @@ public final class FakeAnthropic extends FakeUpstream<FakeAnthropic.Received> {
   }
 
   private static HttpResponse sse(Source<String, NotUsed> events) {
+    return sseBytes(events.map(ByteString::fromString));
+  }
+
+  private static HttpResponse sseBytes(Source<ByteString, NotUsed> events) {
     return HttpResponse.create()
-        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
-            events.map(ByteString::fromString)))
+        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), events))
         .addHeader(RawHeader.create("request-id", "req_fake"));
   }
 

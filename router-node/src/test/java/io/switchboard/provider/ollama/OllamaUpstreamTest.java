@@ -229,21 +229,40 @@ class OllamaUpstreamTest {
   }
 
   @Test
+  void garbageLineMidStream_endsTheStreamAsAMalformedEvent_withNothingOfItOrAfterIt() throws Exception {
+    gateway();
+    List<String> lines = FakeOllama.lines("llama3.2");
+    List<String> faulty = new java.util.ArrayList<>(lines.subList(0, 1));
+    faulty.add("<html>502 Bad Gateway</html>\n");
+    faulty.addAll(lines.subList(1, lines.size()));
+    ollama.answer(FakeOllama.lines(faulty));
+
+    List<String> events = stream(chat("llama", ",\"stream\":true"));
+
+    JsonNode error = json(events.get(events.size() - 1)).path("error");
+    assertEquals("malformed_upstream_event", error.path("type").asText(), events.toString());
+    assertEquals("malformed_upstream_event", error.path("code").asText());
+    assertFalse(events.toString().contains("Bad Gateway"), events.toString());
+    assertFalse(events.contains("[DONE]"));
+    assertSlotsFree();
+  }
+
+  @Test
   void streamCutBeforeTheDoneLine_orSilent_endsWithAClearError() throws Exception {
     gateway();
     List<String> lines = FakeOllama.lines("llama3.2");
     ollama.answer(FakeOllama.lines(lines.subList(0, 2)));
     List<String> cut = stream(chat("llama", ",\"stream\":true"));
-    assertEquals("upstream_malformed_response", json(cut.get(cut.size() - 1)).path("error").path("type").asText());
+    assertEquals("upstream_reset", json(cut.get(cut.size() - 1)).path("error").path("type").asText());
 
     ollama.answer(FakeOllama.stallAfter(lines.subList(0, 1)));
     List<String> silent = stream(chat("llama", ",\"stream\":true"));
-    assertEquals("upstream_timeout", json(silent.get(silent.size() - 1)).path("error").path("type").asText());
+    assertEquals("upstream_stall_timeout", json(silent.get(silent.size() - 1)).path("error").path("type").asText());
 
     // Garbage before the first event: nothing has reached the client yet, so it gets a plain 502.
     ollama.answer(FakeOllama.lines(List.of("not json\n")));
     assertError(gateway.post("/v1/chat/completions", chat("llama", ",\"stream\":true")), 502,
-        "upstream_malformed_response");
+        "malformed_upstream_event");
     assertSlotsFree();
   }
 

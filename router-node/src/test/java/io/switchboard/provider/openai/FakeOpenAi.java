@@ -105,6 +105,55 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
     };
   }
 
+  /**
+   * Sends all chunks, the usage chunk when asked, then ends without {@code data: [DONE]}: an
+   * OpenAI-compatible server that forgets the marker after a whole answer.
+   */
+  public Answer<Received> finishWithoutDone() {
+    return r -> {
+      List<String> chunks = chunks(r.json().path("model").asText(),
+          r.json().path("stream_options").path("include_usage").asBoolean(false));
+      return done(sse(Source.from(chunks.subList(0, chunks.size() - 1))));
+    };
+  }
+
+  /** Sends all chunks up to the finish (and the usage chunk when asked), then nothing, never ending. */
+  public Answer<Received> stallAfterFinish() {
+    return r -> {
+      List<String> chunks = chunks(r.json().path("model").asText(),
+          r.json().path("stream_options").path("include_usage").asBoolean(false));
+      return done(sse(thenSilence(Source.from(chunks.subList(0, chunks.size() - 1)))));
+    };
+  }
+
+  /** Sends the role and content chunks, then ends cleanly: no finish chunk, no {@code [DONE]}. */
+  public Answer<Received> cutBeforeFinish() {
+    return r -> done(sse(Source.from(chunks(r.json().path("model").asText(), false).subList(0, 1 + CONTENT_PIECES.size()))));
+  }
+
+  /**
+   * Sends the first chunk, then {@code fault} as it is (bytes that may be no event at all), then the
+   * rest of the documented stream with its {@code [DONE]}: what follows the fault must never reach a
+   * client.
+   */
+  public Answer<Received> faultAfterFirstChunk(ByteString fault) {
+    return r -> {
+      List<ByteString> chunks = chunks(r.json().path("model").asText(), false).stream().map(ByteString::fromString)
+          .toList();
+      return done(sseBytes(Source.single(chunks.get(0)).concat(Source.single(fault))
+          .concat(Source.from(chunks.subList(1, chunks.size())))));
+    };
+  }
+
+  /**
+   * Sends the first {@code chunks} chunks, then breaks the connection off (no last chunk of the HTTP
+   * body) a moment later: a reset that comes with the chunks would make the receiving kernel drop them.
+   */
+  public Answer<Received> resetAfter(int chunks) {
+    return r -> done(sse(Source.from(chunks(r.json().path("model").asText(), false).subList(0, chunks))
+        .concat(crash())));
+  }
+
   /** Streams content chunks forever, one every {@code interval}, until the client goes away. */
   public Answer<Received> endlessStream(Duration interval) {
     return r -> done(sse(every(interval, chunks(r.json().path("model").asText(), false).get(1))));
@@ -112,9 +161,12 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
 
   /** Every stream reports its end to {@link #streamEnded}. */
   private HttpResponse sse(Source<String, NotUsed> events) {
+    return sseBytes(events.map(ByteString::fromString));
+  }
+
+  private HttpResponse sseBytes(Source<ByteString, NotUsed> events) {
     return HttpResponse.create()
-        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
-            reportingEnd(events.map(ByteString::fromString))))
+        .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), reportingEnd(events)))
         .addHeader(RawHeader.create("x-request-id", "req_fake"));
   }
 

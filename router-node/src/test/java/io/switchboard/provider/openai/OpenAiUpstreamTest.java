@@ -264,7 +264,7 @@ class OpenAiUpstreamTest {
   }
 
   @Test
-  void streamThatGoesSilent_endsWithATimeoutErrorEvent() throws Exception {
+  void streamThatGoesSilent_endsWithAStallErrorEvent() throws Exception {
     gateway();
     upstream.answer(upstream.stallAfterFirstChunk());
 
@@ -275,22 +275,22 @@ class OpenAiUpstreamTest {
     List<String> events = new SseEvents(response.body()).all();
     assertEquals(2, events.size(), events.toString());
     JsonNode error = json(events.get(1)).path("error");
-    assertEquals("upstream_timeout", error.path("type").asText());
+    assertEquals("upstream_stall_timeout", error.path("type").asText());
     assertTrue(error.path("message").asText().contains("stream-idle"));
     assertSlotsFree();
   }
 
   @Test
-  void streamCutBeforeDone_endsWithAnErrorEvent() throws Exception {
+  void streamCutBeforeItsFinish_endsWithAResetErrorEvent() throws Exception {
     gateway();
-    upstream.answer(upstream.streamWithoutDone());
+    upstream.answer(upstream.cutBeforeFinish());
 
     HttpResponse<InputStream> response =
         gateway.postStreaming("/v1/chat/completions", chat("gpt-4o-mini", ",\"stream\":true"));
 
     List<String> events = new SseEvents(response.body()).all();
     JsonNode last = json(events.get(events.size() - 1));
-    assertEquals("upstream_malformed_response", last.path("error").path("type").asText());
+    assertEquals("upstream_reset", last.path("error").path("type").asText());
     assertFalse(events.contains("[DONE]"));
   }
 
