@@ -244,7 +244,7 @@ public final class OpenAiUpstream implements Upstream {
 
   private ByteString body(UpstreamCall call) {
     // A call from the Anthropic ingress has no OpenAI bytes of the client's to forward, even when the model names match.
-    if (call.forwardsOriginalBody() && call.originalBody() != null) return call.originalBody();
+    if (call.forwardsOriginalBody()) return call.originalBody();
     try {
       return ByteString.fromArrayUnsafe(mapper.writeValueAsBytes(call.request().withModel(call.upstreamModel())));
     } catch (JsonProcessingException e) {
