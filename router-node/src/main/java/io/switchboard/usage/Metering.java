@@ -18,7 +18,14 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
+import io.switchboard.config.UsageSettings;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the request path asks of keys and usage, in one collaborator: before dispatch, whether the
@@ -35,19 +42,40 @@ import org.apache.pekko.actor.typed.ActorRef;
  * dearer than the primary): prompt estimate times the input price plus the output reservation
  * ({@code max_tokens}, or the deployment's {@code max-output-tokens}, times {@code n}) times the
  * output price, the same figures provider admission reserves.
+ *
+ * <p>With {@code switchboard.usage.durability = committed}, the record that ends a request (the
+ * answer's, or the stream's) is asked of the ledger with a reply once it is durable, and the answer's
+ * last byte waits for that ({@link Meter#afterRecord}, {@link Meter.Streaming#recorded}), at most
+ * {@code commit-timeout}: past it the answer goes on, the record stays queued, and a warning says so.
  */
 public final class Metering {
+  private static final Logger log = LoggerFactory.getLogger(Metering.class);
   private final KeyAdmission admission;
   private final ActorRef<UsageLedger.Command> ledger;
   private final ObjectMapper mapper;
   private final Clock clock;
   private final List<Consumer<UsageRecord>> observers = new CopyOnWriteArrayList<>();
+  private final UsageSettings usage;
+  private final Scheduler scheduler;
+  private final AtomicLong timedOut = new AtomicLong();
 
+  /** Every this many commits that outlast {@code commit-timeout}, the warning is repeated. */
+  static final long WARN_EVERY_TIMED_OUT = 1_000;
+
+  /** Metering whose records are written off the request path ({@code batched}). */
   public Metering(KeyAdmission admission, ActorRef<UsageLedger.Command> ledger, ObjectMapper mapper, Clock clock) {
+    this(admission, ledger, mapper, clock, null, null);
+  }
+
+  /** @param usage with {@code committed} durability, answers wait for their records on {@code scheduler} */
+  public Metering(KeyAdmission admission, ActorRef<UsageLedger.Command> ledger, ObjectMapper mapper, Clock clock,
+      UsageSettings usage, Scheduler scheduler) {
     this.admission = admission;
     this.ledger = ledger;
     this.mapper = mapper;
     this.clock = clock;
+    this.usage = usage;
+    this.scheduler = scheduler;
   }
 
   /**
@@ -112,6 +140,34 @@ public final class Metering {
 
   void record(UsageRecord record) {
     ledger.tell(new UsageLedger.Record(record));
+    observed(record);
+  }
+
+  /**
+   * Records the call that ends a request: completes once the record is durable in {@code committed}
+   * mode (or after {@code commit-timeout}, the record still queued), at once in {@code batched} mode.
+   * Records made before it by the same request are written no later: the ledger writes in order.
+   */
+  CompletionStage<Done> recordFinal(UsageRecord record) {
+    if (usage == null || !usage.committed()) {
+      record(record);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    CompletionStage<Done> committed = AskPattern.<UsageLedger.Command, Done>ask(ledger,
+        replyTo -> new UsageLedger.Record(record, replyTo), usage.commitTimeout(), scheduler);
+    observed(record);
+    return committed.exceptionally(error -> {
+      long count = timedOut.incrementAndGet();
+      if (count % WARN_EVERY_TIMED_OUT == 1) {
+        log.warn("usage ledger: a usage record was not committed within switchboard.usage.commit-timeout ({} ms);"
+            + " the answer went on and the record stays queued. {} so far. Is the database slow or down?",
+            usage.commitTimeout().toMillis(), count);
+      }
+      return Done.getInstance();
+    });
+  }
+
+  private void observed(UsageRecord record) {
     for (Consumer<UsageRecord> observer : observers) observer.accept(record);
   }
 
