@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The ledger against a database that refuses a write: the batch is kept and written once the database
- * takes it, so no answered request goes missing from spend and budgets.
+ * takes it, so no answered request goes missing from spend and budgets. A record someone waits for
+ * ({@code committed} durability) is written at once and answered only once it is in the database; what
+ * a key used in the last minute is read for its rate limits.
  */
 @Tag("integration")
 class UsageLedgerTest {
@@ -65,6 +67,70 @@ class UsageLedgerTest {
     });
     BigDecimal spent = pool.runNow(c -> store.spentBy(c, "key_a"));
     assertEquals(0, new BigDecimal("0.75").compareTo(spent), spent.toPlainString());
+  }
+
+  /** An hour between flushes: only a record someone waits for can be written within the test. */
+  private static final UsageSettings COMMITTED = new UsageSettings(Duration.ofHours(1), 100, 1_000,
+      UsageSettings.Durability.COMMITTED, Duration.ofSeconds(5));
+
+  private void createTable() {
+    pool.runNow(c -> {
+      store.createTable(c);
+      return null;
+    });
+  }
+
+  @Test
+  void committedRecord_isWrittenAtOnce_andAnsweredOnlyOnceItIsInTheDatabase() {
+    createTable();
+    ActorRef<UsageLedger.Command> ledger = testKit.spawn(UsageLedger.create(pool, store, COMMITTED));
+    ledger.tell(new UsageLedger.Record(record("req-1", "0.25"))); // batched: waits for the interval
+    TestProbe<Done> committed = testKit.createTestProbe();
+    ledger.tell(new UsageLedger.Record(record("req-2", "0.50"), committed.getRef()));
+
+    committed.expectMessage(Duration.ofSeconds(10), Done.getInstance());
+    assertEquals(2, rows(), "the waited-for record, and the one queued before it, are written");
+  }
+
+  @Test
+  void committedRecord_whoseWriteFails_staysQueued_andIsAnsweredOnceWritten() {
+    ActorRef<UsageLedger.Command> ledger = testKit.spawn(UsageLedger.create(pool, store,
+        new UsageSettings(Duration.ofMillis(50), 100, 1_000, UsageSettings.Durability.COMMITTED,
+            Duration.ofSeconds(5))));
+    TestProbe<Done> committed = testKit.createTestProbe();
+    ledger.tell(new UsageLedger.Record(record("req-1", "0.25"), committed.getRef()));
+    // No table: the write fails, and the waiter is not told the record is safe.
+    committed.expectNoMessage(Duration.ofMillis(300));
+    assertEquals(0, rows());
+
+    createTable();
+    committed.expectMessage(Duration.ofSeconds(10), Done.getInstance());
+    assertEquals(1, rows());
+  }
+
+  @Test
+  void spentBy_addsTheLastMinutesCallsAndTokens_writtenAndBuffered() {
+    createTable();
+    long now = 1_764_000_000_000L;
+    pool.runNow(c -> {
+      store.insert(c, java.util.List.of(at(now - 90_000, "0.10"), at(now - 30_000, "0.20")));
+      return null;
+    });
+    ActorRef<UsageLedger.Command> ledger = testKit.spawn(UsageLedger.create(pool, store,
+        new UsageSettings(Duration.ofHours(1), 100, 1_000)));
+    ledger.tell(new UsageLedger.Record(at(now - 1_000, "0.40"))); // still buffered
+    TestProbe<org.apache.pekko.pattern.StatusReply<UsageStore.Spending>> reply = testKit.createTestProbe();
+    ledger.tell(new UsageLedger.SpentBy("key_a", now - 60_000, reply.getRef()));
+
+    UsageStore.Spending spending = reply.receiveMessage(Duration.ofSeconds(10)).getValue();
+    assertEquals(0, new BigDecimal("0.70").compareTo(spending.spentUsd()), spending.toString());
+    assertEquals(2, spending.recentCalls(), "the call 90 s ago is outside the minute");
+    assertEquals(30, spending.recentTokens(), "15 tokens each");
+  }
+
+  private static UsageRecord at(long atMillis, String cost) {
+    return new UsageRecord(atMillis, "r-" + atMillis, "key_a", "m", "p/m", 10, 5, new BigDecimal(cost), 12, null,
+        UsageRecord.SUCCESS);
   }
 
   private long rows() {
