@@ -38,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A node killed with {@code kill -9} under load, on its default H2 file, in a child JVM: every
  * request it answered in full (plain and streamed) is in the usage ledger when it is started again on
- * the same data directory. With {@code switchboard.usage.durability = committed} (the behaviour before
- * it was a choice) the last moment's records were lost: about the last second's.
+ * the same data directory, and a key that used its requests of the minute before the kill is still
+ * refused after it. With {@code switchboard.usage.durability = batched} (the behaviour before it was a
+ * choice) the last moment's records were lost: about the last second's.
  */
 @Tag("integration")
 class UsageAfterKillTest {
@@ -48,6 +49,8 @@ class UsageAfterKillTest {
   private static final int ANSWERED_BEFORE_KILL = 150;
   private static final int CLIENTS = 8;
 
+  private static final String ADMIN_KEY = "kill-test-admin-key-0123456789abcdef";
+
   @TempDir Path dir;
 
   @Test
@@ -55,6 +58,7 @@ class UsageAfterKillTest {
     Path config = dir.resolve("node.conf");
     Files.writeString(config, """
         switchboard {
+          auth.mode = keys
           usage.durability = committed
           provider-defaults.simulated { latency = 5ms, tokens-per-second = 0 }
         }
@@ -62,9 +66,14 @@ class UsageAfterKillTest {
     int port = freePort();
     Process node = launch(port, config);
     Set<String> answered = ConcurrentHashMap.newKeySet();
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    String busyKey;
     try {
       awaitLine(node, "Switchboard listening on");
-      load(port, answered, node);
+      String loadKey = createKey(client, port, "{\"name\":\"load\"}");
+      busyKey = createKey(client, port, "{\"name\":\"busy\",\"requests_per_minute\":2}");
+      for (int i = 0; i < 2; i++) assertEquals(200, chat(client, port, busyKey, "busy-" + i, false).statusCode());
+      load(client, port, loadKey, answered, node);
     } finally {
       node.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no last flush
       node.waitFor(30, TimeUnit.SECONDS);
@@ -75,6 +84,11 @@ class UsageAfterKillTest {
     Process again = launch(port, config);
     try {
       awaitLine(again, "Switchboard listening on");
+      // Its minute is not over: the restarted node does not hand the key a fresh one.
+      HttpResponse<String> third = chat(client, port, busyKey, "busy-2", false);
+      assertEquals(429, third.statusCode(), third.body());
+      assertTrue(third.body().contains("\"rate_limit_exceeded\"") && third.body().contains("2 requests per minute"),
+          third.body());
     } finally {
       again.destroy();
       assertTrue(again.waitFor(30, TimeUnit.SECONDS), "the restarted node stops after SIGTERM");
@@ -92,9 +106,8 @@ class UsageAfterKillTest {
    * and kills the node while they still run, once {@link #ANSWERED_BEFORE_KILL} have been answered.
    * A request counts as answered when its whole response arrived: status 200 and, for a stream, its end.
    */
-  private static void load(int port, Set<String> answered, Process node) throws Exception {
-    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    URI chat = URI.create("http://127.0.0.1:" + port + "/v1/chat/completions");
+  private static void load(HttpClient client, int port, String key, Set<String> answered, Process node)
+      throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger ids = new AtomicInteger();
     CountDownLatch enough = new CountDownLatch(ANSWERED_BEFORE_KILL);
@@ -107,13 +120,7 @@ class UsageAfterKillTest {
           String id = "kill-" + n;
           boolean stream = n % 2 == 0;
           try {
-            HttpResponse<String> reply = client.send(HttpRequest.newBuilder(chat)
-                .header("Content-Type", "application/json")
-                .header("x-request-id", id)
-                .timeout(Duration.ofSeconds(20))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"switchboard-sim\",\"max_tokens\":8,"
-                    + (stream ? "\"stream\":true," : "") + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> reply = chat(client, port, key, id, stream);
             boolean whole = reply.statusCode() == 200
                 && (!stream || reply.body().endsWith("data: [DONE]\n\n"));
             if (whole) {
@@ -136,6 +143,31 @@ class UsageAfterKillTest {
     }
   }
 
+  /** A chat with {@code key}, as {@code requestId}; throws when the node is gone. */
+  private static HttpResponse<String> chat(HttpClient client, int port, String key, String requestId, boolean stream)
+      throws IOException, InterruptedException {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+        .header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + key)
+        .header("x-request-id", requestId)
+        .timeout(Duration.ofSeconds(20))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"switchboard-sim\",\"max_tokens\":8,"
+            + (stream ? "\"stream\":true," : "") + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Creates a key through the admin API; returns its secret. */
+  private static String createKey(HttpClient client, int port, String body) throws Exception {
+    HttpResponse<String> created = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+            + "/admin/keys"))
+        .header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + ADMIN_KEY)
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, created.statusCode(), created.body());
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(created.body()).path("key").asText();
+  }
+
   private Set<String> recordedRequestIds() throws Exception {
     String url = "jdbc:h2:file:" + dir.resolve("data").resolve("switchboard") + ";DATABASE_TO_UPPER=FALSE";
     Set<String> ids = new HashSet<>();
@@ -156,6 +188,7 @@ class UsageAfterKillTest {
     builder.environment().remove("SWITCHBOARD_CONFIG");
     builder.environment().put("SWITCHBOARD_PORT", Integer.toString(port));
     builder.environment().put("SWITCHBOARD_DATA_DIR", dir.resolve("data").toString());
+    builder.environment().put("SWITCHBOARD_ADMIN_KEY", ADMIN_KEY);
     return builder.start();
   }
 
