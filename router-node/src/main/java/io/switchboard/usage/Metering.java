@@ -24,6 +24,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>With {@code switchboard.usage.durability = committed}, the record that ends a request (the
  * answer's, or the stream's) is asked of the ledger with a reply once it is durable, and the answer's
  * last byte waits for that ({@link Meter#afterRecord}, {@link Meter.Streaming#recorded}), at most
- * {@code commit-timeout}: past it the answer goes on, the record stays queued, and a warning says so.
+ * {@code commit-timeout}: past it, or as soon as the ledger says its database refused the write, the
+ * answer goes on, the record stays queued, and a warning says so.
  */
 public final class Metering {
   private static final Logger log = LoggerFactory.getLogger(Metering.class);
@@ -57,10 +59,10 @@ public final class Metering {
   private final List<Consumer<UsageRecord>> observers = new CopyOnWriteArrayList<>();
   private final UsageSettings usage;
   private final Scheduler scheduler;
-  private final AtomicLong timedOut = new AtomicLong();
+  private final AtomicLong notCommitted = new AtomicLong();
 
-  /** Every this many commits that outlast {@code commit-timeout}, the warning is repeated. */
-  static final long WARN_EVERY_TIMED_OUT = 1_000;
+  /** Every this many answers that went on before their record was committed, the warning is repeated. */
+  static final long WARN_EVERY_NOT_COMMITTED = 1_000;
 
   /** Metering whose records are written off the request path ({@code batched}). */
   public Metering(KeyAdmission admission, ActorRef<UsageLedger.Command> ledger, ObjectMapper mapper, Clock clock) {
@@ -145,7 +147,8 @@ public final class Metering {
 
   /**
    * Records the call that ends a request: completes once the record is durable in {@code committed}
-   * mode (or after {@code commit-timeout}, the record still queued), at once in {@code batched} mode.
+   * mode (or after {@code commit-timeout}, or once the database refused it: the record still queued), at
+   * once in {@code batched} mode.
    * Records made before it by the same request are written no later: the ledger writes in order.
    */
   CompletionStage<Done> recordFinal(UsageRecord record) {
@@ -153,18 +156,22 @@ public final class Metering {
       record(record);
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    CompletionStage<Done> committed = AskPattern.<UsageLedger.Command, Done>ask(ledger,
+    CompletionStage<StatusReply<Done>> committed = AskPattern.<UsageLedger.Command, StatusReply<Done>>ask(ledger,
         replyTo -> new UsageLedger.Record(record, replyTo), usage.commitTimeout(), scheduler);
     observed(record);
-    return committed.exceptionally(error -> {
-      long count = timedOut.incrementAndGet();
-      if (count % WARN_EVERY_TIMED_OUT == 1) {
-        log.warn("usage ledger: a usage record was not committed within switchboard.usage.commit-timeout ({} ms);"
-            + " the answer went on and the record stays queued. {} so far. Is the database slow or down?",
-            usage.commitTimeout().toMillis(), count);
-      }
+    return committed.handle((reply, error) -> {
+      if (error != null || reply.isError()) notCommitted(error != null ? "not within switchboard.usage.commit-timeout ("
+          + usage.commitTimeout().toMillis() + " ms)" : reply.getError().getMessage());
       return Done.getInstance();
     });
+  }
+
+  private void notCommitted(String why) {
+    long count = notCommitted.incrementAndGet();
+    if (count % WARN_EVERY_NOT_COMMITTED == 1) {
+      log.warn("usage ledger: an answer went on before its usage record was committed ({}); the record stays"
+          + " queued. {} so far. Is the database slow or down?", why, count);
+    }
   }
 
   private void observed(UsageRecord record) {

@@ -25,9 +25,11 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * Writes usage records to the database in batches, one write at a time. A {@link Record} that names
  * {@code committedTo} ({@code switchboard.usage.durability = committed}) is written at once, with every
- * record that arrived while the write before it ran (group commit), and answered {@link Done} once its
+ * record that arrived while the write before it ran (group commit), and acknowledged once its
  * transaction has committed and, on H2, reached the file; the request waits for that before its last
- * byte, so a {@code kill -9} loses no answered request. Records without it ({@code batched}) wait for
+ * byte, so a {@code kill -9} loses no answered request. While the database refuses writes, a waiter is
+ * answered with an error at once instead (its record is kept and retried), so an outage does not hold
+ * every answer for its {@code commit-timeout}. Records without it ({@code batched}) wait for
  * the next {@code flush-interval}, or until {@code flush-records} are waiting: a crash loses those.
  *
  * <p>It also answers what a key has spent ({@link SpentBy}), exactly: the sums are read in the same
@@ -38,8 +40,8 @@ import org.apache.pekko.pattern.StatusReply;
  * <p>Bounded: at most {@code max-buffered} records wait in memory. When the database is down for long
  * enough to fill that, new records are dropped and counted in a warning (their costs still count in
  * the key actors' memory, so budgets hold until a restart); whoever waits for a dropped record is never
- * answered and goes on at its {@code commit-timeout}. A batch that fails is put back, its waiters still
- * waiting, and tried again at the next interval (not at every new record). {@link Flush} writes everything before the node stops; a stop without it
+ * answered and goes on at its {@code commit-timeout}. A batch that fails is put back, its waiters told
+ * so, and tried again at the next interval (not at every new record). {@link Flush} writes everything before the node stops; a stop without it
  * writes what is left synchronously, best effort.
  */
 public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
@@ -47,8 +49,11 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
   /** Messages the ledger understands. */
   public sealed interface Command extends JsonSerializable {}
 
-  /** Keep this record; {@code committedTo}, when not null, is told {@link Done} once it is durable. */
-  public record Record(UsageRecord record, ActorRef<Done> committedTo) implements Command {
+  /**
+   * Keep this record; {@code committedTo}, when not null, is acknowledged once it is durable, or told an
+   * error when the database refused it (it is kept and written later).
+   */
+  public record Record(UsageRecord record, ActorRef<StatusReply<Done>> committedTo) implements Command {
     /** Keep this record, written with the next batch. */
     public Record(UsageRecord record) {
       this(record, null);
@@ -71,7 +76,7 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
   private record WriteFailed(List<Entry> batch, List<SpentBy> queries, String reason) implements Command {}
 
   /** A record waiting to be written, and who waits for its commit (null: nobody). */
-  private record Entry(UsageRecord record, ActorRef<Done> committedTo) {}
+  private record Entry(UsageRecord record, ActorRef<StatusReply<Done>> committedTo) {}
 
   private enum Tick implements Command { INSTANCE }
 
@@ -149,6 +154,11 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
       }
       return this;
     }
+    if (record.committedTo() != null && failing) {
+      record.committedTo().tell(StatusReply.error("the usage ledger's database refuses writes; the record is kept"));
+      pending.add(new Entry(record.record(), null));
+      return this;
+    }
     pending.add(new Entry(record.record(), record.committedTo()));
     if (record.committedTo() != null) waited++;
     // While the database refuses writes, retry at the interval, not at every record.
@@ -190,7 +200,7 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
       getContext().getLog().info("usage ledger: writing to the database again");
     }
     for (Entry entry : written.batch()) {
-      if (entry.committedTo() != null) entry.committedTo().tell(Done.getInstance());
+      if (entry.committedTo() != null) entry.committedTo().tell(StatusReply.ack());
     }
     for (SpentBy query : written.queries()) {
       UsageStore.Spending spending = written.sums().get(query);
@@ -211,8 +221,11 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
     List<Entry> batch = failed.batch();
     for (int i = batch.size() - 1; i >= 0; i--) {
       Entry entry = batch.get(i);
-      if (entry.committedTo() != null) waited++;
-      pending.addFirst(entry);
+      if (entry.committedTo() != null) {
+        entry.committedTo().tell(StatusReply.error("the usage ledger could not write: " + failed.reason()
+            + "; the record is kept"));
+      }
+      pending.addFirst(new Entry(entry.record(), null));
     }
     if (!failing) {
       failing = true;

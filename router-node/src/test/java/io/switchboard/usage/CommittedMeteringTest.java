@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
@@ -85,7 +86,7 @@ class CommittedMeteringTest {
     ledger.expectNoMessage(QUIET);
     assertFalse(answer.isDone(), "the answer waits for the record");
 
-    record.committedTo().tell(Done.getInstance());
+    record.committedTo().tell(StatusReply.ack());
     assertEquals("answer", answer.get(10, TimeUnit.SECONDS));
   }
 
@@ -102,7 +103,7 @@ class CommittedMeteringTest {
     ledger.expectNoMessage(QUIET);
     assertFalse(recorded.isDone(), "the stream's end waits for the record");
 
-    record.committedTo().tell(Done.getInstance());
+    record.committedTo().tell(StatusReply.ack());
     recorded.get(10, TimeUnit.SECONDS);
   }
 
@@ -121,6 +122,18 @@ class CommittedMeteringTest {
       assertEquals(1, logs.lines().stream().filter(line -> line.contains("commit-timeout")).count(),
           logs.lines().toString());
     }
+  }
+
+  @Test
+  void committed_ledgerWhoseDatabaseRefusesTheWrite_letsTheAnswerGoOnAtOnce() throws Exception {
+    Meter meter = open(UsageSettings.Durability.COMMITTED, Duration.ofSeconds(30));
+    meter.answered(solo(), new TokenUsage(10, 5), PipelineFixture.completion("hi", 10, 5));
+    CompletableFuture<String> answer = meter.afterRecord("answer").toCompletableFuture();
+    UsageLedger.Record record = ledger.expectMessageClass(UsageLedger.Record.class);
+    assertFalse(answer.isDone());
+
+    record.committedTo().tell(StatusReply.error("the usage ledger could not write: down; the record is kept"));
+    assertEquals("answer", answer.get(10, TimeUnit.SECONDS), "no error, and no wait for the 30 s timeout");
   }
 
   @Test

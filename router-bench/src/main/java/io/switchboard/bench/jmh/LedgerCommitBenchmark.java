@@ -101,8 +101,9 @@ public class LedgerCommitBenchmark {
       ledger.tell(new UsageLedger.Record(record));
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    return AskPattern.ask(ledger, replyTo -> new UsageLedger.Record(record, replyTo), Duration.ofSeconds(5),
-        system.scheduler());
+    return AskPattern.<UsageLedger.Command, org.apache.pekko.pattern.StatusReply<Done>>ask(ledger,
+        replyTo -> new UsageLedger.Record(record, replyTo), Duration.ofSeconds(5), system.scheduler())
+        .thenApply(org.apache.pekko.pattern.StatusReply::getValue);
   }
 
   @Benchmark
