@@ -166,19 +166,17 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
   private void start(KeyState state) {
     long now = clock.millis();
     requests = state.requestsPerMinute() > 0
-        ? afterUse(TokenBucket.full(state.requestsPerMinute(), Duration.ofMinutes(1), now), state.requestsLastMinute(), now)
-        : null;
-    tokens = state.tokensPerMinute() > 0
-        ? afterUse(TokenBucket.full(state.tokensPerMinute(), Duration.ofMinutes(1), now), state.tokensLastMinute(), now)
-        : null;
+        ? afterUse(state.requestsPerMinute(), state.requestsLastMinute(), now) : null;
+    tokens = state.tokensPerMinute() > 0 ? afterUse(state.tokensPerMinute(), state.tokensLastMinute(), now) : null;
     cap = state.budgetUsd().orElse(null);
     spent = state.spent();
     sweptAt = now;
   }
 
-  /** {@code bucket} with {@code used} taken, at most down to empty: what the last minute left of it. */
-  private static TokenBucket afterUse(TokenBucket bucket, long used, long now) {
-    if (used > 0) bucket.charge(Math.min(bucket.capacity(), (double) used), now);
+  /** A bucket of {@code perMinute} with {@code used} taken, at most down to empty: what the last minute left. */
+  private static TokenBucket afterUse(double perMinute, long used, long now) {
+    TokenBucket bucket = TokenBucket.full(perMinute, Duration.ofMinutes(1), now);
+    if (used > 0) bucket.charge(Math.min(perMinute, (double) used), now);
     return bucket;
   }
 

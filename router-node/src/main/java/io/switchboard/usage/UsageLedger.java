@@ -41,8 +41,8 @@ import org.apache.pekko.pattern.StatusReply;
  * enough to fill that, new records are dropped and counted in a warning (their costs still count in
  * the key actors' memory, so budgets hold until a restart); whoever waits for a dropped record is never
  * answered and goes on at its {@code commit-timeout}. A batch that fails is put back, its waiters told
- * so, and tried again at the next interval (not at every new record). {@link Flush} writes everything before the node stops; a stop without it
- * writes what is left synchronously, best effort.
+ * so, and tried again at the next interval (not at every new record). {@link Flush} writes everything
+ * before the node stops; a stop without it writes what is left synchronously, best effort.
  */
 public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
 

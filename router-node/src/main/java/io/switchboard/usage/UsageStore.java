@@ -64,7 +64,7 @@ public final class UsageStore {
   public record Spending(BigDecimal spentUsd, long recentCalls, long recentTokens) {
     public static final Spending NONE = new Spending(BigDecimal.ZERO, 0, 0);
 
-    /** This, with {@code record} added if it is {@code keyId}'s (to the recent part if at or after {@code sinceMillis}). */
+    /** This plus {@code record} if it is {@code keyId}'s; in the recent part if not before {@code sinceMillis}. */
     Spending plus(UsageRecord record, String keyId, long sinceMillis) {
       if (!keyId.equals(record.keyId())) return this;
       boolean recent = record.atEpochMillis() >= sinceMillis;
