@@ -94,6 +94,7 @@ public final class TextCompletionsPipeline {
             call.trace().requestId())
         .thenCompose(meter -> meter.watch(dispatcher.dispatch(Dispatcher.Request.of(work, prompt, deployments,
                 call.maxWait(), call.trace(), meter)))
-            .thenApply(dispatched -> passThrough.settle(call.request().model(), call.startedNanos(), dispatched, meter)));
+            .thenApply(dispatched -> passThrough.settle(call.request().model(), call.startedNanos(), dispatched, meter))
+            .thenCompose(meter::afterRecord));
   }
 }

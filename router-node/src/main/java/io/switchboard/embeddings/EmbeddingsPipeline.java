@@ -122,7 +122,8 @@ public final class EmbeddingsPipeline {
     return metering.open(call.caller(), request.model(), prompt, d -> 0, deployments, call.trace().requestId())
         .thenCompose(meter -> meter.watch(dispatcher.dispatch(Dispatcher.Request.of(work, prompt, deployments,
                 call.maxWait(), call.trace(), meter)))
-            .thenApply(dispatched -> settle(call, dispatched, prompt, meter)));
+            .thenApply(dispatched -> settle(call, dispatched, prompt, meter))
+            .thenCompose(meter::afterRecord));
   }
 
   /** The deployments that can serve {@code request}, in the model's order; a 400 saying why when none can. */

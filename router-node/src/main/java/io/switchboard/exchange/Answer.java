@@ -2,7 +2,10 @@ package io.switchboard.exchange;
 
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.UpstreamSignals;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -60,7 +63,16 @@ public sealed interface Answer {
    *
    * @param signals what the upstream said about its limits, settled with a stream that completes
    * @param settle called exactly once with how the stream ended
+   * @param recorded completes once the usage record {@code settle} made is durable: the sender ends the
+   *     stream (its last byte) only then ({@code switchboard.usage.durability})
    */
   record Streaming(Source<ByteString, NotUsed> events, Dialect dialect, Served served, UpstreamSignals signals,
-      Consumer<CallOutcome> settle) implements Answer {}
+      Consumer<CallOutcome> settle, CompletionStage<Done> recorded) implements Answer {
+
+    /** A stream that makes no usage record worth waiting for (a replay from the cache). */
+    public Streaming(Source<ByteString, NotUsed> events, Dialect dialect, Served served, UpstreamSignals signals,
+        Consumer<CallOutcome> settle) {
+      this(events, dialect, served, signals, settle, CompletableFuture.completedFuture(Done.getInstance()));
+    }
+  }
 }

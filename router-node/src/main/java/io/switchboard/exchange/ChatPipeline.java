@@ -175,7 +175,8 @@ public final class ChatPipeline {
     if (choice == null) {
       return metering.open(caller, call.chat(), prompt, deployments, call.requestId()).thenCompose(meter ->
           meter.watch(dispatcher.dispatch(request(call, prompt, deployments, meter)))
-              .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey, null)));
+              .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey, null))
+              .thenCompose(meter::afterRecord));
     }
     // The key's reservation covers every model a fallback rule could hand the request to.
     List<Deployment> reachable = new ArrayList<>(deployments);
@@ -185,7 +186,8 @@ public final class ChatPipeline {
         .thenCompose(meter -> meter.watch(routed(call, prompt, meter, choice, deployments,
                 new HashSet<>(Set.of(choice.model())), fellBack))
             .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey, new Answer.Routed(
-                dispatched.deployment().model(), choice.reason() + fellBack))));
+                dispatched.deployment().model(), choice.reason() + fellBack)))
+            .thenCompose(meter::afterRecord));
   }
 
   private static Dispatcher.Request request(Call call, PromptEstimate prompt, List<Deployment> deployments,
@@ -259,7 +261,8 @@ public final class ChatPipeline {
         ended(call, dispatched, outcome, firstEvent - dispatched.sentNanos());
       };
       Meter.Streaming metered = meter.streaming(deployment, streaming.events(), release);
-      return new Answer.Streaming(metered.events(), dialect, served, streaming.signals(), metered.settle());
+      return new Answer.Streaming(metered.events(), dialect, served, streaming.signals(), metered.settle(),
+          metered.recorded());
     }
     UpstreamReply.Complete complete = (UpstreamReply.Complete) dispatched.reply();
     TokenUsage used = (anthropic ? anthropicUsage.fromMessage(complete.body())

@@ -53,7 +53,8 @@ public final class PassThrough {
         ended(model, startedNanos, dispatched, outcome);
       };
       Meter.Streaming metered = meter.streaming(d, streaming.events(), release);
-      return new Answer.Streaming(metered.events(), Dialect.OPENAI, served, streaming.signals(), metered.settle());
+      return new Answer.Streaming(metered.events(), Dialect.OPENAI, served, streaming.signals(), metered.settle(),
+          metered.recorded());
     }
     UpstreamReply.Complete complete = (UpstreamReply.Complete) dispatched.reply();
     TokenUsage used = usage.fromCompletion(complete.body()).orElse(null);

@@ -74,11 +74,12 @@ final class AnthropicAnswers {
       IntSupplier promptEstimate) {
     if (answer instanceof Answer.Streaming stream) {
       if (stream.dialect() == Dialect.ANTHROPIC) {
-        return SseResponse.of(stream.events(), stream.settle(), stream.signals(), headers, anthropicStreams, mapper,
-            requestId);
+        return SseResponse.of(stream.events(), stream.settle(), stream.recorded(), stream.signals(), headers,
+            anthropicStreams, mapper, requestId);
       }
       Source<ByteString, NotUsed> openAi =
-          SseResponse.guarded(stream.events(), stream.settle(), stream.signals(), openAiStreams, mapper, requestId);
+          SseResponse.guarded(stream.events(), stream.settle(), stream.recorded(), stream.signals(), openAiStreams,
+              mapper, requestId);
       return HttpResponse.create()
           .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
               events(openAi, model, promptEstimate.getAsInt())))

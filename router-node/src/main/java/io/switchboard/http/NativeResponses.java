@@ -88,8 +88,8 @@ final class NativeResponses {
 
   private CompletionStage<HttpResponse> respond(Answer answer, Turn turn, RequestTrace trace) {
     if (answer instanceof Answer.Streaming stream) {
-      Source<ByteString, NotUsed> events = SseResponse.guarded(stream.events(), stream.settle(), stream.signals(),
-          dialect, mapper, trace.requestId())
+      Source<ByteString, NotUsed> events = SseResponse.guarded(stream.events(), stream.settle(), stream.recorded(),
+          stream.signals(), dialect, mapper, trace.requestId())
           .mapAsync(1, frame -> restamped(frame, turn))
           .recover(new PFBuilder<Throwable, ByteString>()
               .match(Throwable.class, failure -> ResponsesSse.errorEvent(

@@ -135,8 +135,8 @@ final class ResponsesRoutes extends AllDirectives {
 
   private CompletionStage<HttpResponse> respond(Answer answer, Turn turn, RequestTrace trace) {
     if (answer instanceof Answer.Streaming stream) {
-      Source<ByteString, NotUsed> chat = SseResponse.guarded(stream.events(), stream.settle(), stream.signals(),
-          openAiStreams, mapper, trace.requestId());
+      Source<ByteString, NotUsed> chat = SseResponse.guarded(stream.events(), stream.settle(), stream.recorded(),
+          stream.signals(), openAiStreams, mapper, trace.requestId());
       return CompletableFuture.completedFuture(HttpResponse.create()
           .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), events(chat, turn)))
           .addHeaders(headers.of(answer.served()))

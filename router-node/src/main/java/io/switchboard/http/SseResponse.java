@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.logging.RequestLog;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import org.apache.pekko.Done;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UpstreamSignals;
@@ -35,6 +37,8 @@ import org.slf4j.LoggerFactory;
  *       (with the usage chunk's counts, when the upstream sent one): the provider permit is released and,
  *       through cancellation, the upstream call is stopped. A client that goes away is settled as
  *       {@link CallOutcome.NotSent}: its reservation is refunded in full.
+ *   <li>The response ends only once the usage record that settlement made is durable, in {@code
+ *       committed} durability: a client that saw the whole stream is in the ledger.
  * </ul>
  */
 final class SseResponse {
@@ -43,21 +47,24 @@ final class SseResponse {
   private SseResponse() {}
 
   /** A stream in {@code dialect}: where its usage is, what ends it, how a failure is told. */
-  static HttpResponse of(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle, UpstreamSignals signals,
-      List<HttpHeader> headers, SseDialect dialect, ObjectMapper mapper, String requestId) {
+  static HttpResponse of(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle,
+      CompletionStage<Done> recorded, UpstreamSignals signals, List<HttpHeader> headers, SseDialect dialect,
+      ObjectMapper mapper, String requestId) {
     return HttpResponse.create()
         .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(),
-            guarded(events, settle, signals, dialect, mapper, requestId)))
+            guarded(events, settle, recorded, signals, dialect, mapper, requestId)))
         .addHeaders(headers);
   }
 
   /**
    * {@code events} with the guarantees above, still one event per element, for a caller that translates
    * them. A failure that is a bug, not an upstream's, is logged under {@code requestId}, as the error
-   * event promises.
+   * event promises. The stream completes (its last byte) only once {@code recorded} has: its usage record
+   * is durable then, in {@code committed} durability.
    */
   static Source<ByteString, NotUsed> guarded(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle,
-      UpstreamSignals signals, SseDialect dialect, ObjectMapper mapper, String requestId) {
+      CompletionStage<Done> recorded, UpstreamSignals signals, SseDialect dialect, ObjectMapper mapper,
+      String requestId) {
     StreamEnd end = new StreamEnd();
     return events
         .map(event -> {
@@ -86,7 +93,9 @@ final class SseResponse {
         .watchTermination((notUsed, done) -> {
           done.whenComplete((ok, error) -> settle.accept(end.outcome(signals)));
           return NotUsed.getInstance();
-        });
+        })
+        // Settled above when the events end; the response's end waits for that record.
+        .concat(Source.completionStage(recorded).filter(done -> false).map(done -> ByteString.emptyByteString()));
   }
 
   /** How a stream ended, gathered as it passes: what settles the provider permit. */

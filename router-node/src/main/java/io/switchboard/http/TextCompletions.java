@@ -53,8 +53,8 @@ final class TextCompletions {
   private HttpResponse respond(Answer answer, RequestTrace trace) {
     List<HttpHeader> served = headers.of(answer.served());
     HttpResponse response = answer instanceof Answer.Streaming stream
-        ? SseResponse.of(stream.events(), stream.settle(), stream.signals(), served, openAiStreams, mapper,
-            trace.requestId())
+        ? SseResponse.of(stream.events(), stream.settle(), stream.recorded(), stream.signals(), served, openAiStreams,
+            mapper, trace.requestId())
         : HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, ((Answer.Complete) answer).body())
             .addHeaders(served);
     return response.addAttribute(RequestTracing.UPSTREAM_NANOS, trace.upstreamNanos());

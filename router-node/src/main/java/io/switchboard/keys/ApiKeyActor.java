@@ -27,7 +27,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * used beyond a reservation (a stream that ignores {@code max_tokens}), never by racing requests.
  *
  * <p>Trade-offs: {@code spent} is loaded from the usage ledger when the actor starts, so it survives
- * restarts; the buckets are not persisted, so a restarted node gives each key one fresh minute. Unlike
+ * restarts. The buckets are not persisted; instead a starting actor takes the calls and tokens the
+ * ledger holds for the key from the last minute out of them, as if they had just been used: a restart
+ * never hands a key a fresh minute, and errs on the side of the limit (a call made 59 seconds ago
+ * still counts in full, and so does every retried call). Unlike
  * a provider's queue, a key over its limit is answered at once (429 with Retry-After), since its own
  * client, not another tenant, is the one to slow down.
  */
@@ -162,11 +165,19 @@ public final class ApiKeyActor extends AbstractBehavior<ApiKeyActor.Command> {
 
   private void start(KeyState state) {
     long now = clock.millis();
-    requests = state.requestsPerMinute() > 0 ? TokenBucket.full(state.requestsPerMinute(), Duration.ofMinutes(1), now) : null;
-    tokens = state.tokensPerMinute() > 0 ? TokenBucket.full(state.tokensPerMinute(), Duration.ofMinutes(1), now) : null;
+    requests = state.requestsPerMinute() > 0
+        ? afterUse(state.requestsPerMinute(), state.requestsLastMinute(), now) : null;
+    tokens = state.tokensPerMinute() > 0 ? afterUse(state.tokensPerMinute(), state.tokensLastMinute(), now) : null;
     cap = state.budgetUsd().orElse(null);
     spent = state.spent();
     sweptAt = now;
+  }
+
+  /** A bucket of {@code perMinute} with {@code used} taken, at most down to empty: what the last minute left. */
+  private static TokenBucket afterUse(double perMinute, long used, long now) {
+    TokenBucket bucket = TokenBucket.full(perMinute, Duration.ofMinutes(1), now);
+    if (used > 0) bucket.charge(Math.min(perMinute, (double) used), now);
+    return bucket;
   }
 
   @Override

@@ -98,6 +98,7 @@ public final class NativeResponsesPipeline {
     return metering.open(call.caller(), call.model(), prompt, output::apply, deployments, call.trace().requestId())
         .thenCompose(meter -> meter.watch(dispatcher.dispatch(Dispatcher.Request.of(work, prompt, deployments,
                 call.maxWait(), call.trace(), meter)))
-            .thenApply(dispatched -> passThrough.settle(call.model(), call.startedNanos(), dispatched, meter)));
+            .thenApply(dispatched -> passThrough.settle(call.model(), call.startedNanos(), dispatched, meter))
+            .thenCompose(meter::afterRecord));
   }
 }

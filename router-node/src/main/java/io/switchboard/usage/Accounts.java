@@ -11,7 +11,6 @@ import io.switchboard.keys.KeyStore;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.persistence.JdbcPool;
 import io.switchboard.persistence.StateStoreException;
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -20,6 +19,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +38,8 @@ public record Accounts(
   private static final Logger log = LoggerFactory.getLogger(Accounts.class);
 
   static final Duration SPENT_WAIT = Duration.ofSeconds(10);
+  /** The window of a key's rate limits: what it used in it is taken from them when its actor starts. */
+  static final Duration RECENT = Duration.ofMinutes(1);
 
   /** Whether {@code /v1} needs a key on this node, decided once from the settings and the bound host. */
   public record AccessSettings(io.switchboard.config.AuthSettings auth, boolean keysRequired) {}
@@ -106,11 +108,13 @@ public record Accounts(
     ActorRef<UsageLedger.Command> ledger =
         context.spawn(UsageLedger.create(pool, usage, settings.usage()), "usage-ledger");
     KeyState.Loader loader = keyId -> pool.run(c -> keys.byId(c, keyId)).thenCombine(
-        AskPattern.<UsageLedger.Command, org.apache.pekko.pattern.StatusReply<BigDecimal>>ask(ledger,
-                replyTo -> new UsageLedger.SpentBy(keyId, replyTo), SPENT_WAIT, system.scheduler())
-            .thenApply(reply -> reply.getValue()),
-        (key, spent) -> key.map(k -> new KeyState(k.requestsPerMinute(), k.tokensPerMinute(), k.budgetUsd(), spent))
-            .orElse(new KeyState(0, 0, Optional.empty(), spent)));
+        AskPattern.<UsageLedger.Command, StatusReply<UsageStore.Spending>>ask(ledger,
+                replyTo -> new UsageLedger.SpentBy(keyId, clock.millis() - RECENT.toMillis(), replyTo), SPENT_WAIT,
+                system.scheduler())
+            .thenApply(StatusReply::getValue),
+        (key, used) -> key.map(k -> new KeyState(k.requestsPerMinute(), k.tokensPerMinute(), k.budgetUsd(),
+                used.spentUsd(), used.recentCalls(), used.recentTokens()))
+            .orElse(new KeyState(0, 0, Optional.empty(), used.spentUsd())));
     KeyEntities entities = settings.cluster().enabled()
         ? ApiKeys.initSharding(system, loader, clock)
         : KeyEntities.local(context.spawn(ApiKeys.create(loader, clock), "api-keys"), system.scheduler());
@@ -119,7 +123,7 @@ public record Accounts(
     boolean keysRequired = settings.auth().keysRequired(settings.http().host());
     warnAtStartUp(settings, keysRequired);
     return new Accounts(new AccessSettings(settings.auth(), keysRequired), directory, admission, ledger,
-        new Metering(admission, ledger, mapper, clock),
+        new Metering(admission, ledger, mapper, clock, settings.usage(), system.scheduler()),
         new UsageReports(pool, usage, ledger, system.scheduler()));
   }
 

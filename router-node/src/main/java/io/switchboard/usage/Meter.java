@@ -11,7 +11,9 @@ import io.switchboard.routing.Dispatcher;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
@@ -32,6 +34,8 @@ public final class Meter implements Dispatcher.CallListener {
   private final Context context;
   private final KeyAdmission.Permit permit;
   private final AtomicBoolean settled = new AtomicBoolean();
+  /** The whole answer's record, durable (see {@link Metering}); complete until {@link #answered}. */
+  private volatile CompletionStage<Done> answerRecorded = CompletableFuture.completedFuture(Done.getInstance());
 
   Meter(Metering metering, Context context, KeyAdmission.Permit permit) {
     this.metering = metering;
@@ -50,14 +54,23 @@ public final class Meter implements Dispatcher.CallListener {
   public void callFailed(Deployment deployment, Throwable cause) {
     String outcome = cause instanceof UpstreamException e
         ? "upstream_" + e.kind().name().toLowerCase(Locale.ROOT) : "upstream_error";
-    record(deployment, 0, 0, null, outcome);
+    metering.record(usageRecord(deployment, 0, 0, null, outcome));
   }
 
   /** A whole (non-streaming) answer: recorded with the usage it reported, or counted from its text. */
   public void answered(Deployment deployment, TokenUsage usage, ByteString body) {
     TokenUsage used = usage != null ? usage
         : new TokenUsage(promptEstimate(deployment), context.prompt().estimator().textTokens(content(body), deployment.upstreamModel()));
-    finish(deployment, used, null, UsageRecord.SUCCESS);
+    answerRecorded = finish(deployment, used, null, UsageRecord.SUCCESS);
+  }
+
+  /**
+   * {@code answer} once the whole answer's usage record is durable (at once in {@code batched} mode, or
+   * for a stream, whose end waits instead through {@link Streaming#recorded}): the last step before a
+   * whole answer is sent.
+   */
+  public <T> CompletionStage<T> afterRecord(T answer) {
+    return answerRecorded.thenApply(done -> answer);
   }
 
   /**
@@ -70,6 +83,7 @@ public final class Meter implements Dispatcher.CallListener {
     long ttftMs = elapsedMs();
     StreamTally tally = new StreamTally(metering.mapper());
     AtomicBoolean ended = new AtomicBoolean();
+    CompletableFuture<Done> recorded = new CompletableFuture<>();
     Consumer<CallOutcome> settle = outcome -> {
       if (!ended.compareAndSet(false, true)) return;
       release.accept(outcome);
@@ -79,26 +93,32 @@ public final class Meter implements Dispatcher.CallListener {
               context.prompt().estimator().textTokens(tally.text(), deployment.upstreamModel()));
       String result = outcome instanceof CallOutcome.Succeeded ? UsageRecord.SUCCESS
           : outcome instanceof CallOutcome.NotSent ? UsageRecord.CLIENT_CANCELLED : "upstream_stream_error";
-      finish(deployment, used, ttftMs, result);
+      finish(deployment, used, ttftMs, result).whenComplete((done, error) -> recorded.complete(Done.getInstance()));
     };
-    return new Streaming(events.map(tally::observe), settle);
+    return new Streaming(events.map(tally::observe), settle, recorded);
   }
 
-  /** A stream's events to send and what to call when it ends. */
-  public record Streaming(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle) {}
+  /**
+   * A stream's events to send and what to call when it ends.
+   *
+   * @param recorded completes once the record {@code settle} made is durable (see {@link Metering}): the
+   *     stream's last byte waits for it
+   */
+  public record Streaming(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle,
+      CompletionStage<Done> recorded) {}
 
-  private void finish(Deployment deployment, TokenUsage used, Long ttftMs, String outcome) {
-    BigDecimal cost = record(deployment, used.promptTokens(), used.completionTokens(), ttftMs, outcome);
-    settle(used.total(), cost);
+  /** Records the call that ended the request and settles the key; completes when the record is durable. */
+  private CompletionStage<Done> finish(Deployment deployment, TokenUsage used, Long ttftMs, String outcome) {
+    UsageRecord record = usageRecord(deployment, used.promptTokens(), used.completionTokens(), ttftMs, outcome);
+    settle(used.total(), record.costUsd());
+    return metering.recordFinal(record);
   }
 
-  private BigDecimal record(Deployment deployment, long prompt, long completion, Long ttftMs, String outcome) {
+  private UsageRecord usageRecord(Deployment deployment, long prompt, long completion, Long ttftMs, String outcome) {
     BigDecimal cost = deployment.settings().pricing().cost(prompt, completion);
     String model = context.route() != null ? deployment.model() : context.model();
-    metering.record(new UsageRecord(metering.nowMillis(), context.requestId(), context.keyId(), model,
-        deployment.label(), prompt, completion, cost, elapsedMs(), ttftMs, outcome, context.route(),
-        context.routeReason()));
-    return cost;
+    return new UsageRecord(metering.nowMillis(), context.requestId(), context.keyId(), model, deployment.label(),
+        prompt, completion, cost, elapsedMs(), ttftMs, outcome, context.route(), context.routeReason());
   }
 
   private void settle(long tokens, BigDecimal cost) {

@@ -18,7 +18,15 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
+import io.switchboard.config.UsageSettings;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the request path asks of keys and usage, in one collaborator: before dispatch, whether the
@@ -35,19 +43,41 @@ import org.apache.pekko.actor.typed.ActorRef;
  * dearer than the primary): prompt estimate times the input price plus the output reservation
  * ({@code max_tokens}, or the deployment's {@code max-output-tokens}, times {@code n}) times the
  * output price, the same figures provider admission reserves.
+ *
+ * <p>With {@code switchboard.usage.durability = committed}, the record that ends a request (the
+ * answer's, or the stream's) is asked of the ledger with a reply once it is durable, and the answer's
+ * last byte waits for that ({@link Meter#afterRecord}, {@link Meter.Streaming#recorded}), at most
+ * {@code commit-timeout}: past it, or as soon as the ledger says its database refused the write, the
+ * answer goes on, the record stays queued, and a warning says so.
  */
 public final class Metering {
+  private static final Logger log = LoggerFactory.getLogger(Metering.class);
   private final KeyAdmission admission;
   private final ActorRef<UsageLedger.Command> ledger;
   private final ObjectMapper mapper;
   private final Clock clock;
   private final List<Consumer<UsageRecord>> observers = new CopyOnWriteArrayList<>();
+  private final UsageSettings usage;
+  private final Scheduler scheduler;
+  private final AtomicLong notCommitted = new AtomicLong();
 
+  /** Every this many answers that went on before their record was committed, the warning is repeated. */
+  static final long WARN_EVERY_NOT_COMMITTED = 1_000;
+
+  /** Metering whose records are written off the request path ({@code batched}). */
   public Metering(KeyAdmission admission, ActorRef<UsageLedger.Command> ledger, ObjectMapper mapper, Clock clock) {
+    this(admission, ledger, mapper, clock, null, null);
+  }
+
+  /** @param usage with {@code committed} durability, answers wait for their records on {@code scheduler} */
+  public Metering(KeyAdmission admission, ActorRef<UsageLedger.Command> ledger, ObjectMapper mapper, Clock clock,
+      UsageSettings usage, Scheduler scheduler) {
     this.admission = admission;
     this.ledger = ledger;
     this.mapper = mapper;
     this.clock = clock;
+    this.usage = usage;
+    this.scheduler = scheduler;
   }
 
   /**
@@ -112,6 +142,39 @@ public final class Metering {
 
   void record(UsageRecord record) {
     ledger.tell(new UsageLedger.Record(record));
+    observed(record);
+  }
+
+  /**
+   * Records the call that ends a request: completes once the record is durable in {@code committed}
+   * mode (or after {@code commit-timeout}, or once the database refused it: the record still queued), at
+   * once in {@code batched} mode.
+   * Records made before it by the same request are written no later: the ledger writes in order.
+   */
+  CompletionStage<Done> recordFinal(UsageRecord record) {
+    if (usage == null || !usage.committed()) {
+      record(record);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+    CompletionStage<StatusReply<Done>> committed = AskPattern.<UsageLedger.Command, StatusReply<Done>>ask(ledger,
+        replyTo -> new UsageLedger.Record(record, replyTo), usage.commitTimeout(), scheduler);
+    observed(record);
+    return committed.handle((reply, error) -> {
+      if (error != null || reply.isError()) notCommitted(error != null ? "not within switchboard.usage.commit-timeout ("
+          + usage.commitTimeout().toMillis() + " ms)" : reply.getError().getMessage());
+      return Done.getInstance();
+    });
+  }
+
+  private void notCommitted(String why) {
+    long count = notCommitted.incrementAndGet();
+    if (count % WARN_EVERY_NOT_COMMITTED == 1) {
+      log.warn("usage ledger: an answer went on before its usage record was committed ({}); the record stays"
+          + " queued. {} so far. Is the database slow or down?", why, count);
+    }
+  }
+
+  private void observed(UsageRecord record) {
     for (Consumer<UsageRecord> observer : observers) observer.accept(record);
   }
 

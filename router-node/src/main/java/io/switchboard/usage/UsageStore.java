@@ -57,6 +57,22 @@ public final class UsageStore {
   public record Row(String keyId, String model, String deployment, LocalDate day, long requests, long promptTokens,
       long completionTokens, BigDecimal costUsd, long totalLatencyMs) {}
 
+  /**
+   * What a key has spent over its life, and how many calls and tokens it used since a moment (the last
+   * minute, for its rate limits after a restart).
+   */
+  public record Spending(BigDecimal spentUsd, long recentCalls, long recentTokens) {
+    public static final Spending NONE = new Spending(BigDecimal.ZERO, 0, 0);
+
+    /** This plus {@code record} if it is {@code keyId}'s; in the recent part if not before {@code sinceMillis}. */
+    Spending plus(UsageRecord record, String keyId, long sinceMillis) {
+      if (!keyId.equals(record.keyId())) return this;
+      boolean recent = record.atEpochMillis() >= sinceMillis;
+      return new Spending(spentUsd.add(record.costUsd()), recentCalls + (recent ? 1 : 0),
+          recentTokens + (recent ? record.promptTokens() + record.completionTokens() : 0));
+    }
+  }
+
   public void createTable(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
       for (String ddl : DDL) s.execute(ddl);
@@ -97,6 +113,36 @@ public final class UsageStore {
         BigDecimal sum = r.next() ? r.getBigDecimal(1) : null;
         return sum == null ? BigDecimal.ZERO : sum;
       }
+    }
+  }
+
+  /**
+   * {@code keyId}'s whole spend, and its calls and tokens at or after {@code sinceMillis}: every call
+   * counts, a retried or failed one too, which errs on the side of the limit.
+   */
+  public Spending spending(Connection c, String keyId, long sinceMillis) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*), SUM(prompt_tokens + completion_tokens) FROM "
+        + TABLE + " WHERE key_id = ? AND at_ms >= ?")) {
+      s.setString(1, keyId);
+      s.setLong(2, sinceMillis);
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        return new Spending(spentBy(c, keyId), r.getLong(1), r.getLong(2));
+      }
+    }
+  }
+
+  /**
+   * Makes what this connection committed survive the process being killed. PostgreSQL's commit already
+   * does (its write-ahead log is flushed at commit). H2's MVStore keeps commits in memory and writes them
+   * to the file in the background about every half second, so a {@code kill -9} lost them: its {@code
+   * CHECKPOINT} writes them now. It does not {@code fsync}, so a power cut can still lose them; the file
+   * is written, and the operating system has it.
+   */
+  public void writeThrough(Connection c) throws SQLException {
+    if (!"H2".equals(c.getMetaData().getDatabaseProductName())) return;
+    try (Statement s = c.createStatement()) {
+      s.execute("CHECKPOINT");
     }
   }
 

@@ -140,6 +140,12 @@ public final class PipelineFixture {
     return new Metering(new KeyAdmission(keys), ledger, MAPPER, clock);
   }
 
+  /** As {@link #metering(ActorRef)}, writing usage with {@code usage}'s durability, waiting on {@code scheduler}. */
+  public Metering metering(ActorRef<UsageLedger.Command> ledger, io.switchboard.config.UsageSettings usage,
+      org.apache.pekko.actor.typed.Scheduler scheduler) {
+    return new Metering(new KeyAdmission(keys), ledger, MAPPER, clock, usage, scheduler);
+  }
+
   /** A key that goes through its own admission (it has a budget) when {@code limited}; empty models: any. */
   public static ApiKey key(String id, boolean limited, String... allowedModels) {
     return new ApiKey(id, id, Set.of(allowedModels), 0, 0,

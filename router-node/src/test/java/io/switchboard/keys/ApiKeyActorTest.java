@@ -66,6 +66,38 @@ class ApiKeyActorTest {
   }
 
   @Test
+  void restartedKey_startsWithTheLedgersLastMinuteTakenFromItsRequestsPerMinute() {
+    KeyState state = new KeyState(3, 0, Optional.empty(), BigDecimal.ZERO, 2, 0);
+    ActorRef<ApiKeyActor.Command> key =
+        testKit.spawn(ApiKeyActor.create("key_busy", id -> CompletableFuture.completedFuture(state), clock));
+    assertTrue(acquire(key, 1, "0") instanceof ApiKeyActor.Granted, "one of three is left");
+    ApiKeyActor.Admission refused = acquire(key, 1, "0");
+    assertTrue(refused instanceof ApiKeyActor.Rejected r && r.reason() == ApiKeyActor.Reason.REQUESTS_PER_MINUTE
+        && r.retryAfter().toMillis() > 0, refused.toString());
+  }
+
+  @Test
+  void restartedKey_startsWithTheLedgersLastMinuteTakenFromItsTokensPerMinute_atMostDownToEmpty() {
+    KeyState state = new KeyState(0, 1_000, Optional.empty(), BigDecimal.ZERO, 1, 900);
+    ActorRef<ApiKeyActor.Command> key =
+        testKit.spawn(ApiKeyActor.create("key_tokens", id -> CompletableFuture.completedFuture(state), clock));
+    ApiKeyActor.Admission refused = acquire(key, 200, "0");
+    assertTrue(refused instanceof ApiKeyActor.Rejected r && r.reason() == ApiKeyActor.Reason.TOKENS_PER_MINUTE,
+        refused.toString());
+    assertTrue(acquire(key, 100, "0") instanceof ApiKeyActor.Granted, "100 of 1,000 are left");
+
+    // Far more than a minute's worth used: the bucket starts empty, not in a debt longer than a minute.
+    KeyState overrun = new KeyState(0, 1_000, Optional.empty(), BigDecimal.ZERO, 1, 50_000);
+    ActorRef<ApiKeyActor.Command> flooded =
+        testKit.spawn(ApiKeyActor.create("key_flooded", id -> CompletableFuture.completedFuture(overrun), clock));
+    ApiKeyActor.Admission wait = acquire(flooded, 100, "0");
+    assertTrue(wait instanceof ApiKeyActor.Rejected r && r.retryAfter().compareTo(Duration.ofMinutes(1)) <= 0,
+        wait.toString());
+    clock.advance(Duration.ofSeconds(6)); // 6 s of 60 refill 100 tokens
+    assertTrue(acquire(flooded, 100, "0") instanceof ApiKeyActor.Granted);
+  }
+
+  @Test
   void budget_startsFromWhatTheLedgerSaysWasSpent() {
     ActorRef<ApiKeyActor.Command> key = key(0, 0, "1.00", "0.95");
     ApiKeyActor.Admission admission = acquire(key, 10, "0.10");
