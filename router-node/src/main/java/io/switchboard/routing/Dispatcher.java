@@ -3,6 +3,7 @@ package io.switchboard.routing;
 import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.logging.RequestLog;
+import io.switchboard.provider.Abandonment;
 import io.switchboard.provider.AdmissionRejectedException;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.Permit;
@@ -64,6 +65,7 @@ public final class Dispatcher {
   private final Materializer materializer;
   private final RandomGenerator random;
   private final DispatchListener listener;
+  private final CallCutoff cutoff;
 
   public Dispatcher(Clock clock, ActorSystem<?> system, RandomGenerator random, DispatchListener listener) {
     this.listener = listener;
@@ -71,6 +73,7 @@ public final class Dispatcher {
     this.system = system;
     this.materializer = Materializer.matFromSystem(system);
     this.random = random;
+    this.cutoff = new CallCutoff(system, materializer);
   }
 
   /**
@@ -138,19 +141,24 @@ public final class Dispatcher {
 
   /** Serves {@code request} from its deployments, in order. */
   public CompletionStage<Dispatched> dispatch(Request request) {
-    return tryDeployment(request, 0, null);
+    if (request.deployments().isEmpty()) return tryDeployment(request, 0, null, null);
+    return tryDeployment(request, 0, null, Deadline.of(clock, request.deployments().get(0)));
   }
 
-  private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure) {
+  private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure, Deadline deadline) {
     if (index >= r.deployments().size()) return CompletableFuture.failedFuture(lastFailure);
+    if (r.trace().clientGone().toCompletableFuture().isDone()) {
+      return CompletableFuture.failedFuture(new ClientGoneException());
+    }
+    if (deadline.remaining(clock) <= 0) return CompletableFuture.failedFuture(deadline.exceeded());
     Deployment d = r.deployments().get(index);
     int output = r.work().outputReservation(d);
     int prompt = r.prompt().tokens(d.upstreamModel());
     int window = d.settings().contextWindow();
     if (r.work().checksContextWindow() && window > 0 && (long) prompt + output > window) {
-      return tryDeployment(r, index + 1, new ContextTooLongException(d, prompt, output));
+      return tryDeployment(r, index + 1, new ContextTooLongException(d, prompt, output), deadline);
     }
-    return attempt(r, d, reservation(prompt, output), 1).handle((ok, error) -> {
+    return attempt(r, d, reservation(prompt, output), 1, deadline).handle((ok, error) -> {
       if (error == null) return CompletableFuture.completedFuture(ok);
       Throwable cause = unwrap(error);
       if (!fallsBack(cause)) return CompletableFuture.<Dispatched>failedFuture(cause);
@@ -160,7 +168,7 @@ public final class Dispatcher {
             "deployment {} could not serve model '{}' ({}); trying {}",
             d.label(), d.model(), cause.getMessage(), r.deployments().get(index + 1).label()));
       }
-      return tryDeployment(r, index + 1, preferred(cause, lastFailure));
+      return tryDeployment(r, index + 1, preferred(cause, lastFailure), deadline);
     }).thenCompose(stage -> stage);
   }
 
@@ -179,16 +187,23 @@ public final class Dispatcher {
     return false;
   }
 
-  private CompletionStage<Dispatched> attempt(Request r, Deployment d, int tokens, int attempt) {
+  private CompletionStage<Dispatched> attempt(Request r, Deployment d, int tokens, int attempt, Deadline deadline) {
     ProviderSettings provider = d.provider().settings();
-    Duration wait = r.maxWait()
-        .map(asked -> asked.compareTo(provider.queue().maxWaitOverrideCap()) > 0 ? provider.queue().maxWaitOverrideCap() : asked)
+    if (r.trace().clientGone().toCompletableFuture().isDone()) {
+      return CompletableFuture.failedFuture(new ClientGoneException());
+    }
+    long remaining = deadline.remaining(clock);
+    if (remaining <= 0) return CompletableFuture.failedFuture(deadline.exceeded());
+    Duration asked = r.maxWait()
+        .map(max -> max.compareTo(provider.queue().maxWaitOverrideCap()) > 0 ? provider.queue().maxWaitOverrideCap() : max)
         .orElse(provider.queue().maxWait());
-    long deadline = clock.millis() + wait.toMillis();
-    long asked = System.nanoTime();
-    return d.provider().acquire(d.upstreamModel(), tokens, deadline, attempt > 1)
-        .whenComplete((permit, rejected) -> listener.admission(d, System.nanoTime() - asked, rejected == null))
-        .thenCompose(permit -> call(r, d, permit, attempt))
+    // Admission may wait at most what is left of the request's deadline.
+    Duration wait = asked.toMillis() > remaining ? Duration.ofMillis(remaining) : asked;
+    long admitBy = clock.millis() + wait.toMillis();
+    long askedAt = System.nanoTime();
+    return d.provider().acquire(d.upstreamModel(), tokens, admitBy, attempt > 1)
+        .whenComplete((permit, rejected) -> listener.admission(d, System.nanoTime() - askedAt, rejected == null))
+        .thenCompose(permit -> call(r, d, permit, attempt, deadline))
         .handle((ok, error) -> {
           if (error == null) return CompletableFuture.completedFuture(ok);
           Throwable cause = unwrap(error);
@@ -196,11 +211,12 @@ public final class Dispatcher {
               && attempt < provider.retries().maxAttempts()) {
             Duration delay = new Backoff(provider.retries().baseDelay(), provider.retries().maxDelay(), random)
                 .delay(attempt, e.retryAfter());
-            if (delay.compareTo(wait) <= 0) {
+            // A retry whose backoff would outlast the admission wait or the request's deadline is not made.
+            if (delay.compareTo(wait) <= 0 && delay.toMillis() < deadline.remaining(clock)) {
               listener.retrying(d);
               RequestLog.with(r.trace().requestId(), () -> log.info("retrying {} in {} ms after attempt {}: {}",
                   d.label(), delay.toMillis(), attempt, e.getMessage()));
-              return after(delay, () -> attempt(r, d, tokens, attempt + 1)).handle((retried, retryError) -> {
+              return after(delay, () -> attempt(r, d, tokens, attempt + 1, deadline)).handle((retried, retryError) -> {
                 if (retryError == null) return CompletableFuture.completedFuture(retried);
                 Throwable retryCause = unwrap(retryError);
                 // A retry the budget refused: the call's own failure is what the client should hear.
@@ -217,20 +233,23 @@ public final class Dispatcher {
         .thenCompose(stage -> stage);
   }
 
-  private CompletionStage<Dispatched> call(Request r, Deployment d, Permit permit, int attempt) {
+  private CompletionStage<Dispatched> call(Request r, Deployment d, Permit permit, int attempt, Deadline deadline) {
     CompletionStage<UpstreamReply> reply;
     long sent = System.nanoTime();
     long sentMillis = clock.millis();
+    CompletableFuture<Void> abandon = new CompletableFuture<>();
     try {
-      reply = r.work().send(d);
+      reply = Abandonment.watching(abandon, () -> r.work().send(d));
     } catch (RuntimeException e) {
       permit.release(CallOutcome.NOT_SENT);
       listener.callEnded(d, CallOutcome.NOT_SENT, System.nanoTime() - sent);
       return CompletableFuture.failedFuture(e);
     }
-    return reply
+    deadline.attempted();
+    CompletionStage<UpstreamReply> answered = reply
         .thenCompose(answer -> answer instanceof UpstreamReply.Streaming streaming
-            ? firstEvent(streaming) : CompletableFuture.completedFuture(answer))
+            ? firstEvent(streaming) : CompletableFuture.completedFuture(answer));
+    return cutoff.race(answered, abandon, deadline.remaining(clock), deadline::exceeded, r.trace().clientGone())
         .handle((answer, error) -> {
           long took = System.nanoTime() - sent;
           r.trace().addUpstream(took);
