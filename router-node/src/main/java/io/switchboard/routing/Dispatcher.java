@@ -207,7 +207,7 @@ public final class Dispatcher {
         .handle((ok, error) -> {
           if (error == null) return CompletableFuture.completedFuture(ok);
           Throwable cause = unwrap(error);
-          if (cause instanceof UpstreamException e && Retryable.shouldRetry(e)
+          if (cause instanceof UpstreamException e && Retryable.retriesSameDeployment(e)
               && attempt < provider.retries().maxAttempts()) {
             Duration delay = new Backoff(provider.retries().baseDelay(), provider.retries().maxDelay(), random)
                 .delay(attempt, e.retryAfter());
