@@ -25,8 +25,6 @@ import java.util.random.RandomGenerator;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +64,7 @@ public final class Dispatcher {
   private final RandomGenerator random;
   private final DispatchListener listener;
   private final CallCutoff cutoff;
+  private final StreamStart streamStart;
 
   public Dispatcher(Clock clock, ActorSystem<?> system, RandomGenerator random, DispatchListener listener) {
     this.listener = listener;
@@ -74,6 +73,7 @@ public final class Dispatcher {
     this.materializer = Materializer.matFromSystem(system);
     this.random = random;
     this.cutoff = new CallCutoff(system, materializer);
+    this.streamStart = new StreamStart(materializer);
   }
 
   /**
@@ -121,6 +121,11 @@ public final class Dispatcher {
       return true;
     }
 
+    /** Whether the answer is a stream, to which a first-token limit applies. */
+    default boolean streams() {
+      return false;
+    }
+
     /** Sends the call to {@code deployment}'s upstream; may throw, or fail the stage, with {@link UpstreamException}. */
     CompletionStage<UpstreamReply> send(Deployment deployment);
   }
@@ -130,6 +135,11 @@ public final class Dispatcher {
     @Override
     public int outputReservation(Deployment deployment) {
       return Dispatcher.outputReservation(chat, deployment);
+    }
+
+    @Override
+    public boolean streams() {
+      return chat.isStream();
     }
 
     @Override
@@ -246,10 +256,15 @@ public final class Dispatcher {
       return CompletableFuture.failedFuture(e);
     }
     deadline.attempted();
+    long firstToken = r.work().streams() ? d.settings().firstTokenTimeout().toMillis() : 0;
     CompletionStage<UpstreamReply> answered = reply
         .thenCompose(answer -> answer instanceof UpstreamReply.Streaming streaming
-            ? firstEvent(streaming) : CompletableFuture.completedFuture(answer));
-    return cutoff.race(answered, abandon, deadline.remaining(clock), deadline::exceeded, r.trace().clientGone())
+            ? streamStart.begun(streaming, firstToken > 0) : CompletableFuture.completedFuture(answer));
+    // A stream's first-token limit, when it comes before the request's deadline, is what may cut the call.
+    long remaining = deadline.remaining(clock);
+    boolean tokenFirst = firstToken > 0 && firstToken < remaining;
+    return cutoff.race(answered, abandon, tokenFirst ? firstToken : remaining,
+            tokenFirst ? () -> noFirstToken(d, firstToken) : deadline::exceeded, r.trace().clientGone())
         .handle((answer, error) -> {
           long took = System.nanoTime() - sent;
           r.trace().addUpstream(took);
@@ -269,21 +284,9 @@ public final class Dispatcher {
         });
   }
 
-  /**
-   * Waits for a stream's first event, so that a stream failing before it is retried like any other
-   * call; the event is put back in front of the rest.
-   */
-  private CompletionStage<UpstreamReply> firstEvent(UpstreamReply.Streaming streaming) {
-    return streaming.events().prefixAndTail(1).runWith(Sink.head(), materializer).thenApply(split -> {
-      List<ByteString> first = split.first();
-      Source<ByteString, ?> rest = split.second();
-      if (first.isEmpty()) {
-        throw new UpstreamException(UpstreamException.Kind.EMPTY_RESPONSE, "",
-            "The upstream opened a stream and closed it without sending a single event.");
-      }
-      Source<ByteString, org.apache.pekko.NotUsed> events = Source.from(first).concat(rest);
-      return new UpstreamReply.Streaming(events, streaming.signals(), streaming.requestId());
-    });
+  private static UpstreamException noFirstToken(Deployment d, long limitMillis) {
+    return new UpstreamException(UpstreamException.Kind.TIMEOUT, d.provider().id(), "Deployment " + d.label()
+        + " sent no first token within " + limitMillis + " ms (first-token-timeout of model '" + d.model() + "').");
   }
 
   /** How a failed call settles at its provider. */
