@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One request's time limit, shared by all its attempts: admission waits, calls, retries and their
  * backoff, fallbacks. It is {@code timeouts.total} of the provider of the deployment tried first,
- * counted from the start of the dispatch, so that a request given 60 s is answered within 60 s however
+ * counted from the start of the request's first dispatch (an auto route's fallback to another model
+ * dispatches again, under the same deadline: {@link RequestTrace}), so that a request given 60 s is answered within 60 s however
  * many attempts it takes, not 60 s per attempt. A stream is within it until its first event is handed
  * to the client; from then on {@code timeouts.stream-idle} watches it.
  */

@@ -152,7 +152,8 @@ public final class Dispatcher {
   /** Serves {@code request} from its deployments, in order. */
   public CompletionStage<Dispatched> dispatch(Request request) {
     if (request.deployments().isEmpty()) return tryDeployment(request, 0, null, null);
-    return tryDeployment(request, 0, null, Deadline.of(clock, request.deployments().get(0)));
+    Deadline deadline = request.trace().deadline(() -> Deadline.of(clock, request.deployments().get(0)));
+    return tryDeployment(request, 0, null, deadline);
   }
 
   private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure, Deadline deadline) {

@@ -4,6 +4,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * What one client request carries through the dispatcher for observation: its id (for request-scoped
@@ -21,6 +23,7 @@ public final class RequestTrace {
   private final String requestId;
   private final CompletionStage<?> clientGone;
   private final AtomicLong upstreamNanos = new AtomicLong();
+  private final AtomicReference<Deadline> deadline = new AtomicReference<>();
   private volatile String upstreamRequestId;
 
   /** A request whose client's departure is not watched. */
@@ -32,6 +35,14 @@ public final class RequestTrace {
   public RequestTrace(String requestId, CompletionStage<?> clientGone) {
     this.requestId = requestId;
     this.clientGone = clientGone;
+  }
+
+  /**
+   * The request's deadline: started by its first dispatch, and shared by any later one (an auto route's
+   * fallback to another model), so that one deadline covers every attempt of the request.
+   */
+  Deadline deadline(Supplier<Deadline> start) {
+    return deadline.updateAndGet(started -> started != null ? started : start.get());
   }
 
   /** Completes when the client has left: nothing more is sent upstream for it. */

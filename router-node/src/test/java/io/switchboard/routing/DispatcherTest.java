@@ -277,6 +277,22 @@ class DispatcherTest {
   }
 
   @Test
+  void aLaterDispatchOfTheSameRequest_sharesItsDeadline() throws Exception {
+    fixture.upstream("hurried").then(call -> new CompletableFuture<>());
+    RequestTrace trace = new RequestTrace("req-routed");
+    CompletionStage<Dispatcher.Dispatched> first = dispatch("hurried", trace);
+    fixture.upstream("hurried").awaitCalls(1, Duration.ofSeconds(5));
+    manualTime.timePasses(Duration.ofMillis(1600));
+    assertInstanceOf(UpstreamException.class, failure(first));
+
+    // An auto route falling back to another model dispatches again, with the same trace.
+    Throwable failure = failure(dispatch("fallback", trace));
+
+    assertEquals(UpstreamException.Kind.TIMEOUT, assertInstanceOf(UpstreamException.class, failure).kind());
+    assertEquals(0, fixture.upstream("first").calls().size(), "nothing is started past the request's deadline");
+  }
+
+  @Test
   void aClientThatLeaves_endsItsCall_withNoRetryAndNoFallback() throws Exception {
     fixture.upstream("hurried").then(call -> new CompletableFuture<>());
     CompletableFuture<Void> gone = new CompletableFuture<>();
