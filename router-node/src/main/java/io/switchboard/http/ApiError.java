@@ -89,7 +89,7 @@ public final class ApiError extends RuntimeException {
       return of(400, INVALID_REQUEST, refused.code(), refused.param(), refused.getMessage());
     }
     if (t instanceof ClientGoneException gone) {
-      // Nobody reads it: the status (nginx's 499, client closed request) labels the request's metrics.
+      // Nobody reads it; nginx's 499 (client closed request) in the access log.
       return of(499, "client_closed_request", "client_closed_request", null, gone.getMessage());
     }
     return of(500, "server_error", "internal_error", null,

@@ -53,11 +53,15 @@ class ClientCancellationTest {
   }
 
   private static Socket send(TestGateway gateway, String body, String headers) throws Exception {
-    URI uri = gateway.uri("/v1/chat/completions");
+    return send(gateway, "/v1/chat/completions", body, headers);
+  }
+
+  private static Socket send(TestGateway gateway, String path, String body, String headers) throws Exception {
+    URI uri = gateway.uri(path);
     Socket socket = new Socket(uri.getHost(), uri.getPort());
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     OutputStream out = socket.getOutputStream();
-    out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nContent-Type: application/json\r\n"
+    out.write(("POST " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nContent-Type: application/json\r\n"
         + headers + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
     out.write(bytes);
     out.flush();
@@ -101,6 +105,23 @@ class ClientCancellationTest {
     primary.answer(primary.slowBody());
     try (TestGateway gateway = gateway()) {
       Socket client = send(gateway, RequestDeadlineTest.body("chat", true));
+      awaitCalls(1);
+
+      client.close();
+
+      primary.streamEnded().get(10, TimeUnit.SECONDS);
+      awaitSlotFree(gateway);
+      assertEquals(1, primary.received().size());
+      assertEquals(0, secondary.received().size());
+    }
+  }
+
+  @Test
+  void anAnthropicClientLeaving_closesTheUpstreamConnection_too() throws Exception {
+    primary.answer(primary.slowBody());
+    try (TestGateway gateway = gateway()) {
+      Socket client = send(gateway, "/v1/messages",
+          "{\"model\":\"chat\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", "");
       awaitCalls(1);
 
       client.close();
