@@ -101,6 +101,19 @@ class RequestDeadlineTest {
   }
 
   @Test
+  void aStreamSilentAfterItsHeaders_isCutAtTheDeadline_andItsConnectionClosed() throws Exception {
+    try (TestGateway gateway = gateway("")) {
+      primary.answer(primary.slowBody()); // 200 and a few bytes, then nothing: no event, ever
+
+      HttpResponse<String> response = gateway.post("/v1/chat/completions", body("only-primary", true));
+
+      assertEquals(504, response.statusCode(), "nothing had reached the client: " + response.body());
+      assertEquals(1, primary.received().size(), "a timeout is not retried on the same deployment");
+      primary.streamEnded().get(10, java.util.concurrent.TimeUnit.SECONDS); // the upstream saw its connection closed
+    }
+  }
+
+  @Test
   void theDeadline_reachesAnAnthropicCaller_inAnthropicsEnvelope() throws Exception {
     try (TestGateway gateway = gateway("")) {
       primary.answer(slowServerError(primary));
