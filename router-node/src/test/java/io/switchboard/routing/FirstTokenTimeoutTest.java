@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
+import io.switchboard.provider.anthropic.FakeAnthropic;
 import io.switchboard.provider.openai.FakeOpenAi;
 import java.net.http.HttpResponse;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,8 @@ class FirstTokenTimeoutTest {
 
   @RegisterExtension static final FakeOpenAi primary = new FakeOpenAi();
   @RegisterExtension static final FakeOpenAi secondary = new FakeOpenAi();
+  @RegisterExtension static final FakeAnthropic claude = new FakeAnthropic("sk-ant-test");
+  @RegisterExtension static final FakeAnthropic claudeBackup = new FakeAnthropic("sk-ant-test");
   @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   /** The primary's stall would otherwise reach the client and end in a stream-idle error after 8 s. */
@@ -98,6 +101,37 @@ class FirstTokenTimeoutTest {
       assertEquals("primary/gpt-4o", response.headers().firstValue("x-switchboard-deployment").orElseThrow());
       assertTrue(response.body().endsWith("data: [DONE]\n\n"), response.body());
       assertEquals(0, secondary.received().size());
+    }
+  }
+
+  @Test
+  void anAnthropicStreamWithoutAFirstToken_movesToTheFallback_andTheAnthropicClientSeesOneCleanStream() {
+    // message_start, an empty text block and a ping, then nothing: no token yet
+    claude.answer(FakeAnthropic.stallAfter(FakeAnthropic.textEvents("claude-sonnet-4-5").subList(0, 3)));
+    try (TestGateway gateway = gateways.start("""
+        switchboard.providers.simulated = null
+        switchboard.models.switchboard-sim = null
+        switchboard.provider-defaults.timeouts.stream-idle = 8s
+        switchboard.providers.claude { kind = anthropic, anthropic { base-url = "%s", api-key-env = "FAKE_KEY" } }
+        switchboard.providers.backup { kind = anthropic, anthropic { base-url = "%s", api-key-env = "FAKE_KEY" } }
+        switchboard.models.sonnet {
+          first-token-timeout = 2s
+          deployments = [
+            { provider = claude, upstream-model = "claude-sonnet-4-5" },
+            { provider = backup, upstream-model = "claude-sonnet-4-5" }
+          ]
+        }
+        """.formatted(claude.baseUrl(), claudeBackup.baseUrl()), java.util.Map.of("FAKE_KEY", "sk-ant-test"))) {
+      HttpResponse<String> response = gateway.post("/v1/messages", """
+          {"model":"sonnet","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
+
+      assertEquals(200, response.statusCode(), response.body());
+      String body = response.body();
+      assertEquals(1, body.split("event: message_start", -1).length - 1, "one stream\n" + body);
+      assertFalse(body.contains("event: error"), body);
+      assertTrue(body.contains("event: message_stop"), body);
+      assertEquals(1, claude.received().size());
+      assertEquals(1, claudeBackup.received().size());
     }
   }
 
