@@ -1,5 +1,6 @@
 package io.switchboard.config;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -72,12 +73,22 @@ public record ModelSettings(String name, Strategy strategy, List<DeploymentSetti
    * @param pricing USD per million input and output tokens, from the catalog; {@link Pricing#FREE} when unset
    * @param capabilities what the upstream model can do, from the catalog
    * @param weight its share of first tries under {@link Strategy#WEIGHTED}; 0: only ever a fallback
+   * @param firstTokenTimeout how long a stream may take to send its first content token before the request
+   *     moves to the next deployment; {@link Duration#ZERO}: no limit
    */
   public record DeploymentSettings(String provider, String upstreamModel, int maxOutputTokens, int contextWindow,
-      Pricing pricing, Set<Capability> capabilities, int weight) {
+      Pricing pricing, Set<Capability> capabilities, int weight, Duration firstTokenTimeout) {
     public DeploymentSettings {
       capabilities = Set.copyOf(capabilities);
       if (weight < 0) throw new IllegalArgumentException("weight must not be negative");
+      if (firstTokenTimeout == null) firstTokenTimeout = Duration.ZERO;
+      if (firstTokenTimeout.isNegative()) throw new IllegalArgumentException("first-token-timeout must not be negative");
+    }
+
+    /** A deployment without a first-token limit. */
+    public DeploymentSettings(String provider, String upstreamModel, int maxOutputTokens, int contextWindow,
+        Pricing pricing, Set<Capability> capabilities, int weight) {
+      this(provider, upstreamModel, maxOutputTokens, contextWindow, pricing, capabilities, weight, Duration.ZERO);
     }
 
     /** A deployment of weight 1. */

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigValueType;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -205,7 +206,13 @@ public record SwitchboardSettings(
     }
     int weight = d.getInt("weight");
     if (weight < 0) throw new SettingsException(path + ".weight = " + weight + " must not be negative");
-    return new ModelSettings.DeploymentSettings(provider, upstream, maxOutput, context, pricing, capabilities, weight);
+    Duration firstToken = d.getDuration("first-token-timeout");
+    if (firstToken.isNegative()) {
+      throw new SettingsException(path + ".first-token-timeout = " + d.getString("first-token-timeout")
+          + " must not be negative (0s: no limit)");
+    }
+    return new ModelSettings.DeploymentSettings(provider, upstream, maxOutput, context, pricing, capabilities, weight,
+        firstToken);
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {

@@ -11,6 +11,7 @@ import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.cache.CachePolicy;
 import io.switchboard.exchange.Call;
 import io.switchboard.exchange.ChatPipeline;
+import io.switchboard.http.connection.ClientGone;
 import io.switchboard.keys.Caller;
 import io.switchboard.keys.ModelNotAllowedException;
 import io.switchboard.provider.UntranslatableRequestException;
@@ -85,7 +86,7 @@ final class AnthropicMessages {
 
   CompletionStage<HttpResponse> messages(HttpRequest request) {
     long started = System.nanoTime();
-    RequestTrace trace = new RequestTrace(RequestTracing.requestId(request));
+    RequestTrace trace = new RequestTrace(RequestTracing.requestId(request), ClientGone.of(request));
     return bodies.bytes(request).thenCompose(received -> {
       RouteOverrides.Stripped stripped = RouteOverrides.strip(received, mapper);
       ByteString body = stripped.body();
@@ -134,7 +135,7 @@ final class AnthropicMessages {
         throw invalid("messages: " + e.getMessage());
       }
       return json(200, new CountTokensResponse(tokens));
-    }).exceptionally(failure -> refusal(failure, new RequestTrace(RequestTracing.requestId(request))));
+    }).exceptionally(failure -> refusal(failure, new RequestTrace(RequestTracing.requestId(request), ClientGone.of(request))));
   }
 
   /**

@@ -10,6 +10,7 @@ import io.switchboard.provider.AdmissionRejectedException;
 import io.switchboard.provider.ProviderActor;
 import io.switchboard.provider.StreamFault;
 import io.switchboard.provider.UpstreamException;
+import io.switchboard.routing.ClientGoneException;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.routing.ModelNotFoundException;
 import java.time.Duration;
@@ -88,6 +89,10 @@ public final class ApiError extends RuntimeException {
     if (t instanceof RequestRefusedException refused) {
       return of(400, INVALID_REQUEST, refused.code(), refused.param(), refused.getMessage());
     }
+    if (t instanceof ClientGoneException gone) {
+      // Nobody reads it; nginx's 499 (client closed request) in the access log.
+      return of(499, "client_closed_request", "client_closed_request", null, gone.getMessage());
+    }
     return of(500, "server_error", "internal_error", null,
         "The gateway failed while handling this request. It has been logged; retry, and report it if it persists.");
   }
@@ -113,7 +118,7 @@ public final class ApiError extends RuntimeException {
     return !(t instanceof ApiError || t instanceof AdmissionRejectedException || t instanceof UpstreamException
         || t instanceof Dispatcher.ContextTooLongException || t instanceof KeyRefusedException
         || t instanceof ModelNotAllowedException || t instanceof ModelNotFoundException
-        || t instanceof RequestRefusedException
+        || t instanceof RequestRefusedException || t instanceof ClientGoneException
         || t instanceof NoQualifyingModelException);
   }
 

@@ -7,6 +7,7 @@ import io.switchboard.cache.CachePolicy;
 import io.switchboard.exchange.Answer;
 import io.switchboard.exchange.Call;
 import io.switchboard.exchange.ChatPipeline;
+import io.switchboard.http.connection.ClientGone;
 import io.switchboard.keys.Caller;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.routing.RequestTrace;
@@ -52,7 +53,7 @@ final class ChatCompletions {
 
   CompletionStage<HttpResponse> handle(HttpRequest request) {
     long started = System.nanoTime();
-    RequestTrace trace = new RequestTrace(RequestTracing.requestId(request));
+    RequestTrace trace = new RequestTrace(RequestTracing.requestId(request), ClientGone.of(request));
     return bodies.bytes(request)
         .thenCompose(body -> pipeline.serve(call(request, body, trace, started)))
         .thenApply(answer -> respond(answer, trace))

@@ -3,6 +3,7 @@ package io.switchboard.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.embeddings.EmbeddingsCall;
 import io.switchboard.embeddings.EmbeddingsPipeline;
+import io.switchboard.http.connection.ClientGone;
 import io.switchboard.keys.Caller;
 import io.switchboard.routing.RequestTrace;
 import java.util.concurrent.CompletionStage;
@@ -32,7 +33,7 @@ final class Embeddings {
 
   CompletionStage<HttpResponse> handle(HttpRequest request) {
     long started = System.nanoTime();
-    RequestTrace trace = new RequestTrace(RequestTracing.requestId(request));
+    RequestTrace trace = new RequestTrace(RequestTracing.requestId(request), ClientGone.of(request));
     return bodies.bytes(request)
         .thenCompose(body -> pipeline.serve(new EmbeddingsCall(trace, started, Caller.of(request), decoder.decode(body),
             ChatCompletions.maxWait(request))))

@@ -66,9 +66,13 @@ public final class HttpServer {
       TokenEstimator estimator, Telemetry telemetry, NodeHistory history, BooleanSupplier member,
       ResponseStore responses, NativeResponsesPipeline nativeResponses) {}
 
-  /** The label a failed call's metrics carry: the status the client is answered with. */
+  /**
+   * The label a failed call's metrics carry: the status the client is answered with, or
+   * {@code client_closed} when the client left first (as for a stream it leaves).
+   */
   public static java.util.function.Function<Throwable, String> errorLabel(ObjectMapper mapper) {
-    return failure -> Integer.toString(ApiError.from(failure, mapper).status());
+    return failure -> ApiError.unwrap(failure) instanceof io.switchboard.routing.ClientGoneException ? "client_closed"
+        : Integer.toString(ApiError.from(failure, mapper).status());
   }
 
   public static CompletionStage<ServerBinding> start(

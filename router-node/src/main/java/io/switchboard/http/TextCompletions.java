@@ -6,6 +6,7 @@ import io.switchboard.completions.TextCompletionRequest;
 import io.switchboard.completions.TextCompletionsCall;
 import io.switchboard.completions.TextCompletionsPipeline;
 import io.switchboard.exchange.Answer;
+import io.switchboard.http.connection.ClientGone;
 import io.switchboard.keys.Caller;
 import io.switchboard.provider.UsageReader;
 import io.switchboard.routing.RequestTrace;
@@ -42,7 +43,7 @@ final class TextCompletions {
 
   CompletionStage<HttpResponse> handle(HttpRequest request) {
     long started = System.nanoTime();
-    RequestTrace trace = new RequestTrace(RequestTracing.requestId(request));
+    RequestTrace trace = new RequestTrace(RequestTracing.requestId(request), ClientGone.of(request));
     return bodies.bytes(request)
         .thenCompose(body -> pipeline.serve(new TextCompletionsCall(trace, started, Caller.of(request), decode(body),
             ChatCompletions.maxWait(request))))

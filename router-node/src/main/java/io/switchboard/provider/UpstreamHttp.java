@@ -9,6 +9,7 @@ import io.switchboard.ratelimit.RateLimitSignals;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -19,14 +20,18 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.HttpsConnectionContext;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.settings.ClientConnectionSettings;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
+import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Framing;
 import org.apache.pekko.stream.scaladsl.Framing.FramingException;
 import org.apache.pekko.stream.javadsl.FramingTruncation;
@@ -97,10 +102,17 @@ public final class UpstreamHttp {
     return HttpRequest.create().withMethod(HttpMethods.POST).withUri(endpoint);
   }
 
-  /** Sends a request; fails with TIMEOUT when no response headers arrive within {@code timeouts.first-byte}. */
+  /**
+   * Sends a request; fails with TIMEOUT when no response headers arrive within {@code timeouts.first-byte}.
+   * A call {@linkplain Abandonment abandoned} by its caller has its response body cut, which closes its
+   * connection; one abandoned before its headers came is cut when they come (a pooled request cannot be
+   * withdrawn before that).
+   */
   public CompletionStage<HttpResponse> send(HttpRequest request) {
     Duration firstByte = settings.timeouts().firstByte();
-    CompletableFuture<HttpResponse> response = http.singleRequest(request, https, pool, log).toCompletableFuture();
+    CompletableFuture<HttpResponse> sent = http.singleRequest(request, https, pool, log).toCompletableFuture();
+    CompletableFuture<HttpResponse> response = Abandonment.current().map(abandoned -> cutWhen(abandoned, sent))
+        .orElse(sent);
     return response.copy()
         .orTimeout(firstByte.toMillis(), TimeUnit.MILLISECONDS)
         .handle((resp, error) -> {
@@ -114,6 +126,22 @@ public final class UpstreamHttp {
           }
           throw connectionFailure(cause);
         });
+  }
+
+  /** {@code sent}'s response, its body cut (and so its connection closed) once {@code abandoned} completes. */
+  private CompletableFuture<HttpResponse> cutWhen(CompletionStage<Void> abandoned, CompletableFuture<HttpResponse> sent) {
+    SharedKillSwitch cut = KillSwitches.shared("abandoned-call");
+    abandoned.thenRun(() -> cut.abort(failure(Kind.CONNECTION_FAILED,
+        "Provider '" + settings.id() + "': the call was abandoned by its caller and its connection closed.", null)));
+    return sent.thenApply(resp -> {
+      ResponseEntity entity = resp.entity();
+      if (entity.isStrict()) return resp; // all of it is here already: nothing left to cut
+      Source<ByteString, ?> data = entity.getDataBytes().via(cut.flow());
+      OptionalLong length = entity.getContentLengthOption();
+      return resp.withEntity(length.isPresent()
+          ? HttpEntities.create(entity.getContentType(), length.getAsLong(), data)
+          : HttpEntities.createChunked(entity.getContentType(), data));
+    });
   }
 
   /** The whole body of a response, within {@code timeouts.total}. */

@@ -3,6 +3,7 @@ package io.switchboard.routing;
 import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.logging.RequestLog;
+import io.switchboard.provider.Abandonment;
 import io.switchboard.provider.AdmissionRejectedException;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.Permit;
@@ -24,8 +25,6 @@ import java.util.random.RandomGenerator;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +63,8 @@ public final class Dispatcher {
   private final Materializer materializer;
   private final RandomGenerator random;
   private final DispatchListener listener;
+  private final CallCutoff cutoff;
+  private final StreamStart streamStart;
 
   public Dispatcher(Clock clock, ActorSystem<?> system, RandomGenerator random, DispatchListener listener) {
     this.listener = listener;
@@ -71,6 +72,8 @@ public final class Dispatcher {
     this.system = system;
     this.materializer = Materializer.matFromSystem(system);
     this.random = random;
+    this.cutoff = new CallCutoff(system, materializer);
+    this.streamStart = new StreamStart(materializer);
   }
 
   /**
@@ -118,6 +121,11 @@ public final class Dispatcher {
       return true;
     }
 
+    /** Whether the answer is a stream, to which a first-token limit applies. */
+    default boolean streams() {
+      return false;
+    }
+
     /** Sends the call to {@code deployment}'s upstream; may throw, or fail the stage, with {@link UpstreamException}. */
     CompletionStage<UpstreamReply> send(Deployment deployment);
   }
@@ -130,6 +138,11 @@ public final class Dispatcher {
     }
 
     @Override
+    public boolean streams() {
+      return chat.isStream();
+    }
+
+    @Override
     public CompletionStage<UpstreamReply> send(Deployment d) {
       return d.provider().upstream().send(new UpstreamCall(chat, body, d.upstreamModel(),
           d.settings().maxOutputTokens(), anthropicBody));
@@ -138,19 +151,25 @@ public final class Dispatcher {
 
   /** Serves {@code request} from its deployments, in order. */
   public CompletionStage<Dispatched> dispatch(Request request) {
-    return tryDeployment(request, 0, null);
+    if (request.deployments().isEmpty()) return tryDeployment(request, 0, null, null);
+    Deadline deadline = request.trace().deadline(() -> Deadline.of(clock, request.deployments().get(0)));
+    return tryDeployment(request, 0, null, deadline);
   }
 
-  private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure) {
+  private CompletionStage<Dispatched> tryDeployment(Request r, int index, Throwable lastFailure, Deadline deadline) {
     if (index >= r.deployments().size()) return CompletableFuture.failedFuture(lastFailure);
+    if (r.trace().clientGone().toCompletableFuture().isDone()) {
+      return CompletableFuture.failedFuture(new ClientGoneException());
+    }
+    if (deadline.remaining(clock) <= 0) return CompletableFuture.failedFuture(deadline.exceeded());
     Deployment d = r.deployments().get(index);
     int output = r.work().outputReservation(d);
     int prompt = r.prompt().tokens(d.upstreamModel());
     int window = d.settings().contextWindow();
     if (r.work().checksContextWindow() && window > 0 && (long) prompt + output > window) {
-      return tryDeployment(r, index + 1, new ContextTooLongException(d, prompt, output));
+      return tryDeployment(r, index + 1, new ContextTooLongException(d, prompt, output), deadline);
     }
-    return attempt(r, d, reservation(prompt, output), 1).handle((ok, error) -> {
+    return attempt(r, d, reservation(prompt, output), 1, deadline).handle((ok, error) -> {
       if (error == null) return CompletableFuture.completedFuture(ok);
       Throwable cause = unwrap(error);
       if (!fallsBack(cause)) return CompletableFuture.<Dispatched>failedFuture(cause);
@@ -160,7 +179,7 @@ public final class Dispatcher {
             "deployment {} could not serve model '{}' ({}); trying {}",
             d.label(), d.model(), cause.getMessage(), r.deployments().get(index + 1).label()));
       }
-      return tryDeployment(r, index + 1, preferred(cause, lastFailure));
+      return tryDeployment(r, index + 1, preferred(cause, lastFailure), deadline);
     }).thenCompose(stage -> stage);
   }
 
@@ -179,28 +198,36 @@ public final class Dispatcher {
     return false;
   }
 
-  private CompletionStage<Dispatched> attempt(Request r, Deployment d, int tokens, int attempt) {
+  private CompletionStage<Dispatched> attempt(Request r, Deployment d, int tokens, int attempt, Deadline deadline) {
     ProviderSettings provider = d.provider().settings();
-    Duration wait = r.maxWait()
-        .map(asked -> asked.compareTo(provider.queue().maxWaitOverrideCap()) > 0 ? provider.queue().maxWaitOverrideCap() : asked)
+    if (r.trace().clientGone().toCompletableFuture().isDone()) {
+      return CompletableFuture.failedFuture(new ClientGoneException());
+    }
+    long remaining = deadline.remaining(clock);
+    if (remaining <= 0) return CompletableFuture.failedFuture(deadline.exceeded());
+    Duration asked = r.maxWait()
+        .map(max -> max.compareTo(provider.queue().maxWaitOverrideCap()) > 0 ? provider.queue().maxWaitOverrideCap() : max)
         .orElse(provider.queue().maxWait());
-    long deadline = clock.millis() + wait.toMillis();
-    long asked = System.nanoTime();
-    return d.provider().acquire(d.upstreamModel(), tokens, deadline, attempt > 1)
-        .whenComplete((permit, rejected) -> listener.admission(d, System.nanoTime() - asked, rejected == null))
-        .thenCompose(permit -> call(r, d, permit, attempt))
+    // Admission may wait at most what is left of the request's deadline.
+    Duration wait = asked.toMillis() > remaining ? Duration.ofMillis(remaining) : asked;
+    long admitBy = clock.millis() + wait.toMillis();
+    long askedAt = System.nanoTime();
+    return d.provider().acquire(d.upstreamModel(), tokens, admitBy, attempt > 1)
+        .whenComplete((permit, rejected) -> listener.admission(d, System.nanoTime() - askedAt, rejected == null))
+        .thenCompose(permit -> call(r, d, permit, attempt, deadline))
         .handle((ok, error) -> {
           if (error == null) return CompletableFuture.completedFuture(ok);
           Throwable cause = unwrap(error);
-          if (cause instanceof UpstreamException e && Retryable.shouldRetry(e)
+          if (cause instanceof UpstreamException e && Retryable.retriesSameDeployment(e)
               && attempt < provider.retries().maxAttempts()) {
             Duration delay = new Backoff(provider.retries().baseDelay(), provider.retries().maxDelay(), random)
                 .delay(attempt, e.retryAfter());
-            if (delay.compareTo(wait) <= 0) {
+            // A retry whose backoff would outlast the admission wait or the request's deadline is not made.
+            if (delay.compareTo(wait) <= 0 && delay.toMillis() < deadline.remaining(clock)) {
               listener.retrying(d);
               RequestLog.with(r.trace().requestId(), () -> log.info("retrying {} in {} ms after attempt {}: {}",
                   d.label(), delay.toMillis(), attempt, e.getMessage()));
-              return after(delay, () -> attempt(r, d, tokens, attempt + 1)).handle((retried, retryError) -> {
+              return after(delay, () -> attempt(r, d, tokens, attempt + 1, deadline)).handle((retried, retryError) -> {
                 if (retryError == null) return CompletableFuture.completedFuture(retried);
                 Throwable retryCause = unwrap(retryError);
                 // A retry the budget refused: the call's own failure is what the client should hear.
@@ -217,20 +244,28 @@ public final class Dispatcher {
         .thenCompose(stage -> stage);
   }
 
-  private CompletionStage<Dispatched> call(Request r, Deployment d, Permit permit, int attempt) {
+  private CompletionStage<Dispatched> call(Request r, Deployment d, Permit permit, int attempt, Deadline deadline) {
     CompletionStage<UpstreamReply> reply;
     long sent = System.nanoTime();
     long sentMillis = clock.millis();
+    CompletableFuture<Void> abandon = new CompletableFuture<>();
     try {
-      reply = r.work().send(d);
+      reply = Abandonment.watching(abandon, () -> r.work().send(d));
     } catch (RuntimeException e) {
       permit.release(CallOutcome.NOT_SENT);
       listener.callEnded(d, CallOutcome.NOT_SENT, System.nanoTime() - sent);
       return CompletableFuture.failedFuture(e);
     }
-    return reply
+    deadline.attempted();
+    long firstToken = r.work().streams() ? d.settings().firstTokenTimeout().toMillis() : 0;
+    CompletionStage<UpstreamReply> answered = reply
         .thenCompose(answer -> answer instanceof UpstreamReply.Streaming streaming
-            ? firstEvent(streaming) : CompletableFuture.completedFuture(answer))
+            ? streamStart.begun(streaming, firstToken > 0) : CompletableFuture.completedFuture(answer));
+    // A stream's first-token limit, when it comes before the request's deadline, is what may cut the call.
+    long remaining = deadline.remaining(clock);
+    boolean tokenFirst = firstToken > 0 && firstToken < remaining;
+    return cutoff.race(answered, abandon, tokenFirst ? firstToken : remaining,
+            tokenFirst ? () -> noFirstToken(d, firstToken) : deadline::exceeded, r.trace().clientGone())
         .handle((answer, error) -> {
           long took = System.nanoTime() - sent;
           r.trace().addUpstream(took);
@@ -250,25 +285,9 @@ public final class Dispatcher {
         });
   }
 
-  /**
-   * Waits for a stream's first event, so that a stream failing before it is retried like any other
-   * call; the event is put back in front of the rest.
-   */
-  private CompletionStage<UpstreamReply> firstEvent(UpstreamReply.Streaming streaming) {
-    return streaming.events().prefixAndTail(1).runWith(Sink.head(), materializer).thenApply(split -> {
-      List<ByteString> first = split.first();
-      Source<ByteString, ?> rest = split.second();
-      if (first.isEmpty()) {
-        throw new UpstreamException(UpstreamException.Kind.EMPTY_RESPONSE, "",
-            "The upstream opened a stream and closed it without sending a single event.");
-      }
-      // The rest only once the first event is out: a rest that has already failed (the upstream's next
-      // event was broken) fails the stream as soon as it is materialized, and the first event was lost.
-      Source<ByteString, org.apache.pekko.NotUsed> events = Source.from(first)
-          .concat(Source.lazySource(() -> rest))
-          .mapMaterializedValue(ignored -> org.apache.pekko.NotUsed.getInstance());
-      return new UpstreamReply.Streaming(events, streaming.signals(), streaming.requestId());
-    });
+  private static UpstreamException noFirstToken(Deployment d, long limitMillis) {
+    return new UpstreamException(UpstreamException.Kind.TIMEOUT, d.provider().id(), "Deployment " + d.label()
+        + " sent no first token within " + limitMillis + " ms (first-token-timeout of model '" + d.model() + "').");
   }
 
   /** How a failed call settles at its provider. */

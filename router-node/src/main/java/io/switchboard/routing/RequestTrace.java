@@ -1,13 +1,18 @@
 package io.switchboard.routing;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * What one client request carries through the dispatcher for observation: its id (for request-scoped
  * log lines) and the time its upstream calls spent answering, summed over retries and fallbacks (to
- * their response headers, or to a stream's first event), which the gateway's overhead excludes; and
- * the upstream's own id for the call that answered, which Anthropic's clients are told.
+ * their response headers, or to a stream's first event), which the gateway's overhead excludes;
+ * the upstream's own id for the call that answered, which Anthropic's clients are told; and the
+ * client's departure, which cancels the request's upstream calls.
  */
 public final class RequestTrace {
   /** For callers that do not trace: no id, and the upstream time goes nowhere anyone reads. */
@@ -16,11 +21,33 @@ public final class RequestTrace {
   }
 
   private final String requestId;
+  private final CompletionStage<?> clientGone;
   private final AtomicLong upstreamNanos = new AtomicLong();
+  private final AtomicReference<Deadline> deadline = new AtomicReference<>();
   private volatile String upstreamRequestId;
 
+  /** A request whose client's departure is not watched. */
   public RequestTrace(String requestId) {
+    this(requestId, new CompletableFuture<Void>());
+  }
+
+  /** @param clientGone completes when the client closes its connection; the request's upstream calls are then abandoned */
+  public RequestTrace(String requestId, CompletionStage<?> clientGone) {
     this.requestId = requestId;
+    this.clientGone = clientGone;
+  }
+
+  /**
+   * The request's deadline: started by its first dispatch, and shared by any later one (an auto route's
+   * fallback to another model), so that one deadline covers every attempt of the request.
+   */
+  Deadline deadline(Supplier<Deadline> start) {
+    return deadline.updateAndGet(started -> started != null ? started : start.get());
+  }
+
+  /** Completes when the client has left: nothing more is sent upstream for it. */
+  public CompletionStage<?> clientGone() {
+    return clientGone;
   }
 
   public String requestId() {

@@ -11,7 +11,8 @@ import io.switchboard.provider.UpstreamHttp;
  * broken, while a malformed answer is the upstream's fault but would most likely come back the same.
  *
  * <p>Retried: 408, 409, 429, any 5xx, Anthropic's 529 {@code overloaded_error} ({@code OVERLOADED}),
- * timeouts and connection failures. Not retried: every other 4xx (400, 401, 403, 404, 422, ...), and malformed or empty
+ * timeouts and connection failures; a timeout on the next deployment, not the same one
+ * ({@link #retriesSameDeployment}). Not retried: every other 4xx (400, 401, 403, 404, 422, ...), and malformed or empty
  * answers.
  */
 public final class Retryable {
@@ -29,6 +30,16 @@ public final class Retryable {
           ? failure.kind() != UpstreamException.Kind.REQUEST_REJECTED
           : isRetryableStatus(failure.upstreamStatus());
     };
+  }
+
+  /**
+   * Whether the next attempt should go to the same deployment, rather than to the next one at once. A
+   * timeout should not: an upstream that sent nothing within {@code timeouts.first-byte} (or could not be
+   * reached within {@code connect}) is most likely still silent, and each retry on it would cost the
+   * whole timeout again out of the request's deadline.
+   */
+  public static boolean retriesSameDeployment(UpstreamException failure) {
+    return shouldRetry(failure) && failure.kind() != UpstreamException.Kind.TIMEOUT;
   }
 
   /** Whether an upstream HTTP status is worth retrying: 408, 409, 429 and every 5xx. */

@@ -5,6 +5,7 @@ import io.switchboard.keys.KeyAdmission;
 import io.switchboard.provider.CallOutcome;
 import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UpstreamException;
+import io.switchboard.routing.ClientGoneException;
 import io.switchboard.routing.Deployment;
 import io.switchboard.tokens.PromptEstimate;
 import io.switchboard.routing.Dispatcher;
@@ -53,7 +54,8 @@ public final class Meter implements Dispatcher.CallListener {
   @Override
   public void callFailed(Deployment deployment, Throwable cause) {
     String outcome = cause instanceof UpstreamException e
-        ? "upstream_" + e.kind().name().toLowerCase(Locale.ROOT) : "upstream_error";
+        ? "upstream_" + e.kind().name().toLowerCase(Locale.ROOT)
+        : cause instanceof ClientGoneException ? UsageRecord.CLIENT_CANCELLED : "upstream_error";
     metering.record(usageRecord(deployment, 0, 0, null, outcome));
   }
 

@@ -56,6 +56,22 @@ class SwitchboardSettingsTest {
   }
 
   @Test
+  void firstTokenTimeout_isOffByDefault_setPerModel_overriddenPerDeployment_andNeverNegative() {
+    assertEquals(java.time.Duration.ZERO, SwitchboardSettings.from(ConfigFactory.load(), NO_ENV).models()
+        .get("switchboard-sim").primary().firstTokenTimeout());
+    ModelSettings model = settings("""
+        switchboard.models.m {
+          first-token-timeout = 3s
+          deployments = [ { provider = simulated }, { provider = simulated, first-token-timeout = 1s } ]
+        }
+        """).models().get("m");
+    assertEquals(java.time.Duration.ofSeconds(3), model.deployments().get(0).firstTokenTimeout());
+    assertEquals(java.time.Duration.ofSeconds(1), model.deployments().get(1).firstTokenTimeout());
+    failure("switchboard.models.m { provider = simulated, first-token-timeout = -1s }",
+        "switchboard.models.m.first-token-timeout");
+  }
+
+  @Test
   void providerEntry_inheritsUnsetKeysFromProviderDefaults_andOverridesTheOthers() {
     SwitchboardSettings s = settings("""
         switchboard.providers.p {

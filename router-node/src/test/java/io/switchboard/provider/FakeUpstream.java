@@ -203,6 +203,12 @@ public abstract class FakeUpstream<R extends FakeUpstream.Request>
         () -> documented(r));
   }
 
+  /** {@code answer}, sent only after {@code delay}: a slow upstream, whatever it says in the end. */
+  public Answer<R> delayed(Duration delay, Function<R, CompletionStage<HttpResponse>> answer) {
+    return r -> Patterns.after(delay, system.classicSystem().scheduler(), system.executionContext(),
+        () -> answer.apply(r));
+  }
+
   // ---- for subclasses ---------------------------------------------------------------------------
 
   /** {@code stream}, completing {@link #streamEnded} when it ends for whatever reason. */

@@ -87,7 +87,18 @@ class RegistryJsonTest {
     assertEquals(1, m.primary().weight());
     assertEquals(Set.of(Capability.TOOLS, Capability.JSON, Capability.STREAMING), m.primary().capabilities());
     assertEquals(0, m.primary().pricing().inputPerMillion().compareTo(BigDecimal.ZERO));
+    assertEquals(java.time.Duration.ZERO, m.primary().firstTokenTimeout(), "no first-token limit");
     assertTrue(registry.routes().isEmpty());
+  }
+
+  @Test
+  void aFirstTokenTimeout_isReadAndWritten_asAnIsoDuration() {
+    Registry registry = read("""
+        {"models": {"m": {"deployments": [{"provider": "local", "first_token_timeout": "PT2.5S"}]}}}""");
+
+    assertEquals(java.time.Duration.ofMillis(2500), registry.models().get("m").primary().firstTokenTimeout());
+    String text = new String(json.write(registry), StandardCharsets.UTF_8);
+    assertTrue(text.contains("\"first_token_timeout\" : \"PT2.5S\""), text);
   }
 
   @Test

@@ -91,6 +91,13 @@ class DispatcherTest {
         switchboard.models.strict.deployments = [
           { provider = patient, upstream-model = "m1" }, { provider = second, upstream-model = "m2" } ]
         switchboard.models.retried { provider = patient, upstream-model = "m1" }
+        switchboard.providers.hurried {
+          kind = openai
+          timeouts.total = 1500ms
+          retries { max-attempts = 3, base-delay = 1s, max-delay = 10s }
+        }
+        switchboard.models.hurried.deployments = [
+          { provider = hurried, upstream-model = "m1" }, { provider = second, upstream-model = "m2" } ]
         switchboard.models.windows.deployments = [
           { provider = first, upstream-model = "small", context-window = 50, max-output-tokens = 100 }
           { provider = second, upstream-model = "large", context-window = 100000, max-output-tokens = 100 } ]
@@ -234,6 +241,71 @@ class DispatcherTest {
     assertTrue(firstWait >= 1000, "the first retry waits base-delay, waited " + firstWait + " ms");
     assertTrue(secondWait >= 2000, "the second waits twice that, waited " + secondWait + " ms");
     assertEquals(0, fixture.inFlight("patient"), "every attempt's permit was released");
+  }
+
+  @Test
+  void aRetryWhoseBackoffWouldOutlastTheRequestsDeadline_isNotMade_theFallbackIsTriedAtOnce() throws Exception {
+    ScriptedUpstream hurried = fixture.upstream("hurried");
+    hurried.fails(PipelineFixture.serverError("hurried")).fails(PipelineFixture.serverError("hurried"))
+        .fails(PipelineFixture.serverError("hurried"));
+
+    // The first retry waits 1 s of the 1.5 s deadline; the second would wait 2 s, past it.
+    CompletionStage<Dispatcher.Dispatched> dispatch = dispatch("hurried", RequestTrace.untraced());
+    advanceUntil(hurried, 3, Duration.ofSeconds(5));
+    Dispatcher.Dispatched dispatched = served(dispatch);
+
+    assertEquals(2, hurried.calls().size(), "the third attempt did not fit in the deadline");
+    assertEquals("second/m2", dispatched.deployment().label(), "the fallback starts at once, within the deadline");
+    assertEquals(0, fixture.inFlight("hurried"));
+  }
+
+  @Test
+  void aCallStillRunningAtTheDeadline_isCut_andItsPermitReleased() throws Exception {
+    fixture.upstream("hurried").then(call -> new CompletableFuture<>()); // never answers
+
+    CompletionStage<Dispatcher.Dispatched> dispatch = dispatch("hurried", RequestTrace.untraced());
+    fixture.upstream("hurried").awaitCalls(1, Duration.ofSeconds(5));
+    manualTime.timePasses(Duration.ofMillis(1600));
+    Throwable failure = failure(dispatch);
+
+    UpstreamException timeout = assertInstanceOf(UpstreamException.class, failure);
+    assertEquals(UpstreamException.Kind.TIMEOUT, timeout.kind());
+    assertTrue(timeout.getMessage().contains("timeouts.total"), timeout.getMessage());
+    assertEquals(1, fixture.upstream("hurried").calls().size());
+    assertEquals(0, fixture.upstream("second").calls().size());
+    assertEquals(0, fixture.inFlight("hurried"), "the cut call's permit was released");
+  }
+
+  @Test
+  void aLaterDispatchOfTheSameRequest_sharesItsDeadline() throws Exception {
+    fixture.upstream("hurried").then(call -> new CompletableFuture<>());
+    RequestTrace trace = new RequestTrace("req-routed");
+    CompletionStage<Dispatcher.Dispatched> first = dispatch("hurried", trace);
+    fixture.upstream("hurried").awaitCalls(1, Duration.ofSeconds(5));
+    manualTime.timePasses(Duration.ofMillis(1600));
+    assertInstanceOf(UpstreamException.class, failure(first));
+
+    // An auto route falling back to another model dispatches again, with the same trace.
+    Throwable failure = failure(dispatch("fallback", trace));
+
+    assertEquals(UpstreamException.Kind.TIMEOUT, assertInstanceOf(UpstreamException.class, failure).kind());
+    assertEquals(0, fixture.upstream("first").calls().size(), "nothing is started past the request's deadline");
+  }
+
+  @Test
+  void aClientThatLeaves_endsItsCall_withNoRetryAndNoFallback() throws Exception {
+    fixture.upstream("hurried").then(call -> new CompletableFuture<>());
+    CompletableFuture<Void> gone = new CompletableFuture<>();
+
+    CompletionStage<Dispatcher.Dispatched> dispatch = dispatch("hurried", new RequestTrace("req-gone", gone));
+    fixture.upstream("hurried").awaitCalls(1, Duration.ofSeconds(5));
+    gone.complete(null);
+    Throwable failure = failure(dispatch);
+
+    assertInstanceOf(ClientGoneException.class, failure);
+    assertEquals(1, fixture.upstream("hurried").calls().size());
+    assertEquals(0, fixture.upstream("second").calls().size());
+    assertEquals(0, fixture.inFlight("hurried"), "the permit was released");
   }
 
   @Test

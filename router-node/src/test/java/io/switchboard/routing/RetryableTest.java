@@ -83,6 +83,13 @@ class RetryableTest {
   }
 
   @ParameterizedTest
+  @CsvSource({"TIMEOUT, 0, false", "SERVER_ERROR, 500, true", "RATE_LIMITED, 429, true", "CONNECTION_FAILED, 0, true",
+      "OVERLOADED, 529, true", "REQUEST_REJECTED, 400, false"})
+  void aTimeout_isRetriedOnTheNextDeployment_notOnTheSameOne(Kind kind, int status, boolean sameDeployment) {
+    assertEquals(sameDeployment, Retryable.retriesSameDeployment(failure(kind, status)));
+  }
+
+  @ParameterizedTest
   @CsvSource({"408, true", "409, true", "429, true", "500, true", "529, true", "599, true", "400, false",
       "401, false", "403, false", "404, false", "422, false", "200, false", "600, false"})
   void statuses(int status, boolean retried) {

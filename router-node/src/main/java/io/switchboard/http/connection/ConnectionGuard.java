@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.Scheduler;
@@ -104,11 +105,14 @@ public final class ConnectionGuard {
     private final Runnable close;
     private int inProgress;
     private boolean closed;
+    private boolean clientLeft;
     /** Its requests can no longer be seen (upgraded to h2c): only Pekko's idle-timeout closes it now. */
     private boolean untimed;
     /** Which arming of the timer is current: a timer that fires after being replaced does nothing. */
     private long generation;
     private Cancellable timer;
+    /** The requests in progress whose client's leaving someone watches. */
+    private final Set<CompletableFuture<Void>> watched = ConcurrentHashMap.newKeySet();
 
     private Connection(InetSocketAddress remote, boolean counted, Runnable close) {
       this.remote = remote;
@@ -145,6 +149,34 @@ public final class ConnectionGuard {
       disarm();
     }
 
+    /**
+     * A signal that completes if this connection ends before {@link #unwatch} is called with it: the
+     * client of a request in progress left.
+     */
+    public synchronized CompletableFuture<Void> watch() {
+      CompletableFuture<Void> gone = new CompletableFuture<>();
+      if (closed || clientLeft) gone.complete(null);
+      else watched.add(gone);
+      return gone;
+    }
+
+    /** The request watched by {@code gone} has been answered: its client's leaving no longer matters. */
+    public void unwatch(CompletableFuture<Void> gone) {
+      watched.remove(gone);
+    }
+
+    /**
+     * The client closed its side: no request can come any more, and the requests in progress have nobody
+     * to answer (except one sent with {@code Connection: close}, which is not watched).
+     */
+    public void clientLeft() {
+      synchronized (this) {
+        clientLeft = true;
+      }
+      watched.forEach(gone -> gone.complete(null));
+      watched.clear();
+    }
+
     /** The connection ended, for whatever reason: its slot is free again. Safe to call more than once. */
     public void closed() {
       synchronized (this) {
@@ -152,6 +184,8 @@ public final class ConnectionGuard {
         closed = true;
         disarm();
       }
+      watched.forEach(gone -> gone.complete(null));
+      watched.clear();
       open.remove(remote, this);
       if (counted) release(remote.getAddress());
     }

@@ -90,6 +90,12 @@ public final class GuardedServer {
       if (connection.isEmpty()) kill.shutdown();
       return Flow.<HttpRequest>create()
           .via(kill.flow())
+          // The requests end when the client closes its side: Pekko completes them at once, while the
+          // responses in progress would only notice when written to. Their handlers are told now.
+          .watchTermination((mat, done) -> {
+            connection.ifPresent(open -> done.whenComplete((ok, failure) -> open.clientLeft()));
+            return mat;
+          })
           .mapAsync(pipelining, request -> RequestsInProgress.handle(connection.orElseThrow(), request, handler))
           .watchTermination((mat, done) -> {
             connection.ifPresent(open -> done.whenComplete((ok, failure) -> open.closed()));

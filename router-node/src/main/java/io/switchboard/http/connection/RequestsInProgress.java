@@ -1,10 +1,12 @@
 package io.switchboard.http.connection;
 
 import java.net.InetSocketAddress;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.HttpProtocols;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.scaladsl.model.HttpEntity;
@@ -14,7 +16,8 @@ import org.apache.pekko.stream.scaladsl.Source;
 /**
  * Tells a connection's guard when a request is in progress: from the moment the handler is given the
  * request (its headers are complete) until its response has been sent to its last byte, so that a
- * response streaming for minutes keeps its connection as long as it streams.
+ * response streaming for minutes keeps its connection as long as it streams. The handler also gets
+ * the request's {@link ClientGone} signal, which completes if the connection ends meanwhile.
  */
 final class RequestsInProgress {
   private RequestsInProgress() {}
@@ -23,18 +26,32 @@ final class RequestsInProgress {
   static CompletionStage<HttpResponse> handle(ConnectionGuard.Connection connection, HttpRequest request,
       Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
     connection.requestStarted();
+    // After a request that closes its connection no further request can come, and the end of the
+    // requests cannot be told from its client leaving: to be safe, such a request is not watched.
+    CompletableFuture<Void> gone = closesConnection(request) ? new CompletableFuture<>() : connection.watch();
+    Runnable finished = () -> {
+      connection.unwatch(gone);
+      connection.requestFinished();
+    };
     CompletionStage<HttpResponse> response;
     try {
-      response = handler.apply(request);
+      response = handler.apply(request.addAttribute(ClientGone.KEY, new ClientGone(gone)));
     } catch (Exception e) {
-      connection.requestFinished();
+      finished.run();
       return CompletableFuture.failedFuture(e);
     }
     return response
         .whenComplete((answered, failure) -> {
-          if (failure != null) connection.requestFinished();
+          if (failure != null) finished.run();
         })
-        .thenApply(answered -> onEntityEnd(answered, connection::requestFinished));
+        .thenApply(answered -> onEntityEnd(answered, finished));
+  }
+
+  /** An HTTP/1.0 request without {@code keep-alive}, or one with {@code Connection: close}. */
+  static boolean closesConnection(HttpRequest request) {
+    String connection = request.getHeader("connection").map(h -> h.value().toLowerCase(Locale.ROOT)).orElse("");
+    if (request.protocol().equals(HttpProtocols.HTTP_1_0)) return !connection.contains("keep-alive");
+    return connection.contains("close");
   }
 
   /** The client end of the connection {@code request} came in on (needs {@code remote-address-attribute}). */

@@ -241,16 +241,17 @@ class AnthropicUpstreamTest {
     anthropic.answer(FakeAnthropic.status(403, FakeAnthropic.envelope("permission_error", "Your API key does not have permission")));
     assertError(gateway.post("/v1/chat/completions", chat("")), 502, "upstream_auth_error");
 
+    anthropic.answer(FakeAnthropic.status(500, FakeAnthropic.envelope("api_error", "Internal server error")));
+    HttpResponse<String> failed = gateway.post("/v1/chat/completions", chat(""));
+    assertError(failed, 502, "upstream_error");
+    assertEquals("upstream_http_500", json(failed.body()).path("error").path("code").asText());
+
+    // Last: the 429 pauses the provider for 12 s, longer than a request's deadline (timeouts.total) here.
     anthropic.answer(FakeAnthropic.status(429, FakeAnthropic.envelope("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"),
         RawHeader.create("retry-after", "12")));
     HttpResponse<String> limited = gateway.post("/v1/chat/completions", chat(""));
     assertError(limited, 429, "rate_limit_error");
     assertEquals("12", limited.headers().firstValue("retry-after").orElseThrow());
-
-    anthropic.answer(FakeAnthropic.status(500, FakeAnthropic.envelope("api_error", "Internal server error")));
-    HttpResponse<String> failed = gateway.post("/v1/chat/completions", chat(""));
-    assertError(failed, 502, "upstream_error");
-    assertEquals("upstream_http_500", json(failed.body()).path("error").path("code").asText());
 
     assertSlotsFree();
   }

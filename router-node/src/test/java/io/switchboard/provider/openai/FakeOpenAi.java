@@ -97,6 +97,18 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
     return r -> done(sse(thenSilence(Source.single(chunks(r.json().path("model").asText(), false).get(0)))));
   }
 
+  /**
+   * A whole (non-streaming) answer that starts and never finishes: 200 with its headers and the first
+   * bytes of a chat completion, then nothing. Its body reports its end to {@link #streamEnded}, which is
+   * how a test sees the gateway close the connection.
+   */
+  public Answer<Received> slowBody() {
+    return r -> done(HttpResponse.create()
+        .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_JSON,
+            reportingEnd(thenSilence(Source.single(ByteString.fromString("{\"id\":\"chatcmpl-fake123\","))))))
+        .addHeader(RawHeader.create("x-request-id", "req_fake")));
+  }
+
   /** Sends all content chunks, then ends without {@code data: [DONE]}. */
   public Answer<Received> streamWithoutDone() {
     return r -> {
