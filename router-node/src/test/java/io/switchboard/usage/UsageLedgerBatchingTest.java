@@ -137,10 +137,11 @@ class UsageLedgerBatchingTest {
 
   @Test
   void stoppedLedger_writesWhatIsLeft() {
-    createTable();
     ActorRef<UsageLedger.Command> ledger = ledger(100, 1_000);
     ledger.tell(record("key_a", "0.10"));
     ledger.tell(record("key_a", "0.20"));
+    flush(ledger); // refused (no table yet): both records are now held, and the next try is an hour away
+    createTable();
     testKit.stop(ledger, WAIT);
     assertEquals(2, rows());
   }
