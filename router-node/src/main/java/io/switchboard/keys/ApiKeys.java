@@ -60,11 +60,13 @@ public final class ApiKeys {
   public static Behavior<Command> create(KeyState.Loader loader, Clock clock) {
     return Behaviors.setup(context -> {
       Map<String, ActorRef<ApiKeyActor.Command>> actors = new HashMap<>();
+      // A name is taken until its actor has stopped: a key's Release just after its Forget must not reuse it.
+      long[] started = {0};
       return Behaviors.receive(Command.class)
           .onMessage(Deliver.class, deliver -> {
             actors.computeIfAbsent(deliver.keyId(), id -> {
-              ActorRef<ApiKeyActor.Command> actor =
-                  context.spawn(supervised(id, loader, clock), "key-" + id.replaceAll("[^A-Za-z0-9_-]", "_"));
+              ActorRef<ApiKeyActor.Command> actor = context.spawn(supervised(id, loader, clock),
+                  "key-" + id.replaceAll("[^A-Za-z0-9_-]", "_") + "-" + ++started[0]);
               context.watchWith(actor, new Stopped(id, actor));
               return actor;
             }).tell(deliver.command());

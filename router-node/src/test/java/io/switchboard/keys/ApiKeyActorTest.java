@@ -15,14 +15,22 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** One key's admission: its budget held exactly against reservations in flight, its RPM and TPM buckets. */
 @Tag("unit")
 class ApiKeyActorTest {
-  private static final ActorTestKit testKit = ActorTestKit.create();
+  // Made per run of the class, not once per JVM: mutation testing (PIT) runs the class again and again in
+  // one JVM, and a kit shut down by the previous run would fail every later test whatever the code does.
+  private static ActorTestKit testKit;
   private final ManualClock clock = new ManualClock(Instant.parse("2026-11-21T10:00:00Z"));
+
+  @BeforeAll
+  static void startKit() {
+    testKit = ActorTestKit.create();
+  }
 
   @AfterAll
   static void stop() {

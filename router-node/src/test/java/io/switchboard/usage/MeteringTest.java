@@ -33,6 +33,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,9 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("unit")
 class MeteringTest {
-  private static final ActorTestKit testKit = ActorTestKit.create("metering-test");
+  // Made per run of the class, not once per JVM: mutation testing (PIT) runs the class again and again in
+  // one JVM, and a kit shut down by the previous run would fail every later test whatever the code does.
+  private static ActorTestKit testKit;
   private static final Duration QUIET = Duration.ofMillis(200);
   private static final ChatCompletionRequest CHAT = PipelineFixture.chat("""
       {"model":"pair","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Greet me"}]}""");
@@ -53,6 +56,11 @@ class MeteringTest {
   private PipelineFixture fixture;
   private TestProbe<UsageLedger.Command> ledger;
   private Metering metering;
+
+  @BeforeAll
+  static void startKit() {
+    testKit = ActorTestKit.create("metering-test");
+  }
 
   @AfterAll
   static void stop() {
