@@ -79,8 +79,8 @@ class UsageLedgerBatchingTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static BigDecimal spentValue(TestProbe<StatusReply<BigDecimal>> probe) {
-    return ((StatusReply<BigDecimal>) probe.expectMessageClass(StatusReply.class, WAIT)).getValue();
+  private static BigDecimal spentValue(TestProbe<StatusReply<UsageStore.Spending>> probe) {
+    return ((StatusReply<UsageStore.Spending>) probe.expectMessageClass(StatusReply.class, WAIT)).getValue().spentUsd();
   }
 
   private static UsageLedger.Record record(String key, String cost) {
@@ -107,10 +107,10 @@ class UsageLedgerBatchingTest {
     ledger.tell(record("key_a", "0.25"));
     ledger.tell(record("key_b", "1.00"));
     ledger.tell(record("key_a", "0.50"));
-    TestProbe<StatusReply<BigDecimal>> spent = testKit.createTestProbe();
-    ledger.tell(new UsageLedger.SpentBy("key_a", spent.getRef()));
+    TestProbe<StatusReply<UsageStore.Spending>> spent = testKit.createTestProbe();
+    ledger.tell(new UsageLedger.SpentBy("key_a", 0L, spent.getRef()));
     assertEquals(0, new BigDecimal("0.75").compareTo(spentValue(spent)));
-    ledger.tell(new UsageLedger.SpentBy("key_none", spent.getRef()));
+    ledger.tell(new UsageLedger.SpentBy("key_none", 0L, spent.getRef()));
     assertEquals(0, spentValue(spent).signum());
     assertEquals(3, rows(), "answering the query wrote the batch before it");
   }
@@ -118,8 +118,8 @@ class UsageLedgerBatchingTest {
   @Test
   void spentBy_whileTheDatabaseRefuses_isAnError_notAZero() {
     ActorRef<UsageLedger.Command> ledger = ledger(100, 1_000); // no table: every call fails
-    TestProbe<StatusReply<BigDecimal>> spent = testKit.createTestProbe();
-    ledger.tell(new UsageLedger.SpentBy("key_a", spent.getRef()));
+    TestProbe<StatusReply<UsageStore.Spending>> spent = testKit.createTestProbe();
+    ledger.tell(new UsageLedger.SpentBy("key_a", 0L, spent.getRef()));
     StatusReply<?> reply = spent.expectMessageClass(StatusReply.class, WAIT);
     assertTrue(reply.isError());
     assertTrue(reply.getError().getMessage().contains("could not read the database"), reply.getError().getMessage());
