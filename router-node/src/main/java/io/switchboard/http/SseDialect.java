@@ -26,6 +26,9 @@ interface SseDialect {
   /** Whether this event is the stream's last: its end marker, or an error. */
   boolean isEnd(ByteString event);
 
+  /** Whether this event tells a failure: the stream ends with it, and the call did not succeed. */
+  boolean isError(ByteString event);
+
   /** The event that ends a stream with {@code error}. */
   ByteString errorEvent(ApiError error);
 
@@ -46,6 +49,11 @@ interface SseDialect {
       @Override
       public boolean isEnd(ByteString event) {
         return startsWith(event, done) || startsWith(event, error);
+      }
+
+      @Override
+      public boolean isError(ByteString event) {
+        return startsWith(event, error);
       }
 
       @Override
@@ -74,6 +82,11 @@ interface SseDialect {
       @Override
       public boolean isEnd(ByteString event) {
         return startsWith(event, stop) || startsWith(event, error);
+      }
+
+      @Override
+      public boolean isError(ByteString event) {
+        return startsWith(event, error);
       }
 
       @Override
@@ -119,6 +132,12 @@ interface SseDialect {
       @Override
       public boolean isEnd(ByteString event) {
         return ResponsesSse.ENDS.contains(ResponsesSse.name(event, mapper));
+      }
+
+      @Override
+      public boolean isError(ByteString event) {
+        String name = ResponsesSse.name(event, mapper);
+        return name.equals("response.failed") || name.equals("error");
       }
 
       @Override

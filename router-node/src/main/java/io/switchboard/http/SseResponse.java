@@ -82,7 +82,11 @@ final class SseResponse {
         .statefulMap(
             () -> new boolean[1],
             (ended, event) -> {
-              if (dialect.isEnd(event)) ended[0] = true;
+              if (dialect.isEnd(event)) {
+                ended[0] = true;
+                // The upstream's own error event (the gateway's come with a failure, recorded above).
+                if (end.failure == null && dialect.isError(event)) end.upstreamError = true;
+              }
               return Pair.create(ended, event);
             },
             ended -> {
@@ -104,11 +108,13 @@ final class SseResponse {
     volatile Throwable failure;
     volatile boolean completed;
     volatile boolean sawEnd;
+    /** The stream ended with the upstream's own error event: a failed call, whatever came before it. */
+    volatile boolean upstreamError;
 
     CallOutcome outcome(UpstreamSignals signals) {
       if (failure != null) return Dispatcher.failed(failure);
       if (!completed) return CallOutcome.NOT_SENT;
-      if (!sawEnd) return new CallOutcome.Failed(true, false, UpstreamSignals.NONE);
+      if (!sawEnd || upstreamError) return new CallOutcome.Failed(true, false, UpstreamSignals.NONE);
       return new CallOutcome.Succeeded(usage, signals);
     }
   }

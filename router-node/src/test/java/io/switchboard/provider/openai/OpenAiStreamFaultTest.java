@@ -190,6 +190,20 @@ class OpenAiStreamFaultTest {
     assertFailedCalls(0);
   }
 
+  @ParameterizedTest
+  @EnumSource(Dialect.class)
+  void theUpstreamsOwnErrorEvent_reachesTheClient_andTheCallCountsAsFailed(Dialect dialect) {
+    upstream.answer(upstream.faultAfterFirstChunk(ByteString.fromString("data: {\"error\":{\"message\":\"The server had"
+        + " an error while processing your request.\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n")));
+
+    StreamedAnswer answer = ask(dialect);
+
+    assertEquals(200, answer.status(), answer.raw());
+    assertFalse(answer.endedWhole(), answer.raw());
+    assertTrue(answer.raw().contains("The server had an error"), answer.raw());
+    assertFailedCalls(1);
+  }
+
   /** The provider's own record of the call: a whole stream counts as a success, a cut one as a failure. */
   private void assertFailedCalls(int failed) {
     TestProbe<Object> probe = gateways.testKit().createTestProbe();
