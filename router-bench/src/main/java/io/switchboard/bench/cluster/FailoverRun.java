@@ -127,6 +127,10 @@ public final class FailoverRun {
             queue { max-size = 2048, max-wait = 5s }
           }
           models.%s { provider = limited }
+          # The load generator connects from loopback, where a load balancer would: past the default cap
+          # of connections per client address, which closed the connections of requests waiting out a
+          # failover as "lost" instead of letting them be answered.
+          http.max-connections-per-address-exempt = ["127.0.0.1", "::1"]
         }
         """.formatted(upstreamPort, rpm, MODEL);
   }
