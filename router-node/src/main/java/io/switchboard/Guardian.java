@@ -9,6 +9,7 @@ import io.switchboard.cache.StreamReplay;
 import io.switchboard.completions.TextCompletionsPipeline;
 import io.switchboard.embeddings.EmbeddingsPipeline;
 import io.switchboard.exchange.ChatPipeline;
+import io.switchboard.exchange.FanOut;
 import io.switchboard.http.HttpServer;
 import io.switchboard.metrics.GatewayMetrics;
 import io.switchboard.metrics.ProviderStatistics;
@@ -136,7 +137,8 @@ public final class Guardian {
     TokenEstimator estimator = new TokenEstimator();
     Dispatcher dispatcher = new Dispatcher(clock, context.getSystem(), new Random(), telemetry);
     AutoRoutes routes = AutoRoutes.following(router, settings, history, clock);
-    ChatPipeline pipeline = new ChatPipeline(router, routes, estimator, accounts.metering(), dispatcher,
+    ChatPipeline pipeline = new ChatPipeline(router, routes,
+        new FanOut.Setup(settings.fanOuts(), context.getSystem(), mapper), estimator, accounts.metering(), dispatcher,
         new ResponseCache(settings.cache(), mapper, Ticker.systemTicker()), new StreamReplay(mapper), telemetry,
         new UsageReader(mapper), new AnthropicUsage(mapper), HttpServer.errorLabel(mapper),
         SessionAffinity.of(settings.affinity(), Ticker.systemTicker()));

@@ -44,7 +44,8 @@ public record SwitchboardSettings(
     AffinitySettings affinity,
     AutoRoutingSettings autoRouting,
     ConsoleSettings console,
-    RegistrySettings registry) {
+    RegistrySettings registry,
+    Map<String, FanOutSettings> fanOuts) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -53,6 +54,7 @@ public record SwitchboardSettings(
     providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
     models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
     routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+    fanOuts = Collections.unmodifiableMap(new LinkedHashMap<>(fanOuts));
   }
 
   /** The catalog a node started without a configuration file serves: simulated models and an {@code auto} route. */
@@ -111,6 +113,11 @@ public record SwitchboardSettings(
         Config r = sb.getConfig("routes").getConfig(quoted(name)).withFallback(sb.getConfig("route-defaults"));
         routes.put(name, AutoRouteConfig.route(name, r, models.keySet()));
       }
+      Map<String, FanOutSettings> fanOuts = new TreeMap<>();
+      for (String name : presentKeys(sb.getObject("fan-outs"))) {
+        Config f = sb.getConfig("fan-outs").getConfig(quoted(name)).withFallback(sb.getConfig("fan-out-defaults"));
+        fanOuts.put(name, FanOutConfig.fanOut(name, f, models.keySet(), routes.keySet()));
+      }
       return new SwitchboardSettings(http, providers, models, routes, persistence, cluster,
           BalancingSettings.from(sb.getConfig("balancing")),
           AuthSettings.from(sb.getConfig("auth"), http.host(), env),
@@ -122,7 +129,8 @@ public record SwitchboardSettings(
           new AutoRoutingSettings(AutoRouteConfig.analyzer(sb.getConfig("analyzer")),
               sb.getDuration("route-defaults.probe-after")),
           ConsoleSettings.from(sb.getConfig("console")),
-          RegistrySettings.from(sb.getConfig("registry")));
+          RegistrySettings.from(sb.getConfig("registry")),
+          fanOuts);
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -217,7 +225,7 @@ public record SwitchboardSettings(
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
     return new SwitchboardSettings(newHttp, providers, models, routes, persistence, cluster, balancing, auth, usage, cache,
-        metrics, history, affinity, autoRouting, console, registry);
+        metrics, history, affinity, autoRouting, console, registry, fanOuts);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */

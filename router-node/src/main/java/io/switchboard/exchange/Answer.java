@@ -35,15 +35,35 @@ public sealed interface Answer {
    * @param deployment the label of the deployment that answered ({@code provider/model})
    * @param simulated whether that deployment is the built-in simulated provider
    * @param routed what an auto route chose and why; null when the client named a model
+   * @param fannedOut what a fan-out did; null when the client asked for no fan-out
    */
-  record Served(String deployment, boolean simulated, Cache cache, Routed routed) {
+  record Served(String deployment, boolean simulated, Cache cache, Routed routed, FannedOut fannedOut) {
     public Served(String deployment, boolean simulated, Cache cache) {
-      this(deployment, simulated, cache, null);
+      this(deployment, simulated, cache, null, null);
     }
 
-    /** The same without the route's part, which varies per request. */
+    public Served(String deployment, boolean simulated, Cache cache, Routed routed) {
+      this(deployment, simulated, cache, routed, null);
+    }
+
+    /** The same without the route's and the fan-out's parts, which vary per request. */
     public Served unrouted() {
-      return routed == null ? this : new Served(deployment, simulated, cache, null);
+      return routed == null && fannedOut == null ? this : new Served(deployment, simulated, cache, null, null);
+    }
+
+    /** The same, told what a fan-out did. */
+    public Served fannedOut(FannedOut what) {
+      return new Served(deployment, simulated, cache, routed, what);
+    }
+  }
+
+  /**
+   * What a fan-out did, as the answer's headers tell it: {@code x-switchboard-fan-out} ({@code strategy} and
+   * the winning candidate), and the strategy's own headers (consensus, the judge's choice) in order.
+   */
+  record FannedOut(String summary, java.util.Map<String, String> headers) {
+    public FannedOut {
+      headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
     }
   }
 

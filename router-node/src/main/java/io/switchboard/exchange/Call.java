@@ -24,10 +24,11 @@ import org.apache.pekko.util.ByteString;
  * @param cacheRequested whether the response cache applies (the key's opt-in or the request's header)
  * @param session the conversation the client named in {@code x-switchboard-session}; null when it named none
  * @param objective the request's own objective for an auto route (header or body field); null: the route's
+ * @param fanOutDetail whether a fan-out's answer tells every candidate's outcome ({@code x-switchboard-fan-out-detail})
  */
 public record Call(RequestTrace trace, long startedNanos, Caller caller, Dialect dialect, ChatCompletionRequest chat,
     ByteString openAiBody, ByteString anthropicBody, Optional<Duration> maxWait, boolean cacheRequested,
-    String session, AutoRouteSettings.Objective objective) {
+    String session, AutoRouteSettings.Objective objective, boolean fanOutDetail) {
 
   public Call {
     requireNonNull(trace, "trace");
@@ -43,25 +44,31 @@ public record Call(RequestTrace trace, long startedNanos, Caller caller, Dialect
   /** A chat completion request as an OpenAI client sent it. */
   public static Call openAi(RequestTrace trace, long startedNanos, Caller caller, ChatCompletionRequest chat,
       ByteString body, Optional<Duration> maxWait, boolean cacheRequested) {
-    return new Call(trace, startedNanos, caller, Dialect.OPENAI, chat, body, null, maxWait, cacheRequested, null, null);
+    return new Call(trace, startedNanos, caller, Dialect.OPENAI, chat, body, null, maxWait, cacheRequested, null, null, false);
   }
 
   /** A Messages request as an Anthropic client sent it ({@code body}), with its translation ({@code chat}). */
   public static Call anthropic(RequestTrace trace, long startedNanos, Caller caller, ChatCompletionRequest chat,
       ByteString body, Optional<Duration> maxWait, boolean cacheRequested) {
-    return new Call(trace, startedNanos, caller, Dialect.ANTHROPIC, chat, null, body, maxWait, cacheRequested, null, null);
+    return new Call(trace, startedNanos, caller, Dialect.ANTHROPIC, chat, null, body, maxWait, cacheRequested, null, null, false);
   }
 
   /** This call, in the conversation {@code named} ({@code x-switchboard-session}; null: none). */
   public Call inSession(String named) {
     return new Call(trace, startedNanos, caller, dialect, chat, openAiBody, anthropicBody, maxWait, cacheRequested, named,
-        objective);
+        objective, fanOutDetail);
   }
 
   /** This call with the client's own objective for an auto route. */
   public Call withObjective(AutoRouteSettings.Objective asked) {
     return new Call(trace, startedNanos, caller, dialect, chat, openAiBody, anthropicBody, maxWait, cacheRequested, session,
-        asked);
+        asked, fanOutDetail);
+  }
+
+  /** This call, asking a fan-out for every candidate's outcome when {@code detail}. */
+  public Call withFanOutDetail(boolean detail) {
+    return new Call(trace, startedNanos, caller, dialect, chat, openAiBody, anthropicBody, maxWait, cacheRequested, session,
+        objective, detail);
   }
 
   public String requestId() {

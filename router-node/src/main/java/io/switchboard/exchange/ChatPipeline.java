@@ -92,6 +92,7 @@ public final class ChatPipeline {
   private final AnthropicUsage anthropicUsage;
   private final Function<Throwable, String> errorLabel;
   private final SessionAffinity affinity;
+  private final FanOut fanOut;
 
   /** A pipeline without session affinity. */
   public ChatPipeline(ModelRouter router, TokenEstimator estimator, Metering metering, Dispatcher dispatcher,
@@ -117,6 +118,16 @@ public final class ChatPipeline {
   public ChatPipeline(ModelRouter router, AutoRoutes routes, TokenEstimator estimator, Metering metering,
       Dispatcher dispatcher, ResponseCache cache, StreamReplay replay, Telemetry telemetry, UsageReader openAiUsage,
       AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel, SessionAffinity affinity) {
+    this(router, routes, FanOut.Setup.NONE, estimator, metering, dispatcher, cache, replay, telemetry, openAiUsage,
+        anthropicUsage, errorLabel, affinity);
+  }
+
+  /** @param fanOuts the fan-outs a client may ask for by name, beside the models and auto routes */
+  public ChatPipeline(ModelRouter router, AutoRoutes routes, FanOut.Setup fanOuts, TokenEstimator estimator,
+      Metering metering, Dispatcher dispatcher, ResponseCache cache, StreamReplay replay, Telemetry telemetry,
+      UsageReader openAiUsage, AnthropicUsage anthropicUsage, Function<Throwable, String> errorLabel,
+      SessionAffinity affinity) {
+    this.fanOut = new FanOut(fanOuts, this::candidate, router, telemetry, replay);
     this.affinity = affinity;
     this.router = router;
     this.routes = routes;
@@ -132,21 +143,29 @@ public final class ChatPipeline {
   }
 
   public CompletionStage<Answer> serve(Call call) {
-    RouteChoice choice;
-    try {
-      choice = routes.serves(call.model()) ? routes.choose(call.model(), call.chat(), call.objective()) : null;
-    } catch (NoQualifyingModelException refused) {
-      return CompletableFuture.failedFuture(refused);
-    }
-    String model = choice != null ? choice.model() : call.model();
-    List<Deployment> routed = router.route(model).orElse(null);
-    if (routed == null) return CompletableFuture.failedFuture(new ModelNotFoundException(call.model()));
-    List<Deployment> deployments = affinity.order(model, session(call), routed);
     CompletionStage<Answer> answer;
-    try {
-      answer = admitted(call, deployments, choice);
-    } catch (RuntimeException refused) {
-      answer = CompletableFuture.failedFuture(refused);
+    if (fanOut.serves(call.model())) {
+      try {
+        answer = fanOut.serve(call);
+      } catch (RuntimeException refused) {
+        answer = CompletableFuture.failedFuture(refused);
+      }
+    } else {
+      RouteChoice choice;
+      try {
+        choice = routes.serves(call.model()) ? routes.choose(call.model(), call.chat(), call.objective()) : null;
+      } catch (NoQualifyingModelException refused) {
+        return CompletableFuture.failedFuture(refused);
+      }
+      String model = choice != null ? choice.model() : call.model();
+      List<Deployment> routed = router.route(model).orElse(null);
+      if (routed == null) return CompletableFuture.failedFuture(new ModelNotFoundException(call.model()));
+      List<Deployment> deployments = affinity.order(model, session(call), routed);
+      try {
+        answer = admitted(call, deployments, choice);
+      } catch (RuntimeException refused) {
+        answer = CompletableFuture.failedFuture(refused);
+      }
     }
     // Only routed calls are measured, so an unknown model name never becomes a metric label.
     return answer.whenComplete((ok, error) -> {
@@ -171,9 +190,40 @@ public final class ChatPipeline {
       telemetry.cacheLookup(stored.isPresent());
       if (stored.isPresent()) return CompletableFuture.completedFuture(fromCache(call, stored.get()));
     }
+    return metered(call, deployments, choice, cacheKey, choice == null ? null : choice.route(),
+        choice == null ? null : choice.reason());
+  }
+
+  /**
+   * One call of a fan-out ({@link FanOut}) to {@code model}, a model or an auto route: resolved, metered
+   * under the fan-out's name ({@code call.model()}) as its route with {@code reason}, dispatched and settled
+   * like any call, without the response cache. The key's permission was checked for the fan-out.
+   */
+  private CompletionStage<Answer> candidate(Call call, String model, String reason) {
+    RouteChoice choice;
+    try {
+      choice = routes.serves(model) ? routes.choose(model, call.chat(), call.objective()) : null;
+    } catch (NoQualifyingModelException refused) {
+      return CompletableFuture.failedFuture(refused);
+    }
+    String resolved = choice != null ? choice.model() : model;
+    List<Deployment> routed = router.route(resolved).orElse(null);
+    if (routed == null) return CompletableFuture.failedFuture(new ModelNotFoundException(model));
+    List<Deployment> deployments = affinity.order(resolved, session(call), routed);
+    return metered(call, deployments, choice, Optional.empty(), call.model(),
+        choice == null ? reason : reason + "; " + choice.reason());
+  }
+
+  /**
+   * Estimates the prompt, admits the key, dispatches and settles: the steps every call takes once it is
+   * resolved. Usage records name {@code route} and {@code reason} (null when the client named a model).
+   */
+  private CompletionStage<Answer> metered(Call call, List<Deployment> deployments, RouteChoice choice,
+      Optional<String> cacheKey, String route, String reason) {
+    Caller caller = call.caller();
     PromptEstimate prompt = new PromptEstimate(estimator, call.chat());
     if (choice == null) {
-      return metering.open(caller, call.chat(), prompt, deployments, call.requestId()).thenCompose(meter ->
+      return metering.open(caller, call.chat(), prompt, deployments, call.requestId(), route, reason).thenCompose(meter ->
           meter.watch(dispatcher.dispatch(request(call, prompt, deployments, meter)))
               .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey, null))
               .thenCompose(meter::afterRecord));
@@ -182,7 +232,7 @@ public final class ChatPipeline {
     List<Deployment> reachable = new ArrayList<>(deployments);
     choice.reachable().stream().skip(1).forEach(model -> router.route(model).ifPresent(reachable::addAll));
     StringBuilder fellBack = new StringBuilder();
-    return metering.open(caller, call.chat(), prompt, reachable, call.requestId(), choice.route(), choice.reason())
+    return metering.open(caller, call.chat(), prompt, reachable, call.requestId(), route, reason)
         .thenCompose(meter -> meter.watch(routed(call, prompt, meter, choice, deployments,
                 new HashSet<>(Set.of(choice.model())), fellBack))
             .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey, new Answer.Routed(
@@ -255,7 +305,7 @@ public final class ChatPipeline {
     Permit permit = dispatched.permit();
     if (dispatched.reply() instanceof UpstreamReply.Streaming streaming) {
       long firstEvent = System.nanoTime();
-      telemetry.firstEvent(call.model(), deployment, firstEvent - call.startedNanos());
+      if (!call.trace().isBranch()) telemetry.firstEvent(call.model(), deployment, firstEvent - call.startedNanos());
       Consumer<CallOutcome> release = outcome -> {
         permit.release(outcome);
         ended(call, dispatched, outcome, firstEvent - dispatched.sentNanos());
@@ -285,6 +335,10 @@ public final class ChatPipeline {
     long now = System.nanoTime();
     telemetry.callEnded(dispatched.deployment(), outcome, now - dispatched.sentNanos(), firstEventNanos);
     TokenUsage used = outcome instanceof CallOutcome.Succeeded s ? s.usage() : null;
+    if (call.trace().isBranch()) {
+      telemetry.candidateEnded(call.model(), dispatched.deployment(), used);
+      return;
+    }
     String error = outcome instanceof CallOutcome.Succeeded ? null
         : outcome instanceof CallOutcome.NotSent ? "client_closed" : "stream_failed";
     telemetry.requestEnded(call.model(), dispatched.deployment(), used, now - call.startedNanos(), error);

@@ -24,15 +24,24 @@ final class AnswerHeaders {
   /** Why: the task, the choice and its figures, the runner-up, the exclusions. */
   static final String ROUTE_REASON_HEADER = "x-switchboard-route-reason";
 
+  /** A fan-out's strategy and winner; its strategy's own headers follow it. */
+  static final String FAN_OUT_HEADER = "x-switchboard-fan-out";
+
   private final Map<Answer.Served, List<HttpHeader>> built = new ConcurrentHashMap<>();
 
   List<HttpHeader> of(Answer.Served served) {
     List<HttpHeader> fixed = built.computeIfAbsent(served.unrouted(), AnswerHeaders::build);
-    if (served.routed() == null) return fixed;
-    List<HttpHeader> headers = new ArrayList<>(fixed.size() + 2);
+    if (served.routed() == null && served.fannedOut() == null) return fixed;
+    List<HttpHeader> headers = new ArrayList<>(fixed.size() + 4);
     headers.addAll(fixed);
-    headers.add(RawHeader.create(MODEL_HEADER, served.routed().model()));
-    headers.add(RawHeader.create(ROUTE_REASON_HEADER, served.routed().reason()));
+    if (served.routed() != null) {
+      headers.add(RawHeader.create(MODEL_HEADER, served.routed().model()));
+      headers.add(RawHeader.create(ROUTE_REASON_HEADER, served.routed().reason()));
+    }
+    if (served.fannedOut() != null) {
+      headers.add(RawHeader.create(FAN_OUT_HEADER, served.fannedOut().summary()));
+      served.fannedOut().headers().forEach((name, value) -> headers.add(RawHeader.create(name, value)));
+    }
     return headers;
   }
 

@@ -101,7 +101,8 @@ final class AnthropicMessages {
       Caller caller = Caller.of(request);
       Call call = Call.anthropic(trace, started, caller, chat, body, ChatCompletions.maxWait(request),
           cachePolicy.enabledFor(caller.cache(), request)).inSession(ChatCompletions.session(request))
-          .withObjective(RouteOverrides.objective(request, stripped));
+          .withObjective(RouteOverrides.objective(request, stripped))
+          .withFanOutDetail(ChatCompletions.fanOutDetail(request));
       return pipeline.serve(call).thenApply(answer ->
           answers.respond(answer, messages.model(), headers.of(answer.served()), trace.requestId(),
                   () -> promptEstimate(chat, answer.served().deployment()))

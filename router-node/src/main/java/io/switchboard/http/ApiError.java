@@ -3,6 +3,7 @@ package io.switchboard.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.api.openai.ErrorResponse;
 import io.switchboard.exchange.RequestRefusedException;
+import io.switchboard.exchange.NoConsensusException;
 import io.switchboard.keys.KeyRefusedException;
 import io.switchboard.keys.ModelNotAllowedException;
 import io.switchboard.orchestration.NoQualifyingModelException;
@@ -89,6 +90,9 @@ public final class ApiError extends RuntimeException {
     if (t instanceof RequestRefusedException refused) {
       return of(400, INVALID_REQUEST, refused.code(), refused.param(), refused.getMessage());
     }
+    if (t instanceof NoConsensusException split) {
+      return new ApiError(502, ErrorResponse.of(split.getMessage(), "upstream_error", null, "no_consensus"), null);
+    }
     if (t instanceof ClientGoneException gone) {
       // Nobody reads it; nginx's 499 (client closed request) in the access log.
       return of(499, "client_closed_request", "client_closed_request", null, gone.getMessage());
@@ -119,7 +123,7 @@ public final class ApiError extends RuntimeException {
         || t instanceof Dispatcher.ContextTooLongException || t instanceof KeyRefusedException
         || t instanceof ModelNotAllowedException || t instanceof ModelNotFoundException
         || t instanceof RequestRefusedException || t instanceof ClientGoneException
-        || t instanceof NoQualifyingModelException);
+        || t instanceof NoQualifyingModelException || t instanceof NoConsensusException);
   }
 
   /** The failure itself, from under the {@link CompletionException}s that futures wrap it in. */

@@ -6,6 +6,7 @@ import io.switchboard.api.openai.ChatCompletionRequest;
 import io.switchboard.cache.CachePolicy;
 import io.switchboard.exchange.Answer;
 import io.switchboard.exchange.Call;
+import io.switchboard.exchange.FanOut;
 import io.switchboard.exchange.ChatPipeline;
 import io.switchboard.http.connection.ClientGone;
 import io.switchboard.keys.Caller;
@@ -68,7 +69,14 @@ final class ChatCompletions {
     return Call.openAi(trace, started, caller, chat, stripped.body(), maxWait,
             cachePolicy.enabledFor(caller.cache(), request))
         .inSession(session(request))
-        .withObjective(RouteOverrides.objective(request, stripped));
+        .withObjective(RouteOverrides.objective(request, stripped))
+        .withFanOutDetail(fanOutDetail(request));
+  }
+
+  /** Whether the client asked a fan-out for every candidate's outcome ({@value FanOut#DETAIL_HEADER}: true or on). */
+  static boolean fanOutDetail(HttpRequest request) {
+    return request.getHeader(FanOut.DETAIL_HEADER)
+        .map(h -> h.value().trim().equalsIgnoreCase("true") || h.value().trim().equalsIgnoreCase("on")).orElse(false);
   }
 
   /** The conversation the client named in {@value SessionAffinity#HEADER}; null when none. */

@@ -26,7 +26,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * Usage reports: {@code GET /admin/usage} over every key (optionally {@code key_id=}), and {@code GET
  * /v1/usage}, which shows the calling key its own usage only. Both take {@code from} and {@code to}
  * (ISO-8601 instants, or dates meaning midnight UTC; default the last 30 days, {@code to} exclusive) and
- * {@code group_by}, a comma-separated list of {@code key}, {@code model}, {@code deployment}, {@code day}.
+ * {@code group_by}, a comma-separated list of {@code key}, {@code model}, {@code deployment}, {@code day},
+ * {@code request} (a fan-out's calls share the request's id), {@code route} (the auto route or fan-out).
  */
 final class UsageRoutes extends AllDirectives {
   static final Duration DEFAULT_RANGE = Duration.ofDays(30);
@@ -95,7 +96,7 @@ final class UsageRoutes extends AllDirectives {
         UsageStore.Dimension d = UsageStore.Dimension.valueOf(name);
         if (!dims.contains(d)) dims.add(d);
       } catch (IllegalArgumentException e) {
-        throw ApiError.invalidRequest("'group_by' takes a comma-separated list of key, model, deployment, day;"
+        throw ApiError.invalidRequest("'group_by' takes a comma-separated list of key, model, deployment, day, request, route;"
             + " got '" + part.trim() + "'.", "group_by", "invalid_value");
       }
     }

@@ -147,6 +147,24 @@ public final class GatewayMetrics {
         .tags("model", model, "from", fromProvider, "to", toProvider).register(registry).increment();
   }
 
+  /** A fan-out ended: {@code outcome} is answered, no_consensus, failed or client_gone. */
+  public void fanOutEnded(String fanOut, String strategy, String outcome) {
+    Counter.builder("switchboard.fanouts").description("Fan-out requests, by strategy and outcome")
+        .tags("fan_out", fanOut, "strategy", strategy, "outcome", outcome).register(registry).increment();
+  }
+
+  /** A fan-out of strategy {@code first} started a candidate after its hedge delay (not at once). */
+  public void hedgeFired(String fanOut) {
+    Counter.builder("switchboard.fanout.hedges.fired").description("Hedge calls started after a hedge delay")
+        .tag("fan_out", fanOut).register(registry).increment();
+  }
+
+  /** A hedge call (not the first candidate) gave the winning answer. */
+  public void hedgeWon(String fanOut) {
+    Counter.builder("switchboard.fanout.hedges.won").description("Fan-outs whose answer came from a hedge call")
+        .tag("fan_out", fanOut).register(registry).increment();
+  }
+
   public void cacheHit() {
     Counter.builder("switchboard.cache.hits").description("Requests answered from the response cache")
         .register(registry).increment();

@@ -1,5 +1,6 @@
 package io.switchboard.metrics;
 
+import io.switchboard.history.HistorySummary;
 import io.switchboard.history.Outcome;
 import io.switchboard.history.PerformanceHistory;
 import io.switchboard.provider.CallOutcome;
@@ -24,6 +25,10 @@ final class HistoryFeed {
   HistoryFeed(PerformanceHistory history, Clock clock) {
     this.history = history;
     this.clock = clock;
+  }
+
+  HistorySummary summary(String deployment) {
+    return history.summary(deployment);
   }
 
   /**

@@ -92,9 +92,40 @@ public final class Telemetry implements DispatchListener {
     }
   }
 
+  /**
+   * One candidate call of a fan-out to {@code model} ended: its tokens and spend are counted; the request
+   * itself is counted once, when the fan-out ends ({@link #requestEnded}).
+   */
+  public void candidateEnded(String model, Deployment deployment, TokenUsage usage) {
+    GatewayMetrics.Call call = call(model, deployment);
+    metrics.tokens(call, usage);
+    if (deployment != null && usage != null) {
+      metrics.spend(call, deployment.settings().pricing().cost(usage.promptTokens(), usage.completionTokens())
+          .doubleValue());
+    }
+  }
+
   /** A stream's first event was ready for the client {@code nanos} after the request arrived. */
   public void firstEvent(String model, Deployment deployment, long nanos) {
     metrics.timeToFirstToken(call(model, deployment), nanos);
+  }
+
+  /** A fan-out ended with {@code outcome}; see {@link GatewayMetrics#fanOutEnded}. */
+  public void fanOutEnded(String fanOut, String strategy, String outcome) {
+    metrics.fanOutEnded(fanOut, strategy, outcome);
+  }
+
+  public void hedgeFired(String fanOut) {
+    metrics.hedgeFired(fanOut);
+  }
+
+  public void hedgeWon(String fanOut) {
+    metrics.hedgeWon(fanOut);
+  }
+
+  /** What the performance history knows of {@code deployment} (a hedge delay may follow it). */
+  public HistorySummary summary(String deployment) {
+    return history.summary(deployment);
   }
 
   public void cacheLookup(boolean hit) {

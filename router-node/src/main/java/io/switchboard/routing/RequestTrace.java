@@ -23,7 +23,8 @@ public final class RequestTrace {
   private final String requestId;
   private final CompletionStage<?> clientGone;
   private final AtomicLong upstreamNanos = new AtomicLong();
-  private final AtomicReference<Deadline> deadline = new AtomicReference<>();
+  private final AtomicReference<Deadline> deadline;
+  private final boolean branch;
   private volatile String upstreamRequestId;
 
   /** A request whose client's departure is not watched. */
@@ -33,8 +34,32 @@ public final class RequestTrace {
 
   /** @param clientGone completes when the client closes its connection; the request's upstream calls are then abandoned */
   public RequestTrace(String requestId, CompletionStage<?> clientGone) {
+    this(requestId, clientGone, new AtomicReference<>(), false);
+  }
+
+  private RequestTrace(String requestId, CompletionStage<?> clientGone, AtomicReference<Deadline> deadline,
+      boolean branch) {
     this.requestId = requestId;
     this.clientGone = clientGone;
+    this.deadline = deadline;
+    this.branch = branch;
+  }
+
+  /**
+   * One of several calls this request makes at once (a fan-out's candidate): the same id and the same
+   * deadline, its own upstream time, and abandoned when the client leaves or when {@code cancelled}
+   * completes, whichever is first.
+   */
+  public RequestTrace branch(CompletionStage<?> cancelled) {
+    CompletableFuture<Object> gone = new CompletableFuture<>();
+    clientGone.whenComplete((ok, error) -> gone.complete(ok));
+    cancelled.whenComplete((ok, error) -> gone.complete(ok));
+    return new RequestTrace(requestId, gone, deadline, true);
+  }
+
+  /** Whether this is a {@link #branch} of a request, rather than the request itself. */
+  public boolean isBranch() {
+    return branch;
   }
 
   /**
@@ -59,6 +84,14 @@ public final class RequestTrace {
   }
 
   void addUpstream(long nanos) {
+    upstreamNanos.addAndGet(nanos);
+  }
+
+  /**
+   * A fan-out's calls, made on {@link #branch}es, took {@code nanos} from the first start to the answer:
+   * the request's upstream time (its branches' own times overlap, so their sum would overstate it).
+   */
+  public void addFannedOut(long nanos) {
     upstreamNanos.addAndGet(nanos);
   }
 

@@ -24,7 +24,7 @@ import org.apache.pekko.util.ByteString;
  * marker. An event that only opens the answer (OpenAI's role chunk with empty content, Anthropic's
  * {@code message_start}) does not count.
  */
-final class StreamStart {
+public final class StreamStart {
   private static final List<String> CONTENT = List.of("\"content\":\"", "\"text\":\"", "\"delta\":\"",
       "\"partial_json\":\"");
   private static final List<String> OTHER_TOKENS = List.of("\"tool_calls\"", "content_block_delta",
@@ -71,7 +71,7 @@ final class StreamStart {
   }
 
   /** Whether an event carries content (see the class comment). */
-  static boolean carriesToken(ByteString event) {
+  public static boolean carriesToken(ByteString event) {
     String text = event.utf8String();
     for (String field : CONTENT) {
       int at = text.indexOf(field);

@@ -35,6 +35,9 @@ public final class Meter implements Dispatcher.CallListener {
   private final Context context;
   private final KeyAdmission.Permit permit;
   private final AtomicBoolean settled = new AtomicBoolean();
+  /** The prompts of calls cancelled after they were sent, charged when nothing else answers. */
+  private volatile long cancelledTokens;
+  private volatile BigDecimal cancelledCost = BigDecimal.ZERO;
   /** The whole answer's record, durable (see {@link Metering}); complete until {@link #answered}. */
   private volatile CompletionStage<Done> answerRecorded = CompletableFuture.completedFuture(Done.getInstance());
 
@@ -44,18 +47,33 @@ public final class Meter implements Dispatcher.CallListener {
     this.permit = permit;
   }
 
-  /** {@code dispatch}, settling the key's reservation with nothing spent when no upstream answered. */
+  /**
+   * {@code dispatch}, settling the key's reservation when no upstream answered: with nothing spent, or with
+   * the prompt of a call that was cancelled after it was sent (see {@link #callFailed}).
+   */
   public <T> CompletionStage<T> watch(CompletionStage<T> dispatch) {
     return dispatch.whenComplete((ok, error) -> {
-      if (error != null) settle(0, BigDecimal.ZERO);
+      if (error != null) settle(cancelledTokens, cancelledCost);
     });
   }
 
+  /**
+   * Records a call that was sent and failed. A failed call costs nothing; a call cancelled after it was
+   * sent (its client left, or a fan-out no longer needed it) is charged its prompt, which the upstream has
+   * read by then and bills.
+   */
   @Override
   public void callFailed(Deployment deployment, Throwable cause) {
+    if (cause instanceof ClientGoneException) {
+      int prompt = promptEstimate(deployment);
+      UsageRecord record = usageRecord(deployment, prompt, 0, null, UsageRecord.CLIENT_CANCELLED);
+      cancelledTokens += prompt;
+      cancelledCost = cancelledCost.add(record.costUsd());
+      metering.record(record);
+      return;
+    }
     String outcome = cause instanceof UpstreamException e
-        ? "upstream_" + e.kind().name().toLowerCase(Locale.ROOT)
-        : cause instanceof ClientGoneException ? UsageRecord.CLIENT_CANCELLED : "upstream_error";
+        ? "upstream_" + e.kind().name().toLowerCase(Locale.ROOT) : "upstream_error";
     metering.record(usageRecord(deployment, 0, 0, null, outcome));
   }
 

@@ -37,6 +37,8 @@ public final class UsageReports {
       @JsonProperty("model") String model,
       @JsonProperty("deployment") String deployment,
       @JsonProperty("day") String day,
+      @JsonProperty("request_id") String requestId,
+      @JsonProperty("route") String route,
       @JsonProperty("requests") long requests,
       @JsonProperty("prompt_tokens") long promptTokens,
       @JsonProperty("completion_tokens") long completionTokens,
@@ -69,7 +71,7 @@ public final class UsageReports {
 
   private static Group group(UsageStore.Row row) {
     return new Group(row.keyId(), row.model(), row.deployment(), row.day() == null ? null : row.day().toString(),
-        row.requests(), row.promptTokens(), row.completionTokens(), row.promptTokens() + row.completionTokens(),
+        row.requestId(), row.route(), row.requests(), row.promptTokens(), row.completionTokens(), row.promptTokens() + row.completionTokens(),
         row.costUsd().setScale(Math.max(0, Math.min(12, row.costUsd().stripTrailingZeros().scale())), RoundingMode.HALF_UP),
         row.totalLatencyMs() / row.requests());
   }

@@ -44,7 +44,11 @@ public final class UsageStore {
 
   /** A dimension usage can be grouped by. */
   public enum Dimension {
-    KEY("key_id"), MODEL("model"), DEPLOYMENT("deployment"), DAY("(at_ms / " + DAY_MILLIS + ")");
+    KEY("key_id"), MODEL("model"), DEPLOYMENT("deployment"), DAY("(at_ms / " + DAY_MILLIS + ")"),
+    /** The request's id: a fan-out's calls share it. */
+    REQUEST("request_id"),
+    /** The auto route or fan-out asked for (null when the client named a model). */
+    ROUTE("route");
 
     final String sql;
 
@@ -54,7 +58,8 @@ public final class UsageStore {
   }
 
   /** One group of {@link #aggregate}: the dimensions asked for are set, the others null. */
-  public record Row(String keyId, String model, String deployment, LocalDate day, long requests, long promptTokens,
+  public record Row(String keyId, String model, String deployment, LocalDate day, String requestId, String route,
+      long requests, long promptTokens,
       long completionTokens, BigDecimal costUsd, long totalLatencyMs) {}
 
   /**
@@ -171,6 +176,8 @@ public final class UsageStore {
               groupBy.contains(Dimension.DEPLOYMENT) ? r.getString(groupBy.indexOf(Dimension.DEPLOYMENT) + 1) : null,
               groupBy.contains(Dimension.DAY)
                   ? LocalDate.ofEpochDay(r.getLong(groupBy.indexOf(Dimension.DAY) + 1)) : null,
+              groupBy.contains(Dimension.REQUEST) ? r.getString(groupBy.indexOf(Dimension.REQUEST) + 1) : null,
+              groupBy.contains(Dimension.ROUTE) ? r.getString(groupBy.indexOf(Dimension.ROUTE) + 1) : null,
               requests, r.getLong(col + 2), r.getLong(col + 3),
               Optional.ofNullable(r.getBigDecimal(col + 4)).orElse(BigDecimal.ZERO), r.getLong(col + 5)));
         }

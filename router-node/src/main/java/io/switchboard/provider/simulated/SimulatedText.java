@@ -21,8 +21,30 @@ final class SimulatedText {
 
   private SimulatedText() {}
 
+  /** A judge's instruction: reply with a JSON {@code choice} among answers 1 to N. */
+  private static final java.util.regex.Pattern JUDGE =
+      java.util.regex.Pattern.compile("\\{\"choice\": <the number of the best answer, 1 to (\\d+)>");
+
+  /**
+   * The tokens of an answer: deterministic words; or, when the conversation opens with a judge's
+   * instruction to reply with a JSON {@code choice} among answers 1 to N (a {@code judge} fan-out's), a
+   * seeded choice in that form, so a judge route over simulated models works like one over real ones.
+   */
   static List<String> tokens(long seed, List<ChatMessage> messages, int count) {
     SplittableRandom random = new SplittableRandom(seed ^ conversationHash(messages));
+    if (!messages.isEmpty() && "system".equals(messages.get(0).role())) {
+      java.util.regex.Matcher judge = JUDGE.matcher(messages.get(0).textContent());
+      if (judge.find()) {
+        int answers = Math.max(1, Integer.parseInt(judge.group(1)));
+        int choice = 1 + random.nextInt(answers);
+        List<String> verdict = new ArrayList<>();
+        for (String word : ("{\"choice\": " + choice + ", \"reason\": \"simulated judge: answer " + choice + " of "
+            + answers + " chosen by seed\"}").split("(?= )")) {
+          verdict.add(word);
+        }
+        return verdict;
+      }
+    }
     List<String> tokens = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       tokens.add(i < OPENING.length ? OPENING[i] : " " + WORDS[random.nextInt(WORDS.length)]);
