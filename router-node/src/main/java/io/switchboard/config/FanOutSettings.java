@@ -68,7 +68,7 @@ public record FanOutSettings(String name, Strategy strategy, List<String> candid
   public enum NoQuorum {
     /** 502 {@code no_consensus}, naming the groups. */
     ERROR,
-    /** The answer of the biggest group (the earliest on a tie), flagged in {@code x-switchboard-consensus}. */
+    /** The answer of the biggest group (on a tie, the group of the candidate listed first), flagged in {@code x-switchboard-consensus}. */
     BEST
   }
 

@@ -114,7 +114,7 @@ final class Consensus {
   }
 
   /**
-   * Answers grouped by key, biggest group first (the earliest answer's group on a tie); an answer without
+   * Answers grouped by key, biggest group first (on a tie, the group of the answer listed first); an answer without
    * a key is a group of its own.
    *
    * @param keys each answer's key, in the order the answers came

@@ -325,8 +325,11 @@ public final class FanOut {
           synchronized (answers) {
             if (error == null) {
               slot.ended("answered");
-              answers.add(new Answered(slot, answer));
-              keys.add(consensus.key(((Answer.Complete) answer).body()));
+              // Kept in candidate order, so that a tie goes to the candidate listed first, whatever came first.
+              int at = 0;
+              while (at < answers.size() && answers.get(at).slot().index < slot.index) at++;
+              answers.add(at, new Answered(slot, answer));
+              keys.add(at, consensus.key(((Answer.Complete) answer).body()));
             } else {
               slot.ended(failure(error));
               failures.add(unwrap(error));
