@@ -92,8 +92,12 @@ public final class Main {
     String routes = settings.routes().values().stream()
         .map(r -> r.name() + " (over " + String.join(", ", r.candidates()) + ")")
         .collect(Collectors.joining(", "));
+    String fanOuts = settings.fanOuts().values().stream()
+        .map(f -> f.name() + " (" + f.strategy().configName() + " over " + String.join(", ", f.candidates()) + ")")
+        .collect(Collectors.joining(", "));
     return "Switchboard listening on http://" + address.getHostString() + ":" + address.getPort()
-        + " serving models: " + models + (routes.isEmpty() ? "" : "; auto routes: " + routes);
+        + " serving models: " + models + (routes.isEmpty() ? "" : "; auto routes: " + routes)
+        + (fanOuts.isEmpty() ? "" : "; fan-outs: " + fanOuts);
   }
 
   private static Optional<Path> configFile(String[] args) {
