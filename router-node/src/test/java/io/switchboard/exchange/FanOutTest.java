@@ -100,8 +100,12 @@ class FanOutTest {
   }
 
   private HttpResponse<String> post(TestGateway gateway, String body) {
+    return post(gateway, body, Duration.ofSeconds(30));
+  }
+
+  private HttpResponse<String> post(TestGateway gateway, String body, Duration timeout) {
     return gateway.send(gateway.request("/v1/chat/completions").header("Content-Type", "application/json")
-            .header(FanOut.DETAIL_HEADER, "true").timeout(Duration.ofSeconds(30))
+            .header(FanOut.DETAIL_HEADER, "true").timeout(timeout)
             .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
@@ -173,6 +177,49 @@ class FanOutTest {
   }
 
   @Test
+  void aHedgeDelayFollowingTheFirstCandidatesP90_firesOnceItHasHistory_andIsCounted() {
+    a.answer(r -> r.json().toString().contains("warm-up") ? says("Paris").apply(r) : a.slowBody().apply(r));
+    b.answer(says("Paris"));
+    try (TestGateway gateway = gateway("""
+        switchboard.history.refresh-interval = 100ms
+        switchboard.fan-outs.hedge { strategy = first, candidates = [ma, mb], hedge { delay = 60s, percentile = 90 } }
+        """)) {
+      for (int i = 0; i < 5; i++) {
+        assertEquals(200, gateway.post("/v1/chat/completions",
+            "{\"model\":\"ma\",\"messages\":[{\"role\":\"user\",\"content\":\"warm-up\"}]}").statusCode());
+      }
+      // Without history the hedge would wait 60 s; with ma's p90 of a few milliseconds it fires at once.
+      await(() -> {
+        HttpResponse<String> response = post(gateway, body("hedge", false), Duration.ofSeconds(3));
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("pb/gpt-b", header(response, "x-switchboard-deployment"));
+      });
+
+      String metrics = gateway.get("/metrics").body();
+      assertTrue(metrics.contains("switchboard_fanout_hedges_fired_total{fan_out=\"hedge\"}"), metrics);
+      assertTrue(metrics.contains("switchboard_fanout_hedges_won_total{fan_out=\"hedge\"}"), metrics);
+      assertTrue(metrics.contains("switchboard_fanouts_total{fan_out=\"hedge\",outcome=\"answered\",strategy=\"first\"}"),
+          metrics);
+    }
+  }
+
+  @Test
+  void aCandidateMayBeAnAutoRoute() {
+    a.answer(says("Paris"));
+    b.answer(b.delayed(Duration.ofSeconds(5), says("Lyon")));
+    try (TestGateway gateway = gateway("""
+        switchboard.routes.smart { candidates = [ma] }
+        switchboard.fan-outs.race { strategy = first, candidates = [smart, mb] }
+        """)) {
+      HttpResponse<String> response = post(gateway, body("race", false));
+
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals("Paris", content(response));
+      assertEquals("first; candidate smart (1 of 2)", header(response, "x-switchboard-fan-out"));
+    }
+  }
+
+  @Test
   void aCandidateThatFails_isLeftOut_andTheNextOneStartsAtOnce() {
     a.answer(FakeUpstream.status(500, FakeOpenAi.envelope("The server had an error", "server_error")));
     b.answer(says("Paris"));
@@ -212,6 +259,22 @@ class FanOutTest {
       assertEquals(200, response.statusCode(), response.body());
       assertEquals("Paris", content(response));
       assertEquals("2/3", header(response, "x-switchboard-consensus"));
+    }
+  }
+
+  @Test
+  void vote_answersAStreamingClientWithTheChosenAnswerAsAStream() {
+    a.answer(says("Paris"));
+    b.answer(says("Paris"));
+    c.answer(says("London"));
+    try (TestGateway gateway = gateway("switchboard.fan-outs.vote { strategy = vote, candidates = [ma, mb, mc] }")) {
+      HttpResponse<String> response = post(gateway, body("vote", true));
+
+      assertEquals(200, response.statusCode(), response.body());
+      assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+      assertTrue(response.body().contains("Paris") && response.body().endsWith("data: [DONE]\n\n"), response.body());
+      assertTrue(header(response, "x-switchboard-consensus").startsWith("2/3"));
+      assertTrue(!a.received().get(0).json().path("stream").asBoolean(), "candidates answer whole for a vote");
     }
   }
 
