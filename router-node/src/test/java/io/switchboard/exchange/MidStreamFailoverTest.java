@@ -39,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MidStreamFailoverTest {
+public class MidStreamFailoverTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ANTHROPIC_KEY = "sk-ant-test";
 
@@ -102,7 +102,7 @@ class MidStreamFailoverTest {
   // ---- the fakes' streams ---------------------------------------------------------------------
 
   /** The continuation an OpenAI upstream streams: its own id and created, its own role chunk, the rest, a usage chunk when asked. */
-  static FakeUpstream.Answer<FakeOpenAi.Received> continuation(String... pieces) {
+  public static FakeUpstream.Answer<FakeOpenAi.Received> continuation(String... pieces) {
     return r -> {
       String head = "{\"id\":\"chatcmpl-second\",\"object\":\"chat.completion.chunk\",\"created\":1800000000,"
           + "\"model\":\"" + r.json().path("model").asText() + "\",";
@@ -124,7 +124,7 @@ class MidStreamFailoverTest {
   }
 
   /** An Anthropic continuation: its own message_start and text block 0 with {@code text}, then its end. */
-  static FakeUpstream.Answer<FakeAnthropic.Received> anthropicContinuation(String text) {
+  public static FakeUpstream.Answer<FakeAnthropic.Received> anthropicContinuation(String text) {
     return r -> FakeAnthropic.events(List.of(
         FakeAnthropic.messageStart("claude-sonnet-4-5", "msg_second"),
         FakeAnthropic.event("content_block_start",
@@ -138,7 +138,7 @@ class MidStreamFailoverTest {
   }
 
   /** Anthropic's documented text stream up to its first text delta ("Hello!"), open block and all. */
-  static List<String> anthropicFirstPart() {
+  public static List<String> anthropicFirstPart() {
     return FakeAnthropic.textEvents("claude-sonnet-4-5").subList(0, 4);
   }
 
