@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.api.anthropic.ErrorEnvelope;
+import io.switchboard.api.anthropic.ErrorInfo;
+import io.switchboard.api.anthropic.StreamEvent;
+import io.switchboard.api.openai.ChatCompletionChunk;
 import io.switchboard.api.openai.ChatCompletionRequest;
+import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.api.openai.ChatMessage;
 import io.switchboard.logging.RequestLog;
 import io.switchboard.metrics.Telemetry;
@@ -14,6 +19,7 @@ import io.switchboard.provider.UpstreamCall;
 import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamReply;
 import io.switchboard.provider.UpstreamSignals;
+import io.switchboard.provider.anthropic.OpenAiToAnthropicStream;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.Dispatcher;
 import io.switchboard.tokens.PromptEstimate;
@@ -56,7 +62,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Anthropic events (an Anthropic caller answered by an Anthropic upstream): the continuation's
  *       {@code message_start} is dropped, its first text block continues the block that was open (or
  *       takes the next index), its indices shifted to follow, and its {@code message_delta} carries the
- *       marker. Only deployments that answer in Anthropic's dialect can continue such a stream.
+ *       marker. A deployment that answers in OpenAI's dialect continues it too, its chunks translated.
  * </ul>
  *
  * <p>Each call settles on its own: the broken one releases its provider permit as failed and is recorded
@@ -68,6 +74,8 @@ import org.slf4j.LoggerFactory;
 final class StreamContinuation {
   private static final Logger log = LoggerFactory.getLogger(StreamContinuation.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The wire types' own mapper, for a continuation translated from OpenAI's chunks to Anthropic's events. */
+  private static final ObjectMapper WIRE = OpenAiJson.newMapper();
   private static final String UPSTREAM_ERROR_EVENT = "upstream_error_event";
 
   /** How the pipeline ends a call that ends the request: its telemetry, as for any stream. */
@@ -106,6 +114,10 @@ final class StreamContinuation {
     Part part = run.part(first, streaming, firstEventNanos);
     run.current = part;
     return new Answer.Streaming(run.segment(part), dialect, served, streaming.signals(), run::settle, run.recorded);
+  }
+
+  private static ByteString anthropicEvent(String name, JsonNode data) throws IOException {
+    return ByteString.fromString("event: " + name + "\ndata: " + JSON.writeValueAsString(data) + "\n\n");
   }
 
   /** One call of a continued stream. */
@@ -305,14 +317,10 @@ final class StreamContinuation {
       return Source.completionStageSource(next).mapMaterializedValue(ignored -> NotUsed.getInstance());
     }
 
-    /** The deployments after {@code from} in the dispatcher's order, those that can continue this dialect. */
+    /** The deployments after {@code from} in the dispatcher's order. */
     private List<Deployment> rest(Deployment from) {
       int at = order.indexOf(from);
-      List<Deployment> rest = new ArrayList<>();
-      for (Deployment d : order.subList(at + 1, order.size())) {
-        if (dialect != Dialect.ANTHROPIC || d.provider().upstream().passesAnthropicThrough()) rest.add(d);
-      }
-      return rest;
+      return at < 0 ? List.of() : List.copyOf(order.subList(at + 1, order.size()));
     }
 
     // ---- OpenAI chunks ---------------------------------------------------------------------------
@@ -467,9 +475,6 @@ final class StreamContinuation {
       return end < 0 ? text.length() : end;
     }
 
-    private static ByteString anthropicEvent(String name, JsonNode data) throws IOException {
-      return ByteString.fromString("event: " + name + "\ndata: " + JSON.writeValueAsString(data) + "\n\n");
-    }
   }
 
   /**
@@ -508,16 +513,49 @@ final class StreamContinuation {
       boolean anthropic = d.provider().upstream().passesAnthropicThrough();
       // Anthropic refuses a final assistant message that ends in white space.
       String own = anthropic ? prefix.stripTrailing() : prefix;
-      if (dialect == Dialect.ANTHROPIC) {
+      if (dialect == Dialect.ANTHROPIC && anthropic) {
         return d.provider().upstream().send(new UpstreamCall(chat, null, d.upstreamModel(),
             d.settings().maxOutputTokens(), anthropicBody(call.anthropicBody(), own)));
       }
       ChatCompletionRequest sent = own.equals(prefix) ? chat : withPrefix(call.chat(), own);
-      return d.provider().upstream().send(new UpstreamCall(sent, null, d.upstreamModel(),
-          d.settings().maxOutputTokens(), null));
+      CompletionStage<UpstreamReply> reply = d.provider().upstream().send(new UpstreamCall(sent, null,
+          d.upstreamModel(), d.settings().maxOutputTokens(), null));
+      if (dialect == Dialect.OPENAI) return reply;
+      // An Anthropic stream continued by an upstream that answers in OpenAI's dialect: its chunks translated.
+      return reply.thenApply(answer -> answer instanceof UpstreamReply.Streaming streaming
+          ? new UpstreamReply.Streaming(anthropicEvents(streaming.events()), streaming.signals(), streaming.requestId())
+          : answer);
+    }
+
+    /** OpenAI chunks as Anthropic's events, one translator per materialization. */
+    private Source<ByteString, NotUsed> anthropicEvents(Source<ByteString, NotUsed> chunks) {
+      return Source.lazySource(() -> {
+        OpenAiToAnthropicStream translator = new OpenAiToAnthropicStream(call.model());
+        return chunks.mapConcat(frame -> translated(frame.utf8String(), translator));
+      }).mapMaterializedValue(ignored -> NotUsed.getInstance());
+    }
+
+    private static List<ByteString> translated(String frame, OpenAiToAnthropicStream translator) throws IOException {
+      String data = frame.startsWith("data: ") ? frame.substring(6).strip() : null;
+      if (data == null || data.isEmpty()) return List.of();
+      List<StreamEvent> events;
+      if (data.equals(OpenAiJson.DONE_SENTINEL)) {
+        events = translator.finish();
+      } else {
+        JsonNode node = WIRE.readTree(data);
+        if (node.has("error")) {
+          return List.of(anthropicEvent("error", WIRE.valueToTree(ErrorEnvelope.of(ErrorInfo.API,
+              node.path("error").path("message").asText()))));
+        }
+        events = translator.next(WIRE.treeToValue(node, ChatCompletionChunk.class));
+      }
+      List<ByteString> out = new ArrayList<>(events.size());
+      for (StreamEvent event : events) out.add(anthropicEvent(event.eventName(), WIRE.valueToTree(event)));
+      return out;
     }
 
     private static ChatCompletionRequest withPrefix(ChatCompletionRequest chat, String prefix) {
+      if (prefix.isEmpty()) return chat;
       List<ChatMessage> messages = new ArrayList<>(chat.messages());
       messages.add(ChatMessage.of("assistant", prefix));
       return new ChatCompletionRequest(chat.model(), messages, chat.stream(), chat.streamOptions(), chat.maxTokens(),
@@ -527,6 +565,7 @@ final class StreamContinuation {
 
     /** The client's Messages request with the answer so far as its last assistant turn (a prefill). */
     private static ByteString anthropicBody(ByteString body, String prefix) {
+      if (prefix.isEmpty()) return body;
       try {
         ObjectNode request = (ObjectNode) JSON.readTree(body.toArrayUnsafe());
         ArrayNode messages = (ArrayNode) request.get("messages");

@@ -319,13 +319,31 @@ public class MidStreamFailoverTest {
   }
 
   @Test
-  void anAnthropicPassThroughStream_isOnlyContinuedOnAnUpstreamThatSpeaksAnthropic() {
+  void anAnthropicPassThroughStream_isContinuedByAnOpenAiUpstream_itsChunksTranslated() {
     claude.answer(FakeAnthropic.resetAfter(anthropicFirstPart()));
+    secondary.answer(continuation(" How can", " I help?"));
 
     StreamedAnswer answer = anthropic("claude-then-gpt", null);
 
-    assertEquals("upstream_reset", answer.errorCode(), answer.raw());
-    assertEquals(0, secondary.received().size());
+    assertNull(answer.errorCode(), answer.raw());
+    assertEquals(1, count(answer, "message_start"), answer.raw());
+    assertEquals(1, count(answer, "content_block_start"), answer.raw());
+    assertEquals(1, count(answer, "message_stop"), answer.raw());
+    StringBuilder text = new StringBuilder();
+    for (StreamedAnswer.Event e : answer.events()) {
+      if ("content_block_delta".equals(e.name())) {
+        assertEquals(0, e.json().path("index").asInt(), answer.raw());
+        text.append(e.json().path("delta").path("text").asText());
+      }
+    }
+    assertEquals("Hello! How can I help?", text.toString());
+    JsonNode delta = answer.events().stream().filter(e -> "message_delta".equals(e.name())).findFirst().orElseThrow()
+        .json();
+    assertEquals("end_turn", delta.path("delta").path("stop_reason").asText(), delta.toString());
+    assertEquals("secondary/gpt-4o-mini", delta.path("switchboard").path("failover").get(0).path("to").asText());
+    JsonNode asked = lastMessage(secondary.received().get(0).json());
+    assertEquals("assistant", asked.path("role").asText());
+    assertEquals("Hello!", asked.path("content").asText());
   }
 
   @Test
