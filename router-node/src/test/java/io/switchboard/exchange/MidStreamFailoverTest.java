@@ -39,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public class MidStreamFailoverTest {
+class MidStreamFailoverTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ANTHROPIC_KEY = "sk-ant-test";
 
@@ -99,46 +99,17 @@ public class MidStreamFailoverTest {
         Map.of("FAKE_KEY", ANTHROPIC_KEY));
   }
 
-  // ---- the fakes' streams ---------------------------------------------------------------------
-
-  /** The continuation an OpenAI upstream streams: its own id and created, its own role chunk, the rest, a usage chunk when asked. */
-  public static FakeUpstream.Answer<FakeOpenAi.Received> continuation(String... pieces) {
-    return r -> {
-      String head = "{\"id\":\"chatcmpl-second\",\"object\":\"chat.completion.chunk\",\"created\":1800000000,"
-          + "\"model\":\"" + r.json().path("model").asText() + "\",";
-      List<String> events = new ArrayList<>();
-      events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
-          + "\"finish_reason\":null}]}\n\n");
-      for (String piece : pieces) {
-        events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + piece + "\"},"
-            + "\"finish_reason\":null}]}\n\n");
-      }
-      events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
-      if (r.json().path("stream_options").path("include_usage").asBoolean(false)) {
-        events.add("data: " + head + "\"choices\":[],\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":4,"
-            + "\"total_tokens\":34}}\n\n");
-      }
-      events.add("data: [DONE]\n\n");
-      return FakeOpenAi.events(events.toArray(String[]::new)).apply(r);
-    };
+  /** What the second deployment streams: its own id, created and role chunk, so an unjoined stream shows. */
+  private static FakeUpstream.Answer<FakeOpenAi.Received> continuation(String... pieces) {
+    return FakeOpenAi.streamed("chatcmpl-second", 1800000000L, pieces);
   }
 
-  /** An Anthropic continuation: its own message_start and text block 0 with {@code text}, then its end. */
-  public static FakeUpstream.Answer<FakeAnthropic.Received> anthropicContinuation(String text) {
-    return r -> FakeAnthropic.events(List.of(
-        FakeAnthropic.messageStart("claude-sonnet-4-5", "msg_second"),
-        FakeAnthropic.event("content_block_start",
-            "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"),
-        FakeAnthropic.event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
-            + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + text + "\"}}"),
-        FakeAnthropic.event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"),
-        FakeAnthropic.event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
-            + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":5}}"),
-        FakeAnthropic.event("message_stop", "{\"type\":\"message_stop\"}"))).apply(r);
+  private static FakeUpstream.Answer<FakeAnthropic.Received> anthropicContinuation(String text) {
+    return FakeAnthropic.events(FakeAnthropic.textStream("claude-sonnet-4-5", "msg_second", text));
   }
 
-  /** Anthropic's documented text stream up to its first text delta ("Hello!"), open block and all. */
-  public static List<String> anthropicFirstPart() {
+  /** Anthropic's documented text stream up to its first text delta ("Hello!"), its block still open. */
+  private static List<String> anthropicFirstPart() {
     return FakeAnthropic.textEvents("claude-sonnet-4-5").subList(0, 4);
   }
 
@@ -194,6 +165,28 @@ public class MidStreamFailoverTest {
     assertEquals(0, stream.marker.path("failover").get(0).path("at_chars").asInt(), "nothing but the role chunk before");
     assertEquals(30, stream.markerChunk.path("usage").path("prompt_tokens").asInt(),
         "with include_usage, the marker is on the last chunk: the usage chunk");
+  }
+
+  @Test
+  void aContinuationWithoutTheUsageChunkAskedFor_endsWithTheMarkerInAChunkOfItsOwn() throws Exception {
+    primary.answer(primary.resetAfter(3));
+    String head = "data: {\"id\":\"other\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\",";
+    secondary.answer(FakeOpenAi.events(
+        head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n",
+        head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"!\"},\"finish_reason\":null}]}\n\n",
+        head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+        "data: [DONE]\n\n"));
+
+    StreamedAnswer answer = openAi("chat", true, null);
+
+    OpenAiStream stream = OpenAiStream.of(answer);
+    assertEquals("Hello there!", stream.text, answer.raw());
+    assertEquals(0, stream.markerChunk.path("choices").size(), "a chunk without choices, like a usage chunk");
+    assertEquals("chatcmpl-fake123", stream.markerChunk.path("id").asText());
+    assertEquals("gpt-4o", stream.markerChunk.path("model").asText());
+    int n = answer.events().size();
+    assertTrue(answer.events().get(n - 2).json().has("switchboard"), "the last chunk before [DONE]: " + answer.raw());
+    assertEquals("[DONE]", answer.events().get(n - 1).data());
   }
 
   @Test

@@ -19,7 +19,6 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.switchboard.GatewayExtension;
 import io.switchboard.TestGateway;
-import io.switchboard.exchange.MidStreamFailoverTest;
 import io.switchboard.provider.anthropic.FakeAnthropic;
 import io.switchboard.provider.openai.FakeOpenAi;
 import java.util.ArrayList;
@@ -86,7 +85,7 @@ class MidStreamFailoverSdkTest {
   @Test
   void openAiSdk_readsAContinuedStreamAsOneAnswer_andKeepsTheMarkerAside() {
     primary.answer(primary.resetAfter(3)); // role, "Hello", " there", then the connection breaks
-    secondary.answer(MidStreamFailoverTest.continuation("!", " Bye."));
+    secondary.answer(FakeOpenAi.streamed("chatcmpl-second", 1800000000L, "!", " Bye."));
     ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
     List<ChatCompletionChunk> chunks;
     try (com.openai.core.http.StreamResponse<ChatCompletionChunk> stream = openAi.chat().completions().createStreaming(
@@ -115,8 +114,8 @@ class MidStreamFailoverSdkTest {
 
   @Test
   void anthropicSdk_readsAContinuedStreamAsOneMessage_andKeepsTheMarkerAside() {
-    claude.answer(FakeAnthropic.resetAfter(MidStreamFailoverTest.anthropicFirstPart()));
-    backup.answer(MidStreamFailoverTest.anthropicContinuation(" How can I help?"));
+    claude.answer(FakeAnthropic.resetAfter(FakeAnthropic.textEvents("claude-sonnet-4-5").subList(0, 4)));
+    backup.answer(FakeAnthropic.events(FakeAnthropic.textStream("claude-sonnet-4-5", "msg_second", " How can I help?")));
     MessageAccumulator accumulator = MessageAccumulator.create();
     List<JsonNode> markers = new ArrayList<>();
     try (StreamResponse<RawMessageStreamEvent> stream = anthropic.messages().createStreaming(MessageCreateParams
