@@ -80,6 +80,14 @@ class MidStreamFailoverTest {
             ]
           }
           alone { mid-stream-failover = on, provider = primary, upstream-model = "gpt-4o" }
+          three {
+            mid-stream-failover = on
+            deployments = [
+              { provider = primary, upstream-model = "gpt-4o" },
+              { provider = secondary, upstream-model = "gpt-4o-mini" },
+              { provider = primary, upstream-model = "gpt-4o-backup" }
+            ]
+          }
           sonnet {
             mid-stream-failover = on
             deployments = [
@@ -202,6 +210,29 @@ class MidStreamFailoverTest {
     assertFalse(malformed.raw().contains("Bad Gateway"), malformed.raw());
     assertEquals("malformed_upstream_event",
         OpenAiStream.of(malformed).marker.path("failover").get(0).path("reason").asText());
+  }
+
+  @Test
+  void aContinuationThatBreaksInTurn_isContinuedOnTheDeploymentAfterIt() throws Exception {
+    primary.answer(r -> r.json().path("model").asText().equals("gpt-4o") ? primary.resetAfter(3).apply(r)
+        : FakeOpenAi.streamed("chatcmpl-third", 1900000000L, "!").apply(r));
+    secondary.answer(secondary.resetAfter(2)); // its role chunk and "Hello", then the connection breaks
+
+    StreamedAnswer answer = openAi("three", false, null);
+
+    assertNull(answer.errorCode(), answer.raw());
+    OpenAiStream stream = OpenAiStream.of(answer);
+    assertEquals("Hello thereHello!", stream.text, answer.raw());
+    assertEquals(1, stream.roles);
+    assertEquals(Set.of("chatcmpl-fake123"), stream.ids);
+    JsonNode failover = stream.marker.path("failover");
+    assertEquals(2, failover.size(), answer.raw());
+    assertEquals("secondary/gpt-4o-mini", failover.get(0).path("to").asText());
+    assertEquals("secondary/gpt-4o-mini", failover.get(1).path("from").asText());
+    assertEquals("primary/gpt-4o-backup", failover.get(1).path("to").asText());
+    assertEquals("Hello thereHello".length(), failover.get(1).path("at_chars").asInt());
+    assertEquals("Hello thereHello", lastMessage(primary.received().get(1).json()).path("content").asText(),
+        "the third call is asked with everything the client has");
   }
 
   @Test
