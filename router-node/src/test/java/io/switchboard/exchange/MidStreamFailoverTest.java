@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.GatewayExtension;
+import io.switchboard.SseEvents;
 import io.switchboard.TestGateway;
 import io.switchboard.provider.FakeUpstream;
 import io.switchboard.provider.StreamedAnswer;
@@ -22,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.BeforeAll;
@@ -233,6 +235,27 @@ class MidStreamFailoverTest {
     assertEquals("Hello thereHello".length(), failover.get(1).path("at_chars").asInt());
     assertEquals("Hello thereHello", lastMessage(primary.received().get(1).json()).path("content").asText(),
         "the third call is asked with everything the client has");
+  }
+
+  @Test
+  void aClientLeavingAContinuedStream_cancelsTheContinuation_andEveryPermitIsHandedBack() throws Exception {
+    primary.answer(primary.resetAfter(3));
+    secondary.answer(secondary.endlessStream(Duration.ofMillis(20)));
+
+    SseEvents events = new SseEvents(gateway.postStreaming("/v1/chat/completions",
+        "{\"model\":\"chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}").body());
+    for (int i = 0; i < 6; i++) assertTrue(events.next().contains("chatcmpl-fake123"));
+    assertEquals(0, gateway.status("primary").inFlight(), "the broken call's permit went back when it broke");
+    assertEquals(1, gateway.status("secondary").inFlight());
+
+    events.close();
+
+    secondary.streamEnded().get(10, TimeUnit.SECONDS);
+    TestProbe<Object> probe = gateways.testKit().createTestProbe();
+    probe.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertEquals(0, gateway.status("secondary").inFlight(), "the continuation's permit handed back");
+      return null;
+    });
   }
 
   @Test
