@@ -75,14 +75,24 @@ public record ModelSettings(String name, Strategy strategy, List<DeploymentSetti
    * @param weight its share of first tries under {@link Strategy#WEIGHTED}; 0: only ever a fallback
    * @param firstTokenTimeout how long a stream may take to send its first content token before the request
    *     moves to the next deployment; {@link Duration#ZERO}: no limit
+   * @param midStreamFailover the model's {@code mid-stream-failover}: whether a stream that breaks after its
+   *     first event reached the client is continued on the model's next deployment
    */
   public record DeploymentSettings(String provider, String upstreamModel, int maxOutputTokens, int contextWindow,
-      Pricing pricing, Set<Capability> capabilities, int weight, Duration firstTokenTimeout) {
+      Pricing pricing, Set<Capability> capabilities, int weight, Duration firstTokenTimeout,
+      boolean midStreamFailover) {
     public DeploymentSettings {
       capabilities = Set.copyOf(capabilities);
       if (weight < 0) throw new IllegalArgumentException("weight must not be negative");
       if (firstTokenTimeout == null) firstTokenTimeout = Duration.ZERO;
       if (firstTokenTimeout.isNegative()) throw new IllegalArgumentException("first-token-timeout must not be negative");
+    }
+
+    /** A deployment whose stream is not continued elsewhere when it breaks. */
+    public DeploymentSettings(String provider, String upstreamModel, int maxOutputTokens, int contextWindow,
+        Pricing pricing, Set<Capability> capabilities, int weight, Duration firstTokenTimeout) {
+      this(provider, upstreamModel, maxOutputTokens, contextWindow, pricing, capabilities, weight, firstTokenTimeout,
+          false);
     }
 
     /** A deployment without a first-token limit. */

@@ -144,18 +144,21 @@ public record SwitchboardSettings(
   private static ModelSettings model(String name, Config m, Set<String> providers) {
     String path = "switchboard.models." + name;
     List<ModelSettings.DeploymentSettings> deployments = new ArrayList<>();
+    // The model's, not a deployment's: whether the model's streams continue elsewhere when one breaks.
+    boolean failover = m.getBoolean("mid-stream-failover");
     if (m.hasPath("deployments")) {
       if (m.hasPath("provider")) {
         throw new SettingsException(path + " sets both provider and deployments; use one of them");
       }
       List<? extends Config> entries = m.getConfigList("deployments");
       for (int i = 0; i < entries.size(); i++) {
-        deployments.add(deployment(name, entries.get(i).withFallback(m), path + ".deployments[" + i + "]", providers));
+        deployments.add(deployment(name, entries.get(i).withFallback(m), path + ".deployments[" + i + "]", providers,
+            failover));
       }
       if (deployments.isEmpty()) throw new SettingsException(path + ".deployments is empty: list at least one");
     } else {
       if (!m.hasPath("provider")) throw new SettingsException(path + ".provider is missing (or list deployments)");
-      deployments.add(deployment(name, m, path, providers));
+      deployments.add(deployment(name, m, path, providers, failover));
     }
     ModelSettings.Strategy strategy;
     try {
@@ -184,7 +187,7 @@ public record SwitchboardSettings(
   }
 
   private static ModelSettings.DeploymentSettings deployment(
-      String name, Config d, String path, Set<String> providers) {
+      String name, Config d, String path, Set<String> providers, boolean midStreamFailover) {
     if (!d.hasPath("provider")) throw new SettingsException(path + ".provider is missing");
     String provider = d.getString("provider");
     if (!providers.contains(provider)) {
@@ -220,7 +223,7 @@ public record SwitchboardSettings(
           + " must not be negative (0s: no limit)");
     }
     return new ModelSettings.DeploymentSettings(provider, upstream, maxOutput, context, pricing, capabilities, weight,
-        firstToken);
+        firstToken, midStreamFailover);
   }
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {

@@ -63,7 +63,9 @@ import org.slf4j.LoggerFactory;
  *       {@code ContextTooLongException}); for an auto route, a model that fails in a way the route has a
  *       fallback rule for ({@link FallbackCondition}) hands the request to the rule's model, each model once;
  *   <li><b>settle</b> once: the provider permit, the key's spend, the usage record, the metrics and
- *       the cache; for a stream, when it ends ({@link Answer.Streaming#settle}).
+ *       the cache; for a stream, when it ends ({@link Answer.Streaming#settle}); a model with
+ *       {@code mid-stream-failover} has a stream that breaks continued on its next deployment
+ *       ({@link StreamContinuation}), each call settled on its own.
  * </ol>
  *
  * <p>Failures keep their domain types; only the HTTP layer turns them into statuses and envelopes,
@@ -93,6 +95,7 @@ public final class ChatPipeline {
   private final Function<Throwable, String> errorLabel;
   private final SessionAffinity affinity;
   private final FanOut fanOut;
+  private final StreamContinuation continuation;
 
   /** A pipeline without session affinity. */
   public ChatPipeline(ModelRouter router, TokenEstimator estimator, Metering metering, Dispatcher dispatcher,
@@ -140,6 +143,7 @@ public final class ChatPipeline {
     this.openAiUsage = openAiUsage;
     this.anthropicUsage = anthropicUsage;
     this.errorLabel = errorLabel;
+    this.continuation = new StreamContinuation(dispatcher, estimator, telemetry, this::ended);
   }
 
   public CompletionStage<Answer> serve(Call call) {
@@ -225,7 +229,7 @@ public final class ChatPipeline {
     if (choice == null) {
       return metering.open(caller, call.chat(), prompt, deployments, call.requestId(), route, reason).thenCompose(meter ->
           meter.watch(dispatcher.dispatch(request(call, prompt, deployments, meter)))
-              .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey, null))
+              .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey, null, deployments))
               .thenCompose(meter::afterRecord));
     }
     // The key's reservation covers every model a fallback rule could hand the request to.
@@ -236,7 +240,8 @@ public final class ChatPipeline {
         .thenCompose(meter -> meter.watch(routed(call, prompt, meter, choice, deployments,
                 new HashSet<>(Set.of(choice.model())), fellBack))
             .thenApply(dispatched -> settle(call, dispatched, meter, cacheKey, new Answer.Routed(
-                dispatched.deployment().model(), choice.reason() + fellBack)))
+                dispatched.deployment().model(), choice.reason() + fellBack),
+                router.route(dispatched.deployment().model()).orElse(List.of())))
             .thenCompose(meter::afterRecord));
   }
 
@@ -294,7 +299,7 @@ public final class ChatPipeline {
    * OpenAI's.
    */
   private Answer settle(Call call, Dispatcher.Dispatched dispatched, Meter meter, Optional<String> cacheKey,
-      Answer.Routed routed) {
+      Answer.Routed routed, List<Deployment> order) {
     Deployment deployment = dispatched.deployment();
     affinity.served(deployment.model(), session(call), deployment);
     boolean anthropic = call.anthropicBody() != null && deployment.provider().upstream().passesAnthropicThrough();
@@ -306,6 +311,10 @@ public final class ChatPipeline {
     if (dispatched.reply() instanceof UpstreamReply.Streaming streaming) {
       long firstEvent = System.nanoTime();
       if (!call.trace().isBranch()) telemetry.firstEvent(call.model(), deployment, firstEvent - call.startedNanos());
+      if (StreamContinuation.applies(call, deployment)) {
+        return continuation.stream(call, dispatched, streaming, meter, dialect, served, order,
+            firstEvent - dispatched.sentNanos());
+      }
       Consumer<CallOutcome> release = outcome -> {
         permit.release(outcome);
         ended(call, dispatched, outcome, firstEvent - dispatched.sentNanos());

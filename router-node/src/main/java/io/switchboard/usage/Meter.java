@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
@@ -24,7 +25,9 @@ import org.apache.pekko.util.ByteString;
 /**
  * One request's accounting, from admission to its end: records each upstream call in the ledger and
  * settles the key's reservation exactly once, with the cost of the call that answered (failed calls
- * cost nothing), or with nothing when no call answered.
+ * cost nothing), or with nothing when no call answered. A stream that broke and was continued on another
+ * deployment ({@link Streaming#failedOver}) is the exception: what it streamed is charged too, with the
+ * call that ends the request.
  */
 public final class Meter implements Dispatcher.CallListener {
   /** @param route the auto route asked for, with {@code routeReason}; both null when the client named a model */
@@ -38,6 +41,9 @@ public final class Meter implements Dispatcher.CallListener {
   /** The prompts of calls cancelled after they were sent, charged when nothing else answers. */
   private volatile long cancelledTokens;
   private volatile BigDecimal cancelledCost = BigDecimal.ZERO;
+  /** What calls of this request that were continued elsewhere used: charged with the call that ends it. */
+  private long carriedTokens;
+  private BigDecimal carriedCost = BigDecimal.ZERO;
   /** The whole answer's record, durable (see {@link Metering}); complete until {@link #answered}. */
   private volatile CompletionStage<Done> answerRecorded = CompletableFuture.completedFuture(Done.getInstance());
 
@@ -115,7 +121,31 @@ public final class Meter implements Dispatcher.CallListener {
           : outcome instanceof CallOutcome.NotSent ? UsageRecord.CLIENT_CANCELLED : "upstream_stream_error";
       finish(deployment, used, ttftMs, result).whenComplete((done, error) -> recorded.complete(Done.getInstance()));
     };
-    return new Streaming(events.map(tally::observe), settle, recorded);
+    BiFunction<CallOutcome, String, CompletionStage<Done>> failedOver = (outcome, streamed) -> {
+      if (!ended.compareAndSet(false, true)) return CompletableFuture.completedFuture(Done.getInstance());
+      release.accept(outcome);
+      String text = tally.text().isEmpty() ? streamed : tally.text();
+      TokenUsage used = new TokenUsage(promptEstimate(deployment),
+          context.prompt().estimator().textTokens(text, deployment.upstreamModel()));
+      UsageRecord record = usageRecord(deployment, used.promptTokens(), used.completionTokens(), ttftMs,
+          "upstream_stream_error");
+      carry(used.total(), record.costUsd());
+      return metering.recordFinal(record);
+    };
+    return new Streaming(events.map(tally::observe), settle, recorded, failedOver);
+  }
+
+  /**
+   * Settles the key with what the calls continued elsewhere used, when no later call did (the
+   * continuation could not be made, or its client left before it began).
+   */
+  public void settleCarried() {
+    settle(0, BigDecimal.ZERO);
+  }
+
+  private synchronized void carry(long tokens, BigDecimal cost) {
+    carriedTokens += tokens;
+    carriedCost = carriedCost.add(cost);
   }
 
   /**
@@ -123,9 +153,14 @@ public final class Meter implements Dispatcher.CallListener {
    *
    * @param recorded completes once the record {@code settle} made is durable (see {@link Metering}): the
    *     stream's last byte waits for it
+   * @param failedOver instead of {@code settle}, for a stream that broke and is continued on another
+   *     deployment (mid-stream failover): releases the call as failed with {@code outcome} and records it
+   *     as failed with what it streamed (the tally's text, or the text given when the tally read none:
+   *     Anthropic's events), without settling the key: what it used is charged with the call that ends the
+   *     request. Completes when that record is durable; does nothing once the stream was settled
    */
   public record Streaming(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle,
-      CompletionStage<Done> recorded) {}
+      CompletionStage<Done> recorded, BiFunction<CallOutcome, String, CompletionStage<Done>> failedOver) {}
 
   /** Records the call that ended the request and settles the key; completes when the record is durable. */
   private CompletionStage<Done> finish(Deployment deployment, TokenUsage used, Long ttftMs, String outcome) {
@@ -142,7 +177,14 @@ public final class Meter implements Dispatcher.CallListener {
   }
 
   private void settle(long tokens, BigDecimal cost) {
-    if (settled.compareAndSet(false, true) && permit != null) permit.release(tokens, cost);
+    if (!settled.compareAndSet(false, true) || permit == null) return;
+    long carried;
+    BigDecimal carriedUsd;
+    synchronized (this) {
+      carried = carriedTokens;
+      carriedUsd = carriedCost;
+    }
+    permit.release(tokens + carried, cost.add(carriedUsd));
   }
 
   private int promptEstimate(Deployment deployment) {

@@ -72,6 +72,25 @@ class SwitchboardSettingsTest {
   }
 
   @Test
+  void midStreamFailover_isOffByDefault_onPerModelOrForAll_andTheModelsForEachDeployment() {
+    assertFalse(SwitchboardSettings.from(ConfigFactory.load(), NO_ENV).models().get("switchboard-sim").primary()
+        .midStreamFailover());
+    SwitchboardSettings s = settings("""
+        switchboard.models.m {
+          mid-stream-failover = on
+          deployments = [ { provider = simulated }, { provider = simulated, mid-stream-failover = off } ]
+        }
+        switchboard.models.plain { provider = simulated }
+        """);
+    assertTrue(s.models().get("m").deployments().stream().allMatch(ModelSettings.DeploymentSettings::midStreamFailover),
+        "a model's setting, not a deployment's");
+    assertFalse(s.models().get("plain").primary().midStreamFailover());
+    assertTrue(settings("switchboard.model-defaults.mid-stream-failover = on\nswitchboard.models.p { provider = simulated }")
+        .models().get("p").primary().midStreamFailover());
+    failure("switchboard.models.m { provider = simulated, mid-stream-failover = sometimes }", "mid-stream-failover");
+  }
+
+  @Test
   void providerEntry_inheritsUnsetKeysFromProviderDefaults_andOverridesTheOthers() {
     SwitchboardSettings s = settings("""
         switchboard.providers.p {

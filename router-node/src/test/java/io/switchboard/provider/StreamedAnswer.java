@@ -49,6 +49,11 @@ public record StreamedAnswer(int status, String raw, List<Event> events) {
     return new StreamedAnswer(response.statusCode(), response.body(), parse(response.body()));
   }
 
+  /** A stream a test read itself ({@code raw}, answered with {@code status}). */
+  public static StreamedAnswer of(int status, String raw) {
+    return new StreamedAnswer(status, raw, parse(raw));
+  }
+
   private static List<Event> parse(String raw) {
     List<Event> events = new ArrayList<>();
     for (String block : raw.split("\n\n")) {

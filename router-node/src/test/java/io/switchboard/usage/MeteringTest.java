@@ -196,4 +196,59 @@ class MeteringTest {
 
     assertEquals(4, recorded().completionTokens());
   }
+
+  @Test
+  void aStreamContinuedElsewhere_isRecordedAsFailed_andTheKeyIsChargedForBothCalls() throws Exception {
+    Meter meter = open(Caller.of(key("k1", true)));
+    List<CallOutcome> released = new CopyOnWriteArrayList<>();
+    Meter.Streaming broken = meter.streaming(cheap(), Source.from(PipelineFixture.streamEvents("Hello", " there")),
+        released::add);
+    broken.events().runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    CallOutcome reset = new CallOutcome.Failed(true, false, UpstreamSignals.NONE);
+
+    broken.failedOver().apply(reset, "unused: the tally read the text").toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+
+    UsageRecord failed = recorded();
+    assertEquals("upstream_stream_error", failed.outcome());
+    assertEquals(prompt(), failed.promptTokens());
+    assertEquals(2, failed.completionTokens(), "what it streamed, counted: Hello| there");
+    assertEquals(List.of(reset), released, "its provider permit released as failed");
+    assertTrue(fixture.keys().settled().isEmpty(), "the key is settled by the call that ends the request");
+    broken.settle().accept(new CallOutcome.Succeeded(null, UpstreamSignals.NONE));
+    assertEquals(1, released.size(), "a stream failed over is not settled again");
+
+    Deployment dear = fixture.deployments("pair").get(1);
+    Meter.Streaming continued = meter.streaming(dear, Source.from(PipelineFixture.streamEvents("!")), released::add);
+    continued.events().runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    continued.settle().accept(new CallOutcome.Succeeded(new TokenUsage(40, 1), UpstreamSignals.NONE));
+
+    UsageRecord answered = recorded();
+    assertEquals(UsageRecord.SUCCESS, answered.outcome());
+    assertEquals("dear/gpt-4o", answered.deployment());
+    List<RecordingKeys.Settled> settled = fixture.keys().settled();
+    assertEquals(1, settled.size());
+    assertEquals(prompt() + 2 + 40 + 1, settled.get(0).tokens(), "both calls' tokens");
+    assertEquals(0, failed.costUsd().add(answered.costUsd()).compareTo(settled.get(0).costUsd()),
+        "both calls' cost: " + settled.get(0).costUsd());
+    assertTrue(answered.costUsd().signum() > 0 && failed.costUsd().signum() > 0);
+  }
+
+  @Test
+  void aStreamFailedOverWhoseContinuationNeverCame_chargesTheKeyForWhatItStreamed() throws Exception {
+    Meter meter = open(Caller.of(key("k1", true)));
+    Meter.Streaming broken = meter.streaming(cheap(), Source.from(PipelineFixture.streamEvents("Hello", " there")),
+        outcome -> {});
+    broken.events().runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    broken.failedOver().apply(new CallOutcome.Failed(true, false, UpstreamSignals.NONE), "")
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    UsageRecord failed = recorded();
+
+    meter.settleCarried();
+
+    List<RecordingKeys.Settled> settled = fixture.keys().settled();
+    assertEquals(1, settled.size());
+    assertEquals(prompt() + 2, settled.get(0).tokens());
+    assertEquals(0, failed.costUsd().compareTo(settled.get(0).costUsd()));
+  }
 }

@@ -102,6 +102,27 @@ public final class FakeAnthropic extends FakeUpstream<FakeAnthropic.Received> {
     return r -> done(sse(Source.from(events)));
   }
 
+  /**
+   * A text stream of its own message ({@code id}): {@code message_start}, text block 0 with one delta per
+   * piece, its stop, {@code message_delta} (end_turn, 5 output tokens), {@code message_stop}. What a
+   * deployment that continues another's broken answer sends.
+   */
+  public static List<String> textStream(String model, String id, String... pieces) {
+    List<String> events = new ArrayList<>();
+    events.add(messageStart(model, id));
+    events.add(event("content_block_start",
+        "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+    for (String piece : pieces) {
+      events.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
+          + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + piece + "\"}}"));
+    }
+    events.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+    events.add(event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+        + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":5}}"));
+    events.add(MESSAGE_STOP);
+    return events;
+  }
+
   /** Streams these events, then nothing, never ending. */
   public static Answer<Received> stallAfter(List<String> events) {
     return r -> done(sse(thenSilence(Source.from(events))));

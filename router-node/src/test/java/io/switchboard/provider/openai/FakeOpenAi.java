@@ -171,6 +171,34 @@ public final class FakeOpenAi extends FakeUpstream<FakeOpenAi.Received> {
     return r -> done(sse(every(interval, chunks(r.json().path("model").asText(), false).get(1))));
   }
 
+  /**
+   * A stream of its own identity ({@code id}, {@code created}): a role chunk, {@code pieces}, a finish,
+   * a usage chunk when asked ({@link #STREAMED_USAGE}), {@code [DONE]}. What a deployment that continues
+   * another's broken answer sends.
+   */
+  public static Answer<Received> streamed(String id, long created, String... pieces) {
+    return r -> {
+      String head = "{\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" + created
+          + ",\"model\":\"" + r.json().path("model").asText() + "\",";
+      List<String> events = new ArrayList<>();
+      events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+          + "\"finish_reason\":null}]}\n\n");
+      for (String piece : pieces) {
+        events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + piece + "\"},"
+            + "\"finish_reason\":null}]}\n\n");
+      }
+      events.add("data: " + head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+      if (r.json().path("stream_options").path("include_usage").asBoolean(false)) {
+        events.add("data: " + head + "\"choices\":[],\"usage\":" + STREAMED_USAGE + "}\n\n");
+      }
+      events.add("data: [DONE]\n\n");
+      return events(events.toArray(String[]::new)).apply(r);
+    };
+  }
+
+  /** The usage chunk's counts in {@link #streamed}: 30 prompt, 4 completion tokens. */
+  public static final String STREAMED_USAGE = "{\"prompt_tokens\":30,\"completion_tokens\":4,\"total_tokens\":34}";
+
   /** Every stream reports its end to {@link #streamEnded}. */
   private HttpResponse sse(Source<String, NotUsed> events) {
     return sseBytes(events.map(ByteString::fromString));
