@@ -62,13 +62,14 @@ public final class HedgeReport {
    */
   public static String table(List<Row> rows) {
     MarkdownTable table = new MarkdownTable("target", "hedge", "requests", "errors", "p50 ms", "p90 ms", "p99 ms",
-        "max ms", "upstream calls per request", "second model called", "slow calls (first / second upstream)",
+        "p99.9 ms", "max ms", "upstream calls per request", "second model called", "slow calls (first / second upstream)",
         "tokens per request", "cost per 1,000 requests", "cost vs plain");
     double base = rows.isEmpty() ? 0 : rows.get(0).costPerThousand();
     for (Row row : rows) {
       LatencySummary l = row.latency();
       table.row(row.target(), row.hedge(), row.requests(), errors(l.errors()), MarkdownTable.ms(l.p50Micros()),
-          MarkdownTable.ms(l.p90Micros()), MarkdownTable.ms(l.p99Micros()), MarkdownTable.ms(l.maxMicros()),
+          MarkdownTable.ms(l.p90Micros()), MarkdownTable.ms(l.p99Micros()), MarkdownTable.ms(l.p999Micros()),
+          MarkdownTable.ms(l.maxMicros()),
           MarkdownTable.num(row.per(row.calls().total()), 3), percent(row.per(row.calls().second())),
           row.calls().firstSlow() + " / " + row.calls().secondSlow(), MarkdownTable.num(row.per(row.usage().tokens()), 2),
           "$" + MarkdownTable.num(row.costPerThousand(), 4), MarkdownTable.ratio(row.costPerThousand(), base));

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class HedgeReportTest {
 
   private static LatencySummary latency(long ok, Map<String, Long> errors, long p50, long p90, long p99, long max) {
-    return new LatencySummary("x", ok, errors, 60, p50, p90, p99, p99, max);
+    return new LatencySummary("x", ok, errors, 60, p50, p90, p99, (p99 + max) / 2, max);
   }
 
   @Test
@@ -28,12 +28,12 @@ class HedgeReportTest {
 
     String[] lines = HedgeReport.table(List.of(plain, hedged)).split("\n");
 
-    assertEquals("| target | hedge | requests | errors | p50 ms | p90 ms | p99 ms | max ms | upstream calls per request"
+    assertEquals("| target | hedge | requests | errors | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | upstream calls per request"
         + " | second model called | slow calls (first / second upstream) | tokens per request | cost per 1,000 requests"
         + " | cost vs plain |", lines[0]);
-    assertEquals("| model-a | none | 3000 | 0 | 51.20 | 53.00 | 2051.00 | 2060.00 | 1.000 | 0.0% | 150 / 0 | 24.00"
+    assertEquals("| model-a | none | 3000 | 0 | 51.20 | 53.00 | 2051.00 | 2055.50 | 2060.00 | 1.000 | 0.0% | 150 / 0 | 24.00"
         + " | $0.0108 | 1.00× |", lines[2]);
-    assertEquals("| hedge | after 100 ms | 3000 | HTTP 504: 1 | 51.30 | 53.40 | 152.00 | 2040.00 | 1.060 | 6.0% | 149 / 9"
+    assertEquals("| hedge | after 100 ms | 3000 | HTTP 504: 1 | 51.30 | 53.40 | 152.00 | 1096.00 | 2040.00 | 1.060 | 6.0% | 149 / 9"
         + " | 24.48 | $0.0109 | 1.01× |", lines[3]);
     assertEquals(4, lines.length);
   }
@@ -49,6 +49,6 @@ class HedgeReportTest {
     HedgeReport.Row empty = new HedgeReport.Row("hedge", "none", latency(0, Map.of(), 0, 0, 0, 0),
         new HedgeReport.Calls(0, 0, 0, 0), new HedgeReport.Usage(0, 0, 0, BigDecimal.ZERO));
     String line = HedgeReport.table(List.of(empty)).split("\n")[2];
-    assertEquals("| hedge | none | 0 | 0 | 0.00 | 0.00 | 0.00 | 0.00 | 0.000 | 0.0% | 0 / 0 | 0.00 | $0.0000 | – |", line);
+    assertEquals("| hedge | none | 0 | 0 | 0.00 | 0.00 | 0.00 | 0.00 | 0.00 | 0.000 | 0.0% | 0 / 0 | 0.00 | $0.0000 | – |", line);
   }
 }
