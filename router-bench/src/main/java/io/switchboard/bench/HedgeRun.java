@@ -25,6 +25,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,15 +41,17 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -cp router-bench.jar io.switchboard.bench.HedgeRun --node-jar router-node/target/switchboard-node.jar \
- *     [--out DIR] [--rate 50] [--seconds 60] [--warmup-seconds 15] [--latency-ms 200] [--tail-share 0.05] \
+ *     [--out DIR] [--rate 50] [--seconds 60] [--rounds 3] [--warmup-seconds 15] [--latency-ms 200] [--tail-share 0.05] \
  *     [--tail-delay-ms 2000] [--hedge-delay-ms 300] [--node-heap 512m]
  * </pre>
  *
  * <p>The load generator and the fake upstreams share this JVM; at a few dozen requests per second they
  * are far from busy, and the node runs in its own. Each target is warmed at the same rate first (not
- * counted), then measured; its usage is read from {@code GET /admin/usage} for the measured window only,
- * and its upstream calls from the fake upstreams' counters over the same window. Between targets the run
- * waits a little more than the tail delay, so that no call of one target is charged to the next.
+ * counted), then measured in rounds ({@code --seconds} split over {@code --rounds}, the targets' order
+ * rotated each round, so a drift of the shared machine falls on all targets alike); each run's usage is
+ * read from {@code GET /admin/usage} for its window only, and its upstream calls from the fake upstreams'
+ * counters over the same window. After each run the run waits a little more than the tail delay, so that
+ * no call of one run is charged to the next.
  */
 public final class HedgeRun {
   static final String FIRST_MODEL = "model-a";
@@ -65,7 +68,7 @@ public final class HedgeRun {
   private HedgeRun() {}
 
   /** One target the load goes to, and how it hedges, in words. */
-  private record Target(String model, String hedge) {}
+  record Target(String model, String hedge) {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = BenchRun.options(args);
@@ -74,6 +77,8 @@ public final class HedgeRun {
         + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now()) + "-hedge"));
     double rate = Double.parseDouble(opts.getOrDefault("rate", "50"));
     Duration length = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("seconds", "60")));
+    int rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
+    Duration perRound = length.dividedBy(rounds);
     Duration warmup = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("warmup-seconds", "15")));
     Duration base = Duration.ofMillis(Long.parseLong(opts.getOrDefault("latency-ms", "200")));
     double tailShare = Double.parseDouble(opts.getOrDefault("tail-share", "0.05"));
@@ -109,44 +114,46 @@ public final class HedgeRun {
           new Target(FIRST_MODEL, "none"),
           new Target(FIXED, "after " + hedgeDelay.toMillis() + " ms"),
           new Target(P90, "after the first model's p90"));
+      Map<String, HedgeReport.Tally> tallies = new LinkedHashMap<>();
+      targets.forEach(t -> tallies.put(t.model(), new HedgeReport.Tally(t.model(), t.hedge())));
+      List<String> p90s = new ArrayList<>();
+      URI uri = URI.create(baseUrl + "/v1/chat/completions");
       try (HttpLoad load = new HttpLoad()) {
         for (Target target : targets) {
-          URI uri = URI.create(baseUrl + "/v1/chat/completions");
-          String body = body(target.model());
           log(target.model() + ": warm-up " + warmup.toSeconds() + " s at " + rate + " req/s");
-          load.openLoopWithLag(target.model() + " warm-up", uri, body, rate, Duration.ZERO, warmup);
+          load.openLoopWithLag(target.model() + " warm-up", uri, body(target.model()), rate, Duration.ZERO, warmup);
           settle(tailDelay);
-          String historyBefore = firstModelP90(baseUrl, adminKey);
-          Instant from = Instant.now();
-          HedgeReport.Calls before = calls(first, second);
-          log(target.model() + ": measuring " + length.toSeconds() + " s at " + rate + " req/s");
-          HttpLoad.OpenLoopResult result = load.openLoopWithLag(target.model(), uri, body, rate, Duration.ZERO, length);
-          settle(tailDelay);
-          HedgeReport.Calls after = calls(first, second);
-          Instant to = Instant.now();
-          HedgeReport.Usage usage = usage(baseUrl, adminKey, from, to);
-          HedgeReport.Row row = new HedgeReport.Row(target.model(), target.hedge(), result.latency(),
-              new HedgeReport.Calls(after.first() - before.first(), after.second() - before.second(),
-                  after.firstSlow() - before.firstSlow(), after.secondSlow() - before.secondSlow()), usage);
-          rows.add(row);
-          LatencySummary l = result.latency();
-          log(String.format(Locale.ROOT, "%s: ok %d, errors %s, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms,"
-                  + " send lag p99 %.2f ms", target.model(), l.ok(), l.errors(), l.p50Micros() / 1000.0,
-              l.p90Micros() / 1000.0, l.p99Micros() / 1000.0, l.maxMicros() / 1000.0,
-              result.sendLag().p99Micros() / 1000.0));
-          if (target.model().equals(P90)) {
-            notes.add("The first model's observed p90 (its performance history, `GET /admin/deployments/.../history`)"
-                + " was " + historyBefore + " before the `hedge-p90` run and " + firstModelP90(baseUrl, adminKey)
-                + " after it.");
+        }
+        for (int round = 0; round < rounds; round++) {
+          for (Target target : inRound(targets, round)) {
+            if (target.model().equals(P90)) p90s.add(firstModelP90(baseUrl, adminKey));
+            Instant from = Instant.now();
+            HedgeReport.Calls before = calls(first, second);
+            HttpLoad.OpenLoopResult result = load.openLoopWithLag(target.model(), uri, body(target.model()), rate,
+                Duration.ZERO, perRound);
+            settle(tailDelay);
+            HedgeReport.Calls used = calls(first, second).since(before);
+            HedgeReport.Usage usage = usage(baseUrl, adminKey, from, Instant.now());
+            tallies.get(target.model()).add(result.histogram(), result.latency(), result.sendLag().p99Micros(), used,
+                usage);
+            LatencySummary l = result.latency();
+            log(String.format(Locale.ROOT, "round %d, %s: ok %d, errors %s, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms,"
+                    + " max %.1f ms, upstream calls %d + %d, send lag p99 %.2f ms", round + 1, target.model(), l.ok(),
+                l.errors(), l.p50Micros() / 1000.0, l.p90Micros() / 1000.0, l.p99Micros() / 1000.0,
+                l.maxMicros() / 1000.0, used.first(), used.second(), result.sendLag().p99Micros() / 1000.0));
           }
         }
       }
+      p90s.add(firstModelP90(baseUrl, adminKey));
+      tallies.values().forEach(t -> rows.add(t.row()));
+      notes.add("The first model's observed p90 (its performance history, `GET /admin/deployments/.../history`), read"
+          + " before each `" + P90 + "` run and at the end: " + String.join("; ", p90s) + ".");
     } finally {
       stopNode(node);
       first.stop();
       second.stop();
     }
-    String report = report(args, rate, length, warmup, base, tailShare, tailDelay, hedgeDelay, rows, notes);
+    String report = report(args, rate, length, rounds, warmup, base, tailShare, tailDelay, hedgeDelay, rows, notes);
     Files.writeString(out.resolve("report.md"), report);
     System.out.println(report);
     log("report written to " + out.resolve("report.md").toAbsolutePath());
@@ -186,6 +193,16 @@ public final class HedgeRun {
   private static HedgeReport.Calls calls(FakeUpstream.Running first, FakeUpstream.Running second) {
     return new HedgeReport.Calls(first.calls().getAsLong(), second.calls().getAsLong(),
         first.tailCalls().getAsLong(), second.tailCalls().getAsLong());
+  }
+
+  /**
+   * The targets in the order round {@code round} measures them: rotated by one each round, so that
+   * each takes each place once in three rounds and a drift of the shared machine falls on all alike.
+   */
+  static List<Target> inRound(List<Target> targets, int round) {
+    List<Target> order = new ArrayList<>(targets);
+    java.util.Collections.rotate(order, -(round % targets.size()));
+    return order;
   }
 
   /** Every call of the run before has ended (a cancelled one is closed at once; a slow one within its delay). */
@@ -282,18 +299,19 @@ public final class HedgeRun {
     }
   }
 
-  private static String report(String[] args, double rate, Duration length, Duration warmup, Duration base,
+  private static String report(String[] args, double rate, Duration length, int rounds, Duration warmup, Duration base,
       double tailShare, Duration tailDelay, Duration hedgeDelay, List<HedgeReport.Row> rows, List<String> notes) {
     StringBuilder out = new StringBuilder("# Hedging a heavy tail\n\n");
     out.append("Command: `java -cp router-bench.jar io.switchboard.bench.HedgeRun ").append(String.join(" ", args))
         .append("`, ").append(Instant.now()).append(".\n\n");
     out.append(String.format(Locale.ROOT, "Two fake upstreams, each answering after %d ms and holding a seeded %.1f%% of"
             + " its calls %d ms longer (seeds 1 and 2), one Switchboard node, %s req/s open loop for %d s per target"
-            + " after %d s of warm-up at the same rate (not counted). Fan-outs over `%s` then `%s`: `%s` hedges after"
+            + " in %d rounds (the targets rotated, %d s each a round, 1 s more than the tail delay between runs), after"
+            + " %d s of warm-up per target at the same rate (not counted). Fan-outs over `%s` then `%s`: `%s` hedges after"
             + " %d ms, `%s` after the first model's observed p90 (%d ms until it has history). Prices $%.2f / $%.2f"
             + " per million input / output tokens on both models. Latency counts from each request's intended send"
             + " time.%n%n", base.toMillis(), tailShare * 100, tailDelay.toMillis(), num(rate), length.toSeconds(),
-        warmup.toSeconds(), FIRST_MODEL, SECOND_MODEL, FIXED, hedgeDelay.toMillis(), P90, hedgeDelay.toMillis(),
+        rounds, length.dividedBy(rounds).toSeconds(), warmup.toSeconds(), FIRST_MODEL, SECOND_MODEL, FIXED, hedgeDelay.toMillis(), P90, hedgeDelay.toMillis(),
         INPUT_PRICE, OUTPUT_PRICE));
     out.append(HedgeReport.table(rows)).append('\n');
     out.append("Upstream calls are counted at the fake upstreams (a call cancelled before it answered counts);"

@@ -35,4 +35,16 @@ class HedgeRunTest {
     assertEquals(FanOutSettings.Strategy.FIRST, p90.strategy());
     assertEquals(new FanOutSettings.Hedge(Duration.ofMillis(100), 90), p90.hedge());
   }
+
+  @Test
+  void inRound_rotatesTheTargets_soEachTakesEachPlaceOnceInThreeRounds() {
+    HedgeRun.Target a = new HedgeRun.Target("model-a", "none");
+    HedgeRun.Target b = new HedgeRun.Target("hedge", "after 300 ms");
+    HedgeRun.Target c = new HedgeRun.Target("hedge-p90", "after the first model's p90");
+    List<HedgeRun.Target> targets = List.of(a, b, c);
+    assertEquals(List.of(a, b, c), HedgeRun.inRound(targets, 0));
+    assertEquals(List.of(b, c, a), HedgeRun.inRound(targets, 1));
+    assertEquals(List.of(c, a, b), HedgeRun.inRound(targets, 2));
+    assertEquals(List.of(a, b, c), HedgeRun.inRound(targets, 3));
+  }
 }
