@@ -44,8 +44,9 @@ import org.apache.pekko.util.ByteString;
  * path in front of it. With {@code --latency-ms} every call waits that long before answering, and with
  * {@code --tail-share 0.05 --tail-delay-ms 2000} a seeded 5% of calls wait 2 s more ({@link
  * UpstreamLatency}): a heavy tail for measuring hedged requests. It counts the calls it answered and
- * those it delayed as slow ({@link Running#calls}, {@link Running#tailCalls}). Streams are paced by Pekko's scheduler, whose 10 ms tick makes pacing below ~10 ms
- * coarse; {@code --interval-ms 0} sends all chunks back to back.
+ * those it delayed as slow ({@link Running#calls}, {@link Running#tailCalls}). Streams are paced by
+ * Pekko's scheduler, whose 10 ms tick makes pacing below ~10 ms coarse; {@code --interval-ms 0} sends
+ * all chunks back to back.
  */
 public final class FakeUpstream {
   private static final String PATH = "/v1/chat/completions";
