@@ -7,6 +7,7 @@
 #   router-bench/run.sh jmh            # JMH microbenchmarks (routing, decode, admission)
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
 #   router-bench/run.sh ab OLD_REF [NEW_REF]   # ~20 min + builds: the node jars of two commits side by side (NEW_REF: HEAD)
+#   router-bench/run.sh hedge [HedgeRun options]   # ~5 min: hedging fan-outs against upstreams with a heavy tail (issue 20)
 #
 # It builds what it needs (SKIP_BUILD=1 to reuse the jars), starts the fake upstream, nginx (installed
 # with apt if missing), a bare Pekko HTTP proxy (quick and full: the floor of Switchboard's own stack)
@@ -87,6 +88,16 @@ if [[ "$MODE" == jmh ]]; then
     | tee "$OUT/jmh-console.txt"
   machine > "$OUT/machine.txt"
   log "JMH results in $OUT/jmh.txt"
+  exit 0
+fi
+
+if [[ "$MODE" == hedge ]]; then
+  # HedgeRun starts its own two fake upstreams (with a heavy tail) and one node from the jar, on free ports.
+  machine > "$OUT/machine.txt"
+  java -Xmx512m -cp "$BENCH_JAR" io.switchboard.bench.HedgeRun --node-jar "$NODE_JAR" --out "$OUT" "${@:2}" \
+    | tee "$OUT/console.txt"
+  echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
+  log "results in $OUT"
   exit 0
 fi
 
@@ -266,7 +277,7 @@ case "$MODE" in
       --rounds "${AB_ROUNDS:-4}" --saturation-seconds "${AB_SATURATION_SECONDS:-15}" --rate "${AB_RATE:-1000}" \
       --rate-seconds "${AB_RATE_SECONDS:-20}" --machine "$OUT/machine.txt"
     ;;
-  *) log "unknown mode $MODE (quick|full|soak|jmh|cluster|ab)"; exit 2 ;;
+  *) log "unknown mode $MODE (quick|full|soak|jmh|cluster|ab|hedge)"; exit 2 ;;
 esac
 echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
 log "results in $OUT"

@@ -79,8 +79,12 @@ public final class HttpLoad implements AutoCloseable {
     return clients.computeIfAbsent(uris + " " + body, k -> new KeepAliveClient(loop.next(), uris, body));
   }
 
-  /** An open-loop run's latencies and how far behind schedule the generator sent. */
-  public record OpenLoopResult(LatencySummary latency, LatencySummary sendLag) {}
+  /**
+   * An open-loop run's latencies and how far behind schedule the generator sent.
+   *
+   * @param histogram the latencies themselves (µs), for adding several runs into one summary
+   */
+  public record OpenLoopResult(LatencySummary latency, LatencySummary sendLag, Histogram histogram) {}
 
   /** A streaming run: time to first byte of the body and time to the end of the stream. */
   public record StreamResult(LatencySummary firstToken, LatencySummary total) {}
@@ -109,10 +113,10 @@ public final class HttpLoad implements AutoCloseable {
     KeepAliveClient client = client(uris, body);
     if (!warmup.isZero()) runOpenLoop(client, label, uris.size(), rate, warmup);
     Run run = runOpenLoop(client, label, uris.size(), rate, length);
-    return new OpenLoopResult(run.result.total(), run.sendLag);
+    return new OpenLoopResult(run.result.total(), run.sendLag, run.total);
   }
 
-  private record Run(StreamResult result, LatencySummary sendLag) {}
+  private record Run(StreamResult result, LatencySummary sendLag, Histogram total) {}
 
   private Run runOpenLoop(KeepAliveClient client, String label, int targets, double rate, Duration length)
       throws InterruptedException {
@@ -151,11 +155,12 @@ public final class HttpLoad implements AutoCloseable {
     }
     double seconds = (sendEnd - schedule.startNanos()) / 1e9;
     Map<String, Long> errorCounts = counts(errors);
+    Histogram latencies = total.getIntervalHistogram();
     return new Run(
         new StreamResult(
             LatencySummary.of(label + " first byte", first.getIntervalHistogram(), errorCounts, seconds),
-            LatencySummary.of(label, total.getIntervalHistogram(), errorCounts, seconds)),
-        LatencySummary.of(label + " send lag", lag, Map.of(), seconds));
+            LatencySummary.of(label, latencies, errorCounts, seconds)),
+        LatencySummary.of(label + " send lag", lag, Map.of(), seconds), latencies);
   }
 
   private static String errorOf(HttpResponse<TimedBody> response, Throwable failure) {

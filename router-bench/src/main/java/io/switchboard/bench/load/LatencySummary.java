@@ -9,8 +9,8 @@ import org.HdrHistogram.Histogram;
  * significant digits), how many requests succeeded and failed and why, and the achieved rate.
  */
 public record LatencySummary(
-    String label, long ok, Map<String, Long> errors, double seconds, long p50Micros, long p99Micros,
-    long p999Micros, long maxMicros) {
+    String label, long ok, Map<String, Long> errors, double seconds, long p50Micros, long p90Micros,
+    long p99Micros, long p999Micros, long maxMicros) {
 
   public LatencySummary {
     errors = Map.copyOf(errors);
@@ -19,7 +19,7 @@ public record LatencySummary(
   /** Summarises {@code histogram} (values in microseconds) of {@code ok} requests over {@code seconds}. */
   public static LatencySummary of(String label, Histogram histogram, Map<String, Long> errors, double seconds) {
     return new LatencySummary(label, histogram.getTotalCount(), new TreeMap<>(errors), seconds,
-        histogram.getValueAtPercentile(50.0), histogram.getValueAtPercentile(99.0),
+        histogram.getValueAtPercentile(50.0), histogram.getValueAtPercentile(90.0), histogram.getValueAtPercentile(99.0),
         histogram.getValueAtPercentile(99.9), histogram.getMaxValue());
   }
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.Http;
@@ -19,6 +20,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.ThrottleMode;
 import org.apache.pekko.stream.javadsl.Source;
@@ -30,50 +32,79 @@ import org.apache.pekko.util.ByteString;
  *
  * <pre>
  * java -cp router-bench.jar io.switchboard.bench.upstream.FakeUpstream --port 9100 [--chunks 16]
- *     [--interval-ms 0] [--first-ms 0] [--rpm 0]
+ *     [--interval-ms 0] [--first-ms 0] [--rpm 0] [--latency-ms 0] [--tail-share 0] [--tail-delay-ms 0]
+ *     [--tail-seed 1]
  * </pre>
  *
  * <p>With {@code --rpm N} (or a {@link RequestLimit} given to {@link #start}) it enforces its own
  * requests-per-minute limit as OpenAI does: a request over it is answered 429 {@code rate_limit_exceeded}
  * with {@code retry-after}, and counted.
  *
- * <p>It answers every request at once (no think time), so what a benchmark measures is the path in
- * front of it. Streams are paced by Pekko's scheduler, whose 10 ms tick makes pacing below ~10 ms
- * coarse; {@code --interval-ms 0} sends all chunks back to back.
+ * <p>By default it answers every request at once (no think time), so what a benchmark measures is the
+ * path in front of it. With {@code --latency-ms} every call waits that long before answering, and with
+ * {@code --tail-share 0.05 --tail-delay-ms 2000} a seeded 5% of calls wait 2 s more ({@link
+ * UpstreamLatency}): a heavy tail for measuring hedged requests. It counts the calls it answered and
+ * those it delayed as slow ({@link Running#calls}, {@link Running#tailCalls}). Streams are paced by
+ * Pekko's scheduler, whose 10 ms tick makes pacing below ~10 ms coarse; {@code --interval-ms 0} sends
+ * all chunks back to back.
  */
 public final class FakeUpstream {
   private static final String PATH = "/v1/chat/completions";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final FakeReplies replies = new FakeReplies("bench-model", 1_700_000_000L);
-  private final AtomicLong ids = new AtomicLong();
+  /** Calls answered (not refused by the limit), numbered from 0 in the order they came. */
+  private final AtomicLong calls = new AtomicLong();
+  private final AtomicLong tailCalls = new AtomicLong();
   private final ReplyShape defaults;
+  private final ActorSystem<Void> system;
   private final Materializer materializer;
   private final RequestLimit limit;
+  private final UpstreamLatency latency;
 
-  private FakeUpstream(ReplyShape defaults, Materializer materializer, RequestLimit limit) {
+  private FakeUpstream(ReplyShape defaults, ActorSystem<Void> system, RequestLimit limit, UpstreamLatency latency) {
     this.defaults = defaults;
-    this.materializer = materializer;
+    this.system = system;
+    this.materializer = Materializer.matFromSystem(system);
     this.limit = limit;
+    this.latency = latency;
   }
 
-  /** A fake upstream started in this JVM; {@link #stop} it when done. */
-  public record Running(ActorSystem<Void> system, int port) {
+  /**
+   * A fake upstream started in this JVM; {@link #stop} it when done.
+   *
+   * @param calls the calls it has answered or is about to answer (a call cancelled during its think time
+   *     counts: it reached the upstream)
+   * @param tailCalls those of them delayed as the slow share of {@link UpstreamLatency}
+   */
+  public record Running(ActorSystem<Void> system, int port, LongSupplier calls, LongSupplier tailCalls) {
     public void stop() {
       system.terminate();
     }
   }
 
   /**
-   * Starts a fake upstream on {@code host:port} (0: any free port) in this JVM.
+   * Starts a fake upstream on {@code host:port} (0: any free port) in this JVM that answers at once.
    *
    * @param limit enforced on every request when not null
    */
   public static CompletionStage<Running> start(String host, int port, ReplyShape defaults, RequestLimit limit) {
+    return start(host, port, defaults, limit, UpstreamLatency.NONE);
+  }
+
+  /**
+   * Starts a fake upstream on {@code host:port} (0: any free port) in this JVM whose calls take {@code
+   * latency}.
+   *
+   * @param limit enforced on every request when not null
+   */
+  public static CompletionStage<Running> start(String host, int port, ReplyShape defaults, RequestLimit limit,
+      UpstreamLatency latency) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fake-upstream", config());
-    FakeUpstream upstream = new FakeUpstream(defaults, Materializer.matFromSystem(system), limit);
+    FakeUpstream upstream = new FakeUpstream(defaults, system, limit, latency);
     return Http.get(system).newServerAt(host, port).bind(upstream::handle)
-        .thenApply(binding -> new Running(system, binding.localAddress().getPort()))
+        .thenApply(binding -> new Running(system, binding.localAddress().getPort(), upstream.calls::get,
+            upstream.tailCalls::get))
         .whenComplete((running, error) -> {
           if (error != null) system.terminate();
         });
@@ -86,6 +117,10 @@ public final class FakeUpstream {
     long intervalMs = 0;
     long firstMs = 0;
     long rpm = 0;
+    long latencyMs = 0;
+    double tailShare = 0;
+    long tailDelayMs = 0;
+    long tailSeed = 1;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--host" -> host = args[i + 1];
@@ -94,13 +129,19 @@ public final class FakeUpstream {
         case "--interval-ms" -> intervalMs = Long.parseLong(args[i + 1]);
         case "--first-ms" -> firstMs = Long.parseLong(args[i + 1]);
         case "--rpm" -> rpm = Long.parseLong(args[i + 1]);
+        case "--latency-ms" -> latencyMs = Long.parseLong(args[i + 1]);
+        case "--tail-share" -> tailShare = Double.parseDouble(args[i + 1]);
+        case "--tail-delay-ms" -> tailDelayMs = Long.parseLong(args[i + 1]);
+        case "--tail-seed" -> tailSeed = Long.parseLong(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
     ReplyShape defaults = new ReplyShape(false, chunks, Duration.ofMillis(intervalMs), Duration.ofMillis(firstMs));
     RequestLimit limit = rpm > 0 ? new RequestLimit(rpm, System::nanoTime) : null;
+    UpstreamLatency latency = new UpstreamLatency(Duration.ofMillis(latencyMs), tailShare,
+        Duration.ofMillis(tailDelayMs), tailSeed);
     String shownHost = host;
-    start(host, port, defaults, limit).whenComplete((running, error) -> {
+    start(host, port, defaults, limit, latency).whenComplete((running, error) -> {
       if (error != null) {
         System.err.println("fake upstream: could not listen on " + shownHost + ": " + error.getMessage());
       } else {
@@ -128,32 +169,43 @@ public final class FakeUpstream {
       return CompletableFuture.completedFuture(HttpResponse.create().withStatus(StatusCodes.NOT_FOUND));
     }
     // Small bodies usually arrive whole with the headers: answer without another trip through a stream.
-    if (request.entity() instanceof HttpEntity.Strict strict) {
-      return CompletableFuture.completedFuture(answer(strict.getData()));
-    }
-    return request.entity().toStrict(10_000, materializer).thenApply(s -> answer(s.getData()));
+    if (request.entity() instanceof HttpEntity.Strict strict) return answer(strict.getData());
+    return request.entity().toStrict(10_000, materializer).thenCompose(s -> answer(s.getData()));
   }
 
-  private HttpResponse answer(ByteString body) {
+  /** The answer to one call, after its think time ({@link UpstreamLatency}). */
+  private CompletionStage<HttpResponse> answer(ByteString body) {
     ReplyShape shape;
     try {
       shape = ReplyShape.of(body.toArrayUnsafe(), MAPPER, defaults);
     } catch (java.io.IOException | IllegalArgumentException e) {
-      return HttpResponse.create().withStatus(StatusCodes.BAD_REQUEST).withEntity(ContentTypes.APPLICATION_JSON,
-          "{\"error\":{\"message\":\"invalid request body\",\"type\":\"invalid_request_error\",\"param\":null,"
-              + "\"code\":null}}");
+      return CompletableFuture.completedFuture(HttpResponse.create().withStatus(StatusCodes.BAD_REQUEST)
+          .withEntity(ContentTypes.APPLICATION_JSON, "{\"error\":{\"message\":\"invalid request body\","
+              + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}"));
     }
-    if (limit != null && !limit.tryAcquire()) return tooManyRequests();
-    String id = "chatcmpl-bench" + ids.incrementAndGet();
-    if (!shape.stream()) {
-      return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, replies.completion(id, shape.chunks()));
-    }
+    if (limit != null && !limit.tryAcquire()) return CompletableFuture.completedFuture(tooManyRequests());
+    long call = calls.getAndIncrement();
+    if (latency.inTail(call)) tailCalls.incrementAndGet();
+    Duration wait = latency.delayOf(call);
+    String id = "chatcmpl-bench" + (call + 1);
+    if (shape.stream()) return CompletableFuture.completedFuture(stream(id, shape, wait));
+    HttpResponse whole = HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON,
+        replies.completion(id, shape.chunks()));
+    // Held back as a whole, as a model that thinks before it answers; a client that gives up meanwhile
+    // closes the connection, and the answer is dropped.
+    return wait.isZero() ? CompletableFuture.completedFuture(whole)
+        : Patterns.after(wait, system, () -> CompletableFuture.completedFuture(whole));
+  }
+
+  /** A stream of {@code shape}'s chunks whose first waits {@code wait} beyond the shape's own delay. */
+  private HttpResponse stream(String id, ReplyShape shape, Duration wait) {
     Source<ByteString, ?> events = Source.range(0, shape.chunks() - 1)
         .map(i -> ByteString.fromArrayUnsafe(replies.chunkEvent(id, i, shape.chunks())));
     // A burst of one: throttle's automatic burst lets 100 ms worth of chunks through at once, which
     // would send the first ten chunks of a 10 ms stream back to back.
     if (!shape.interval().isZero()) events = events.throttle(1, shape.interval(), 1, ThrottleMode.shaping());
-    if (!shape.firstChunkDelay().isZero()) events = events.initialDelay(shape.firstChunkDelay());
+    Duration first = shape.firstChunkDelay().plus(wait);
+    if (!first.isZero()) events = events.initialDelay(first);
     events = events.concat(Source.single(ByteString.fromString(FakeReplies.DONE_EVENT)));
     return HttpResponse.create().withEntity(
         HttpEntities.create(ContentTypes.create(MediaTypes.TEXT_EVENT_STREAM), events));

@@ -23,6 +23,7 @@ class LatencySummaryTest {
   void percentilesComeFromTheHistogram() {
     LatencySummary s = LatencySummary.of("direct", uniform(), Map.of(), 2.0);
     assertEquals(500, s.p50Micros());
+    assertEquals(900, s.p90Micros());
     assertEquals(990, s.p99Micros());
     assertEquals(999, s.p999Micros());
     assertEquals(1000, s.maxMicros());

@@ -56,4 +56,38 @@ class FakeUpstreamTest {
     long spanMillis = (arrivals.get(7) - arrivals.get(0)) / 1_000_000;
     assertTrue(spanMillis >= 60, "eight chunks 10 ms apart arrived within " + spanMillis + " ms");
   }
+
+  @Test
+  void callsAreCounted_andASlowShareOfOneDelaysEveryCall_whoseAnswersStayWhole() throws Exception {
+    FakeUpstream.Running slow = FakeUpstream.start("127.0.0.1", 0, new ReplyShape(false, 4, Duration.ZERO, Duration.ZERO),
+        null, new UpstreamLatency(Duration.ZERO, 1.0, Duration.ofMillis(20), 1)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> response = CLIENT.send(plain(slow.port()), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertTrue(response.body().contains("\"object\":\"chat.completion\""), response.body());
+        assertTrue(response.body().contains("\"completion_tokens\":4"), response.body());
+      }
+      assertEquals(3, slow.calls().getAsLong());
+      assertEquals(3, slow.tailCalls().getAsLong());
+    } finally {
+      slow.stop();
+    }
+  }
+
+  @Test
+  void withoutALatency_noCallIsInTheTail() throws Exception {
+    long before = upstream.calls().getAsLong();
+    assertEquals(200, CLIENT.send(plain(upstream.port()), HttpResponse.BodyHandlers.ofString()).statusCode());
+    assertEquals(before + 1, upstream.calls().getAsLong());
+    assertEquals(0, upstream.tailCalls().getAsLong());
+  }
+
+  private static HttpRequest plain(int port) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"bench-model\",\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"hi\"}]}"))
+        .build();
+  }
 }
