@@ -42,7 +42,7 @@ machine() {
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "jdk: $(java -version 2>&1 | head -1)"
   echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
-  echo "nginx: $(nginx -v 2>&1 || echo none)"
+  echo "nginx: $(command -v nginx >/dev/null && nginx -v 2>&1 || echo none)"
   echo "wrk: $( (command -v wrk >/dev/null && (wrk --version 2>&1 || true) | head -1) || echo none)"
   echo "open files limit: $(ulimit -n)"
   echo "uptime at start: $(uptime)"
