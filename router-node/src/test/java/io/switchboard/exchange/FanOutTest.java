@@ -15,7 +15,12 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -349,6 +354,22 @@ class FanOutTest {
     }
   }
 
+  @Test
+  void vote_goesOn_whenACandidatesAnswerIsCutMidBody() {
+    a.answer(r -> CompletableFuture.completedFuture(org.apache.pekko.http.javadsl.model.HttpResponse.create()
+        .withEntity(HttpEntities.createChunked(
+        ContentTypes.APPLICATION_JSON, Source.single(ByteString.fromString("{\"id\":\"chatcmpl-cut\",\"choices\":[{"))
+            .concat(Source.failed(new IllegalStateException("connection reset")))))));
+    b.answer(says("Paris"));
+    c.answer(says("Paris"));
+    try (TestGateway gateway = gateway("switchboard.fan-outs.vote { strategy = vote, candidates = [ma, mb, mc] }")) {
+      HttpResponse<String> response = post(gateway, body("vote", false));
+
+      assertEquals(200, response.statusCode(), response.body());
+      assertEquals("2/3", header(response, "x-switchboard-consensus"));
+    }
+  }
+
   // ---- judge and fuse ----------------------------------------------------------------------------
 
   @Test
@@ -382,6 +403,25 @@ class FanOutTest {
       assertEquals("Lyon", content(response));
       assertTrue(header(response, "x-switchboard-judge-reason").startsWith("the judge failed"),
           response.headers().toString());
+    }
+  }
+
+  @Test
+  void oneDeadlineCoversTheWholeFanOut_theJudgeGetsOnlyWhatIsLeft() {
+    // The candidates take 1 s of the 1.5 s deadline; a judge with its own 1.5 s would answer after 1 s.
+    a.answer(a.delayed(Duration.ofMillis(1000), says("Lyon")));
+    b.answer(b.delayed(Duration.ofMillis(1000), says("Paris")));
+    c.answer(c.delayed(Duration.ofMillis(1000), says("{\"choice\": 2, \"reason\": \"Paris.\"}")));
+    try (TestGateway gateway = gateway("""
+        switchboard.provider-defaults.timeouts.total = 1500ms
+        switchboard.fan-outs.judged { strategy = judge, candidates = [ma, mb], judge { model = mc } }
+        """)) {
+      HttpResponse<String> response = post(gateway, body("judged", false));
+
+      assertEquals(200, response.statusCode(), response.body());
+      assertTrue(header(response, "x-switchboard-judge-reason").startsWith("the judge failed"),
+          "the judge was cut at the fan-out's deadline: " + response.headers());
+      assertEquals("Lyon", content(response));
     }
   }
 
