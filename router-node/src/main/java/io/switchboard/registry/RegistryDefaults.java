@@ -54,6 +54,7 @@ final class RegistryDefaults {
     putIfAbsent(deployment, "capabilities", NODES.arrayNode().add("tools").add("json").add("streaming"));
     putIfAbsent(deployment, "weight", NODES.numberNode(1));
     putIfAbsent(deployment, "first_token_timeout", NODES.textNode("PT0S"));
+    putIfAbsent(deployment, "mid_stream_failover", NODES.booleanNode(false));
     putIfAbsent(deployment, "pricing", NODES.objectNode());
     if (deployment.get("pricing").isObject()) {
       ObjectNode pricing = (ObjectNode) deployment.get("pricing");
