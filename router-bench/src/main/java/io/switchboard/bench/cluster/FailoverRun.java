@@ -129,6 +129,18 @@ public final class FailoverRun {
         options.startTimeout());
 
     FailoverLoad.Result result;
+    List<Double> loads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread loadAverages = new Thread(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        loadAverage().ifPresent(loads::add);
+        try {
+          Thread.sleep(5_000);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "load-average");
+    loadAverages.setDaemon(true);
     long[] window = {-1, -1};
     long[] logFrom = {0};
     try (LocalCluster cluster = LocalCluster.start(withProvider, FailoverRun::log);
@@ -166,6 +178,7 @@ public final class FailoverRun {
             + " s apart, then " + after.toSeconds() + " s more";
       });
       java.util.concurrent.atomic.AtomicReference<MemberWatch> watch = new java.util.concurrent.atomic.AtomicReference<>();
+      loadAverages.start();
       try {
         result = load.run(rate, after, mode != FailoverReport.Mode.KILL, (lb, timeline) -> {
           if (mode != FailoverReport.Mode.KILL) {
@@ -176,6 +189,7 @@ public final class FailoverRun {
         }, FailoverRun::log);
       } finally {
         if (watch.get() != null) watch.get().close();
+        loadAverages.interrupt();
       }
       log("load done; the nodes now:");
       new ClusterProbe().describe(cluster.layout().nodes()).forEach(FailoverRun::log);
@@ -186,7 +200,8 @@ public final class FailoverRun {
     FailoverReport.Disruption disruption = mode == FailoverReport.Mode.ROLLING ? FailoverReport.Disruption.NONE
         : new FailoverReport.Disruption(node, window[0], window[1]);
     String report = FailoverReport.render(
-        new FailoverReport.Setup(command.trim(), mode, options.layout().nodeCount(), rate, streamShare, rpm, machine()),
+        new FailoverReport.Setup(command.trim(), mode, options.layout().nodeCount(), rate, streamShare, rpm,
+            machine() + loadSummary(loads)),
         disruption, result, limit.stats(), 5_000);
     if (mode == FailoverReport.Mode.PAUSE) {
       ClusterLayout.Node paused = options.layout().nodes().get(node - 1);
@@ -287,6 +302,23 @@ public final class FailoverRun {
           http.max-connections-per-address-exempt = ["127.0.0.1", "::1"]
         }
         """.formatted(upstreamPort, rpm, MODEL);
+  }
+
+  /** The 1-minute load average, on Linux. */
+  private static Optional<Double> loadAverage() {
+    try {
+      return Optional.of(Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** How busy the machine was during the load: the 1-minute load average, sampled every 5 s. */
+  static String loadSummary(List<Double> loads) {
+    if (loads.isEmpty()) return "";
+    double mean = loads.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    double max = loads.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    return String.format(Locale.ROOT, "; load average (1 min) during the load: mean %.1f, max %.1f", mean, max);
   }
 
   private static String machine() {
