@@ -109,17 +109,29 @@ final class FailoverReport {
       columns.add(setup.mode() == Mode.KILL ? "survivors" : "others");
       groups.add(s -> s.node() != node);
     }
+    columns.add("due from (s)");
+    columns.add("due until (s)");
     MarkdownTable details = new MarkdownTable(columns.toArray(String[]::new));
+    // Per ending: the count in each group, then the first and the last due time.
     Map<String, long[]> byDetail = new TreeMap<>();
     for (Sent s : all) {
       String key = s.outcome().kind().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": " + s.outcome().detail();
-      long[] counts = byDetail.computeIfAbsent(key, k -> new long[groups.size()]);
+      long[] counts = byDetail.computeIfAbsent(key, k -> {
+        long[] fresh = new long[groups.size() + 2];
+        fresh[groups.size()] = Long.MAX_VALUE;
+        fresh[groups.size() + 1] = Long.MIN_VALUE;
+        return fresh;
+      });
       for (int g = 0; g < groups.size(); g++) if (groups.get(g).test(s)) counts[g]++;
+      counts[groups.size()] = Math.min(counts[groups.size()], s.dueMillis());
+      counts[groups.size() + 1] = Math.max(counts[groups.size() + 1], s.dueMillis());
     }
     byDetail.forEach((k, v) -> {
       Object[] cells = new Object[v.length + 1];
       cells[0] = k;
-      for (int g = 0; g < v.length; g++) cells[g + 1] = v[g];
+      for (int g = 0; g < groups.size(); g++) cells[g + 1] = v[g];
+      cells[groups.size() + 1] = seconds(v[groups.size()]);
+      cells[groups.size() + 2] = seconds(v[groups.size() + 1]);
       details.row(cells);
     });
     out.append(details).append('\n');

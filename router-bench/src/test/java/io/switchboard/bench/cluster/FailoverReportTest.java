@@ -37,7 +37,7 @@ class FailoverReportTest {
     assertTrue(report.contains("| to node-1 (killed) | 2 | 1 | 0 | 0 | 1 |"), report);
     assertTrue(report.contains("| to the survivors, due before the kill | 2 | 1 | 1 | 0 | 0 |"), report);
     assertTrue(report.contains("| to the survivors, due after the kill | 2 | 2 | 0 | 0 | 0 |"), report);
-    assertTrue(report.contains("| lost: connection reset | 1 | 0 |"), report);
+    assertTrue(report.contains("| lost: connection reset | 1 | 0 | 5.0 | 5.0 |"), report);
     assertTrue(report.contains("| 4800 | 5 | 0 | 120.5 | 6 |"), report);
     assertTrue(report.contains("never refused a request"), report);
     assertTrue(report.contains("| 5.0 | 2 | 2 | 0 | 0 | 0 | SIGKILL node-1 |"), report);
@@ -81,8 +81,8 @@ class FailoverReportTest {
     assertTrue(report.contains("| to the others, due before the pause | 1 | 1 | 0 | 0 | 0 |"), report);
     assertTrue(report.contains("| to the others, due during the pause | 2 | 0 | 1 | 0 | 1 |"), report);
     assertTrue(report.contains("| to the others, due after the resume | 1 | 1 | 0 | 0 | 0 |"), report);
-    assertTrue(report.contains("| ending | paused node | others |"), report);
-    assertTrue(report.contains("| lost: connection reset | 1 | 1 |"), report);
+    assertTrue(report.contains("| ending | paused node | others | due from (s) | due until (s) |"), report);
+    assertTrue(report.contains("| lost: connection reset | 1 | 1 | 5.0 | 20.0 |"), report);
     assertTrue(report.contains("- 12.0 s: node-2: ready; sees node-1 Up, node-2 Up, node-3 Up; unreachable node-1\n"), report);
     assertTrue(report.contains("- 35.0 s: **SIGCONT node-1**\n"), report);
     assertTrue(report.contains("| 35.0 | 2 | 2 | 0 | 0 | 0 | SIGCONT node-1 |"), report);
@@ -112,8 +112,8 @@ class FailoverReportTest {
     assertTrue(report.contains("| to node-1 | 1 | 1 | 0 | 0 | 0 |"), report);
     assertTrue(report.contains("| to node-2 | 2 | 1 | 0 | 0 | 1 |"), report);
     assertTrue(report.contains("| to node-3 | 2 | 1 | 0 | 1 | 0 |"), report);
-    assertTrue(report.contains("| ending | node-1 | node-2 | node-3 |"), report);
-    assertTrue(report.contains("| unclean error: HTTP 502 without the OpenAI error envelope | 0 | 0 | 1 |"), report);
+    assertTrue(report.contains("| ending | node-1 | node-2 | node-3 | due from (s) | due until (s) |"), report);
+    assertTrue(report.contains("| unclean error: HTTP 502 without the OpenAI error envelope | 0 | 0 | 1 | 7.0 | 7.0 |"), report);
     assertTrue(report.contains("| 5.0 | 2 | 0 | 0 | 1 | 1 | SIGTERM node-1; start node-1 |"), report);
   }
 }
