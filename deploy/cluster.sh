@@ -7,12 +7,18 @@
 #   deploy/cluster.sh status              # each node: ready or not, members it sees Up
 #   deploy/cluster.sh stop                # SIGTERM to every node (each leaves and drains), then PostgreSQL
 #   deploy/cluster.sh failover [options]  # 3 nodes under load, SIGKILL one, write a report (~3 min)
+#   deploy/cluster.sh pause [options]     # 3 nodes under load, SIGSTOP one for 30 s, SIGCONT, report (~4 min)
+#   deploy/cluster.sh rolling [options]   # 3 nodes under load, restart each in turn gracefully, report (~5 min)
 #
 # Options of start/run (all optional): --nodes 3 --config my.conf (your providers and models)
 #   --db-url jdbc:postgresql://host:5432/db --db-user user (password in SWITCHBOARD_DB_PASSWORD)
 #   --http-base 8081 --cluster-base 25521 --management-base 8559 --node-heap 512m --timeout 3m
 # Options of failover: those, plus --rate 200 --stream-share 0.2 --rpm 4800 --before 45s --after 45s
 #   --kill 1 --out FILE (default deploy/.cluster/failover-report.md)
+# Options of pause: those of start/run, plus --rate 200 --stream-share 0.2 --rpm 4800 --before 45s
+#   --pause 30s --after 60s --node 1 --out FILE (default deploy/.cluster/pause-report.md)
+# Options of rolling: those of start/run, plus --rate 100 --stream-share 0.2 --rpm 12000 (above the rate:
+#   any non-200 is an error) --before 30s --settle 10s --after 30s --out FILE (default .../rolling-report.md)
 #
 # Everything the cluster writes (node configs, logs, data directories, PostgreSQL's files) goes to
 # deploy/.cluster/ (CLUSTER_DIR to put it elsewhere). The jars are built when missing (REBUILD=1 to
@@ -88,10 +94,16 @@ case "$COMMAND" in
     if running; then log "a cluster is running here; deploy/cluster.sh stop first (the run starts its own)"; exit 1; fi
     build
     cd "$ROOT"
-    launcher FailoverRun --dir "$DIR" --node-jar "$NODE_JAR" "$@"
+    launcher FailoverRun kill --dir "$DIR" --node-jar "$NODE_JAR" "$@"
+    ;;
+  pause|rolling)
+    if running; then log "a cluster is running here; deploy/cluster.sh stop first (the run starts its own)"; exit 1; fi
+    build
+    cd "$ROOT"
+    launcher FailoverRun "$COMMAND" --dir "$DIR" --node-jar "$NODE_JAR" "$@"
     ;;
   *)
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
     [[ "$COMMAND" == help || "$COMMAND" == -h || "$COMMAND" == --help ]] || exit 2
     ;;
 esac

@@ -19,6 +19,12 @@ import java.util.Map;
  *
  * <p>Node loss: the split-brain resolver (keep-majority) downs unreachable nodes once the membership
  * has been stable for {@code split-brain-stable-after}; the side with fewer nodes downs itself.
+ *
+ * <p>Joining: a node whose own address is the first seed forms a new cluster when no other seed has
+ * answered within {@code seed-node-timeout}. Pekko's 5 s default let a first seed restarted during a
+ * rolling restart on a busy machine form a second cluster beside the running one (two clusters never
+ * merge), so the default is longer; seeds that are starting answer at once that they are not members
+ * yet, so a cold start of the whole cluster does not wait for it.
  */
 public final class ClusterConfig {
   /** The actor system's name: the nodes of one cluster must all use it. */
@@ -45,6 +51,7 @@ public final class ClusterConfig {
     keys.put("pekko.cluster.split-brain-resolver.active-strategy", "keep-majority");
     keys.put("pekko.cluster.split-brain-resolver.stable-after", cluster.stableAfter().toMillis() + "ms");
     keys.put("pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes", "off");
+    keys.put("pekko.cluster.seed-node-timeout", cluster.seedNodeTimeout().toMillis() + "ms");
     keys.put("pekko.management.http.hostname", cluster.managementHost());
     keys.put("pekko.management.http.port", Math.max(0, cluster.managementPort()));
     return ConfigFactory.parseMap(keys, ClusterSettings.PATH);

@@ -17,15 +17,27 @@ import java.util.List;
  * @param managementPort Pekko Management HTTP port (health checks {@code /ready}, {@code /alive},
  *     {@code /cluster/members}); negative: not started
  * @param managementHost interface Pekko Management binds to
+ * @param stableAfter how long membership must be stable before the split-brain resolver acts
+ * @param seedNodeTimeout how long a node whose own address is the first seed waits for another seed
+ *     to answer before it forms a new cluster on its own
  */
 public record ClusterSettings(
     boolean enabled, String host, int port, List<String> seedNodes, String managementHost, int managementPort,
-    Duration stableAfter) {
+    Duration stableAfter, Duration seedNodeTimeout) {
 
   public static final String PATH = "switchboard.cluster";
 
+  /** The default of {@code seed-node-timeout}, as in reference.conf. */
+  public static final Duration DEFAULT_SEED_NODE_TIMEOUT = Duration.ofSeconds(20);
+
   public ClusterSettings {
     seedNodes = List.copyOf(seedNodes);
+  }
+
+  /** With the default {@code seed-node-timeout}. */
+  public ClusterSettings(boolean enabled, String host, int port, List<String> seedNodes, String managementHost,
+      int managementPort, Duration stableAfter) {
+    this(enabled, host, port, seedNodes, managementHost, managementPort, stableAfter, DEFAULT_SEED_NODE_TIMEOUT);
   }
 
   /** A single node: no cluster. */
@@ -50,7 +62,12 @@ public record ClusterSettings(
       throw new SettingsException(PATH + ".seed-nodes is empty: name at least one node to join (host:port),"
           + " this node's own address to start a new cluster");
     }
+    java.time.Duration seedNodeTimeout = c.getDuration("seed-node-timeout");
+    if (seedNodeTimeout.isNegative() || seedNodeTimeout.isZero()) {
+      throw new SettingsException(PATH + ".seed-node-timeout = " + c.getString("seed-node-timeout")
+          + " must be positive: it is how long a first seed waits for the others before it forms a cluster alone");
+    }
     return new ClusterSettings(enabled, c.getString("host"), port, seeds, c.getString("management-host"),
-        c.getInt("management-port"), c.getDuration("split-brain-stable-after"));
+        c.getInt("management-port"), c.getDuration("split-brain-stable-after"), seedNodeTimeout);
   }
 }

@@ -47,7 +47,12 @@ public final class ClusterProbe {
 
   /** Whether the node's HTTP port answers {@code /ready} with 200. */
   public boolean ready(ClusterLayout.Node node) {
-    return status(URI.create(node.httpUrl() + "/ready")) == 200;
+    return readyStatus(node) == 200;
+  }
+
+  /** The status of the node's {@code /ready}, or -1 when its HTTP port does not answer. */
+  public int readyStatus(ClusterLayout.Node node) {
+    return status(URI.create(node.httpUrl() + "/ready"));
   }
 
   /** The node's view of the cluster, or null when its management port does not answer. */

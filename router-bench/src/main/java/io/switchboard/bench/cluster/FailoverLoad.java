@@ -1,6 +1,6 @@
 package io.switchboard.bench.cluster;
 
-import io.switchboard.bench.load.ArrivalSchedule;
+import io.switchboard.bench.load.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,33 +10,54 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
- * Open-loop load for a failover run: requests at a constant rate, round-robin over the nodes, a share
- * of them streaming, each one's ending judged as its client would ({@link Outcome}). At
- * {@code killAfter} it runs {@code kill} and takes that node out of the rotation at once, as a load
- * balancer would after the first refused connection; what was already in flight on it stays in
- * flight and is what the run measures.
+ * Open-loop load for a failover run: requests at a constant rate, spread by a {@link Balancer} over
+ * the nodes, a share of them streaming, each one's ending judged as its client would ({@link Outcome}).
+ * A {@link Scenario} runs beside it from the start (kill a node, freeze one, restart each in turn),
+ * telling the balancer which node goes, as a load balancer would be told; what was already in flight
+ * on a node stays in flight and is what the run measures. The load goes on until the scenario is done
+ * and then for {@code after} more.
+ *
+ * <p>With health checks on, the load also asks every node's {@code /ready} every 250 ms (1 s timeout)
+ * and keeps a node out of rotation while the answer is not 200, as a load balancer's health check
+ * does; that is how a restarted or resumed node comes back.
  *
  * <p>Every request is recorded with the node it went to and when it was due, so a report can tell
- * the requests caught on the killed node from those on the survivors, before and after the kill.
+ * the requests caught on a disrupted node from those on the others, before, during and after.
  */
 final class FailoverLoad implements AutoCloseable {
   /** Beyond this many unanswered requests the generator stops adding more (and counts each as not sent). */
   static final int MAX_OUTSTANDING = 4000;
+  private static final Duration HEALTH_EVERY = Duration.ofMillis(250);
+  private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(1);
 
   /** One request and how it ended; times are offsets from the start of the load. */
   record Sent(int node, long dueMillis, long endMillis, boolean stream, Outcome outcome) {}
 
-  /** What the load saw, and when the kill happened (offset from the start of the load). */
-  record Result(List<Sent> requests, int killedNode, long killedAtMillis, long notSent, Duration length) {}
+  /**
+   * What the load saw and what happened meanwhile.
+   *
+   * @param notSent requests not sent because {@link #MAX_OUTSTANDING} were unanswered
+   * @param noNode requests not sent because no node was in rotation (a client would have had an error)
+   */
+  record Result(List<Sent> requests, List<Timeline.Event> events, long notSent, long noNode, Duration length) {}
+
+  /** What a run does to the cluster while the load runs; started with the load, on its own thread. */
+  interface Scenario {
+    void play(Balancer balancer, Timeline timeline) throws Exception;
+  }
 
   private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
     Thread t = new Thread(r, "failover-client");
@@ -48,8 +69,13 @@ final class FailoverLoad implements AutoCloseable {
       .connectTimeout(Duration.ofSeconds(5))
       .executor(executor)
       .build();
+  private final HttpClient healthClient = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(HEALTH_TIMEOUT)
+      .build();
 
   private final List<URI> nodes;
+  private final List<URI> readiness;
   private final String plainBody;
   private final String streamBody;
   private final double streamShare;
@@ -61,6 +87,7 @@ final class FailoverLoad implements AutoCloseable {
    */
   FailoverLoad(List<String> nodeUrls, String model, double streamShare, Duration timeout) {
     this.nodes = nodeUrls.stream().map(u -> URI.create(u + "/v1/chat/completions")).toList();
+    this.readiness = nodeUrls.stream().map(u -> URI.create(u + "/ready")).toList();
     this.plainBody = "{\"model\":\"" + model + "\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     // Streams of 20 chunks 50 ms apart: about a second each, so some are always mid-stream at the kill.
     this.streamBody = "{\"model\":\"" + model + "\",\"max_tokens\":20,\"stream\":true,\"bench_chunks\":20,"
@@ -70,40 +97,52 @@ final class FailoverLoad implements AutoCloseable {
   }
 
   /**
-   * Sends for {@code length} at {@code rate} per second; after {@code killAfter} runs {@code kill}
-   * (which kills node {@code killedNode}, counted from 1), then waits for every answer.
+   * Sends at {@code rate} per second while {@code scenario} plays and for {@code after} once it is
+   * done, then waits for every answer.
    */
-  Result run(double rate, Duration length, Duration killAfter, int killedNode, Runnable kill)
+  Result run(double rate, Duration after, boolean healthChecks, Scenario scenario, Consumer<String> log)
       throws InterruptedException {
     long start = System.nanoTime();
-    ArrivalSchedule schedule = new ArrivalSchedule(start, rate, length);
-    long count = schedule.count();
+    Timeline timeline = new Timeline(start, log);
+    Balancer balancer = new Balancer(nodes.size());
     Queue<Sent> sent = new ConcurrentLinkedQueue<>();
-    CountDownLatch finished = new CountDownLatch((int) count);
     AtomicInteger outstanding = new AtomicInteger();
-    AtomicLong killedAt = new AtomicLong(-1);
-    long killDue = start + killAfter.toNanos();
-    List<Integer> rotation = new ArrayList<>();
-    for (int i = 1; i <= nodes.size(); i++) rotation.add(i);
+    AtomicLong scenarioDone = new AtomicLong(Long.MAX_VALUE);
+    AtomicBoolean loadDone = new AtomicBoolean();
     int every = streamShare <= 0 ? Integer.MAX_VALUE : (int) Math.max(1, Math.round(1 / streamShare));
     long notSent = 0;
-    Thread killer = new Thread(() -> {
-      LockSupport.parkNanos(killDue - System.nanoTime());
-      killedAt.set(System.nanoTime() - start);
-      kill.run();
-    }, "failover-kill");
-    killer.start();
-    for (long i = 0; i < count; i++) {
-      long due = schedule.intendedNanos(i);
+    long noNode = 0;
+    Thread player = new Thread(() -> {
+      try {
+        scenario.play(balancer, timeline);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        timeline.saw("the run could not go on: " + e);
+      } finally {
+        scenarioDone.set(System.nanoTime());
+      }
+    }, "failover-scenario");
+    player.start();
+    Thread health = new Thread(() -> checkHealth(balancer, loadDone), "failover-health");
+    health.setDaemon(true);
+    if (healthChecks) health.start();
+    long afterNanos = after.toNanos();
+    for (long i = 0; ; i++) {
+      long due = start + Math.round(i * 1e9 / rate);
+      long doneAt = scenarioDone.get();
+      if (doneAt != Long.MAX_VALUE && due - doneAt >= afterNanos) break;
       long now = System.nanoTime();
       if (now < due) LockSupport.parkNanos(due - now);
-      if (due >= killDue && rotation.contains(killedNode)) rotation.remove(Integer.valueOf(killedNode));
       if (outstanding.get() >= MAX_OUTSTANDING) {
         notSent++;
-        finished.countDown();
         continue;
       }
-      int node = rotation.get((int) (i % rotation.size()));
+      int node = balancer.next();
+      if (node == Balancer.NONE) {
+        noNode++;
+        continue;
+      }
       boolean stream = i % every == every - 1;
       outstanding.incrementAndGet();
       long dueMillis = (due - start) / 1_000_000;
@@ -111,15 +150,41 @@ final class FailoverLoad implements AutoCloseable {
         Outcome o = failure != null ? Outcome.of(failure) : outcome;
         sent.add(new Sent(node, dueMillis, (System.nanoTime() - start) / 1_000_000, stream, o));
         outstanding.decrementAndGet();
-        finished.countDown();
       });
     }
-    killer.join();
-    if (!finished.await(timeout.toSeconds() + 10, TimeUnit.SECONDS)) {
+    Duration length = Duration.ofNanos(System.nanoTime() - start);
+    loadDone.set(true);
+    player.join();
+    if (!Await.until(() -> outstanding.get() == 0, timeout.plusSeconds(10), Duration.ofMillis(100))) {
       // Every request carries the timeout, so this only happens if the client itself is stuck.
-      System.err.println("failover: " + finished.getCount() + " requests still unanswered after their timeout");
+      System.err.println("failover: " + outstanding.get() + " requests still unanswered after their timeout");
     }
-    return new Result(List.copyOf(sent), killedNode, killedAt.get() / 1_000_000, notSent, length);
+    return new Result(List.copyOf(sent), timeline.events(), notSent, noNode, length);
+  }
+
+  /** Until the load is done: every node's {@code /ready}, all at once, every {@link #HEALTH_EVERY}. */
+  private void checkHealth(Balancer balancer, AtomicBoolean done) {
+    while (!done.get()) {
+      List<CompletableFuture<Void>> checks = new ArrayList<>();
+      for (int i = 0; i < readiness.size(); i++) {
+        int node = i + 1;
+        HttpRequest request = HttpRequest.newBuilder(readiness.get(i)).timeout(HEALTH_TIMEOUT).GET().build();
+        checks.add(healthClient.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+            .handle((r, failure) -> {
+              balancer.checked(node, failure == null && r.statusCode() == 200);
+              return null;
+            }));
+      }
+      try {
+        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).get(HEALTH_TIMEOUT.toMillis() * 2,
+            TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        // A check that did not finish leaves the node as it was; the next round asks again.
+      }
+      LockSupport.parkNanos(HEALTH_EVERY.toNanos());
+    }
   }
 
   private java.util.concurrent.CompletableFuture<Outcome> send(int node, boolean stream) {

@@ -6,33 +6,52 @@ import io.switchboard.bench.upstream.RequestLimit;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
- * The markdown report of a failover run: what the clients saw (split between the node that was
- * killed and the survivors, before and after the kill), what the upstream saw of its own limit, and a
- * timeline. Pure: the run hands it the recorded requests and the upstream's figures.
+ * The markdown report of a failover run: what the clients saw, what the upstream saw of its own
+ * limit, what happened when, and a timeline. Its rows depend on the run: a killed or a paused node's
+ * requests apart from the others', before, during and after; a rolling restart's by node. Pure: the
+ * run hands it the recorded requests, the events and the upstream's figures.
  */
 final class FailoverReport {
   private FailoverReport() {}
 
-  /** How the run was set up, for the report's header. */
-  record Setup(String command, int nodes, double rate, double streamShare, long rpm, String machine) {}
+  /** What a run does to the cluster. */
+  enum Mode {
+    /** SIGKILL of one node. */
+    KILL,
+    /** SIGSTOP of one node, SIGCONT some time later. */
+    PAUSE,
+    /** SIGTERM and start again of every node in turn. */
+    ROLLING
+  }
 
-  static String render(Setup setup, FailoverLoad.Result result, RequestLimit.Stats upstream, long timelineMillis) {
+  /** How the run was set up, for the report's header. */
+  record Setup(String command, Mode mode, int nodes, double rate, double streamShare, long rpm, String machine) {}
+
+  /**
+   * The node a kill or pause run disrupted and when (offsets from the start of the load): for a kill
+   * both times are the kill's; for a pause, the SIGSTOP and the SIGCONT. A rolling restart has none.
+   */
+  record Disruption(int node, long fromMillis, long untilMillis) {
+    static final Disruption NONE = new Disruption(0, -1, -1);
+  }
+
+  static String render(Setup setup, Disruption d, FailoverLoad.Result result, RequestLimit.Stats upstream,
+      long timelineMillis) {
     List<Sent> all = result.requests();
-    int killed = result.killedNode();
-    long killAt = result.killedAtMillis();
+    int node = d.node();
     StringBuilder out = new StringBuilder();
-    out.append("# Failover run: SIGKILL of one node of ").append(setup.nodes()).append(" under load\n\n")
+    out.append("# ").append(title(setup)).append("\n\n")
         .append("Command: `").append(setup.command()).append("`\n\n")
-        .append("- load: ").append(MarkdownTable.num(setup.rate(), 0)).append(" requests/s open loop, round-robin over ")
-        .append(setup.nodes()).append(" nodes, ").append(MarkdownTable.num(setup.streamShare() * 100, 0))
+        .append("- load: ").append(MarkdownTable.num(setup.rate(), 0)).append(" requests/s open loop, round-robin over the ")
+        .append(setup.nodes()).append(" nodes in rotation, ").append(MarkdownTable.num(setup.streamShare() * 100, 0))
         .append("% streaming (20 chunks, 50 ms apart), for ").append(result.length().toSeconds()).append(" s\n")
-        .append("- node-").append(killed).append(" killed with SIGKILL at ").append(seconds(killAt))
-        .append(" s; from then on the load goes to the others only\n")
+        .append("- ").append(what(setup.mode(), d)).append('\n')
         .append("- upstream limit: ").append(setup.rpm()).append(" requests/minute, enforced by the fake upstream itself; ")
         .append("the gateway is configured with the same limit\n")
         .append("- machine: ").append(setup.machine()).append("\n\n");
@@ -40,25 +59,81 @@ final class FailoverReport {
     out.append("## What the clients saw\n\n");
     MarkdownTable table = new MarkdownTable("requests", "sent", "succeeded", "clean error", "unclean error", "lost (no answer)");
     row(table, "all", all, s -> true);
-    row(table, "to node-" + killed + " (killed)", all, s -> s.node() == killed);
-    row(table, "to the survivors, due before the kill", all, s -> s.node() != killed && s.dueMillis() < killAt);
-    row(table, "to the survivors, due after the kill", all, s -> s.node() != killed && s.dueMillis() >= killAt);
+    switch (setup.mode()) {
+      case KILL -> {
+        row(table, "to node-" + node + " (killed)", all, s -> s.node() == node);
+        row(table, "to the survivors, due before the kill", all, s -> s.node() != node && s.dueMillis() < d.fromMillis());
+        row(table, "to the survivors, due after the kill", all, s -> s.node() != node && s.dueMillis() >= d.fromMillis());
+      }
+      case PAUSE -> {
+        row(table, "to node-" + node + " (paused), due before the pause", all,
+            s -> s.node() == node && s.dueMillis() < d.fromMillis());
+        row(table, "to node-" + node + " (paused), due after the resume", all,
+            s -> s.node() == node && s.dueMillis() >= d.fromMillis());
+        row(table, "to the others, due before the pause", all, s -> s.node() != node && s.dueMillis() < d.fromMillis());
+        row(table, "to the others, due during the pause", all,
+            s -> s.node() != node && s.dueMillis() >= d.fromMillis() && s.dueMillis() < d.untilMillis());
+        row(table, "to the others, due after the resume", all, s -> s.node() != node && s.dueMillis() >= d.untilMillis());
+      }
+      case ROLLING -> {
+        for (int n = 1; n <= setup.nodes(); n++) {
+          int i = n;
+          row(table, "to node-" + n, all, s -> s.node() == i);
+        }
+      }
+    }
     out.append(table).append('\n');
     if (result.notSent() > 0) {
       out.append(result.notSent()).append(" more were not sent: ").append(FailoverLoad.MAX_OUTSTANDING)
           .append(" requests were already unanswered.\n\n");
     }
+    if (result.noNode() > 0) {
+      out.append(result.noNode()).append(" more were not sent: no node was in rotation (their clients would have had ")
+          .append("an error from the load balancer).\n\n");
+    }
     out.append("A clean error is a non-200 answer in the OpenAI error envelope, or a stream that ends in an error event; ")
         .append("lost means no answer at all (timeout, reset, or a stream cut without `[DONE]` or an error event).\n\n");
 
     out.append("### By kind of ending\n\n");
-    MarkdownTable details = new MarkdownTable("ending", "killed node", "survivors");
+    List<String> columns = new ArrayList<>(List.of("ending"));
+    List<Predicate<Sent>> groups = new ArrayList<>();
+    if (setup.mode() == Mode.ROLLING) {
+      for (int n = 1; n <= setup.nodes(); n++) {
+        int i = n;
+        columns.add("node-" + n);
+        groups.add(s -> s.node() == i);
+      }
+    } else {
+      columns.add(setup.mode() == Mode.KILL ? "killed node" : "paused node");
+      groups.add(s -> s.node() == node);
+      columns.add(setup.mode() == Mode.KILL ? "survivors" : "others");
+      groups.add(s -> s.node() != node);
+    }
+    columns.add("due from (s)");
+    columns.add("due until (s)");
+    MarkdownTable details = new MarkdownTable(columns.toArray(String[]::new));
+    // Per ending: the count in each group, then the first and the last due time.
     Map<String, long[]> byDetail = new TreeMap<>();
     for (Sent s : all) {
-      String key = s.outcome().kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": " + s.outcome().detail();
-      byDetail.computeIfAbsent(key, k -> new long[2])[s.node() == killed ? 0 : 1]++;
+      String key = s.outcome().kind().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": " + s.outcome().detail();
+      long[] counts = byDetail.computeIfAbsent(key, k -> {
+        long[] fresh = new long[groups.size() + 2];
+        fresh[groups.size()] = Long.MAX_VALUE;
+        fresh[groups.size() + 1] = Long.MIN_VALUE;
+        return fresh;
+      });
+      for (int g = 0; g < groups.size(); g++) if (groups.get(g).test(s)) counts[g]++;
+      counts[groups.size()] = Math.min(counts[groups.size()], s.dueMillis());
+      counts[groups.size() + 1] = Math.max(counts[groups.size() + 1], s.dueMillis());
     }
-    byDetail.forEach((k, v) -> details.row(k, v[0], v[1]));
+    byDetail.forEach((k, v) -> {
+      Object[] cells = new Object[v.length + 1];
+      cells[0] = k;
+      for (int g = 0; g < groups.size(); g++) cells[g + 1] = v[g];
+      cells[groups.size() + 1] = seconds(v[groups.size()]);
+      cells[groups.size() + 2] = seconds(v[groups.size() + 1]);
+      details.row(cells);
+    });
     out.append(details).append('\n');
 
     out.append("## What the upstream saw\n\n");
@@ -68,10 +143,20 @@ final class FailoverReport {
         upstream.busiestMinute());
     out.append(up).append('\n')
         .append(upstream.refused() == 0
-            ? "The upstream never refused a request: its limit was not exceeded, before, during or after the failover.\n\n"
+            ? "The upstream never refused a request: its limit was not exceeded, before, during or after "
+                + noun(setup.mode()) + ".\n\n"
             : "The upstream refused " + upstream.refused() + " requests: the gateway exceeded its limit.\n\n")
         .append("The budget refills continuously and starts full, so a 60-second window may hold up to the limit ")
         .append("plus what was saved before it; the 429 count and the lowest budget are the test.\n\n");
+
+    out.append("## What happened\n\n");
+    out.append("What the run did, and what it saw of each node (its `/ready` and its `/cluster/members`), from the start ")
+        .append("of the load:\n\n");
+    for (Timeline.Event e : result.events()) {
+      out.append("- ").append(seconds(e.atMillis())).append(" s: ").append(e.action() ? "**" + e.what() + "**" : e.what())
+          .append('\n');
+    }
+    out.append('\n');
 
     out.append("## Timeline (by due time, ").append(timelineMillis / 1000).append(" s buckets)\n\n");
     MarkdownTable timeline = new MarkdownTable("from (s)", "sent", "succeeded", "clean error", "unclean error", "lost", "");
@@ -80,12 +165,42 @@ final class FailoverReport {
       long f = from;
       List<Sent> bucket = all.stream().filter(s -> s.dueMillis() >= f && s.dueMillis() < f + timelineMillis).toList();
       Map<Outcome.Kind, Long> k = kinds(bucket);
+      List<String> marks = result.events().stream()
+          .filter(e -> e.action() && e.atMillis() >= f && e.atMillis() < f + timelineMillis)
+          .map(Timeline.Event::what).toList();
       timeline.row(seconds(from), bucket.size(), k.get(Outcome.Kind.SUCCEEDED), k.get(Outcome.Kind.CLEAN_ERROR),
-          k.get(Outcome.Kind.UNCLEAN_ERROR), k.get(Outcome.Kind.LOST),
-          killAt >= from && killAt < from + timelineMillis ? "kill" : "");
+          k.get(Outcome.Kind.UNCLEAN_ERROR), k.get(Outcome.Kind.LOST), String.join("; ", marks));
     }
     out.append(timeline);
     return out.toString();
+  }
+
+  private static String title(Setup setup) {
+    return switch (setup.mode()) {
+      case KILL -> "Failover run: SIGKILL of one node of " + setup.nodes() + " under load";
+      case PAUSE -> "Paused-node run: SIGSTOP of one node of " + setup.nodes() + " under load";
+      case ROLLING -> "Rolling restart of " + setup.nodes() + " nodes under load";
+    };
+  }
+
+  private static String what(Mode mode, Disruption d) {
+    return switch (mode) {
+      case KILL -> "node-" + d.node() + " killed with SIGKILL at " + seconds(d.fromMillis())
+          + " s; from then on the load goes to the others only";
+      case PAUSE -> "node-" + d.node() + " frozen with SIGSTOP at " + seconds(d.fromMillis()) + " s, resumed with SIGCONT at "
+          + seconds(d.untilMillis()) + " s; out of rotation from the SIGSTOP until its `/ready` answers 200 again";
+      case ROLLING -> "each node in turn: out of rotation, SIGTERM, waited for to exit, started again with the same "
+          + "config, back in rotation once it is Up and its `/ready` answers 200; the load balancer also checks every "
+          + "node's `/ready` every 250 ms and sends only to nodes that answer 200";
+    };
+  }
+
+  private static String noun(Mode mode) {
+    return switch (mode) {
+      case KILL -> "the failover";
+      case PAUSE -> "the pause";
+      case ROLLING -> "the restarts";
+    };
   }
 
   private static void row(MarkdownTable table, String label, List<Sent> all, Predicate<Sent> which) {
@@ -103,7 +218,7 @@ final class FailoverReport {
     return counts;
   }
 
-  private static String seconds(long millis) {
+  static String seconds(long millis) {
     return MarkdownTable.num(millis / 1000.0, 1);
   }
 }

@@ -46,13 +46,20 @@ public final class LocalCluster implements AutoCloseable {
   private final Database database;
   private final List<NodeProcess> nodes;
   private final Consumer<String> log;
+  private final Options options;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private LocalCluster(ClusterLayout layout, Database database, List<NodeProcess> nodes, Consumer<String> log) {
+  private LocalCluster(ClusterLayout layout, Database database, List<NodeProcess> nodes, Consumer<String> log,
+      Options options) {
     this.layout = layout;
     this.database = database;
     this.nodes = nodes;
     this.log = log;
+    this.options = options;
+  }
+
+  private static List<String> jvmOptions(Options options) {
+    return List.of("-Xmx" + options.nodeHeap(), "-XX:+ExitOnOutOfMemoryError");
   }
 
   /** Starts the database and the nodes and waits until the cluster is up; stops what it started if not. */
@@ -72,9 +79,9 @@ public final class LocalCluster implements AutoCloseable {
         database.password().isPresent(), options.userConfig()));
     writeLayout(layout);
     List<NodeProcess> started = new ArrayList<>();
-    LocalCluster cluster = new LocalCluster(layout, database, started, log);
+    LocalCluster cluster = new LocalCluster(layout, database, started, log, options);
     try {
-      List<String> jvm = List.of("-Xmx" + options.nodeHeap(), "-XX:+ExitOnOutOfMemoryError");
+      List<String> jvm = jvmOptions(options);
       for (ClusterLayout.Node node : layout.nodes()) {
         Files.writeString(node.configFile(), NodeConfigs.node(layout, node));
         NodeProcess process = NodeProcess.start(node, options.nodeJar(), jvm, database.password());
@@ -98,8 +105,21 @@ public final class LocalCluster implements AutoCloseable {
     return layout;
   }
 
-  public List<NodeProcess> nodes() {
+  public synchronized List<NodeProcess> nodes() {
     return List.copyOf(nodes);
+  }
+
+  /**
+   * Starts node {@code index} (from 1) again, with the same config file, data directory and JVM
+   * options, once its process has ended (a rolling restart); {@link #close} then stops the new one.
+   */
+  public synchronized NodeProcess restart(int index) throws IOException {
+    NodeProcess old = nodes.get(index - 1);
+    if (old.isAlive()) throw new IllegalStateException(old.node().name() + " is still running (pid " + old.pid() + ")");
+    NodeProcess process = NodeProcess.start(old.node(), options.nodeJar(), jvmOptions(options), database.password());
+    nodes.set(index - 1, process);
+    log.accept(old.node().name() + " started again, pid " + process.pid());
+    return process;
   }
 
   /** SIGTERM to every node still alive, at once; up to {@link #STOP_GRACE} each; then the database. */
@@ -107,11 +127,11 @@ public final class LocalCluster implements AutoCloseable {
   public void close() {
     if (!closed.compareAndSet(false, true)) return;
     try {
-      for (NodeProcess node : nodes) {
+      for (NodeProcess node : nodes()) {
         if (node.isAlive()) log.accept("stopping " + node.node().name() + " (SIGTERM, pid " + node.pid() + ")");
       }
       List<Thread> stopping = new ArrayList<>();
-      for (NodeProcess node : nodes) {
+      for (NodeProcess node : nodes()) {
         Thread t = new Thread(() -> {
           try {
             if (!node.stop(STOP_GRACE)) log.accept(node.node().name() + " outstayed " + STOP_GRACE + ": killed");

@@ -67,6 +67,33 @@ public final class NodeProcess {
     process.waitFor();
   }
 
+  /** SIGSTOP: the JVM is frozen (no thread runs, its sockets stay open) until {@link #resume}. */
+  public void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a frozen JVM runs again, its clocks showing the time it slept. */
+  public void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  /** The exit code once the process has ended. */
+  public java.util.OptionalInt exitCode() {
+    return process.isAlive() ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(process.exitValue());
+  }
+
+  /** Waits up to {@code timeout} for the process to end by itself; whether it did. */
+  public boolean awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+        .redirectErrorStream(true).start();
+    String said = new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+    if (kill.waitFor() != 0) throw new IOException("kill -" + name + " " + process.pid() + " failed: " + said);
+  }
+
   /**
    * SIGTERM, then up to {@code grace} for the node to leave the cluster and drain; SIGKILL after that.
    *
