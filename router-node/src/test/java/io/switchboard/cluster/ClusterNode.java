@@ -60,6 +60,8 @@ final class ClusterNode implements AutoCloseable {
             "switchboard.cluster.seed-nodes", seeds,
             "switchboard.cluster.management-port", -1,
             "switchboard.cluster.split-brain-stable-after", "2s",
+            // Pekko's own default: a test cluster starts without waiting the production 20 s for other seeds.
+            "switchboard.cluster.seed-node-timeout", "5s",
             "switchboard.http.port", 0,
             "switchboard.http.shutdown-drain", "2s")))
         // A crash is a system stopped without leaving: its peers must notice and down it.
