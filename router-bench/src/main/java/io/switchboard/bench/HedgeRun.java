@@ -122,7 +122,7 @@ public final class HedgeRun {
         for (Target target : targets) {
           log(target.model() + ": warm-up " + warmup.toSeconds() + " s at " + rate + " req/s");
           load.openLoopWithLag(target.model() + " warm-up", uri, body(target.model()), rate, Duration.ZERO, warmup);
-          settle(tailDelay);
+          settle(first, second, tailDelay);
         }
         for (int round = 0; round < rounds; round++) {
           for (Target target : inRound(targets, round)) {
@@ -131,7 +131,7 @@ public final class HedgeRun {
             HedgeReport.Calls before = calls(first, second);
             HttpLoad.OpenLoopResult result = load.openLoopWithLag(target.model(), uri, body(target.model()), rate,
                 Duration.ZERO, perRound);
-            settle(tailDelay);
+            settle(first, second, tailDelay);
             HedgeReport.Calls used = calls(first, second).since(before);
             HedgeReport.Usage usage = usage(baseUrl, adminKey, from, Instant.now());
             tallies.get(target.model()).add(result.histogram(), result.latency(), result.sendLag().p99Micros(), used,
@@ -205,9 +205,16 @@ public final class HedgeRun {
     return order;
   }
 
-  /** Every call of the run before has ended (a cancelled one is closed at once; a slow one within its delay). */
-  private static void settle(Duration tailDelay) throws InterruptedException {
-    Thread.sleep(tailDelay.plusSeconds(1).toMillis());
+  /**
+   * Waits until every call of the run before has ended at both upstreams (a cancelled one is dropped at
+   * once; a slow one ends within its delay), checking every 50 ms, for at most the tail delay and 10 s.
+   */
+  private static void settle(FakeUpstream.Running first, FakeUpstream.Running second, Duration tailDelay)
+      throws InterruptedException {
+    long until = System.nanoTime() + tailDelay.plusSeconds(10).toNanos();
+    while (first.thinking().getAsLong() + second.thinking().getAsLong() > 0 && System.nanoTime() < until) {
+      Thread.sleep(50);
+    }
   }
 
   /** The usage records of {@code [from, to)}, summed over routes and models. */

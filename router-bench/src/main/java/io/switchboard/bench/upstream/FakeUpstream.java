@@ -56,6 +56,8 @@ public final class FakeUpstream {
   /** Calls answered (not refused by the limit), numbered from 0 in the order they came. */
   private final AtomicLong calls = new AtomicLong();
   private final AtomicLong tailCalls = new AtomicLong();
+  /** Whole answers still held back in their think time. */
+  private final AtomicLong thinking = new AtomicLong();
   private final ReplyShape defaults;
   private final ActorSystem<Void> system;
   private final Materializer materializer;
@@ -76,8 +78,10 @@ public final class FakeUpstream {
    * @param calls the calls it has answered or is about to answer (a call cancelled during its think time
    *     counts: it reached the upstream)
    * @param tailCalls those of them delayed as the slow share of {@link UpstreamLatency}
+   * @param thinking whole answers still held back in their think time (0: every call so far has ended)
    */
-  public record Running(ActorSystem<Void> system, int port, LongSupplier calls, LongSupplier tailCalls) {
+  public record Running(ActorSystem<Void> system, int port, LongSupplier calls, LongSupplier tailCalls,
+      LongSupplier thinking) {
     public void stop() {
       system.terminate();
     }
@@ -104,7 +108,7 @@ public final class FakeUpstream {
     FakeUpstream upstream = new FakeUpstream(defaults, system, limit, latency);
     return Http.get(system).newServerAt(host, port).bind(upstream::handle)
         .thenApply(binding -> new Running(system, binding.localAddress().getPort(), upstream.calls::get,
-            upstream.tailCalls::get))
+            upstream.tailCalls::get, upstream.thinking::get))
         .whenComplete((running, error) -> {
           if (error != null) system.terminate();
         });
@@ -193,8 +197,12 @@ public final class FakeUpstream {
         replies.completion(id, shape.chunks()));
     // Held back as a whole, as a model that thinks before it answers; a client that gives up meanwhile
     // closes the connection, and the answer is dropped.
-    return wait.isZero() ? CompletableFuture.completedFuture(whole)
-        : Patterns.after(wait, system, () -> CompletableFuture.completedFuture(whole));
+    if (wait.isZero()) return CompletableFuture.completedFuture(whole);
+    thinking.incrementAndGet();
+    return Patterns.after(wait, system, () -> {
+      thinking.decrementAndGet();
+      return CompletableFuture.completedFuture(whole);
+    });
   }
 
   /** A stream of {@code shape}'s chunks whose first waits {@code wait} beyond the shape's own delay. */

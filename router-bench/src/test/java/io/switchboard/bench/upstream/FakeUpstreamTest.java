@@ -70,6 +70,7 @@ class FakeUpstreamTest {
       }
       assertEquals(3, slow.calls().getAsLong());
       assertEquals(3, slow.tailCalls().getAsLong());
+      assertEquals(0, slow.thinking().getAsLong(), "every answer was sent: none is held back any more");
     } finally {
       slow.stop();
     }
