@@ -211,10 +211,8 @@ public final class HedgeRun {
    */
   private static void settle(FakeUpstream.Running first, FakeUpstream.Running second, Duration tailDelay)
       throws InterruptedException {
-    long until = System.nanoTime() + tailDelay.plusSeconds(10).toNanos();
-    while (first.thinking().getAsLong() + second.thinking().getAsLong() > 0 && System.nanoTime() < until) {
-      Thread.sleep(50);
-    }
+    Poll.until(() -> first.thinking().getAsLong() + second.thinking().getAsLong() == 0, Duration.ofMillis(50),
+        tailDelay.plusSeconds(10));
   }
 
   /** The usage records of {@code [from, to)}, summed over routes and models. */
@@ -279,18 +277,28 @@ public final class HedgeRun {
     HttpRequest probe = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/chat/completions"))
         .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body(FIRST_MODEL))).build();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (System.nanoTime() < deadline) {
-      if (!node.isAlive()) throw new IOException("the node exited with " + node.exitValue() + "; see switchboard.log");
-      try {
-        if (HTTP.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(500);
+    boolean ready;
+    try {
+      ready = Poll.until(() -> {
+        if (!node.isAlive()) {
+          throw new java.io.UncheckedIOException(
+              new IOException("the node exited with " + node.exitValue() + "; see switchboard.log"));
+        }
+        try {
+          return HTTP.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException notYet) {
+          return false; // not listening yet
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }, Duration.ofMillis(500), Duration.ofSeconds(90));
+    } catch (java.io.UncheckedIOException exited) {
+      throw exited.getCause();
     }
-    throw new IOException("the node did not answer within 90 s; see switchboard.log");
+    if (!ready) throw new IOException("the node did not answer within 90 s; see switchboard.log");
   }
+
 
   private static void stopNode(Process node) throws InterruptedException {
     node.destroy();

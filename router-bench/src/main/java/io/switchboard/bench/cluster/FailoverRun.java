@@ -130,17 +130,13 @@ public final class FailoverRun {
 
     FailoverLoad.Result result;
     List<Double> loads = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Thread loadAverages = new Thread(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        loadAverage().ifPresent(loads::add);
-        try {
-          Thread.sleep(5_000);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }, "load-average");
-    loadAverages.setDaemon(true);
+    // The machine's load average every 5 s while the load runs, for the report.
+    java.util.concurrent.ScheduledExecutorService loadAverages = java.util.concurrent.Executors
+        .newSingleThreadScheduledExecutor(task -> {
+          Thread sampler = new Thread(task, "load-average");
+          sampler.setDaemon(true);
+          return sampler;
+        });
     long[] window = {-1, -1};
     long[] logFrom = {0};
     try (LocalCluster cluster = LocalCluster.start(withProvider, FailoverRun::log);
@@ -178,7 +174,7 @@ public final class FailoverRun {
             + " s apart, then " + after.toSeconds() + " s more";
       });
       java.util.concurrent.atomic.AtomicReference<MemberWatch> watch = new java.util.concurrent.atomic.AtomicReference<>();
-      loadAverages.start();
+      loadAverages.scheduleAtFixedRate(() -> loadAverage().ifPresent(loads::add), 0, 5, TimeUnit.SECONDS);
       try {
         result = load.run(rate, after, mode != FailoverReport.Mode.KILL, (lb, timeline) -> {
           if (mode != FailoverReport.Mode.KILL) {
@@ -189,7 +185,7 @@ public final class FailoverRun {
         }, FailoverRun::log);
       } finally {
         if (watch.get() != null) watch.get().close();
-        loadAverages.interrupt();
+        loadAverages.shutdownNow();
       }
       log("load done; the nodes now:");
       new ClusterProbe().describe(cluster.layout().nodes()).forEach(FailoverRun::log);
