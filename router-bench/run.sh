@@ -8,6 +8,7 @@
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
 #   router-bench/run.sh ab OLD_REF [NEW_REF]   # ~20 min + builds: the node jars of two commits side by side (NEW_REF: HEAD)
 #   router-bench/run.sh hedge [HedgeRun options]   # ~5 min: hedging fan-outs against upstreams with a heavy tail (issue 20)
+#   router-bench/run.sh coldstart [ColdStartRun options]   # ~17 min: fresh nodes to /ready, then their first minute under load (issue 18)
 #
 # It builds what it needs (SKIP_BUILD=1 to reuse the jars), starts the fake upstream, nginx (installed
 # with apt if missing), a bare Pekko HTTP proxy (quick and full: the floor of Switchboard's own stack)
@@ -20,6 +21,17 @@
 # ports beside the fake upstream, nginx and the bare Pekko proxy, and runs io.switchboard.bench.AbRun.
 # BUILD_ONLY=1 builds the jars and stops (to build before waiting for a quiet machine); AB_ROUNDS (4),
 # AB_SATURATION_SECONDS (15), AB_RATE (1000) and AB_RATE_SECONDS (20) size the rounds.
+#
+# NODE_JAVA (a java binary; default: java) and NODE_JAVA_OPTS (flags, after the node's -Xmx1g) run every
+# node this script starts, and those HedgeRun and ClusterBench start, on another JDK, e.g.
+#   NODE_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java NODE_JAVA_OPTS=-XX:+UseCompactObjectHeaders router-bench/run.sh full
+# The load generators, the fake upstream and the proxies stay on java.
+#
+# coldstart starts the fake upstream only; io.switchboard.bench.ColdStartRun starts every node itself, one
+# fresh start at a time, per variant (JDK 17 warm-up off / on, JDK 25, JDK 25 from an AOT cache it trains
+# first; COLDSTART_VARIANTS picks them), and ignores NODE_JAVA: each variant names its JDK. JDK17_JAVA
+# (java) and JDK25_JAVA (/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) are those binaries; NODE_JAVA_OPTS is
+# added to every variant's flags. COLDSTART_STARTS (3) and COLDSTART_LOAD_SECONDS (60) size the run.
 set -euo pipefail
 
 MODE="${1:-quick}"
@@ -31,6 +43,11 @@ mkdir -p "$OUT"
 
 log() { echo "[run.sh] $*"; }
 
+NODE_JAVA="${NODE_JAVA:-java}"
+NODE_JAVA_OPTS="${NODE_JAVA_OPTS:-}"
+read -r -a NODE_JAVA_FLAGS <<<"$NODE_JAVA_OPTS"
+export NODE_JAVA NODE_JAVA_OPTS # HedgeRun and ClusterBench start their nodes with them (NodeJava)
+
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f "$BENCH_JAR" || ! -f "$NODE_JAR" ]]; then
   log "building router-node and router-bench"
   (cd "$ROOT" && mvn -B -q -DskipTests -Djacoco.skip=true -Pbench-jar -pl router-bench -am package)
@@ -41,6 +58,7 @@ machine() {
   echo "cpu: $(lscpu | sed -n 's/^Model name: *//p')"
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "jdk: $(java -version 2>&1 | head -1)"
+  echo "node jdk: $NODE_JAVA: $("$NODE_JAVA" -version 2>&1 | head -1)${NODE_JAVA_OPTS:+ with $NODE_JAVA_OPTS}"
   echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
   echo "nginx: $(command -v nginx >/dev/null && nginx -v 2>&1 || echo none)"
   echo "wrk: $( (command -v wrk >/dev/null && (wrk --version 2>&1 || true) | head -1) || echo none)"
@@ -142,6 +160,21 @@ UP_PID=$!
 PIDS+=("$UP_PID")
 wait_for "http://127.0.0.1:$UP_PORT/v1/chat/completions" 60
 
+if [[ "$MODE" == coldstart ]]; then
+  # Only the fake upstream runs beside ColdStartRun, which starts (and stops) every node itself.
+  machine >"$OUT/machine.txt"
+  echo "commit: $(git -C "$ROOT" rev-parse --short=7 HEAD)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')" \
+    >>"$OUT/machine.txt"
+  java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.ColdStartRun --out "$OUT" --node-jar "$NODE_JAR" \
+    --upstream "http://127.0.0.1:$UP_PORT" --machine "$OUT/machine.txt" \
+    --jdk17 "${JDK17_JAVA:-java}" --jdk25 "${JDK25_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}" \
+    --common-flags "-Xmx1g $NODE_JAVA_OPTS" --variants "${COLDSTART_VARIANTS:-jdk17-off,jdk17,jdk25,jdk25-aot}" \
+    --starts "${COLDSTART_STARTS:-3}" --load-seconds "${COLDSTART_LOAD_SECONDS:-60}" "${@:2}" | tee "$OUT/console.txt"
+  echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
+  log "results in $OUT"
+  exit 0
+fi
+
 NGINX_ARGS=()
 if [[ "$MODE" != soak && "$MODE" != cluster ]] && command -v nginx >/dev/null; then
   mkdir -p "$OUT/nginx"
@@ -216,8 +249,9 @@ pekko.http.server.http2.max-concurrent-streams = $H2_STREAMS_PER_CONNECTION
 CONF
 }
 start_node() { # name jar config port; sets NODE_STARTED to its pid
-  log "$1 on $4 (-Xmx1g)"
-  SWITCHBOARD_DATA_DIR="$OUT/data-$1" java -Xmx1g -jar "$2" --config "$3" >"$OUT/$1.log" 2>&1 &
+  log "$1 on $4 ($NODE_JAVA -Xmx1g $NODE_JAVA_OPTS)"
+  SWITCHBOARD_DATA_DIR="$OUT/data-$1" "$NODE_JAVA" -Xmx1g ${NODE_JAVA_FLAGS[@]+"${NODE_JAVA_FLAGS[@]}"} -jar "$2" \
+    --config "$3" >"$OUT/$1.log" 2>&1 &
   NODE_STARTED=$!
   PIDS+=("$NODE_STARTED")
   wait_for "http://127.0.0.1:$4/v1/chat/completions" 60
