@@ -128,12 +128,12 @@ MAX_H2_STREAMS=$(( $(ulimit -n) - 1000 ))
 (( MAX_H2_STREAMS > 10000 )) && MAX_H2_STREAMS=10000
 H2_STREAMS_PER_CONNECTION=1000
 
-if ! command -v nginx >/dev/null; then
+if [[ "$MODE" != coldstart ]] && ! command -v nginx >/dev/null; then
   log "installing nginx and wrk from Debian packages"
   (apt-get install -y nginx-light wrk || (apt-get update && apt-get install -y nginx-light wrk)) >"$OUT/apt.log" 2>&1 \
     || log "apt-get failed; running without nginx (see $OUT/apt.log)"
 fi
-command -v wrk >/dev/null || (apt-get install -y wrk >>"$OUT/apt.log" 2>&1 || true)
+[[ "$MODE" == coldstart ]] || command -v wrk >/dev/null || (apt-get install -y wrk >>"$OUT/apt.log" 2>&1 || true)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 UP_PORT=$(free_port); NGINX_PORT=$(free_port); NODE_PORT=$(free_port)
