@@ -124,7 +124,7 @@ public final class ColdStartRun {
     Files.deleteIfExists(file);
     int port = freePort();
     Path config = dir.resolve(v.label() + "-training.conf");
-    Files.writeString(config, nodeConfig(port, options.upstream(), v.config()));
+    Files.writeString(config, nodeConfig(port, options.upstream(), options.upstreamPool(), v.config()));
     log(v.label() + ": training its AOT cache, " + options.aotTraining().toSeconds() + " s of load");
     long began = System.nanoTime();
     Process node = start(v, List.of("-XX:AOTCacheOutput=" + file), options.nodeJar(), config,
@@ -152,7 +152,7 @@ public final class ColdStartRun {
       ColdStartOptions options, HttpLoad load, StringBuilder curves, int number) throws Exception {
     int port = freePort();
     Path config = options.out().resolve("starts").resolve(name + ".conf");
-    Files.writeString(config, nodeConfig(port, options.upstream(), v.config()));
+    Files.writeString(config, nodeConfig(port, options.upstream(), options.upstreamPool(), v.config()));
     long began = System.nanoTime();
     Process node = start(v, extra, options.nodeJar(), config, options.out().resolve("starts").resolve(name + "-data"),
         logFile);
@@ -192,9 +192,9 @@ public final class ColdStartRun {
 
   /**
    * The node's file, as run.sh's for its other modes: one OpenAI-style provider on the fake upstream with
-   * room for the load's connections, then the variant's own lines.
+   * {@code pool} as its max-in-flight and connection pool, then the variant's own lines.
    */
-  static String nodeConfig(int port, String upstream, String variantConfig) {
+  static String nodeConfig(int port, String upstream, int pool, String variantConfig) {
     return """
         # Written by ColdStartRun: one node in front of the fake upstream.
         switchboard {
@@ -204,16 +204,16 @@ public final class ColdStartRun {
           models.switchboard-sim = null
           providers.bench {
             kind = openai
-            max-in-flight = 4096
+            max-in-flight = %d
             queue { max-size = 30000 }
-            connection-pool.max-connections = 4096
+            connection-pool.max-connections = %d
             openai.base-url = "%s/v1"
           }
           models.%s { provider = bench }
         }
         # The variant's lines:
         %s
-        """.formatted(port, upstream, MODEL, variantConfig);
+        """.formatted(port, pool, pool, upstream, MODEL, variantConfig);
   }
 
   private static Process start(Variant v, List<String> extra, Path jar, Path config, Path dataDir, Path logFile)
@@ -307,12 +307,14 @@ public final class ColdStartRun {
     }
     out.append(String.format(Locale.ROOT, "Each start: the node jar launched in front of the fake upstream (warmed %d s"
             + " first), timed from process start to the first 200 of `/ready` (polled every 20 ms), then at once a"
-            + " closed loop of %d keep-alive connections for %d s, completed requests counted per second. First ="
+            + " closed loop of %d keep-alive connections for %d s, completed requests counted per second (the node's"
+            + " upstream pool and max-in-flight: %d). First ="
             + " the first %d s of load; warm = the last %d s of the same start; the issue's target is first >= 80%%"
             + " of warm. \"s to 80%%\" is the end of the first one-second slice at 80%% of warm or more. CPU is the"
             + " node process's (all threads, /proc) over the first %d s of load, in cores; JIT its C1/C2 compiler"
             + " threads'. %d starts per variant, interleaved (A B C, C B A, ...). Median (range) over starts.%n%n",
-        o.upstreamWarmup().toSeconds(), o.connections(), o.load().toSeconds(), w, w, w, o.starts()));
+        o.upstreamWarmup().toSeconds(), o.connections(), o.load().toSeconds(), o.upstreamPool(), w, w, w,
+        o.starts()));
     out.append(ColdStartReport.summary(o.variants(), starts, w)).append('\n');
     out.append("## Variants\n\n");
     for (Variant v : o.variants()) {

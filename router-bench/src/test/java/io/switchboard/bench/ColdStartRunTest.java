@@ -14,11 +14,13 @@ import org.junit.jupiter.api.Test;
 class ColdStartRunTest {
   @Test
   void nodeConfig_pointsTheModelAtTheUpstream_andCarriesTheVariantsLines() {
-    Config config = ConfigFactory.parseString(ColdStartRun.nodeConfig(8123, "http://127.0.0.1:9000",
+    Config config = ConfigFactory.parseString(ColdStartRun.nodeConfig(8123, "http://127.0.0.1:9000", 64,
         "switchboard.warm-up.enabled = false, switchboard.x = 1"));
     assertEquals(8123, config.getInt("switchboard.http.port"));
     assertEquals("http://127.0.0.1:9000/v1", config.getString("switchboard.providers.bench.openai.base-url"));
     assertEquals("bench", config.getString("switchboard.models.bench-model.provider"));
+    assertEquals(64, config.getInt("switchboard.providers.bench.connection-pool.max-connections"));
+    assertEquals(64, config.getInt("switchboard.providers.bench.max-in-flight"));
     assertFalse(config.getBoolean("switchboard.warm-up.enabled"));
     assertEquals(1, config.getInt("switchboard.x"));
   }

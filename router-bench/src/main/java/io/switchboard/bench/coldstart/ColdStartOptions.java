@@ -22,18 +22,24 @@ import java.util.Map;
  * --load-seconds S          60 s of saturating closed loop from /ready on
  * --window-seconds S        10 s: the first and the warm (last) window
  * --connections N           64
+ * --upstream-pool N         4096: the node's max-in-flight and upstream pool, as run.sh's benchmark node
  * --upstream-warmup-seconds 20 s of load straight on the fake upstream before anything is measured
  * --aot-training-seconds S  45 s of load on each AOT variant's training run
  * --machine FILE            run.sh's machine description, copied into the report
  * </pre>
  */
 public record ColdStartOptions(String upstream, Path nodeJar, Path out, List<Variant> variants, int starts,
-    Duration load, int windowSeconds, int connections, Duration upstreamWarmup, Duration aotTraining,
-    Path machine) {
+    Duration load, int windowSeconds, int connections, int upstreamPool, Duration upstreamWarmup,
+    Duration aotTraining, Path machine) {
   public static final int DEFAULT_STARTS = 3;
   public static final int DEFAULT_LOAD_SECONDS = 60;
   public static final int DEFAULT_WINDOW_SECONDS = 10;
   public static final int DEFAULT_CONNECTIONS = 64;
+  /**
+   * As run.sh's benchmark node, so warm figures compare with the other modes'. A cold node with a
+   * large pool opens many more upstream connections than the default of 64 (benchmarks.md, Cold start).
+   */
+  public static final int DEFAULT_UPSTREAM_POOL = 4096;
   public static final int DEFAULT_UPSTREAM_WARMUP_SECONDS = 20;
   public static final int DEFAULT_AOT_TRAINING_SECONDS = 45;
   /** A start's own cost beyond its load, for the time estimate: to /ready, stopping, a fresh port. */
@@ -50,6 +56,7 @@ public record ColdStartOptions(String upstream, Path nodeJar, Path out, List<Var
           + " window (" + windowSeconds + " s each) without overlap");
     }
     if (connections < 1) throw new IllegalArgumentException("--connections must be at least 1");
+    if (upstreamPool < 1) throw new IllegalArgumentException("--upstream-pool must be at least 1");
   }
 
   /** The options of {@code --name value} pairs; the defaults above for those not given. */
@@ -70,6 +77,7 @@ public record ColdStartOptions(String upstream, Path nodeJar, Path out, List<Var
         Duration.ofSeconds(integer(opts, "load-seconds", DEFAULT_LOAD_SECONDS)),
         integer(opts, "window-seconds", DEFAULT_WINDOW_SECONDS),
         integer(opts, "connections", DEFAULT_CONNECTIONS),
+        integer(opts, "upstream-pool", DEFAULT_UPSTREAM_POOL),
         Duration.ofSeconds(integer(opts, "upstream-warmup-seconds", DEFAULT_UPSTREAM_WARMUP_SECONDS)),
         Duration.ofSeconds(integer(opts, "aot-training-seconds", DEFAULT_AOT_TRAINING_SECONDS)),
         opts.containsKey("machine") ? Path.of(opts.get("machine")) : null);

@@ -26,6 +26,7 @@ class ColdStartOptionsTest {
     assertEquals(Duration.ofSeconds(60), o.load());
     assertEquals(10, o.windowSeconds());
     assertEquals(64, o.connections());
+    assertEquals(4096, o.upstreamPool(), "as run.sh's benchmark node");
     assertNull(o.machine());
     // 20 s upstream warm-up + one training (45 + 60 s) + 12 starts of (60 + 15 s)
     assertEquals(Duration.ofSeconds(20 + 105 + 12 * 75), o.estimate());
@@ -34,7 +35,7 @@ class ColdStartOptionsTest {
   @Test
   void jdksAndCommonFlags_reachTheNamedVariants() {
     ColdStartOptions o = ColdStartOptions.of(Map.of("upstream", "http://u", "jdk17", "/a/java", "jdk25", "/b/java",
-        "common-flags", "-Xmx2g -Xms2g", "variants", "jdk17,jdk25-plain", "starts", "5", "load-seconds", "30",
+        "common-flags", "-Xmx2g -Xms2g", "variants", "jdk17,jdk25-plain", "starts", "5", "load-seconds", "30", "upstream-pool", "64",
         "machine", "m.txt"));
     assertEquals("/a/java", o.variants().get(0).java());
     assertEquals(List.of("-Xmx2g", "-Xms2g"), o.variants().get(0).flags());
@@ -42,6 +43,7 @@ class ColdStartOptionsTest {
     assertEquals(5, o.starts());
     assertEquals(Duration.ofSeconds(30), o.load());
     assertEquals(Path.of("m.txt"), o.machine());
+    assertEquals(64, o.upstreamPool());
     assertEquals(Duration.ofSeconds(20 + 10 * 45), o.estimate(), "no AOT variant, no training");
   }
 
