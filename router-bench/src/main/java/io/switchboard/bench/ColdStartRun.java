@@ -85,6 +85,7 @@ public final class ColdStartRun {
     List<ColdStartReport.Start> starts = new ArrayList<>();
     Map<String, AotCache> caches = new LinkedHashMap<>();
     Map<String, Integer> aotWarnings = new LinkedHashMap<>();
+    Map<String, Integer> aotOpened = new LinkedHashMap<>();
     StringBuilder curves = new StringBuilder("start,variant,second,completed,failed,p99_ms\n");
     try (HttpLoad load = new HttpLoad()) {
       log("fake upstream warm-up: " + options.upstreamWarmup().toSeconds() + " s");
@@ -97,11 +98,14 @@ public final class ColdStartRun {
       for (int i = 0; i < order.size(); i++) {
         Variant v = order.get(i);
         String name = String.format(Locale.ROOT, "%02d-%s", i + 1, v.label());
-        List<String> extra = v.aotCache() ? List.of("-XX:AOTCache=" + caches.get(v.label()).file()) : List.of();
+        // -Xlog:aot (info, a few dozen lines at start-up) shows the cache opened, or why it was not used.
+        List<String> extra = v.aotCache()
+            ? List.of("-XX:AOTCache=" + caches.get(v.label()).file(), "-Xlog:aot") : List.of();
         Path logFile = out.resolve("starts").resolve(name + ".log");
         StartFigures figures = measure(v, extra, name, logFile, options, load, curves, i + 1);
         starts.add(new ColdStartReport.Start(i + 1, v, figures));
         aotWarnings.merge(v.label(), aotWarnings(logFile), Integer::sum);
+        if (v.aotCache() && opened(logFile)) aotOpened.merge(v.label(), 1, Integer::sum);
         log(String.format(Locale.ROOT, "%s: ready %.2f s, first %d s %.0f req/s, warm %.0f req/s (%.0f%%), p99 first"
                 + " %.1f ms, 80%% after %s s, CPU %.2f cores (JIT %.2f), %d failed", name, figures.readySeconds(),
             options.windowSeconds(), figures.firstRate(), figures.warmRate(), figures.warmShare() * 100,
@@ -110,7 +114,7 @@ public final class ColdStartRun {
       }
     }
     Files.writeString(out.resolve("curves.csv"), curves);
-    String report = report(args, options, versions, starts, caches, aotWarnings);
+    String report = report(args, options, versions, starts, caches, aotWarnings, aotOpened);
     Files.writeString(out.resolve("report.md"), report);
     System.out.println(report);
     log("report written to " + out.resolve("report.md").toAbsolutePath());
@@ -276,6 +280,20 @@ public final class ColdStartRun {
     }
   }
 
+  /** Whether a start's log shows its JVM opened the AOT cache ({@code -Xlog:aot}: "Opened AOT cache ..."). */
+  static boolean opened(Path logFile) {
+    try {
+      return Files.readAllLines(logFile, StandardCharsets.UTF_8).stream()
+          .anyMatch(ColdStartRun::isAotOpened);
+    } catch (IOException | UncheckedIOException e) {
+      return false;
+    }
+  }
+
+  static boolean isAotOpened(String line) {
+    return line.matches("^\\[[^]]*\\]\\[info\\s*\\]\\[aot\\] Opened AOT cache .*");
+  }
+
   static boolean isAotComplaint(String line) {
     return line.matches("^\\[[^]]*\\]\\[(warning|error)\\s*\\]\\[(aot|cds)[^]]*\\].*");
   }
@@ -296,8 +314,8 @@ public final class ColdStartRun {
   }
 
   private static String report(String[] args, ColdStartOptions o, Map<String, String> versions,
-      List<ColdStartReport.Start> starts, Map<String, AotCache> caches, Map<String, Integer> aotWarnings)
-      throws IOException {
+      List<ColdStartReport.Start> starts, Map<String, AotCache> caches, Map<String, Integer> aotWarnings,
+      Map<String, Integer> aotOpened) throws IOException {
     int w = o.windowSeconds();
     StringBuilder out = new StringBuilder("# Cold start: fresh nodes under load from /ready on\n\n");
     out.append("Command: `run.sh coldstart` = `java -cp router-bench.jar io.switchboard.bench.ColdStartRun ")
@@ -325,8 +343,9 @@ public final class ColdStartRun {
       if (cache != null) {
         out.append(String.format(Locale.ROOT, "  - AOT cache trained with %d s of the same load (JEP 514,"
                 + " `-XX:AOTCacheOutput`, stopped with SIGTERM): %.1f MB, %d s from training start to cache written;"
-                + " AOT warning or error lines in its starts' logs: %d%n", o.aotTraining().toSeconds(),
-            cache.bytes() / 1e6, cache.took().toSeconds(), aotWarnings.getOrDefault(v.label(), 0)));
+                + " starts whose log (`-Xlog:aot`) shows the cache opened: %d of %d; AOT warning or error lines in"
+                + " their logs: %d%n", o.aotTraining().toSeconds(), cache.bytes() / 1e6, cache.took().toSeconds(),
+            aotOpened.getOrDefault(v.label(), 0), o.starts(), aotWarnings.getOrDefault(v.label(), 0)));
       }
     }
     out.append("\n## Every start, in order\n\n").append(ColdStartReport.starts(starts));

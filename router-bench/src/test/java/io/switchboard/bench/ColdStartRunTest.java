@@ -35,4 +35,12 @@ class ColdStartRunTest {
     assertFalse(ColdStartRun.isAotComplaint("[                    ] The AOT cache's UseCompactObjectHeaders setting"));
     assertFalse(ColdStartRun.isAotComplaint("23:18:36.639 INFO  io.switchboard.persistence.Schema - Persistence: H2"));
   }
+
+  @Test
+  void aCacheInUse_isShownByItsOpenedLine() {
+    // As Temurin 25.0.3 prints it with -Xlog:aot when it maps the cache.
+    assertTrue(ColdStartRun.isAotOpened("[0.060s][info][aot] Opened AOT cache /tmp/r/aot/jdk25-aot.aot."));
+    assertFalse(ColdStartRun.isAotOpened("[0.060s][info][aot] trying to map /tmp/r/aot/jdk25-aot.aot"));
+    assertFalse(ColdStartRun.isAotOpened("[0.127s][warning][aot] Unable to use AOT cache."));
+  }
 }
