@@ -25,7 +25,10 @@
 # NODE_JAVA (a java binary; default: java) and NODE_JAVA_OPTS (flags, after the node's -Xmx1g) run every
 # node this script starts, and those HedgeRun and ClusterBench start, on another JDK, e.g.
 #   NODE_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java NODE_JAVA_OPTS=-XX:+UseCompactObjectHeaders router-bench/run.sh full
-# The load generators, the fake upstream and the proxies stay on java.
+# The load generators, the fake upstream and the proxies stay on java. In ab, AB_OLD_JAVA, AB_NEW_JAVA,
+# AB_OLD_JAVA_OPTS and AB_NEW_JAVA_OPTS set one side's (default: NODE_JAVA and NODE_JAVA_OPTS), so that
+#   AB_NEW_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java router-bench/run.sh ab HEAD HEAD
+# compares the same jar, warm, on JDK 17 and JDK 25.
 #
 # coldstart starts the fake upstream only; io.switchboard.bench.ColdStartRun starts every node itself, one
 # fresh start at a time, per variant (JDK 17 warm-up off / on, JDK 25, JDK 25 from an AOT cache it trains
@@ -45,7 +48,6 @@ log() { echo "[run.sh] $*"; }
 
 NODE_JAVA="${NODE_JAVA:-java}"
 NODE_JAVA_OPTS="${NODE_JAVA_OPTS:-}"
-read -r -a NODE_JAVA_FLAGS <<<"$NODE_JAVA_OPTS"
 export NODE_JAVA NODE_JAVA_OPTS # HedgeRun and ClusterBench start their nodes with them (NodeJava)
 
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f "$BENCH_JAR" || ! -f "$NODE_JAR" ]]; then
@@ -95,8 +97,17 @@ if [[ "$MODE" == ab ]]; then
   NEW_SHA="$(git -C "$ROOT" rev-parse --short=7 "$NEW_REF^{commit}")"
   OLD_JAR="$(node_jar_of "$OLD_REF")"
   NEW_JAR="$(node_jar_of "$NEW_REF")"
-  log "old: $OLD_REF = $OLD_SHA ($OLD_JAR)"
-  log "new: $NEW_REF = $NEW_SHA ($NEW_JAR)"
+  # AB_OLD_JAVA / AB_NEW_JAVA (and _OPTS) put one side on another JDK: the same ref twice compares JDKs.
+  OLD_JAVA="${AB_OLD_JAVA:-$NODE_JAVA}"; OLD_JAVA_OPTS="${AB_OLD_JAVA_OPTS:-$NODE_JAVA_OPTS}"
+  NEW_JAVA="${AB_NEW_JAVA:-$NODE_JAVA}"; NEW_JAVA_OPTS="${AB_NEW_JAVA_OPTS:-$NODE_JAVA_OPTS}"
+  OLD_LABEL="old ($OLD_SHA)"; NEW_LABEL="new ($NEW_SHA)"
+  if [[ "$OLD_JAVA $OLD_JAVA_OPTS" != "$NEW_JAVA $NEW_JAVA_OPTS" ]]; then
+    jdk_of() { "$1" -version 2>&1 | head -1 | sed -E 's/.*version "([^"]+)".*/JDK \1/'; }
+    OLD_LABEL="old ($OLD_SHA, $(jdk_of "$OLD_JAVA")${OLD_JAVA_OPTS:+ $OLD_JAVA_OPTS})"
+    NEW_LABEL="new ($NEW_SHA, $(jdk_of "$NEW_JAVA")${NEW_JAVA_OPTS:+ $NEW_JAVA_OPTS})"
+  fi
+  log "old: $OLD_REF = $OLD_SHA ($OLD_JAR) on $OLD_JAVA $OLD_JAVA_OPTS"
+  log "new: $NEW_REF = $NEW_SHA ($NEW_JAR) on $NEW_JAVA $NEW_JAVA_OPTS"
   if [[ "${BUILD_ONLY:-0}" == 1 ]]; then rm -rf "$OUT"; exit 0; fi
 fi
 
@@ -249,8 +260,10 @@ pekko.http.server.http2.max-concurrent-streams = $H2_STREAMS_PER_CONNECTION
 CONF
 }
 start_node() { # name jar config port; sets NODE_STARTED to its pid
+  local flags=()
+  read -r -a flags <<<"$NODE_JAVA_OPTS"
   log "$1 on $4 ($NODE_JAVA -Xmx1g $NODE_JAVA_OPTS)"
-  SWITCHBOARD_DATA_DIR="$OUT/data-$1" "$NODE_JAVA" -Xmx1g ${NODE_JAVA_FLAGS[@]+"${NODE_JAVA_FLAGS[@]}"} -jar "$2" \
+  SWITCHBOARD_DATA_DIR="$OUT/data-$1" "$NODE_JAVA" -Xmx1g ${flags[@]+"${flags[@]}"} -jar "$2" \
     --config "$3" >"$OUT/$1.log" 2>&1 &
   NODE_STARTED=$!
   PIDS+=("$NODE_STARTED")
@@ -262,9 +275,11 @@ if [[ "$MODE" == ab ]]; then
   NEW_PORT=$(free_port)
   node_config "$OUT/switchboard-old.conf" "$OLD_PORT" 4096
   node_config "$OUT/switchboard-new.conf" "$NEW_PORT" 4096
-  start_node "switchboard-old" "$OLD_JAR" "$OUT/switchboard-old.conf" "$OLD_PORT"
+  NODE_JAVA="$OLD_JAVA" NODE_JAVA_OPTS="$OLD_JAVA_OPTS" \
+    start_node "switchboard-old" "$OLD_JAR" "$OUT/switchboard-old.conf" "$OLD_PORT"
   OLD_PID=$NODE_STARTED
-  start_node "switchboard-new" "$NEW_JAR" "$OUT/switchboard-new.conf" "$NEW_PORT"
+  NODE_JAVA="$NEW_JAVA" NODE_JAVA_OPTS="$NEW_JAVA_OPTS" \
+    start_node "switchboard-new" "$NEW_JAR" "$OUT/switchboard-new.conf" "$NEW_PORT"
   NEW_PID=$NODE_STARTED
 else
   node_config "$OUT/switchboard.conf" "$NODE_PORT" 4096
@@ -303,11 +318,13 @@ case "$MODE" in
     {
       echo "old: $OLD_REF = $OLD_SHA ($(git -C "$ROOT" log -1 --format='%cs %s' "$OLD_SHA" | cut -c1-100))"
       echo "new: $NEW_REF = $NEW_SHA ($(git -C "$ROOT" log -1 --format='%cs %s' "$NEW_SHA" | cut -c1-100))"
+      echo "old node: $OLD_JAVA $OLD_JAVA_OPTS: $("$OLD_JAVA" -version 2>&1 | head -1)"
+      echo "new node: $NEW_JAVA $NEW_JAVA_OPTS: $("$NEW_JAVA" -version 2>&1 | head -1)"
     } >>"$OUT/machine.txt"
     java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.AbRun --out "$OUT" \
       --direct "http://127.0.0.1:$UP_PORT" --upstream-pid "$UP_PID" "${NGINX_ARGS[@]}" "${PEKKO_ARGS[@]}" \
-      --old "http://127.0.0.1:$OLD_PORT" --old-pid "$OLD_PID" --old-label "old ($OLD_SHA)" \
-      --new "http://127.0.0.1:$NEW_PORT" --new-pid "$NEW_PID" --new-label "new ($NEW_SHA)" \
+      --old "http://127.0.0.1:$OLD_PORT" --old-pid "$OLD_PID" --old-label "$OLD_LABEL" \
+      --new "http://127.0.0.1:$NEW_PORT" --new-pid "$NEW_PID" --new-label "$NEW_LABEL" \
       --rounds "${AB_ROUNDS:-4}" --saturation-seconds "${AB_SATURATION_SECONDS:-15}" --rate "${AB_RATE:-1000}" \
       --rate-seconds "${AB_RATE_SECONDS:-20}" --machine "$OUT/machine.txt"
     ;;
