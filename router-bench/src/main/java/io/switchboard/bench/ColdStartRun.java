@@ -86,6 +86,7 @@ public final class ColdStartRun {
     Map<String, AotCache> caches = new LinkedHashMap<>();
     Map<String, Integer> aotWarnings = new LinkedHashMap<>();
     Map<String, Integer> aotOpened = new LinkedHashMap<>();
+    List<String> failures = new ArrayList<>();
     StringBuilder curves = new StringBuilder("start,variant,second,completed,failed,p99_ms\n");
     try (HttpLoad load = new HttpLoad()) {
       log("fake upstream warm-up: " + options.upstreamWarmup().toSeconds() + " s");
@@ -102,7 +103,16 @@ public final class ColdStartRun {
         List<String> extra = v.aotCache()
             ? List.of("-XX:AOTCache=" + caches.get(v.label()).file(), "-Xlog:aot") : List.of();
         Path logFile = out.resolve("starts").resolve(name + ".log");
-        StartFigures figures = measure(v, extra, name, logFile, options, load, curves, i + 1);
+        StartFigures figures;
+        try {
+          figures = measure(v, extra, name, logFile, options, load, curves, i + 1);
+        } catch (IOException | RuntimeException | java.util.concurrent.ExecutionException
+            | java.util.concurrent.TimeoutException e) {
+          // One start that never got ready must not cost the rest of a long run: named in the report instead.
+          failures.add(name + ": " + e.getMessage() + " (log: starts/" + name + ".log)");
+          log(name + " failed: " + e.getMessage());
+          continue;
+        }
         starts.add(new ColdStartReport.Start(i + 1, v, figures));
         aotWarnings.merge(v.label(), aotWarnings(logFile), Integer::sum);
         if (v.aotCache() && opened(logFile)) aotOpened.merge(v.label(), 1, Integer::sum);
@@ -114,7 +124,7 @@ public final class ColdStartRun {
       }
     }
     Files.writeString(out.resolve("curves.csv"), curves);
-    String report = report(args, options, versions, starts, caches, aotWarnings, aotOpened);
+    String report = report(args, options, versions, starts, caches, aotWarnings, aotOpened, failures);
     Files.writeString(out.resolve("report.md"), report);
     System.out.println(report);
     log("report written to " + out.resolve("report.md").toAbsolutePath());
@@ -315,7 +325,7 @@ public final class ColdStartRun {
 
   private static String report(String[] args, ColdStartOptions o, Map<String, String> versions,
       List<ColdStartReport.Start> starts, Map<String, AotCache> caches, Map<String, Integer> aotWarnings,
-      Map<String, Integer> aotOpened) throws IOException {
+      Map<String, Integer> aotOpened, List<String> failures) throws IOException {
     int w = o.windowSeconds();
     StringBuilder out = new StringBuilder("# Cold start: fresh nodes under load from /ready on\n\n");
     out.append("Command: `run.sh coldstart` = `java -cp router-bench.jar io.switchboard.bench.ColdStartRun ")
@@ -349,6 +359,10 @@ public final class ColdStartRun {
       }
     }
     out.append("\n## Every start, in order\n\n").append(ColdStartReport.starts(starts));
+    if (!failures.isEmpty()) {
+      out.append("\n## Starts that measured nothing\n\n");
+      failures.forEach(f -> out.append("- ").append(f).append('\n'));
+    }
     out.append("\nPer-second curves of every start: `curves.csv`; the nodes' logs: `starts/`.\n");
     return out.toString();
   }
