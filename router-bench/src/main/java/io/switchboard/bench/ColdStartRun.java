@@ -80,7 +80,7 @@ public final class ColdStartRun {
     for (Variant v : options.variants()) versions.computeIfAbsent(v.java(), ColdStartRun::javaVersion);
     log("variants: " + options.variants().stream().map(Variant::label).toList() + ", " + options.starts()
         + " starts each, " + options.load().toSeconds() + " s of load per start; about "
-        + options.estimate().toMinutes() + " min");
+        + (options.estimate().toSeconds() + 59) / 60 + " min");
 
     List<ColdStartReport.Start> starts = new ArrayList<>();
     Map<String, AotCache> caches = new LinkedHashMap<>();
