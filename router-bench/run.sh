@@ -8,6 +8,7 @@
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
 #   router-bench/run.sh ab OLD_REF [NEW_REF]   # ~20 min + builds: the node jars of two commits side by side (NEW_REF: HEAD)
 #   router-bench/run.sh hedge [HedgeRun options]   # ~5 min: hedging fan-outs against upstreams with a heavy tail (issue 20)
+#   router-bench/run.sh coldstart [ColdStartRun options]   # ~17 min: fresh nodes to /ready, then their first minute under load (issue 18)
 #
 # It builds what it needs (SKIP_BUILD=1 to reuse the jars), starts the fake upstream, nginx (installed
 # with apt if missing), a bare Pekko HTTP proxy (quick and full: the floor of Switchboard's own stack)
@@ -20,6 +21,20 @@
 # ports beside the fake upstream, nginx and the bare Pekko proxy, and runs io.switchboard.bench.AbRun.
 # BUILD_ONLY=1 builds the jars and stops (to build before waiting for a quiet machine); AB_ROUNDS (4),
 # AB_SATURATION_SECONDS (15), AB_RATE (1000) and AB_RATE_SECONDS (20) size the rounds.
+#
+# NODE_JAVA (a java binary; default: java) and NODE_JAVA_OPTS (flags, after the node's -Xmx1g) run every
+# node this script starts, and those HedgeRun and ClusterBench start, on another JDK, e.g.
+#   NODE_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java NODE_JAVA_OPTS=-XX:+UseCompactObjectHeaders router-bench/run.sh full
+# The load generators, the fake upstream and the proxies stay on java. In ab, AB_OLD_JAVA, AB_NEW_JAVA,
+# AB_OLD_JAVA_OPTS and AB_NEW_JAVA_OPTS set one side's (default: NODE_JAVA and NODE_JAVA_OPTS), so that
+#   AB_NEW_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java router-bench/run.sh ab HEAD HEAD
+# compares the same jar, warm, on JDK 17 and JDK 25.
+#
+# coldstart starts the fake upstream only; io.switchboard.bench.ColdStartRun starts every node itself, one
+# fresh start at a time, per variant (JDK 17 warm-up off / on, JDK 25, JDK 25 from an AOT cache it trains
+# first; COLDSTART_VARIANTS picks them), and ignores NODE_JAVA: each variant names its JDK. JDK17_JAVA
+# (java) and JDK25_JAVA (/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) are those binaries; NODE_JAVA_OPTS is
+# added to every variant's flags. COLDSTART_STARTS (3) and COLDSTART_LOAD_SECONDS (60) size the run.
 set -euo pipefail
 
 MODE="${1:-quick}"
@@ -31,6 +46,10 @@ mkdir -p "$OUT"
 
 log() { echo "[run.sh] $*"; }
 
+NODE_JAVA="${NODE_JAVA:-java}"
+NODE_JAVA_OPTS="${NODE_JAVA_OPTS:-}"
+export NODE_JAVA NODE_JAVA_OPTS # HedgeRun and ClusterBench start their nodes with them (NodeJava)
+
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -f "$BENCH_JAR" || ! -f "$NODE_JAR" ]]; then
   log "building router-node and router-bench"
   (cd "$ROOT" && mvn -B -q -DskipTests -Djacoco.skip=true -Pbench-jar -pl router-bench -am package)
@@ -41,6 +60,7 @@ machine() {
   echo "cpu: $(lscpu | sed -n 's/^Model name: *//p')"
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "jdk: $(java -version 2>&1 | head -1)"
+  echo "node jdk: $NODE_JAVA: $("$NODE_JAVA" -version 2>&1 | head -1)${NODE_JAVA_OPTS:+ with $NODE_JAVA_OPTS}"
   echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
   echo "nginx: $(command -v nginx >/dev/null && nginx -v 2>&1 || echo none)"
   echo "wrk: $( (command -v wrk >/dev/null && (wrk --version 2>&1 || true) | head -1) || echo none)"
@@ -77,8 +97,17 @@ if [[ "$MODE" == ab ]]; then
   NEW_SHA="$(git -C "$ROOT" rev-parse --short=7 "$NEW_REF^{commit}")"
   OLD_JAR="$(node_jar_of "$OLD_REF")"
   NEW_JAR="$(node_jar_of "$NEW_REF")"
-  log "old: $OLD_REF = $OLD_SHA ($OLD_JAR)"
-  log "new: $NEW_REF = $NEW_SHA ($NEW_JAR)"
+  # AB_OLD_JAVA / AB_NEW_JAVA (and _OPTS) put one side on another JDK: the same ref twice compares JDKs.
+  OLD_JAVA="${AB_OLD_JAVA:-$NODE_JAVA}"; OLD_JAVA_OPTS="${AB_OLD_JAVA_OPTS:-$NODE_JAVA_OPTS}"
+  NEW_JAVA="${AB_NEW_JAVA:-$NODE_JAVA}"; NEW_JAVA_OPTS="${AB_NEW_JAVA_OPTS:-$NODE_JAVA_OPTS}"
+  OLD_LABEL="old ($OLD_SHA)"; NEW_LABEL="new ($NEW_SHA)"
+  if [[ "$OLD_JAVA $OLD_JAVA_OPTS" != "$NEW_JAVA $NEW_JAVA_OPTS" ]]; then
+    jdk_of() { "$1" -version 2>&1 | head -1 | sed -E 's/.*version "([^"]+)".*/JDK \1/'; }
+    OLD_LABEL="old ($OLD_SHA, $(jdk_of "$OLD_JAVA")${OLD_JAVA_OPTS:+ $OLD_JAVA_OPTS})"
+    NEW_LABEL="new ($NEW_SHA, $(jdk_of "$NEW_JAVA")${NEW_JAVA_OPTS:+ $NEW_JAVA_OPTS})"
+  fi
+  log "old: $OLD_REF = $OLD_SHA ($OLD_JAR) on $OLD_JAVA $OLD_JAVA_OPTS"
+  log "new: $NEW_REF = $NEW_SHA ($NEW_JAR) on $NEW_JAVA $NEW_JAVA_OPTS"
   if [[ "${BUILD_ONLY:-0}" == 1 ]]; then rm -rf "$OUT"; exit 0; fi
 fi
 
@@ -110,12 +139,12 @@ MAX_H2_STREAMS=$(( $(ulimit -n) - 1000 ))
 (( MAX_H2_STREAMS > 10000 )) && MAX_H2_STREAMS=10000
 H2_STREAMS_PER_CONNECTION=1000
 
-if ! command -v nginx >/dev/null; then
+if [[ "$MODE" != coldstart ]] && ! command -v nginx >/dev/null; then
   log "installing nginx and wrk from Debian packages"
   (apt-get install -y nginx-light wrk || (apt-get update && apt-get install -y nginx-light wrk)) >"$OUT/apt.log" 2>&1 \
     || log "apt-get failed; running without nginx (see $OUT/apt.log)"
 fi
-command -v wrk >/dev/null || (apt-get install -y wrk >>"$OUT/apt.log" 2>&1 || true)
+[[ "$MODE" == coldstart ]] || command -v wrk >/dev/null || (apt-get install -y wrk >>"$OUT/apt.log" 2>&1 || true)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 UP_PORT=$(free_port); NGINX_PORT=$(free_port); NODE_PORT=$(free_port)
@@ -141,6 +170,21 @@ java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.FakeUpstream --port "
 UP_PID=$!
 PIDS+=("$UP_PID")
 wait_for "http://127.0.0.1:$UP_PORT/v1/chat/completions" 60
+
+if [[ "$MODE" == coldstart ]]; then
+  # Only the fake upstream runs beside ColdStartRun, which starts (and stops) every node itself.
+  machine >"$OUT/machine.txt"
+  echo "commit: $(git -C "$ROOT" rev-parse --short=7 HEAD)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')" \
+    >>"$OUT/machine.txt"
+  java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.ColdStartRun --out "$OUT" --node-jar "$NODE_JAR" \
+    --upstream "http://127.0.0.1:$UP_PORT" --machine "$OUT/machine.txt" \
+    --jdk17 "${JDK17_JAVA:-java}" --jdk25 "${JDK25_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}" \
+    --common-flags "-Xmx1g $NODE_JAVA_OPTS" --variants "${COLDSTART_VARIANTS:-jdk17-off,jdk17,jdk25,jdk25-aot}" \
+    --starts "${COLDSTART_STARTS:-3}" --load-seconds "${COLDSTART_LOAD_SECONDS:-60}" "${@:2}" | tee "$OUT/console.txt"
+  echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
+  log "results in $OUT"
+  exit 0
+fi
 
 NGINX_ARGS=()
 if [[ "$MODE" != soak && "$MODE" != cluster ]] && command -v nginx >/dev/null; then
@@ -216,8 +260,11 @@ pekko.http.server.http2.max-concurrent-streams = $H2_STREAMS_PER_CONNECTION
 CONF
 }
 start_node() { # name jar config port; sets NODE_STARTED to its pid
-  log "$1 on $4 (-Xmx1g)"
-  SWITCHBOARD_DATA_DIR="$OUT/data-$1" java -Xmx1g -jar "$2" --config "$3" >"$OUT/$1.log" 2>&1 &
+  local flags=()
+  read -r -a flags <<<"$NODE_JAVA_OPTS"
+  log "$1 on $4 ($NODE_JAVA -Xmx1g $NODE_JAVA_OPTS)"
+  SWITCHBOARD_DATA_DIR="$OUT/data-$1" "$NODE_JAVA" -Xmx1g ${flags[@]+"${flags[@]}"} -jar "$2" \
+    --config "$3" >"$OUT/$1.log" 2>&1 &
   NODE_STARTED=$!
   PIDS+=("$NODE_STARTED")
   wait_for "http://127.0.0.1:$4/v1/chat/completions" 60
@@ -228,9 +275,11 @@ if [[ "$MODE" == ab ]]; then
   NEW_PORT=$(free_port)
   node_config "$OUT/switchboard-old.conf" "$OLD_PORT" 4096
   node_config "$OUT/switchboard-new.conf" "$NEW_PORT" 4096
-  start_node "switchboard-old" "$OLD_JAR" "$OUT/switchboard-old.conf" "$OLD_PORT"
+  NODE_JAVA="$OLD_JAVA" NODE_JAVA_OPTS="$OLD_JAVA_OPTS" \
+    start_node "switchboard-old" "$OLD_JAR" "$OUT/switchboard-old.conf" "$OLD_PORT"
   OLD_PID=$NODE_STARTED
-  start_node "switchboard-new" "$NEW_JAR" "$OUT/switchboard-new.conf" "$NEW_PORT"
+  NODE_JAVA="$NEW_JAVA" NODE_JAVA_OPTS="$NEW_JAVA_OPTS" \
+    start_node "switchboard-new" "$NEW_JAR" "$OUT/switchboard-new.conf" "$NEW_PORT"
   NEW_PID=$NODE_STARTED
 else
   node_config "$OUT/switchboard.conf" "$NODE_PORT" 4096
@@ -269,11 +318,13 @@ case "$MODE" in
     {
       echo "old: $OLD_REF = $OLD_SHA ($(git -C "$ROOT" log -1 --format='%cs %s' "$OLD_SHA" | cut -c1-100))"
       echo "new: $NEW_REF = $NEW_SHA ($(git -C "$ROOT" log -1 --format='%cs %s' "$NEW_SHA" | cut -c1-100))"
+      echo "old node: $OLD_JAVA $OLD_JAVA_OPTS: $("$OLD_JAVA" -version 2>&1 | head -1)"
+      echo "new node: $NEW_JAVA $NEW_JAVA_OPTS: $("$NEW_JAVA" -version 2>&1 | head -1)"
     } >>"$OUT/machine.txt"
     java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.AbRun --out "$OUT" \
       --direct "http://127.0.0.1:$UP_PORT" --upstream-pid "$UP_PID" "${NGINX_ARGS[@]}" "${PEKKO_ARGS[@]}" \
-      --old "http://127.0.0.1:$OLD_PORT" --old-pid "$OLD_PID" --old-label "old ($OLD_SHA)" \
-      --new "http://127.0.0.1:$NEW_PORT" --new-pid "$NEW_PID" --new-label "new ($NEW_SHA)" \
+      --old "http://127.0.0.1:$OLD_PORT" --old-pid "$OLD_PID" --old-label "$OLD_LABEL" \
+      --new "http://127.0.0.1:$NEW_PORT" --new-pid "$NEW_PID" --new-label "$NEW_LABEL" \
       --rounds "${AB_ROUNDS:-4}" --saturation-seconds "${AB_SATURATION_SECONDS:-15}" --rate "${AB_RATE:-1000}" \
       --rate-seconds "${AB_RATE_SECONDS:-20}" --machine "$OUT/machine.txt"
     ;;

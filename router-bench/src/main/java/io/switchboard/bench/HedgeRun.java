@@ -2,6 +2,7 @@ package io.switchboard.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.bench.cluster.NodeJava;
 import io.switchboard.bench.load.HttpLoad;
 import io.switchboard.bench.load.LatencySummary;
 import io.switchboard.bench.report.HedgeReport;
@@ -260,8 +261,12 @@ public final class HedgeRun {
   }
 
   private static Process startNode(Path jar, Path config, Path out, String heap, String adminKey) throws IOException {
-    List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx" + heap, "-jar",
-        jar.toAbsolutePath().toString(), "--config", config.toAbsolutePath().toString());
+    // NODE_JAVA and NODE_JAVA_OPTS (run.sh) may put the node on another JDK, with more flags.
+    List<String> command = new ArrayList<>();
+    command.add(NodeJava.binary());
+    command.add("-Xmx" + heap);
+    command.addAll(NodeJava.options());
+    command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "--config", config.toAbsolutePath().toString()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(out.resolve("switchboard.log").toFile());
     Map<String, String> env = builder.environment();

@@ -27,7 +27,8 @@ public final class NodeProcess {
   }
 
   /**
-   * Starts the node with the same {@code java} that runs this launcher.
+   * Starts the node with the same {@code java} that runs this launcher, or the one {@link NodeJava} names,
+   * with {@code jvmOptions} and then {@link NodeJava#options()}.
    *
    * @param password the database password, put in the node's environment only
    */
@@ -35,8 +36,9 @@ public final class NodeProcess {
       Optional<String> password) throws IOException {
     Files.createDirectories(node.dataDir());
     List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add(NodeJava.binary());
     command.addAll(jvmOptions);
+    command.addAll(NodeJava.options());
     command.addAll(List.of("-jar", nodeJar.toString(), "--config", node.configFile().toString()));
     ProcessBuilder builder = new ProcessBuilder(command)
         .directory(node.dataDir().toFile())

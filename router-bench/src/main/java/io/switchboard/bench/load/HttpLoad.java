@@ -223,6 +223,57 @@ public final class HttpLoad implements AutoCloseable {
     });
   }
 
+  /**
+   * A closed-loop run cut into slices of equal length: requests completed (200 and read to the end) in
+   * each slice by the time they ended, their latencies per slice (µs), and failures per slice.
+   */
+  public record Curve(Duration slice, long[] completed, long[] failed, Histogram[] latencies) {}
+
+  /**
+   * As {@link #closedLoop(String, URI, String, int, Duration, Duration)} with no warm-up, recording
+   * what completed in each {@code slice} of {@code length}: how throughput and latency change while a
+   * fresh server warms up. Requests that end after {@code length} are not counted.
+   */
+  public Curve closedLoopCurve(URI uri, String body, int connections, Duration length, Duration slice)
+      throws InterruptedException {
+    KeepAliveClient client = client(List.of(uri), body);
+    int slices = (int) Math.max(1, length.toNanos() / slice.toNanos());
+    long[] completed = new long[slices];
+    long[] failed = new long[slices];
+    Histogram[] latencies = new Histogram[slices];
+    for (int i = 0; i < slices; i++) latencies[i] = LatencySummary.newHistogram();
+    long start = System.nanoTime();
+    long deadline = start + slice.toNanos() * slices;
+    CountDownLatch loops = new CountDownLatch(connections);
+    // Every outcome arrives on the client's one event loop thread; the latch publishes the arrays to this one.
+    for (int c = 0; c < connections; c++) {
+      curveLoop(client, start, deadline, slice.toNanos(), completed, failed, latencies, loops);
+    }
+    loops.await(length.toSeconds() + TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+    return new Curve(slice, completed, failed, latencies);
+  }
+
+  private void curveLoop(KeepAliveClient client, long start, long deadline, long sliceNanos, long[] completed,
+      long[] failed, Histogram[] latencies, CountDownLatch loops) {
+    long sent = System.nanoTime();
+    if (sent >= deadline) {
+      loops.countDown();
+      return;
+    }
+    client.send(0, (firstByte, end, error) -> {
+      if (end < deadline) {
+        int at = (int) ((end - start) / sliceNanos);
+        if (error == null) {
+          completed[at]++;
+          latencies[at].recordValue(Math.max(0, end - sent) / 1000);
+        } else {
+          failed[at]++;
+        }
+      }
+      curveLoop(client, start, deadline, sliceNanos, completed, failed, latencies, loops);
+    });
+  }
+
   /** What holding many streams at once showed. */
   public record HeldStreams(int asked, int established, long completed, Map<String, Long> errors) {}
 

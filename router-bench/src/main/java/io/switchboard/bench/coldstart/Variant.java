@@ -1,0 +1,105 @@
+package io.switchboard.bench.coldstart;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One way of starting a node that a cold-start run compares: the {@code java} binary, its flags, lines
+ * added to the node's configuration, and whether it runs from an AOT cache (JDK 25, JEPs 483/514/515)
+ * that the run trains first with the same binary, flags and configuration.
+ *
+ * @param label the name in the report and on the command line, e.g. {@code jdk25-aot}
+ * @param java path of the {@code java} binary
+ * @param flags JVM flags, before {@code -jar}
+ * @param config HOCON appended to the node's file, e.g. {@code switchboard.warm-up.enabled = false}
+ * @param aotCache whether the run trains an AOT cache for this variant and starts it with {@code -XX:AOTCache}
+ */
+public record Variant(String label, String java, List<String> flags, String config, boolean aotCache) {
+  /** Where Temurin 25 is installed beside JDK 17 on the bench machine. */
+  public static final String DEFAULT_JDK25 = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";
+  public static final String WARM_UP_ON = "switchboard.warm-up.enabled = true";
+  public static final String WARM_UP_OFF = "switchboard.warm-up.enabled = false";
+  public static final String COMPACT_HEADERS = "-XX:+UseCompactObjectHeaders";
+  /** The variants a run compares unless told otherwise (issue 18's question: does JDK 25 warm faster?). */
+  public static final List<String> DEFAULT_SELECTION = List.of("jdk17-off", "jdk17", "jdk25", "jdk25-aot");
+
+  public Variant {
+    if (label.isBlank() || !label.matches("[A-Za-z0-9._-]+")) {
+      throw new IllegalArgumentException("a variant's label is letters, digits, '.', '_' or '-', was '" + label + "'");
+    }
+    if (java.isBlank()) throw new IllegalArgumentException("variant " + label + " names no java binary");
+    flags = List.copyOf(flags);
+  }
+
+  /**
+   * The variants known by name, with {@code jdk17} and {@code jdk25} as their {@code java} binaries and
+   * {@code common} flags first in each (the heap size, say): warm-up off and on for JDK 17; warm-up on
+   * for JDK 25 with compact object headers, from an AOT cache, and each without compact headers.
+   */
+  public static Map<String, Variant> catalogue(String jdk17, String jdk25, List<String> common) {
+    Map<String, Variant> known = new LinkedHashMap<>();
+    known.put("jdk17-off", new Variant("jdk17-off", jdk17, common, WARM_UP_OFF, false));
+    known.put("jdk17", new Variant("jdk17", jdk17, common, WARM_UP_ON, false));
+    known.put("jdk25", new Variant("jdk25", jdk25, with(common, COMPACT_HEADERS), WARM_UP_ON, false));
+    known.put("jdk25-aot", new Variant("jdk25-aot", jdk25, with(common, COMPACT_HEADERS), WARM_UP_ON, true));
+    known.put("jdk25-off", new Variant("jdk25-off", jdk25, with(common, COMPACT_HEADERS), WARM_UP_OFF, false));
+    known.put("jdk25-plain", new Variant("jdk25-plain", jdk25, common, WARM_UP_ON, false));
+    known.put("jdk25-aot-plain", new Variant("jdk25-aot-plain", jdk25, common, WARM_UP_ON, true));
+    return known;
+  }
+
+  /**
+   * The variants of a selection, in its order: names from the {@link #catalogue} separated by commas,
+   * and variants written out as {@code LABEL|JAVA|FLAGS|CONFIG[|aot]} (flags separated by spaces, config
+   * one line of HOCON with keys separated by commas), each separated from the rest by a semicolon:
+   * {@code jdk17,jdk25;g1|/opt/jdk/bin/java|-XX:+UseG1GC|switchboard.warm-up.enabled = true}.
+   */
+  public static List<Variant> select(String selection, Map<String, Variant> catalogue) {
+    List<Variant> chosen = new ArrayList<>();
+    for (String item : splitSelection(selection)) {
+      Variant variant = item.contains("|") ? parse(item) : catalogue.get(item);
+      if (variant == null) {
+        throw new IllegalArgumentException("no variant named '" + item + "'; known: " + String.join(", ",
+            catalogue.keySet()) + ", or LABEL|JAVA|FLAGS|CONFIG[|aot]");
+      }
+      if (chosen.stream().anyMatch(v -> v.label().equals(variant.label()))) {
+        throw new IllegalArgumentException("variant " + variant.label() + " chosen twice");
+      }
+      chosen.add(variant);
+    }
+    if (chosen.isEmpty()) throw new IllegalArgumentException("no variant chosen");
+    return chosen;
+  }
+
+  /** {@code LABEL|JAVA|FLAGS|CONFIG[|aot]}. */
+  static Variant parse(String spec) {
+    String[] parts = spec.split("\\|", -1);
+    if (parts.length < 4 || parts.length > 5 || (parts.length == 5 && !parts[4].strip().equals("aot"))) {
+      throw new IllegalArgumentException("a variant is LABEL|JAVA|FLAGS|CONFIG[|aot], was '" + spec + "'");
+    }
+    List<String> flags = Arrays.stream(parts[2].strip().split("\\s+")).filter(f -> !f.isEmpty()).toList();
+    return new Variant(parts[0].strip(), parts[1].strip(), flags, parts[3].strip(), parts.length == 5);
+  }
+
+  /** Items separated by ';', and names within an item without '|' also by ','. */
+  private static List<String> splitSelection(String selection) {
+    List<String> items = new ArrayList<>();
+    for (String piece : selection.split(";")) {
+      if (piece.contains("|")) {
+        items.add(piece.strip());
+      } else {
+        Arrays.stream(piece.split(",")).map(String::strip).filter(n -> !n.isEmpty()).forEach(items::add);
+      }
+    }
+    return items;
+  }
+
+  private static List<String> with(List<String> common, String flag) {
+    List<String> all = new ArrayList<>(common);
+    all.add(flag);
+    return all;
+  }
+}

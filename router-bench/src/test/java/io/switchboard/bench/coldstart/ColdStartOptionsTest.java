@@ -1,0 +1,62 @@
+package io.switchboard.bench.coldstart;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The run's arguments: defaults, the JDKs and common flags reaching every variant, and refusals. */
+@Tag("unit")
+class ColdStartOptionsTest {
+  @Test
+  void defaults_fourVariantsThreeStartsAMinuteOfLoad_inAboutSeventeenMinutes() {
+    ColdStartOptions o = ColdStartOptions.of(Map.of("upstream", "http://127.0.0.1:9000/"));
+    assertEquals("http://127.0.0.1:9000", o.upstream(), "trailing slash dropped");
+    assertEquals(List.of("jdk17-off", "jdk17", "jdk25", "jdk25-aot"), o.variants().stream().map(Variant::label).toList());
+    assertEquals("java", o.variants().get(0).java());
+    assertEquals(Variant.DEFAULT_JDK25, o.variants().get(2).java());
+    assertEquals(3, o.starts());
+    assertEquals(Duration.ofSeconds(60), o.load());
+    assertEquals(10, o.windowSeconds());
+    assertEquals(64, o.connections());
+    assertEquals(4096, o.upstreamPool(), "as run.sh's benchmark node");
+    assertNull(o.machine());
+    // 20 s upstream warm-up + one training (45 + 60 s) + 12 starts of (60 + 15 s)
+    assertEquals(Duration.ofSeconds(20 + 105 + 12 * 75), o.estimate());
+  }
+
+  @Test
+  void jdksAndCommonFlags_reachTheNamedVariants() {
+    ColdStartOptions o = ColdStartOptions.of(Map.of("upstream", "http://u", "jdk17", "/a/java", "jdk25", "/b/java",
+        "common-flags", "-Xmx2g -Xms2g", "variants", "jdk17,jdk25-plain", "starts", "5", "load-seconds", "30", "upstream-pool", "64",
+        "machine", "m.txt"));
+    assertEquals("/a/java", o.variants().get(0).java());
+    assertEquals(List.of("-Xmx2g", "-Xms2g"), o.variants().get(0).flags());
+    assertEquals("/b/java", o.variants().get(1).java());
+    assertEquals(5, o.starts());
+    assertEquals(Duration.ofSeconds(30), o.load());
+    assertEquals(Path.of("m.txt"), o.machine());
+    assertEquals(64, o.upstreamPool());
+    assertEquals(Duration.ofSeconds(20 + 10 * 45), o.estimate(), "no AOT variant, no training");
+  }
+
+  @Test
+  void refusals_sayWhatIsWrong() {
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ColdStartOptions.of(Map.of()))
+        .getMessage().contains("--upstream"));
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> ColdStartOptions.of(Map.of("upstream", "http://u", "starts", "three"))).getMessage().contains("--starts"));
+    assertThrows(IllegalArgumentException.class,
+        () -> ColdStartOptions.of(Map.of("upstream", "http://u", "starts", "0")));
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> ColdStartOptions.of(Map.of("upstream", "http://u", "load-seconds", "15"))).getMessage()
+        .contains("without overlap"), "15 s cannot hold two 10 s windows");
+  }
+}

@@ -1,0 +1,69 @@
+package io.switchboard.bench.coldstart;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The variants a run compares: the named ones, written-out ones, and selections that are refused. */
+@Tag("unit")
+class VariantTest {
+  private static final Map<String, Variant> KNOWN = Variant.catalogue("/jdk17/bin/java", "/jdk25/bin/java",
+      List.of("-Xmx1g"));
+
+  @Test
+  void theDefaultSelection_isJdk17OffAndOn_jdk25_andJdk25FromAnAotCache() {
+    List<Variant> chosen = Variant.select(String.join(",", Variant.DEFAULT_SELECTION), KNOWN);
+    assertEquals(List.of("jdk17-off", "jdk17", "jdk25", "jdk25-aot"), chosen.stream().map(Variant::label).toList());
+    Variant off = chosen.get(0);
+    assertEquals("/jdk17/bin/java", off.java());
+    assertEquals(List.of("-Xmx1g"), off.flags());
+    assertEquals(Variant.WARM_UP_OFF, off.config());
+    assertEquals(Variant.WARM_UP_ON, chosen.get(1).config());
+    Variant aot = chosen.get(3);
+    assertEquals("/jdk25/bin/java", aot.java());
+    assertEquals(List.of("-Xmx1g", "-XX:+UseCompactObjectHeaders"), aot.flags(), "common flags first");
+    assertTrue(aot.aotCache());
+    assertFalse(chosen.get(2).aotCache());
+  }
+
+  @Test
+  void withoutCompactHeaders_isTheSameJdk25WithoutTheFlag() {
+    Variant plain = KNOWN.get("jdk25-plain");
+    assertEquals(List.of("-Xmx1g"), plain.flags());
+    assertEquals("/jdk25/bin/java", plain.java());
+  }
+
+  @Test
+  void aWrittenOutVariant_isParsedBesideNamedOnes() {
+    List<Variant> chosen = Variant.select(
+        "jdk17, jdk25;g1|/opt/java| -Xmx2g  -XX:+UseG1GC |switchboard.warm-up.enabled = true, a.b = 1|aot", KNOWN);
+    assertEquals(3, chosen.size());
+    Variant custom = chosen.get(2);
+    assertEquals("g1", custom.label());
+    assertEquals("/opt/java", custom.java());
+    assertEquals(List.of("-Xmx2g", "-XX:+UseG1GC"), custom.flags());
+    assertEquals("switchboard.warm-up.enabled = true, a.b = 1", custom.config());
+    assertTrue(custom.aotCache());
+    assertFalse(Variant.parse("x|java||").aotCache());
+    assertEquals(List.of(), Variant.parse("x|java||").flags());
+  }
+
+  @Test
+  void unknownNames_duplicates_andMalformedSpecs_areRefused() {
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        () -> Variant.select("jdk21", KNOWN));
+    assertTrue(unknown.getMessage().contains("jdk25-aot"), "names the known variants: " + unknown.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Variant.select("jdk17,jdk17", KNOWN));
+    assertThrows(IllegalArgumentException.class, () -> Variant.select(" , ", KNOWN));
+    assertThrows(IllegalArgumentException.class, () -> Variant.parse("x|java|flags"));
+    assertThrows(IllegalArgumentException.class, () -> Variant.parse("x|java|flags|config|jit"));
+    assertThrows(IllegalArgumentException.class, () -> Variant.parse("a b|java||"));
+    assertThrows(IllegalArgumentException.class, () -> Variant.parse("x| ||"));
+  }
+}
