@@ -8,6 +8,7 @@
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
 #   router-bench/run.sh ab OLD_REF [NEW_REF]   # ~20 min + builds: the node jars of two commits side by side (NEW_REF: HEAD)
 #   router-bench/run.sh hedge [HedgeRun options]   # ~5 min: hedging fan-outs against upstreams with a heavy tail (issue 20)
+#   router-bench/run.sh transport      # ~10 min: bare proxies with Pekko's host pool, its connection-level client and Netty (issue 18)
 #
 # It builds what it needs (SKIP_BUILD=1 to reuse the jars), starts the fake upstream, nginx (installed
 # with apt if missing), a bare Pekko HTTP proxy (quick and full: the floor of Switchboard's own stack)
@@ -20,6 +21,13 @@
 # ports beside the fake upstream, nginx and the bare Pekko proxy, and runs io.switchboard.bench.AbRun.
 # BUILD_ONLY=1 builds the jars and stops (to build before waiting for a quiet machine); AB_ROUNDS (4),
 # AB_SATURATION_SECONDS (15), AB_RATE (1000) and AB_RATE_SECONDS (20) size the rounds.
+#
+# transport starts one bare Pekko HTTP proxy JVM per upstream client beside the fake upstream and nginx
+# (no node) and runs AbRun with them as its lineup. TRANSPORT_VARIANTS names them, label:BarePekkoProxy
+# options separated by ';' (default "pool:--client pool;connection:--client connection;netty:--client netty";
+# a dispatcher layout: "pool-2t:--client pool --dispatcher-threads 2", "pool-one:--client pool
+# --internal-is-default true"); TRANSPORT_ROUNDS (3), TRANSPORT_SATURATION_SECONDS (10), TRANSPORT_RATE (1000),
+# TRANSPORT_RATE_SECONDS (12) size the rounds; TRANSPORT_WARMUP=off skips the warm-up (a smoke run only).
 set -euo pipefail
 
 MODE="${1:-quick}"
@@ -190,6 +198,25 @@ if [[ "$MODE" == quick || "$MODE" == full || "$MODE" == ab ]]; then
   PEKKO_ARGS=(--pekko "http://127.0.0.1:$PEKKO_PORT" --pekko-pid "$PEKKO_PID")
 fi
 
+# transport: one bare proxy JVM per upstream client (issue 18), the same server in front of each.
+TRANSPORT_VARIANTS="${TRANSPORT_VARIANTS:-pool:--client pool;connection:--client connection;netty:--client netty}"
+LINEUP=""
+if [[ "$MODE" == transport ]]; then
+  IFS=';' read -ra VARIANTS <<<"$TRANSPORT_VARIANTS"
+  for variant in "${VARIANTS[@]}"; do
+    label="${variant%%:*}"
+    read -ra variant_args <<<"${variant#*:}"
+    port=$(free_port)
+    log "bare proxy $label (${variant_args[*]}) on $port (-Xmx1g)"
+    java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.BarePekkoProxy --port "$port" \
+      --upstream "http://127.0.0.1:$UP_PORT" "${variant_args[@]}" >"$OUT/proxy-$label.log" 2>&1 &
+    proxy_pid=$!
+    PIDS+=("$proxy_pid")
+    wait_for "http://127.0.0.1:$port/v1/chat/completions" 60
+    LINEUP+="$label=http://127.0.0.1:$port=$proxy_pid;"
+  done
+fi
+
 # Two nodes: one sized like a busy production provider for the throughput and latency scenarios, one
 # with room for 10,000 upstream connections for the held-streams figures (a stream holds one), which
 # also speaks h2c so that 10,000 client streams share a few connections.
@@ -232,12 +259,12 @@ if [[ "$MODE" == ab ]]; then
   OLD_PID=$NODE_STARTED
   start_node "switchboard-new" "$NEW_JAR" "$OUT/switchboard-new.conf" "$NEW_PORT"
   NEW_PID=$NODE_STARTED
-else
+elif [[ "$MODE" != transport ]]; then
   node_config "$OUT/switchboard.conf" "$NODE_PORT" 4096
   start_node "switchboard" "$NODE_JAR" "$OUT/switchboard.conf" "$NODE_PORT"
   NODE_PID=$NODE_STARTED
 fi
-if [[ "$MODE" != soak && "$MODE" != cluster && "$MODE" != ab ]]; then
+if [[ "$MODE" != soak && "$MODE" != cluster && "$MODE" != ab && "$MODE" != transport ]]; then
   STREAMS_PORT=$(free_port)
   node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000 on
   start_node "switchboard-streams" "$NODE_JAR" "$OUT/switchboard-streams.conf" "$STREAMS_PORT"
@@ -276,6 +303,19 @@ case "$MODE" in
       --new "http://127.0.0.1:$NEW_PORT" --new-pid "$NEW_PID" --new-label "new ($NEW_SHA)" \
       --rounds "${AB_ROUNDS:-4}" --saturation-seconds "${AB_SATURATION_SECONDS:-15}" --rate "${AB_RATE:-1000}" \
       --rate-seconds "${AB_RATE_SECONDS:-20}" --machine "$OUT/machine.txt"
+    ;;
+  transport)
+    {
+      echo "commit: $(git -C "$ROOT" rev-parse --short=7 HEAD)$(git -C "$ROOT" diff --quiet HEAD -- || echo ' (with uncommitted changes)')"
+      echo "command: router-bench/run.sh transport"
+      echo "proxies: $TRANSPORT_VARIANTS"
+      echo "rounds: ${TRANSPORT_ROUNDS:-3}, saturation ${TRANSPORT_SATURATION_SECONDS:-10} s, ${TRANSPORT_RATE:-1000} req/s for ${TRANSPORT_RATE_SECONDS:-12} s"
+    } >>"$OUT/machine.txt"
+    java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.AbRun --out "$OUT" \
+      --direct "http://127.0.0.1:$UP_PORT" --upstream-pid "$UP_PID" "${NGINX_ARGS[@]}" --lineup "$LINEUP" \
+      --rounds "${TRANSPORT_ROUNDS:-3}" --saturation-seconds "${TRANSPORT_SATURATION_SECONDS:-10}" \
+      --rate "${TRANSPORT_RATE:-1000}" --rate-seconds "${TRANSPORT_RATE_SECONDS:-12}" \
+      --warm-up "${TRANSPORT_WARMUP:-on}" --machine "$OUT/machine.txt"
     ;;
   *) log "unknown mode $MODE (quick|full|soak|jmh|cluster|ab|hedge)"; exit 2 ;;
 esac
