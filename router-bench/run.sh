@@ -26,7 +26,8 @@
 # (no node) and runs AbRun with them as its lineup. TRANSPORT_VARIANTS names them, label:BarePekkoProxy
 # options separated by ';' (default "pool:--client pool;connection:--client connection;netty:--client netty";
 # a dispatcher layout: "pool-2t:--client pool --dispatcher-threads 2", "pool-one:--client pool
-# --internal-is-default true"); TRANSPORT_ROUNDS (3), TRANSPORT_SATURATION_SECONDS (10), TRANSPORT_RATE (1000),
+# --internal-is-default true"; HTTP/2: "h2:--client h2", which makes the fake upstream speak h2c too,
+# "--h2-connections N" (2)); TRANSPORT_ROUNDS (3), TRANSPORT_SATURATION_SECONDS (10), TRANSPORT_RATE (1000),
 # TRANSPORT_RATE_SECONDS (12) size the rounds; TRANSPORT_WARMUP=off skips the warm-up (a smoke run only).
 set -euo pipefail
 
@@ -144,8 +145,11 @@ wait_for() { # url, seconds
   log "timed out waiting for $1"; return 1
 }
 
-log "fake upstream on $UP_PORT"
-java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.FakeUpstream --port "$UP_PORT" >"$OUT/fake-upstream.log" 2>&1 &
+UP_ARGS=()
+# An h2 bare proxy (run.sh transport) needs an upstream that speaks h2c; it speaks HTTP/1.1 on the same port.
+if [[ "$MODE" == transport && "${TRANSPORT_VARIANTS:-}" == *"--client h2"* ]]; then UP_ARGS=(--http2 on); fi
+log "fake upstream on $UP_PORT ${UP_ARGS[*]}"
+java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.FakeUpstream --port "$UP_PORT" "${UP_ARGS[@]}" >"$OUT/fake-upstream.log" 2>&1 &
 UP_PID=$!
 PIDS+=("$UP_PID")
 wait_for "http://127.0.0.1:$UP_PORT/v1/chat/completions" 60

@@ -21,14 +21,17 @@ import org.apache.pekko.http.javadsl.model.Uri;
  *
  * <pre>
  * java -cp router-bench.jar io.switchboard.bench.upstream.BarePekkoProxy --port 9300 --upstream http://127.0.0.1:9100 \
- *     [--client pool|connection|netty] [--dispatcher-threads N] [--internal-is-default true] [--netty-threads N]
+ *     [--client pool|connection|netty|h2] [--dispatcher-threads N] [--internal-is-default true] [--netty-threads N] \
+ *     [--h2-connections N]
  * </pre>
  *
  * <p>The client is the variable ({@link UpstreamClient.Kind}, issue 18): {@code pool} is Pekko HTTP's
  * host connection pool with the node's pool settings (the default, and what the node uses);
  * {@code connection} is Pekko's connection-level client pooled here ({@link ConnectionClient});
  * {@code netty} a Netty channel pool ({@link NettyClient}), which hands whole answers back and does
- * not stream. {@code pool} and {@code connection} pass answers on as they arrive, so streams stream.
+ * not stream; {@code h2} is Pekko's HTTP/2 client with prior knowledge over a few multiplexed
+ * connections ({@link H2Client}), for an upstream that speaks h2c (the fake upstream with {@code --http2
+ * on}). {@code pool}, {@code connection} and {@code h2} pass answers on as they arrive: streams stream.
  * The dispatcher flags change the actor system's thread layout: the default dispatcher's size, and the
  * internal dispatcher (TCP connection actors, the pool's master) aliased to the default one.
  *
@@ -40,23 +43,27 @@ public final class BarePekkoProxy {
   static final int POOL_CONNECTIONS = 4096;
   static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
   private static final Set<String> OPTIONS = Set.of("--port", "--upstream", "--client", "--dispatcher-threads",
-      "--internal-is-default", "--netty-threads");
+      "--internal-is-default", "--netty-threads", "--h2-connections");
 
   /**
    * How a proxy is built: its client, the default dispatcher's threads (0: Pekko's default), whether the
    * internal dispatcher is the default one, and the Netty client's event loop threads (0: Netty's default).
    */
-  public record Layout(UpstreamClient.Kind client, int dispatcherThreads, boolean internalIsDefault, int nettyThreads) {
-    public static final Layout POOL = new Layout(UpstreamClient.Kind.POOL, 0, false, 0);
+  public record Layout(UpstreamClient.Kind client, int dispatcherThreads, boolean internalIsDefault, int nettyThreads,
+      int h2Connections) {
+    public static final Layout POOL = of("pool");
+    /** The h2 client's connections unless told: one per core of this machine type (2). */
+    static final int DEFAULT_H2_CONNECTIONS = 2;
 
     public Layout {
       if (client == null) throw new IllegalArgumentException("client is required");
       if (dispatcherThreads < 0 || nettyThreads < 0) throw new IllegalArgumentException("thread counts must be >= 0");
+      if (h2Connections < 1) throw new IllegalArgumentException("h2 connections must be >= 1, was " + h2Connections);
     }
 
     /** Today's proxy with another client. */
     public static Layout of(String client) {
-      return new Layout(UpstreamClient.Kind.named(client), 0, false, 0);
+      return new Layout(UpstreamClient.Kind.named(client), 0, false, 0, DEFAULT_H2_CONNECTIONS);
     }
 
     /** The actor system's settings this layout adds over the node's server settings. */
@@ -75,7 +82,8 @@ public final class BarePekkoProxy {
     public String describe() {
       return client.label() + (dispatcherThreads > 0 ? ", " + dispatcherThreads + " dispatcher threads" : "")
           + (internalIsDefault ? ", internal = default" : "")
-          + (nettyThreads > 0 ? ", " + nettyThreads + " Netty threads" : "");
+          + (nettyThreads > 0 ? ", " + nettyThreads + " Netty threads" : "")
+          + (client == UpstreamClient.Kind.H2 ? ", " + h2Connections + " h2c connections" : "");
     }
   }
 
@@ -98,6 +106,7 @@ public final class BarePekkoProxy {
       case POOL -> new PoolClient(system, upstream, POOL_CONNECTIONS);
       case CONNECTION -> new ConnectionClient(system, upstream.host().address(), upstream.port(), POOL_CONNECTIONS);
       case NETTY -> new NettyClient(system, upstream.host().address(), upstream.port(), layout.nettyThreads());
+      case H2 -> new H2Client(system, upstream.host().address(), upstream.port(), layout.h2Connections());
     };
     BarePekkoProxy proxy = new BarePekkoProxy(client);
     system.getWhenTerminated().thenRun(client::close);
@@ -131,12 +140,13 @@ public final class BarePekkoProxy {
     return client.send(request.method(), request.getUri().path(), request.entity());
   }
 
-  /** The layout {@code --client}, {@code --dispatcher-threads}, {@code --internal-is-default} and {@code --netty-threads} name. */
+  /** The layout that {@code --client}, {@code --dispatcher-threads}, {@code --internal-is-default}, {@code --netty-threads} and {@code --h2-connections} name. */
   static Layout layout(Map<String, String> options) {
     return new Layout(UpstreamClient.Kind.named(options.getOrDefault("client", "pool")),
         Integer.parseInt(options.getOrDefault("dispatcher-threads", "0")),
         Boolean.parseBoolean(options.getOrDefault("internal-is-default", "false")),
-        Integer.parseInt(options.getOrDefault("netty-threads", "0")));
+        Integer.parseInt(options.getOrDefault("netty-threads", "0")),
+        Integer.parseInt(options.getOrDefault("h2-connections", Integer.toString(Layout.DEFAULT_H2_CONNECTIONS))));
   }
 
   public static void main(String[] args) throws Exception {
@@ -150,7 +160,8 @@ public final class BarePekkoProxy {
       String name = args[i];
       if (!OPTIONS.contains(name) || i + 1 >= args.length) {
         throw new IllegalArgumentException("unknown option " + name + "; use --port N --upstream URL "
-            + "[--client pool|connection|netty] [--dispatcher-threads N] [--internal-is-default true] [--netty-threads N]");
+            + "[--client pool|connection|netty|h2] [--dispatcher-threads N] [--internal-is-default true] [--netty-threads N] "
+            + "[--h2-connections N]");
       }
       options.put(name.substring(2), args[i + 1]);
     }

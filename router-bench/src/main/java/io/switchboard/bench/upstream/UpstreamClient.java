@@ -24,14 +24,16 @@ interface UpstreamClient {
     /** Persistent {@code Http.connectionTo(...).http()} flows pooled by the proxy itself ({@link ConnectionClient}). */
     CONNECTION,
     /** A Netty 4 HTTP/1.1 client with a channel pool, answers aggregated whole ({@link NettyClient}). */
-    NETTY;
+    NETTY,
+    /** Pekko's HTTP/2 client with prior knowledge, a few multiplexed connections ({@link H2Client}). */
+    H2;
 
-    /** {@code pool}, {@code connection} or {@code netty}, case-insensitive. */
+    /** {@code pool}, {@code connection}, {@code netty} or {@code h2}, case-insensitive. */
     static Kind named(String name) {
       for (Kind kind : values()) {
         if (kind.label().equalsIgnoreCase(name.strip())) return kind;
       }
-      throw new IllegalArgumentException("--client must be pool, connection or netty, was " + name);
+      throw new IllegalArgumentException("--client must be pool, connection, netty or h2, was " + name);
     }
 
     String label() {

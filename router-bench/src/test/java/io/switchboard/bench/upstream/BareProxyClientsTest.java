@@ -25,9 +25,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Each client a bare proxy can use (issue 18) passes the fake upstream's answers back byte for byte,
- * with their status and content type: a whole answer, an error, and a stream, which {@code pool} and
- * {@code connection} pass on chunk by chunk as it comes and {@code netty} whole at its end. Tagged
- * unit like {@link BarePekkoProxyTest}: router-bench's build runs only that tag, and this takes ~4 s.
+ * with their status and content type: a whole answer, an error, and a stream, which {@code pool},
+ * {@code connection} and {@code h2} pass on chunk by chunk as it comes and {@code netty} whole at its end. Tagged
+ * unit like {@link BarePekkoProxyTest}: router-bench's build runs only that tag, and this takes ~10 s.
  */
 @Tag("unit")
 class BareProxyClientsTest {
@@ -39,8 +39,9 @@ class BareProxyClientsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    upstream = FakeUpstream.start("127.0.0.1", 0, new ReplyShape(false, 4, Duration.ZERO, Duration.ZERO), null)
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    // h2c beside HTTP/1.1 on one port, for the h2 client; the others speak HTTP/1.1 to it as to any upstream.
+    upstream = FakeUpstream.start("127.0.0.1", 0, new ReplyShape(false, 4, Duration.ZERO, Duration.ZERO), null,
+        UpstreamLatency.NONE, true).toCompletableFuture().get(30, TimeUnit.SECONDS);
     for (UpstreamClient.Kind kind : UpstreamClient.Kind.values()) {
       PROXIES.put(kind, BarePekkoProxy.start("127.0.0.1", 0, "http://127.0.0.1:" + upstream.port(),
           BarePekkoProxy.Layout.of(kind.label())).toCompletableFuture().get(30, TimeUnit.SECONDS));
@@ -94,10 +95,10 @@ class BareProxyClientsTest {
   @ParameterizedTest
   @EnumSource(UpstreamClient.Kind.class)
   void stream_passesBackEveryEvent_andStreamsExceptThroughNetty(UpstreamClient.Kind kind) throws Exception {
-    // 4 chunks 300 ms apart (900 ms from first to last): a client that buffers the answer delivers it at once.
+    // 3 chunks 300 ms apart (600 ms from first to last): a client that buffers the answer delivers it at once.
     HttpResponse<InputStream> response = CLIENT.send(
         post(kind, "{\"model\":\"bench-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-            + "\"bench_chunks\":4,\"bench_interval_ms\":300}"),
+            + "\"bench_chunks\":3,\"bench_interval_ms\":300}"),
         HttpResponse.BodyHandlers.ofInputStream());
 
     assertEquals(200, response.statusCode());
@@ -115,7 +116,7 @@ class BareProxyClientsTest {
     }
     String text = body.toString(StandardCharsets.UTF_8);
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
-    for (byte[] event : REPLIES.stream(idIn(text), 4)) expected.write(event);
+    for (byte[] event : REPLIES.stream(idIn(text), 3)) expected.write(event);
     assertArrayEquals(expected.toByteArray(), body.toByteArray(), text);
     long spreadMillis = Duration.ofNanos(lastAt - firstAt).toMillis();
     if (kind == UpstreamClient.Kind.NETTY) {
