@@ -95,7 +95,9 @@ class BareProxyClientsTest {
   @ParameterizedTest
   @EnumSource(UpstreamClient.Kind.class)
   void stream_passesBackEveryEvent_andStreamsExceptThroughNetty(UpstreamClient.Kind kind) throws Exception {
-    // 3 chunks 300 ms apart (600 ms from first to last): a client that buffers the answer delivers it at once.
+    // 3 chunks 300 ms apart: passed on as they come, some bytes arrive a pause after the bytes before them;
+    // buffered, they arrive at once. (A pause, not the span from first to last: a cold JVM on a busy machine
+    // can bunch the first chunks, but the upstream's pacing still spaces the last.)
     HttpResponse<InputStream> response = CLIENT.send(
         post(kind, "{\"model\":\"bench-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
             + "\"bench_chunks\":3,\"bench_interval_ms\":300}"),
@@ -104,25 +106,26 @@ class BareProxyClientsTest {
     assertEquals(200, response.statusCode());
     assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
     ByteArrayOutputStream body = new ByteArrayOutputStream();
-    long firstAt = 0;
     long lastAt = 0;
+    long longestPause = 0;
     try (InputStream in = response.body()) {
       byte[] buffer = new byte[8192];
       for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
         body.write(buffer, 0, n);
-        lastAt = System.nanoTime();
-        if (firstAt == 0) firstAt = lastAt;
+        long now = System.nanoTime();
+        if (lastAt != 0) longestPause = Math.max(longestPause, now - lastAt);
+        lastAt = now;
       }
     }
     String text = body.toString(StandardCharsets.UTF_8);
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     for (byte[] event : REPLIES.stream(idIn(text), 3)) expected.write(event);
     assertArrayEquals(expected.toByteArray(), body.toByteArray(), text);
-    long spreadMillis = Duration.ofNanos(lastAt - firstAt).toMillis();
+    long pauseMillis = Duration.ofNanos(longestPause).toMillis();
     if (kind == UpstreamClient.Kind.NETTY) {
-      assertTrue(spreadMillis < 300, "netty hands the stream back whole, yet its bytes came over " + spreadMillis + " ms");
+      assertTrue(pauseMillis < 150, "netty hands the stream back whole, yet its bytes paused " + pauseMillis + " ms");
     } else {
-      assertTrue(spreadMillis >= 300, "the first event came only " + spreadMillis + " ms before the last: buffered");
+      assertTrue(pauseMillis >= 150, "the events came with no pause longer than " + pauseMillis + " ms: buffered");
     }
   }
 }
