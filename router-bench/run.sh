@@ -9,6 +9,7 @@
 #   router-bench/run.sh ab OLD_REF [NEW_REF]   # ~20 min + builds: the node jars of two commits side by side (NEW_REF: HEAD)
 #   router-bench/run.sh hedge [HedgeRun options]   # ~5 min: hedging fan-outs against upstreams with a heavy tail (issue 20)
 #   router-bench/run.sh coldstart [ColdStartRun options]   # ~17 min: fresh nodes to /ready, then their first minute under load (issue 18)
+#   router-bench/run.sh transport      # ~10 min: bare proxies with Pekko's host pool, its connection-level client and Netty (issue 18)
 #
 # It builds what it needs (SKIP_BUILD=1 to reuse the jars), starts the fake upstream, nginx (installed
 # with apt if missing), a bare Pekko HTTP proxy (quick and full: the floor of Switchboard's own stack)
@@ -35,6 +36,13 @@
 # first; COLDSTART_VARIANTS picks them), and ignores NODE_JAVA: each variant names its JDK. JDK17_JAVA
 # (java) and JDK25_JAVA (/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) are those binaries; NODE_JAVA_OPTS is
 # added to every variant's flags. COLDSTART_STARTS (3) and COLDSTART_LOAD_SECONDS (60) size the run.
+# transport starts one bare Pekko HTTP proxy JVM per upstream client beside the fake upstream and nginx
+# (no node) and runs AbRun with them as its lineup. TRANSPORT_VARIANTS names them, label:BarePekkoProxy
+# options separated by ';' (default "pool:--client pool;connection:--client connection;netty:--client netty";
+# a dispatcher layout: "pool-2t:--client pool --dispatcher-threads 2", "pool-one:--client pool
+# --internal-is-default true"; HTTP/2: "h2:--client h2", which makes the fake upstream speak h2c too,
+# "--h2-connections N" (2)); TRANSPORT_ROUNDS (3), TRANSPORT_SATURATION_SECONDS (10), TRANSPORT_RATE (1000),
+# TRANSPORT_RATE_SECONDS (12) size the rounds; TRANSPORT_WARMUP=off skips the warm-up (a smoke run only).
 set -euo pipefail
 
 MODE="${1:-quick}"
@@ -165,8 +173,11 @@ wait_for() { # url, seconds
   log "timed out waiting for $1"; return 1
 }
 
-log "fake upstream on $UP_PORT"
-java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.FakeUpstream --port "$UP_PORT" >"$OUT/fake-upstream.log" 2>&1 &
+UP_ARGS=()
+# An h2 bare proxy (run.sh transport) needs an upstream that speaks h2c; it speaks HTTP/1.1 on the same port.
+if [[ "$MODE" == transport && "${TRANSPORT_VARIANTS:-}" == *"--client h2"* ]]; then UP_ARGS=(--http2 on); fi
+log "fake upstream on $UP_PORT ${UP_ARGS[*]}"
+java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.FakeUpstream --port "$UP_PORT" "${UP_ARGS[@]}" >"$OUT/fake-upstream.log" 2>&1 &
 UP_PID=$!
 PIDS+=("$UP_PID")
 wait_for "http://127.0.0.1:$UP_PORT/v1/chat/completions" 60
@@ -234,6 +245,25 @@ if [[ "$MODE" == quick || "$MODE" == full || "$MODE" == ab ]]; then
   PEKKO_ARGS=(--pekko "http://127.0.0.1:$PEKKO_PORT" --pekko-pid "$PEKKO_PID")
 fi
 
+# transport: one bare proxy JVM per upstream client (issue 18), the same server in front of each.
+TRANSPORT_VARIANTS="${TRANSPORT_VARIANTS:-pool:--client pool;connection:--client connection;netty:--client netty}"
+LINEUP=""
+if [[ "$MODE" == transport ]]; then
+  IFS=';' read -ra VARIANTS <<<"$TRANSPORT_VARIANTS"
+  for variant in "${VARIANTS[@]}"; do
+    label="${variant%%:*}"
+    read -ra variant_args <<<"${variant#*:}"
+    port=$(free_port)
+    log "bare proxy $label (${variant_args[*]}) on $port (-Xmx1g)"
+    java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.BarePekkoProxy --port "$port" \
+      --upstream "http://127.0.0.1:$UP_PORT" "${variant_args[@]}" >"$OUT/proxy-$label.log" 2>&1 &
+    proxy_pid=$!
+    PIDS+=("$proxy_pid")
+    wait_for "http://127.0.0.1:$port/v1/chat/completions" 60
+    LINEUP+="$label=http://127.0.0.1:$port=$proxy_pid;"
+  done
+fi
+
 # Two nodes: one sized like a busy production provider for the throughput and latency scenarios, one
 # with room for 10,000 upstream connections for the held-streams figures (a stream holds one), which
 # also speaks h2c so that 10,000 client streams share a few connections.
@@ -281,12 +311,12 @@ if [[ "$MODE" == ab ]]; then
   NODE_JAVA="$NEW_JAVA" NODE_JAVA_OPTS="$NEW_JAVA_OPTS" \
     start_node "switchboard-new" "$NEW_JAR" "$OUT/switchboard-new.conf" "$NEW_PORT"
   NEW_PID=$NODE_STARTED
-else
+elif [[ "$MODE" != transport ]]; then
   node_config "$OUT/switchboard.conf" "$NODE_PORT" 4096
   start_node "switchboard" "$NODE_JAR" "$OUT/switchboard.conf" "$NODE_PORT"
   NODE_PID=$NODE_STARTED
 fi
-if [[ "$MODE" != soak && "$MODE" != cluster && "$MODE" != ab ]]; then
+if [[ "$MODE" != soak && "$MODE" != cluster && "$MODE" != ab && "$MODE" != transport ]]; then
   STREAMS_PORT=$(free_port)
   node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000 on
   start_node "switchboard-streams" "$NODE_JAR" "$OUT/switchboard-streams.conf" "$STREAMS_PORT"
@@ -328,7 +358,20 @@ case "$MODE" in
       --rounds "${AB_ROUNDS:-4}" --saturation-seconds "${AB_SATURATION_SECONDS:-15}" --rate "${AB_RATE:-1000}" \
       --rate-seconds "${AB_RATE_SECONDS:-20}" --machine "$OUT/machine.txt"
     ;;
-  *) log "unknown mode $MODE (quick|full|soak|jmh|cluster|ab|hedge)"; exit 2 ;;
+  transport)
+    {
+      echo "commit: $(git -C "$ROOT" rev-parse --short=7 HEAD)$(git -C "$ROOT" diff --quiet HEAD -- || echo ' (with uncommitted changes)')"
+      echo "command: router-bench/run.sh transport"
+      echo "proxies: $TRANSPORT_VARIANTS"
+      echo "rounds: ${TRANSPORT_ROUNDS:-3}, saturation ${TRANSPORT_SATURATION_SECONDS:-10} s, ${TRANSPORT_RATE:-1000} req/s for ${TRANSPORT_RATE_SECONDS:-12} s"
+    } >>"$OUT/machine.txt"
+    java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.AbRun --out "$OUT" \
+      --direct "http://127.0.0.1:$UP_PORT" --upstream-pid "$UP_PID" "${NGINX_ARGS[@]}" --lineup "$LINEUP" \
+      --rounds "${TRANSPORT_ROUNDS:-3}" --saturation-seconds "${TRANSPORT_SATURATION_SECONDS:-10}" \
+      --rate "${TRANSPORT_RATE:-1000}" --rate-seconds "${TRANSPORT_RATE_SECONDS:-12}" \
+      --warm-up "${TRANSPORT_WARMUP:-on}" --machine "$OUT/machine.txt"
+    ;;
+  *) log "unknown mode $MODE (quick|full|soak|jmh|cluster|ab|hedge|coldstart|transport)"; exit 2 ;;
 esac
 echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
 log "results in $OUT"

@@ -20,7 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Two builds of the node side by side in one run: the same fake upstream, the same configuration, each
+ * Targets side by side in one run: two builds of the node ({@code run.sh ab}), or a {@link Lineup} of
+ * bare proxies ({@code run.sh transport}: one per upstream client, issue 18). Two builds of the node: the same fake upstream, the same configuration, each
  * warmed until its JIT is quiet ({@link WarmUp}), then measured in interleaved rounds (old, new; new,
  * old; ...) with nginx and the bare Pekko HTTP proxy in the same rounds for scale. Interleaving spreads
  * a drift of the shared machine over both jars alike; each figure is then read as a median with the
@@ -32,8 +33,19 @@ import java.util.Optional;
  *     --old http://127.0.0.1:9101 --old-pid 2 --old-label "old (045fcdd)" \
  *     --new http://127.0.0.1:9102 --new-pid 3 --new-label "new (0dc4775)" \
  *     [--nginx URL --nginx-pids 4,5,6] [--pekko URL --pekko-pid 7] [--rounds 4] [--saturation-seconds 15] \
- *     [--rate 1000] [--rate-seconds 20] [--machine FILE]
+ *     [--rate 1000] [--rate-seconds 20] [--machine FILE] [--warm-up off]
  * </pre>
+ *
+ * <p>The transport run names its targets instead of {@code --old}/{@code --new} (each later one is
+ * compared with the first):
+ *
+ * <pre>
+ * java -cp router-bench.jar io.switchboard.bench.AbRun --out DIR --direct http://127.0.0.1:9100 --upstream-pid 1 \
+ *     --lineup "pool=http://127.0.0.1:9301=2;connection=http://127.0.0.1:9302=3;netty=http://127.0.0.1:9303=4" \
+ *     [--nginx URL --nginx-pids 5,6,7] [--rounds 3] [--saturation-seconds 10] [--rate 1000] [--rate-seconds 15]
+ * </pre>
+ *
+ * <p>Rounds rotate the compared targets ({@link Lineup#rotation}): old, new; new, old; ... for two.
  *
  * <p>Two phases, each in its rounds: <b>saturation</b>, wrk with 2 threads and 64 connections (the Java
  * closed loop when wrk is absent), throughput and CPU per request; and a <b>fixed rate</b>, open loop,
@@ -55,10 +67,17 @@ public final class AbRun {
     }
   }
 
+  /** {@code later} set against {@code base} in the report's headline lines, each under its short name. */
+  private record Comparison(Target later, String laterName, Target base, String baseName) {}
+
   private final Profile profile = Profile.named("full", 0, 0);
   private final Target direct;
-  private final Target old;
-  private final Target neu;
+  /** The targets compared, rotated round by round: old and new, or the lineup. */
+  private final List<Target> compared;
+  private final List<Comparison> comparisons = new ArrayList<>();
+  /** What the compared targets are, for the report's headline lines: "Node" or "Proxy". */
+  private final String noun;
+  private final boolean lineup;
   private final List<Target> references;
   private final ProcessCpu upstreamCpu;
   private final Path out;
@@ -66,14 +85,31 @@ public final class AbRun {
   private final Duration saturation;
   private final double rate;
   private final Duration rateLength;
+  /** Off only for a smoke run that checks the plumbing: cold figures say nothing. */
+  private final boolean warm;
   private final boolean wrk = Wrk.installed();
   private final StringBuilder report = new StringBuilder();
   private final List<String> loadAverages = new ArrayList<>();
 
   private AbRun(Map<String, String> opts) throws IOException {
     direct = new Target(Scenario.at("direct", BenchRun.required(opts, "direct")), Optional.empty());
-    old = node(opts, "old");
-    neu = node(opts, "new");
+    lineup = opts.containsKey("lineup");
+    if (lineup) {
+      compared = new ArrayList<>();
+      for (Lineup.Entry e : Lineup.parse(opts.get("lineup")).entries()) {
+        compared.add(new Target(Scenario.at(e.label(), e.url()), Optional.of(new ProcessCpu(e.pids()))));
+      }
+      for (Target later : compared.subList(1, compared.size())) {
+        comparisons.add(new Comparison(later, later.name(), compared.get(0), compared.get(0).name()));
+      }
+      noun = "Proxy";
+    } else {
+      Target old = node(opts, "old");
+      Target neu = node(opts, "new");
+      compared = List.of(old, neu);
+      comparisons.add(new Comparison(neu, "new", old, "old"));
+      noun = "Node";
+    }
     references = new ArrayList<>();
     if (opts.containsKey("nginx")) {
       references.add(new Target(Scenario.at("nginx", opts.get("nginx")),
@@ -90,6 +126,7 @@ public final class AbRun {
     saturation = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("saturation-seconds", "15")));
     rate = Double.parseDouble(opts.getOrDefault("rate", "1000"));
     rateLength = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("rate-seconds", "20")));
+    warm = !"off".equals(opts.getOrDefault("warm-up", "on"));
   }
 
   private static Target node(Map<String, String> opts, String which) {
@@ -106,10 +143,22 @@ public final class AbRun {
 
   private void runAll(String machine) throws Exception {
     note("start");
-    report.append("# A/B run: ").append(old.name()).append(" against ").append(neu.name()).append("\n\n")
-        .append("Started ").append(Instant.now()).append(". Both nodes ran side by side with the same ")
-        .append("configuration against the same fake upstream, measured in interleaved rounds (old, new; new, ")
-        .append("old; old, new; ...), nginx and the bare Pekko HTTP proxy in the same rounds for scale. A figure is the median ")
+    if (lineup) {
+      report.append("# Transport run: ").append(String.join(", ", compared.stream().map(Target::name).toList()))
+          .append("\n\nStarted ").append(Instant.now()).append(". One bare proxy per upstream client (Pekko HTTP's ")
+          .append("server in front of each, the same server settings) ran side by side against the same fake upstream, ")
+          .append("measured in interleaved rounds, the order rotated by one each round");
+      if (!references.isEmpty()) report.append(", nginx in the same rounds for scale");
+      report.append(". ");
+    } else {
+      Target old = compared.get(0);
+      Target neu = compared.get(1);
+      report.append("# A/B run: ").append(old.name()).append(" against ").append(neu.name()).append("\n\n")
+          .append("Started ").append(Instant.now()).append(". Both nodes ran side by side with the same ")
+          .append("configuration against the same fake upstream, measured in interleaved rounds (old, new; new, ")
+          .append("old; old, new; ...), nginx and the bare Pekko HTTP proxy in the same rounds for scale. ");
+    }
+    report.append("A figure is the median ")
         .append("of its rounds with their range in brackets; two targets differ only where their ranges do not ")
         .append("overlap.\n\n");
     if (!machine.isBlank()) report.append("## Machine\n\n```\n").append(machine.strip()).append("\n```\n\n");
@@ -131,6 +180,10 @@ public final class AbRun {
   /** Every path, one after another, until its JIT is quiet (the rule {@link BenchRun} warms with). */
   private void warmUp(HttpLoad load) throws Exception {
     note("warm-up");
+    if (!warm) {
+      report.append("## Warm-up\n\n**Skipped (`--warm-up off`): a smoke run, its figures are those of cold JVMs.**\n\n");
+      return;
+    }
     MarkdownTable table = new MarkdownTable("target", "closed-loop rounds (" + (wrk ? "wrk, " : "Java generator, ")
         + profile.warmupRound().toSeconds() + " s each, " + CONNECTIONS + " connections)");
     for (Target t : all()) {
@@ -154,7 +207,7 @@ public final class AbRun {
     MarkdownTable table = new MarkdownTable("round", "target", "req/s", "p50", "p99", "errors", "proxy CPU µs/req",
         "upstream CPU µs/req");
     for (int round = 1; round <= rounds; round++) {
-      List<Target> targets = new ArrayList<>(pair(round));
+      List<Target> targets = new ArrayList<>(Lineup.rotation(compared, round));
       targets.addAll(references);
       for (Target t : targets) {
         Saturated s = saturate(load, t, round);
@@ -170,12 +223,14 @@ public final class AbRun {
         .append(" connections, ").append(saturation.toSeconds()).append(" s per target and round after a ")
         .append(PRE_RUN.toSeconds()).append(" s run that is not counted. Proxy CPU is user + system time of the ")
         .append("target's processes over the measured run divided by the requests it completed.\n\n")
-        .append(figures.medians()).append('\n')
-        .append("- **Node CPU per request, new against old: ")
-        .append(figures.spread(neu.name(), CPU.name()).comparedWith(figures.spread(old.name(), CPU.name()), 0, " µs"))
-        .append("**\n- Throughput, new against old: ")
-        .append(figures.spread(neu.name(), RPS.name()).comparedWith(figures.spread(old.name(), RPS.name()), 0, " req/s"))
-        .append("\n\nEvery round:\n\n").append(table).append('\n');
+        .append(figures.medians()).append('\n');
+    for (Comparison c : comparisons) {
+      report.append("- **").append(noun).append(" CPU per request, ").append(c.laterName()).append(" against ")
+          .append(c.baseName()).append(": ").append(compare(figures, c, CPU, 0, " µs"))
+          .append("**\n- Throughput, ").append(c.laterName()).append(" against ").append(c.baseName()).append(": ")
+          .append(compare(figures, c, RPS, 0, " req/s")).append('\n');
+    }
+    report.append("\nEvery round:\n\n").append(table).append('\n');
   }
 
   private record Saturated(double rps, String p50, String p99, long errors, double cpuPerRequest,
@@ -210,7 +265,7 @@ public final class AbRun {
         "added p99 ms", "send lag p99 ms", "proxy CPU µs/req");
     for (int round = 1; round <= rounds; round++) {
       List<Target> targets = new ArrayList<>(List.of(direct));
-      targets.addAll(pair(round));
+      targets.addAll(Lineup.rotation(compared, round));
       targets.addAll(references);
       LatencySummary base = null;
       for (Target t : targets) {
@@ -236,16 +291,16 @@ public final class AbRun {
         .append("Open loop (latency from each request's intended send time), ").append(rateLength.toSeconds())
         .append(" s per target and round after ").append(PRE_RUN.toSeconds()).append(" s that are not counted. ")
         .append("\"Added\" is a target's percentile minus the same percentile of the upstream reached directly in ")
-        .append("the same round.\n\n").append(figures.medians()).append('\n')
-        .append("- **Node CPU per request, new against old: ")
-        .append(figures.spread(neu.name(), CPU.name()).comparedWith(figures.spread(old.name(), CPU.name()), 0, " µs"))
-        .append("**\n- Added p50, new against old: ")
-        .append(figures.spread(neu.name(), ADDED_P50.name())
-            .comparedWith(figures.spread(old.name(), ADDED_P50.name()), 2, " ms"))
-        .append("\n- Added p99, new against old: ")
-        .append(figures.spread(neu.name(), ADDED_P99.name())
-            .comparedWith(figures.spread(old.name(), ADDED_P99.name()), 2, " ms"))
-        .append("\n\nEvery round:\n\n").append(table).append('\n');
+        .append("the same round.\n\n").append(figures.medians()).append('\n');
+    for (Comparison c : comparisons) {
+      report.append("- **").append(noun).append(" CPU per request, ").append(c.laterName()).append(" against ")
+          .append(c.baseName()).append(": ").append(compare(figures, c, CPU, 0, " µs"))
+          .append("**\n- Added p50, ").append(c.laterName()).append(" against ").append(c.baseName()).append(": ")
+          .append(compare(figures, c, ADDED_P50, 2, " ms"))
+          .append("\n- Added p99, ").append(c.laterName()).append(" against ").append(c.baseName()).append(": ")
+          .append(compare(figures, c, ADDED_P99, 2, " ms")).append('\n');
+    }
+    report.append("\nEvery round:\n\n").append(table).append('\n');
   }
 
   /** CPU spent by a target's processes and by the upstream from its creation on. */
@@ -269,16 +324,14 @@ public final class AbRun {
     }
   }
 
-  /**
-   * The two jars in the order they run in {@code round}: old first in odd rounds, new first in even ones,
-   * so that neither always runs right after the other (or right after the warm-up).
-   */
-  private List<Target> pair(int round) {
-    return round % 2 == 1 ? List.of(old, neu) : List.of(neu, old);
+  private static String compare(Rounds figures, Comparison c, Rounds.Figure figure, int decimals, String unit) {
+    return figures.spread(c.later().name(), figure.name())
+        .comparedWith(figures.spread(c.base().name(), figure.name()), decimals, unit);
   }
 
   private List<Target> all() {
-    List<Target> all = new ArrayList<>(List.of(direct, old, neu));
+    List<Target> all = new ArrayList<>(List.of(direct));
+    all.addAll(compared);
     all.addAll(references);
     return all;
   }

@@ -33,7 +33,7 @@ import org.apache.pekko.util.ByteString;
  * <pre>
  * java -cp router-bench.jar io.switchboard.bench.upstream.FakeUpstream --port 9100 [--chunks 16]
  *     [--interval-ms 0] [--first-ms 0] [--rpm 0] [--latency-ms 0] [--tail-share 0] [--tail-delay-ms 0]
- *     [--tail-seed 1]
+ *     [--tail-seed 1] [--http2 on]
  * </pre>
  *
  * <p>With {@code --rpm N} (or a {@link RequestLimit} given to {@link #start}) it enforces its own
@@ -104,7 +104,16 @@ public final class FakeUpstream {
    */
   public static CompletionStage<Running> start(String host, int port, ReplyShape defaults, RequestLimit limit,
       UpstreamLatency latency) {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fake-upstream", config());
+    return start(host, port, defaults, limit, latency, false);
+  }
+
+  /**
+   * As {@link #start(String, int, ReplyShape, RequestLimit, UpstreamLatency)}, and with {@code http2} the
+   * same port also speaks h2c (HTTP/2 with prior knowledge) beside HTTP/1.1.
+   */
+  public static CompletionStage<Running> start(String host, int port, ReplyShape defaults, RequestLimit limit,
+      UpstreamLatency latency, boolean http2) {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fake-upstream", config(http2));
     FakeUpstream upstream = new FakeUpstream(defaults, system, limit, latency);
     return Http.get(system).newServerAt(host, port).bind(upstream::handle)
         .thenApply(binding -> new Running(system, binding.localAddress().getPort(), upstream.calls::get,
@@ -125,6 +134,7 @@ public final class FakeUpstream {
     double tailShare = 0;
     long tailDelayMs = 0;
     long tailSeed = 1;
+    boolean http2 = false;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--host" -> host = args[i + 1];
@@ -137,6 +147,7 @@ public final class FakeUpstream {
         case "--tail-share" -> tailShare = Double.parseDouble(args[i + 1]);
         case "--tail-delay-ms" -> tailDelayMs = Long.parseLong(args[i + 1]);
         case "--tail-seed" -> tailSeed = Long.parseLong(args[i + 1]);
+        case "--http2" -> http2 = "on".equals(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -145,19 +156,21 @@ public final class FakeUpstream {
     UpstreamLatency latency = new UpstreamLatency(Duration.ofMillis(latencyMs), tailShare,
         Duration.ofMillis(tailDelayMs), tailSeed);
     String shownHost = host;
-    start(host, port, defaults, limit, latency).whenComplete((running, error) -> {
+    boolean h2c = http2;
+    start(host, port, defaults, limit, latency, h2c).whenComplete((running, error) -> {
       if (error != null) {
         System.err.println("fake upstream: could not listen on " + shownHost + ": " + error.getMessage());
       } else {
         System.out.println("fake upstream listening on http://" + shownHost + ":" + running.port() + PATH
-            + (limit == null ? "" : " enforcing " + limit.perMinute() + " requests per minute"));
+            + (limit == null ? "" : " enforcing " + limit.perMinute() + " requests per minute")
+            + (h2c ? ", h2c too" : ""));
       }
     });
   }
 
   /** Many thousands of held connections, quiet logs, no server-side timeouts shorter than a long stream. */
-  private static Config config() {
-    return ConfigFactory.parseString("""
+  private static Config config(boolean http2) {
+    return ConfigFactory.parseString((http2 ? "pekko.http.server.enable-http2 = on\n" : "") + """
         pekko.loglevel = WARNING
         pekko.http.server.max-connections = 100000
         pekko.http.server.backlog = 4096
