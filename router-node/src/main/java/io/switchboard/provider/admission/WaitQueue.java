@@ -1,10 +1,11 @@
 package io.switchboard.provider.admission;
 
 import io.switchboard.ratelimit.ProviderLimits;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedList;
 import java.util.List;
+import java.util.ListIterator;
 import java.util.function.Predicate;
 
 /**
@@ -19,7 +20,7 @@ final class WaitQueue<R> {
   record Waiting<R>(long ticket, Admission.Ask<R> ask, Breakers.Trial trial) {}
 
   private final ProviderLimits limits;
-  private final ArrayDeque<Waiting<R>> queue = new ArrayDeque<>();
+  private final LinkedList<Waiting<R>> queue = new LinkedList<>();
   private long nextTicket = 1;
 
   WaitQueue(ProviderLimits limits) {
@@ -54,6 +55,21 @@ final class WaitQueue<R> {
       }
     }
     return null;
+  }
+
+  /**
+   * Points the request waiting with admission id {@code admission} at {@code replyTo}, keeping its place:
+   * its ask came again because the first one's answer could not be awaited any longer. False when none waits.
+   */
+  boolean redirect(long admission, R replyTo) {
+    for (ListIterator<Waiting<R>> it = queue.listIterator(); it.hasNext(); ) {
+      Waiting<R> waiting = it.next();
+      if (waiting.ask().admission() == admission) {
+        it.set(new Waiting<>(waiting.ticket(), waiting.ask().answeringTo(replyTo), waiting.trial()));
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Takes every waiting request out, in order. */
