@@ -301,8 +301,8 @@ public final class Admission<R> {
   }
 
   private void grant(Ask<R> ask, Breakers.Trial probe, long now) {
-    out.reply(ask.replyTo(),
-        new Granted(permits.grant(ask.model(), ask.tokens(), probe, ask.holder(), ask.admission(), now), probe.any()));
+    long permit = permits.grant(ask.model(), ask.tokens(), probe, ask.holder(), ask.admission(), now);
+    out.reply(ask.replyTo(), new Granted(permit, probe.any()));
   }
 
   /** What a checkpoint saves: the buckets at their floors (the head of the queue's demand allowed for), the breakers. */
