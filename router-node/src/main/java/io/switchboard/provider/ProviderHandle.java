@@ -69,36 +69,46 @@ public record ProviderHandle(
 
   private CompletionStage<Permit> acquire(
       String model, int tokens, long deadlineEpochMillis, boolean retry, int asksLeft) {
-    return ask(model, tokens, deadlineEpochMillis, retry, admissionId(), asksLeft);
+    Admitting admitting = new Admitting(model, tokens, deadlineEpochMillis, retry, admissionId());
+    // Late answers are asked again about once per reask-after until the deadline. The bound is a guard:
+    // an ask that failed at once instead of timing out must not make the request spin until its deadline.
+    long reasks = Math.max(0, deadlineEpochMillis - clock.millis()) / settings.reaskAfter().toMillis() + 1;
+    return ask(admitting, asksLeft, reasks);
   }
+
+  /** One request's admission, as each of its asks carries it; {@code id}: its admission id. */
+  private record Admitting(String model, int tokens, long deadlineEpochMillis, boolean retry, long id) {}
 
   /** A request's admission id: random, so asks from different nodes never share one; never 0 (none). */
   private static long admissionId() {
     return ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
   }
 
-  /** One ask of admission {@code admission}; asks again when its answer is late or the actor restarted. */
-  private CompletionStage<Permit> ask(
-      String model, int tokens, long deadlineEpochMillis, boolean retry, long admission, int asksLeft) {
-    long remaining = Math.max(0, deadlineEpochMillis - clock.millis());
-    boolean last = remaining <= settings.reaskAfter().toMillis();
+  /**
+   * One ask of {@code a}; asks again when no answer came in time ({@code reasksLeft} more times at most)
+   * or the actor restarted ({@code asksLeft}: asks left across restarts, this one included).
+   */
+  private CompletionStage<Permit> ask(Admitting a, int asksLeft, long reasksLeft) {
+    long remaining = Math.max(0, a.deadlineEpochMillis() - clock.millis());
+    boolean last = remaining <= settings.reaskAfter().toMillis() || reasksLeft <= 0;
     Duration timeout = last ? Duration.ofMillis(remaining).plus(ASK_MARGIN) : settings.reaskAfter();
-    return AskPattern.<ProviderActor.Command, ProviderActor.AdmissionResult>ask(admission(),
-            replyTo -> new ProviderActor.Acquire(model, tokens, deadlineEpochMillis, retry, replyTo, admission),
+    return AskPattern.<ProviderActor.Command, ProviderActor.AdmissionResult>ask(admission,
+            replyTo -> new ProviderActor.Acquire(a.model(), a.tokens(), a.deadlineEpochMillis(), a.retry(), replyTo,
+                a.id()),
             timeout, scheduler)
         .handle((result, error) -> result)
         .thenCompose(result -> {
           if (result instanceof ProviderActor.Granted granted) {
-            return CompletableFuture.completedFuture(new Permit(admission(), granted.permitId()));
+            return CompletableFuture.completedFuture(new Permit(admission, granted.permitId()));
           }
-          if (result == null && !last && clock.millis() < deadlineEpochMillis) {
-            // No answer yet: the ask may have been lost (or the request waits in the queue). The same id
-            // again: the actor answers it once, whichever ask it answers to.
-            return ask(model, tokens, deadlineEpochMillis, retry, admission, asksLeft);
+          if (result == null && !last && clock.millis() < a.deadlineEpochMillis()) {
+            // No answer in time: the ask may have been lost, or the request still waits in the queue. The
+            // same id again: the actor answers it once, to whichever ask came last.
+            return ask(a, asksLeft, reasksLeft - 1);
           }
           if (result instanceof ProviderActor.Rejected r && r.reason() == ProviderActor.Reason.PROVIDER_RESTARTING
-              && clock.millis() < deadlineEpochMillis && asksLeft > 1) {
-            return ask(model, tokens, deadlineEpochMillis, retry, admission, asksLeft - 1);
+              && clock.millis() < a.deadlineEpochMillis() && asksLeft > 1) {
+            return ask(a, asksLeft - 1, reasksLeft);
           }
           ProviderActor.Rejected rejected = result instanceof ProviderActor.Rejected r ? r
               : Rejections.unanswered(id(), timeout);

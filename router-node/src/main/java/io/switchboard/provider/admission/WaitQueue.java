@@ -2,10 +2,12 @@ package io.switchboard.provider.admission;
 
 import io.switchboard.ratelimit.ProviderLimits;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.ListIterator;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -21,6 +23,8 @@ final class WaitQueue<R> {
 
   private final ProviderLimits limits;
   private final LinkedList<Waiting<R>> queue = new LinkedList<>();
+  /** The admission ids of the asks waiting (those that have one), so most asks need no scan of the queue. */
+  private final Set<Long> admissions = new HashSet<>();
   private long nextTicket = 1;
 
   WaitQueue(ProviderLimits limits) {
@@ -31,6 +35,7 @@ final class WaitQueue<R> {
   Waiting<R> add(Admission.Ask<R> ask, Breakers.Trial trial) {
     Waiting<R> waiting = new Waiting<>(nextTicket++, ask, trial);
     queue.addLast(waiting);
+    if (ask.admission() != 0) admissions.add(ask.admission());
     limits.queued(ask.model(), ask.tokens(), +1);
     return waiting;
   }
@@ -62,6 +67,7 @@ final class WaitQueue<R> {
    * its ask came again because the first one's answer could not be awaited any longer. False when none waits.
    */
   boolean redirect(long admission, R replyTo) {
+    if (admission == 0 || !admissions.contains(admission)) return false;
     for (ListIterator<Waiting<R>> it = queue.listIterator(); it.hasNext(); ) {
       Waiting<R> waiting = it.next();
       if (waiting.ask().admission() == admission) {
@@ -99,6 +105,7 @@ final class WaitQueue<R> {
   }
 
   private Waiting<R> left(Waiting<R> waiting) {
+    admissions.remove(waiting.ask().admission());
     limits.queued(waiting.ask().model(), waiting.ask().tokens(), -1);
     return waiting;
   }
