@@ -1,5 +1,6 @@
 package io.switchboard.provider;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import io.switchboard.JsonSerializable;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.persistence.StateStore;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import com.fasterxml.jackson.annotation.JsonCreator;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
