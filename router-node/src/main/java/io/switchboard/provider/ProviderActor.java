@@ -1,5 +1,6 @@
 package io.switchboard.provider;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import io.switchboard.JsonSerializable;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.persistence.StateStore;
@@ -59,9 +60,21 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
   /**
    * Ask to call the upstream for {@code model}, reserving one request and {@code tokens}; answered
    * {@link Granted} now or later, or {@link Rejected}. A {@code retry} only goes within the retry budget.
+   * {@code admission}: the request's admission id, the same on every ask of one request, so an ask sent
+   * again because no answer came in time takes no second permit (0: none; see {@link ProviderHandle}).
    */
   public record Acquire(String model, int tokens, long deadlineEpochMillis, boolean retry,
-      ActorRef<AdmissionResult> replyTo) implements Command {}
+      ActorRef<AdmissionResult> replyTo, long admission) implements Command {
+
+    @JsonCreator
+    public Acquire {}
+
+    /** An ask without an admission id: each one is a request of its own. */
+    public Acquire(String model, int tokens, long deadlineEpochMillis, boolean retry,
+        ActorRef<AdmissionResult> replyTo) {
+      this(model, tokens, deadlineEpochMillis, retry, replyTo, 0);
+    }
+  }
 
   /** Grant up to {@code count} permits now for a node's stock, never queued; see {@link Admission#prefetch}. */
   public record Prefetch(String model, int tokensEach, int count, ActorRef<Prefetched> replyTo) implements Command {}
@@ -83,6 +96,11 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
   /** A cluster member left or was downed: the permits its requests held are freed. */
   private record MemberGone(ClusterEvent.MemberRemoved event) implements Internal {}
   private enum Tick implements Internal { WAKE, CHECKPOINT, SWEEP_LEASES, BREAKER }
+  /**
+   * Sharding's stop message, sent when the entity's shard is handed off to another node (a rebalance, or
+   * this node leaving): see {@link #initSharding}.
+   */
+  enum HandOff implements Internal { STOP }
   private sealed interface Internal extends Command, NoSerializationVerificationNeeded {}
 
   /** The answer to {@link Acquire}. */
@@ -150,6 +168,16 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
    * Starts this node's shard region of provider entities and returns a provider's entity by its id. Every
    * node must configure the same {@code providers}: an entity is built from the configuration of the node
    * it starts on. Entities are not passivated: an idle provider keeps its breaker timers.
+   *
+   * <p>When the entity's shard moves (a rebalance, or its node leaving the cluster gracefully), sharding
+   * sends it {@link HandOff#STOP} instead of stopping it outright. Without a stop message the entity
+   * would be stopped after the message it is handling, and the asks already in its mailbox would be
+   * dropped unanswered, their requests failing only after their deadline. With it, the entity first
+   * handles everything that reached it before (grants what fits, takes releases), then answers every ask
+   * still waiting {@link Reason#PROVIDER_RESTARTING}, and stops: {@link ProviderHandle} asks again at
+   * once, and the ask reaches the entity on its new node. Asks that sharding itself drops during the
+   * hand-off (its region does not deliver what it buffered for a shard being handed off) never reach
+   * any entity: {@link ProviderHandle} asks those again when no answer comes within {@code reask-after}.
    */
   public static Function<String, EntityRef<Command>> initSharding(ActorSystem<?> system,
       Map<String, ProviderSettings> providers, StateStore<ProviderState> store, Clock clock) {
@@ -161,6 +189,7 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
               + " providers", entity.getEntityId());
           return Behaviors.stopped();
         })
+        .withStopMessage(HandOff.STOP)
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
     return providerId -> sharding.entityRefFor(ENTITY_TYPE, providerId);
   }
@@ -177,6 +206,10 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
     return Behaviors.receive(Command.class)
         .onMessage(StateLoaded.class, loaded -> stash.unstashAll(
             new ProviderActor(ctx, timers, settings, store, clock, inFlight, loaded.stored())))
+        .onMessageEquals(HandOff.STOP, () -> {
+          stash.forEach(command -> turnAway(command, settings));
+          return Behaviors.stopped();
+        })
         .onMessage(StateLoadFailed.class, failed -> {
           stash.forEach(command -> turnAway(command, settings));
           throw new IllegalStateException(
@@ -219,7 +252,8 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Acquire.class, a -> carryOut(admission.acquire(new Admission.Ask<>(a.model(), a.tokens(),
-            a.deadlineEpochMillis(), a.retry(), a.replyTo(), a.replyTo().path().address().toString()), clock.millis())))
+            a.deadlineEpochMillis(), a.retry(), a.replyTo(), a.replyTo().path().address().toString(), a.admission()),
+            clock.millis())))
         .onMessage(Release.class, r -> carryOut(admission.release(r.permitId(), r.outcome(), clock.millis())))
         .onMessage(Prefetch.class, p -> answer(p.replyTo(), admission.prefetch(p.model(), p.tokensEach(), p.count(),
             p.replyTo().path().address().toString(), clock.millis())))
@@ -237,6 +271,10 @@ public final class ProviderActor extends AbstractBehavior<ProviderActor.Command>
         .onMessage(CheckpointFailed.class, failed -> carryOut(admission.checkpointFailed(failed.error().toString())))
         .onMessage(MemberGone.class, gone -> carryOut(
             admission.memberGone(gone.event().member().address().toString(), clock.millis())))
+        .onMessageEquals(HandOff.STOP, () -> {
+          carryOut(admission.abandon());
+          return Behaviors.stopped();
+        })
         .onSignal(PreRestart.class, signal -> carryOut(admission.abandon()))
         .onSignal(PostStop.class, signal -> carryOut(admission.abandon()))
         .build();

@@ -33,9 +33,22 @@ public final class Admission<R> {
   /**
    * A request asking to be admitted for {@code model}, reserving one request and {@code tokens}, by its
    * deadline. A {@code retry} is admitted only within the retry budget. {@code holder}: the address of
-   * the node the request runs on, whose leaving frees its permit.
+   * the node the request runs on, whose leaving frees its permit. {@code admission}: the request's
+   * admission id, the same on every ask of one request (0: none); see {@link #acquire}.
    */
-  public record Ask<R>(String model, int tokens, long deadlineEpochMillis, boolean retry, R replyTo, String holder) {}
+  public record Ask<R>(String model, int tokens, long deadlineEpochMillis, boolean retry, R replyTo, String holder,
+      long admission) {
+
+    /** An ask without an admission id: each one is a request of its own. */
+    public Ask(String model, int tokens, long deadlineEpochMillis, boolean retry, R replyTo, String holder) {
+      this(model, tokens, deadlineEpochMillis, retry, replyTo, holder, 0);
+    }
+
+    /** The same ask, answered to {@code other}. */
+    Ask<R> answeringTo(R other) {
+      return new Ask<>(model, tokens, deadlineEpochMillis, retry, other, holder, admission);
+    }
+  }
 
   /** A query's answer, and what must happen besides. */
   public record Answer<A, R>(A value, Decisions<R> decisions) {}
@@ -103,8 +116,22 @@ public final class Admission<R> {
 
   // ---- commands ----------------------------------------------------------------------------------
 
-  /** A request asks to be admitted: granted now, queued, or rejected. */
+  /**
+   * A request asks to be admitted: granted now, queued, or rejected. An ask whose admission id is already
+   * here (asked again because no answer came in time, see {@code ProviderHandle}) takes nothing more: it
+   * gets the permit already granted to that id once more, or takes over the waiting ask's place in the
+   * queue (its answer goes to the new asker). An id is known only while its permit is held or its ask
+   * waits; a request rejected before is judged afresh.
+   */
   public Decisions<R> acquire(Ask<R> ask, long now) {
+    if (ask.admission() != 0) {
+      Optional<InFlight.Holding> granted = inFlight.grantedTo(ask.admission());
+      if (granted.isPresent()) {
+        out.reply(ask.replyTo(), new Granted(granted.get().permitId(), granted.get().held().trial().any()));
+        return done();
+      }
+      if (queue.redirect(ask.admission(), ask.replyTo())) return done();
+    }
     // A reservation no wait could admit (more than a bucket holds when full, or none at all) is turned
     // away before it touches the breaker, the retry budget or a bucket.
     if (ask.tokens() < 0) return refuse(ask, Breakers.Trial.NONE, Rejections.invalidReservation(ask.tokens()), now);
@@ -154,7 +181,7 @@ public final class Admission<R> {
     List<Long> ids = new ArrayList<>();
     while (ids.size() < count && admissibleNow(model, tokensEach, now) && breakers.closedFor(model, now)) {
       retryBudget.onRequest(now);
-      ids.add(permits.grant(model, tokensEach, Breakers.Trial.NONE, holder, now));
+      ids.add(permits.grant(model, tokensEach, Breakers.Trial.NONE, holder, 0, now));
     }
     return new Answer<>(new Prefetched(ids), done());
   }
@@ -274,8 +301,8 @@ public final class Admission<R> {
   }
 
   private void grant(Ask<R> ask, Breakers.Trial probe, long now) {
-    out.reply(ask.replyTo(),
-        new Granted(permits.grant(ask.model(), ask.tokens(), probe, ask.holder(), now), probe.any()));
+    long permit = permits.grant(ask.model(), ask.tokens(), probe, ask.holder(), ask.admission(), now);
+    out.reply(ask.replyTo(), new Granted(permit, probe.any()));
   }
 
   /** What a checkpoint saves: the buckets at their floors (the head of the queue's demand allowed for), the breakers. */

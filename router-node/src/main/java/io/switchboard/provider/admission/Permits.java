@@ -38,9 +38,12 @@ final class Permits {
     this.out = out;
   }
 
-  /** Takes a slot, leased to {@code holder} from {@code now}, and the reservation from the buckets; the permit's id. */
-  long grant(String model, int tokens, Breakers.Trial trial, String holder, long now) {
-    long id = inFlight.hold(new InFlight.Held(model, tokens, trial, now, now + lease.toMillis(), holder));
+  /**
+   * Takes a slot, leased to {@code holder} from {@code now}, and the reservation from the buckets; the
+   * permit's id. {@code admission}: the id of the ask it answers (0: none), so a repeat of it finds this permit.
+   */
+  long grant(String model, int tokens, Breakers.Trial trial, String holder, long admission, long now) {
+    long id = inFlight.hold(new InFlight.Held(model, tokens, trial, now, now + lease.toMillis(), holder, admission));
     if (!limits.isEmpty()) {
       limits.take(model, tokens, now);
       checkpoints.changed();

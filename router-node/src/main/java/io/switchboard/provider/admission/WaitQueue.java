@@ -1,10 +1,13 @@
 package io.switchboard.provider.admission;
 
 import io.switchboard.ratelimit.ProviderLimits;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedList;
 import java.util.List;
+import java.util.ListIterator;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -19,7 +22,9 @@ final class WaitQueue<R> {
   record Waiting<R>(long ticket, Admission.Ask<R> ask, Breakers.Trial trial) {}
 
   private final ProviderLimits limits;
-  private final ArrayDeque<Waiting<R>> queue = new ArrayDeque<>();
+  private final LinkedList<Waiting<R>> queue = new LinkedList<>();
+  /** The admission ids of the asks waiting (those that have one), so most asks need no scan of the queue. */
+  private final Set<Long> admissions = new HashSet<>();
   private long nextTicket = 1;
 
   WaitQueue(ProviderLimits limits) {
@@ -30,6 +35,7 @@ final class WaitQueue<R> {
   Waiting<R> add(Admission.Ask<R> ask, Breakers.Trial trial) {
     Waiting<R> waiting = new Waiting<>(nextTicket++, ask, trial);
     queue.addLast(waiting);
+    if (ask.admission() != 0) admissions.add(ask.admission());
     limits.queued(ask.model(), ask.tokens(), +1);
     return waiting;
   }
@@ -54,6 +60,22 @@ final class WaitQueue<R> {
       }
     }
     return null;
+  }
+
+  /**
+   * Points the request waiting with admission id {@code admission} at {@code replyTo}, keeping its place:
+   * its ask came again because the first one's answer could not be awaited any longer. False when none waits.
+   */
+  boolean redirect(long admission, R replyTo) {
+    if (admission == 0 || !admissions.contains(admission)) return false;
+    for (ListIterator<Waiting<R>> it = queue.listIterator(); it.hasNext(); ) {
+      Waiting<R> waiting = it.next();
+      if (waiting.ask().admission() == admission) {
+        it.set(new Waiting<>(waiting.ticket(), waiting.ask().answeringTo(replyTo), waiting.trial()));
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Takes every waiting request out, in order. */
@@ -83,6 +105,7 @@ final class WaitQueue<R> {
   }
 
   private Waiting<R> left(Waiting<R> waiting) {
+    admissions.remove(waiting.ask().admission());
     limits.queued(waiting.ask().model(), waiting.ask().tokens(), -1);
     return waiting;
   }
