@@ -43,6 +43,8 @@ import io.switchboard.routing.Deployment;
 import io.switchboard.routing.SessionAffinity;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import io.switchboard.warmup.WarmUp;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -84,6 +86,16 @@ public final class Guardian {
    */
   public static Behavior<Void> create(SwitchboardSettings settings, ObjectMapper mapper, Clock clock,
       CompletableFuture<Started> started) {
+    return create(settings, mapper, clock, WarmUp.Hooks.none(), started);
+  }
+
+  /**
+   * As {@link #create(SwitchboardSettings, ObjectMapper, Clock, CompletableFuture)}, its warm-up (when
+   * {@code switchboard.warm-up.enabled}) calling an upstream that answers as {@code warmUp} says, and
+   * reporting how it went there.
+   */
+  public static Behavior<Void> create(SwitchboardSettings settings, ObjectMapper mapper, Clock clock,
+      WarmUp.Hooks warmUp, CompletableFuture<Started> started) {
     return Behaviors.<Object>setup(context -> {
       RegistryJson registryJson = new RegistryJson();
       RegistryRules rules = new RegistryRules(settings.providers().keySet());
@@ -99,7 +111,8 @@ public final class Guardian {
               started.completeExceptionally(ready.error());
               return Behaviors.stopped();
             }
-            serve(context, settings, ready.prepared(), registryStore, registryJson, rules, mapper, clock, started);
+            serve(context, settings, ready.prepared(), registryStore, registryJson, rules, mapper, clock, warmUp,
+                started);
             return Behaviors.empty();
           })
           .build();
@@ -117,7 +130,9 @@ public final class Guardian {
 
   private static void serve(ActorContext<?> context, SwitchboardSettings settings, Prepared prepared,
       StateStore<StoredRegistry> registryStore, RegistryJson registryJson, RegistryRules rules, ObjectMapper mapper,
-      Clock clock, CompletableFuture<Started> started) {
+      Clock clock, WarmUp.Hooks warmUp, CompletableFuture<Started> started) {
+    // Not ready before the warm-up is over: a node that joins under load is not served cold.
+    AtomicBoolean warm = new AtomicBoolean(!settings.warmUp().enabled());
     Providers providers = Providers.start(context, settings, mapper, clock,
         StateStore.jdbc(context.getSystem(), ProviderState.class));
     ModelRouter router = ModelRouter.start(context, settings, providers, clock);
@@ -149,11 +164,33 @@ public final class Guardian {
     NativeResponsesPipeline nativeResponses = new NativeResponsesPipeline(router, estimator, accounts.metering(),
         dispatcher, telemetry, new UsageReader(mapper), HttpServer.errorLabel(mapper));
     HttpServer.Served served = new HttpServer.Served(providers, router, registry, accounts, pipeline, embeddings, completions,
-        estimator, telemetry, history, membership::isUp, responseStore(context, settings), nativeResponses);
+        estimator, telemetry, history, () -> warm.get() && membership.isUp(), responseStore(context, settings),
+        nativeResponses);
     HttpServer.start(context.getSystem(), settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
-          if (error != null) started.completeExceptionally(error);
-          else started.complete(new Started(binding, providers));
+          if (error != null) {
+            started.completeExceptionally(error);
+            return;
+          }
+          started.complete(new Started(binding, providers));
+          if (!settings.warmUp().enabled()) return;
+          WarmUp.start(context.getSystem(), settings, mapper, warmUpGateway(mapper), warmUp.upstreamStatus())
+              .thenAccept(outcome -> {
+                warm.set(true);
+                warmUp.outcome().complete(outcome);
+              });
         });
+  }
+
+  /** The warm-up's throwaway gateway: a node assembled here, like this one, from the settings it is given. */
+  private static WarmUp.Gateway warmUpGateway(ObjectMapper mapper) {
+    return (settings, listening) -> {
+      CompletableFuture<Started> started = new CompletableFuture<>();
+      started.whenComplete((node, error) -> {
+        if (error != null) listening.completeExceptionally(error);
+        else listening.complete(node.binding().localAddress());
+      });
+      return create(settings, mapper, Clock.systemUTC(), started);
+    };
   }
 }
