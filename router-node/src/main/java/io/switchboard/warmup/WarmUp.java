@@ -171,7 +171,8 @@ public final class WarmUp {
         .thenCompose(address -> new WarmUpLoad(system, address, warmUp.concurrency(), mapper, progress)
             .run(adminKey, warmUp.requests(), warmUp.concurrency()))
         .toCompletableFuture()
-        .orTimeout(warmUp.maxDuration().toMillis(), TimeUnit.MILLISECONDS);
+        // max-duration counts from the start, the throwaway system's own start included.
+        .orTimeout(Math.max(0, warmUp.maxDuration().toNanos() - (System.nanoTime() - started)), TimeUnit.NANOSECONDS);
     return run.handle((done, error) -> {
           LoopbackUpstream.Bound bound = upstream.get();
           return ended(progress, started, bound, error == null ? null : problem(error, warmUp));
@@ -255,8 +256,11 @@ public final class WarmUp {
 
   /** The throwaway actor system's configuration: the node's Pekko settings, local only, its tables in memory. */
   private static Config systemConfig(Config config, SwitchboardSettings node, String name) {
+    // stdout-loglevel: a warm-up cut short by max-duration terminates with requests in flight, and Pekko's
+    // pools report each dropped one on stdout once the system's logger has stopped; the WARN line says it.
     Config local = ConfigFactory.parseMap(Map.of(
         "pekko.actor.provider", "local",
+        "pekko.stdout-loglevel", "OFF",
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off",
         "pekko.coordinated-shutdown.exit-jvm", "off"), "switchboard.warm-up");
     return PersistenceConfig.layeredOver(local.withFallback(config), node.persistence().inMemory(name));
