@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,6 +23,7 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SpawnProtocol;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -148,19 +150,36 @@ public final class WarmUp {
         + " (at most {} s)", warmUp.requests(), warmUp.concurrency(), warmUp.maxDuration().toSeconds());
     Progress progress = new Progress();
     String name = "switchboard-warm-up-" + RUNS.incrementAndGet();
+    CompletionStage<Outcome> outcome;
+    try {
+      // Creating an actor system blocks for a moment: not on a thread of the node's own dispatcher.
+      Executor blocking = node.dispatchers().lookup(DispatcherSelector.blocking());
+      outcome = CompletableFuture.supplyAsync(
+              () -> ActorSystem.create(SpawnProtocol.create(), name, systemConfig(config, settings, name)), blocking)
+          .<CompletionStage<Outcome>>handle((system, error) -> error != null
+              ? CompletableFuture.completedFuture(ended(progress, started, null, "could not start: " + problem(error, warmUp)))
+              : drive(node, system, settings, mapper, gateway, upstreamStatus, progress, started))
+          .thenCompose(stage -> stage);
+    } catch (RuntimeException e) {
+      outcome = CompletableFuture.failedFuture(e);
+    }
+    // Whatever went wrong, the node turns ready.
+    return outcome.exceptionally(error -> ended(progress, started, null, problem(error, warmUp)));
+  }
+
+  /** Drives the throwaway gateway in {@code system}, then terminates it. */
+  private static CompletionStage<Outcome> drive(ActorSystem<?> node, ActorSystem<SpawnProtocol.Command> system,
+      SwitchboardSettings settings, ObjectMapper mapper, Gateway gateway,
+      Supplier<CompletionStage<Integer>> upstreamStatus, Progress progress, long started) {
+    Config config = node.settings().config();
+    WarmUpSettings warmUp = settings.warmUp();
     String adminKey = secret();
     AtomicReference<LoopbackUpstream.Bound> upstream = new AtomicReference<>();
-    ActorSystem<SpawnProtocol.Command> system;
-    try {
-      system = ActorSystem.create(SpawnProtocol.create(), name, systemConfig(config, settings, name));
-    } catch (RuntimeException e) {
-      return CompletableFuture.completedFuture(ended(progress, started, null, "could not start: " + e));
-    }
     node.getWhenTerminated().thenRun(system::terminate);
     CompletableFuture<Void> run = LoopbackUpstream.bind(system, upstreamStatus)
         .thenCompose(bound -> {
           upstream.set(bound);
-          SwitchboardSettings throwaway = gatewaySettings(config, settings, bound.baseUrl(), adminKey, name);
+          SwitchboardSettings throwaway = gatewaySettings(config, settings, bound.baseUrl(), adminKey, system.name());
           CompletableFuture<InetSocketAddress> listening = new CompletableFuture<>();
           return AskPattern.<SpawnProtocol.Command, ActorRef<Void>>ask(system,
                   replyTo -> new SpawnProtocol.Spawn<>(gateway.create(throwaway, listening), "gateway", Props.empty(),
