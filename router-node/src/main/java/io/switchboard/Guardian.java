@@ -45,6 +45,7 @@ import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import io.switchboard.warmup.WarmUp;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -55,7 +56,9 @@ import org.apache.pekko.http.javadsl.ServerBinding;
  * the provider actors (or, in a cluster, the shard region of provider entities), the router over them
  * with the registry's models, the registry's replica (in a cluster), and the HTTP server. Providers
  * start only once the tables exist, so they can load their state at once; a node whose database cannot
- * be reached never opens its port.
+ * be reached never opens its port. Once the port is bound, with {@code switchboard.warm-up} on, the node
+ * warms its request path through a throwaway gateway that this same class assembles ({@link WarmUp}), and
+ * {@code /ready} answers 200 only after that.
  */
 public final class Guardian {
   private Guardian() {}
@@ -166,7 +169,8 @@ public final class Guardian {
     HttpServer.Served served = new HttpServer.Served(providers, router, registry, accounts, pipeline, embeddings, completions,
         estimator, telemetry, history, () -> warm.get() && membership.isUp(), responseStore(context, settings),
         nativeResponses);
-    HttpServer.start(context.getSystem(), settings, served, mapper, clock)
+    ActorSystem<?> system = context.getSystem();
+    HttpServer.start(system, settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
           if (error != null) {
             started.completeExceptionally(error);
@@ -174,7 +178,7 @@ public final class Guardian {
           }
           started.complete(new Started(binding, providers));
           if (!settings.warmUp().enabled()) return;
-          WarmUp.start(context.getSystem(), settings, mapper, warmUpGateway(mapper), warmUp.upstreamStatus())
+          WarmUp.start(system, settings, mapper, warmUpGateway(mapper), warmUp.upstreamStatus())
               .thenAccept(outcome -> {
                 warm.set(true);
                 warmUp.outcome().complete(outcome);

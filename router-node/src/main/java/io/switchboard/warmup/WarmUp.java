@@ -57,6 +57,8 @@ public final class WarmUp {
 
   /** The name of the throwaway gateway's one model. */
   static final String MODEL = "warm-up";
+  // Names the throwaway gateway's settings look its keys up under, in an environment of its own: never the
+  // process's. Its admin key is random per warm-up; its upstream key is a placeholder the loopback ignores.
   private static final String ADMIN_KEY_ENV = "SWITCHBOARD_WARM_UP_ADMIN_KEY";
   private static final String UPSTREAM_KEY_ENV = "SWITCHBOARD_WARM_UP_UPSTREAM_KEY";
   /** How long the throwaway system gets to terminate before the node turns ready without waiting for it. */
