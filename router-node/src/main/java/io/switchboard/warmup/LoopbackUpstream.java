@@ -19,10 +19,12 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * The upstream a node's warm-up calls: an OpenAI-compatible chat endpoint on 127.0.0.1 that answers at
- * once, a whole {@code chat.completion} with its {@code usage} block, or (for {@code "stream": true}) the
- * {@code text/event-stream} chunks OpenAI sends: a role chunk, content chunks, the finish chunk, the
- * usage chunk, then {@code data: [DONE]}. It counts the calls it answered, so a warm-up can say how many
+ * The upstream a node's warm-up calls, on 127.0.0.1, answering at once in the providers' wire formats.
+ * OpenAI's {@code /v1/chat/completions}: a whole {@code chat.completion} with its {@code usage} block, or
+ * (for {@code "stream": true}) the {@code text/event-stream} chunks OpenAI sends: a role chunk, content
+ * chunks, the finish chunk, the usage chunk, then {@code data: [DONE]}. Anthropic's {@code /v1/messages}:
+ * a whole {@code message} with {@code usage}, or its named events from {@code message_start} (with the
+ * input tokens) through {@code message_delta} (the output tokens) to {@code message_stop}. It counts the calls it answered, so a warm-up can say how many
  * of its requests went all the way through the gateway.
  */
 final class LoopbackUpstream {
@@ -44,6 +46,25 @@ final class LoopbackUpstream {
       event("data: [DONE]"));
   private static final String FAILURE = "{\"error\":{\"message\":\"The warm-up upstream was told to fail.\","
       + "\"type\":\"server_error\",\"param\":null,\"code\":null}}";
+
+  private static final String MESSAGE = "{\"id\":\"msg_warm_up\",\"type\":\"message\",\"role\":\"assistant\","
+      + "\"model\":\"warm-up-1\",\"content\":[{\"type\":\"text\",\"text\":\"warm up done\"}],"
+      + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":12,\"output_tokens\":4}}";
+  private static final List<ByteString> MESSAGE_EVENTS = List.of(
+      event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_warm_up\",\"type\":\"message\","
+          + "\"role\":\"assistant\",\"model\":\"warm-up-1\",\"content\":[],\"stop_reason\":null,"
+          + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":12,\"output_tokens\":1}}}"),
+      event("content_block_start",
+          "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"),
+      event("ping", "{\"type\":\"ping\"}"),
+      event("content_block_delta",
+          "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"warm up \"}}"),
+      event("content_block_delta",
+          "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"done\"}}"),
+      event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"),
+      event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
+          + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":4}}"),
+      event("message_stop", "{\"type\":\"message_stop\"}"));
 
   private final Supplier<CompletionStage<Integer>> status;
   private final Materializer materializer;
@@ -67,8 +88,14 @@ final class LoopbackUpstream {
 
   /** A bound loopback upstream: where it listens and how many calls it answered so far. */
   record Bound(ServerBinding binding, LoopbackUpstream upstream) {
-    String baseUrl() {
-      return "http://127.0.0.1:" + binding.localAddress().getPort() + "/v1";
+    /** The root: an Anthropic provider's base URL ({@code /v1/messages} is appended). */
+    String root() {
+      return "http://127.0.0.1:" + binding.localAddress().getPort();
+    }
+
+    /** An OpenAI provider's base URL ({@code /chat/completions} is appended). */
+    String openAiBaseUrl() {
+      return root() + "/v1";
     }
 
     int answered() {
@@ -83,12 +110,13 @@ final class LoopbackUpstream {
             return HttpResponse.create().withStatus(code).withEntity(ContentTypes.APPLICATION_JSON, FAILURE);
           }
           answered.incrementAndGet();
+          boolean anthropic = request.getUri().path().endsWith("/messages");
           if (streamed(body.getData().utf8String())) {
-            Source<ByteString, NotUsed> events = Source.from(EVENTS);
+            Source<ByteString, NotUsed> events = Source.from(anthropic ? MESSAGE_EVENTS : EVENTS);
             return HttpResponse.create().withEntity(
                 HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), events));
           }
-          return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, COMPLETION);
+          return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, anthropic ? MESSAGE : COMPLETION);
         });
   }
 
@@ -101,5 +129,10 @@ final class LoopbackUpstream {
 
   private static ByteString event(String line) {
     return ByteString.fromString(line + "\n\n", StandardCharsets.UTF_8);
+  }
+
+  /** An Anthropic event: its name, then its data. */
+  private static ByteString event(String name, String data) {
+    return event("event: " + name + "\ndata: " + data);
   }
 }

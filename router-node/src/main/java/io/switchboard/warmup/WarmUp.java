@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Warms a node's request path before it turns ready. HotSpot compiles what runs hot, per method, whatever
  * object runs it: so a throwaway gateway, built by the node's own composition root from the node's own
- * settings, with one OpenAI provider pointing at a {@link LoopbackUpstream}, is driven with real HTTP
- * requests (plain and streamed, OpenAI and Anthropic dialect), and the served gateway then runs code that
+ * settings, with an OpenAI and an Anthropic provider pointing at a {@link LoopbackUpstream}, is driven with
+ * real HTTP requests (plain and streamed, OpenAI and Anthropic dialect, to each provider), and the served gateway then runs code that
  * is already compiled.
  *
  * <p>The throwaway gateway lives in an actor system of its own, with no cluster, an H2 database in
@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
 public final class WarmUp {
   private static final Logger log = LoggerFactory.getLogger(WarmUp.class);
 
-  /** The name of the throwaway gateway's one model. */
+  /** The throwaway gateway's models: one on an OpenAI provider, one on an Anthropic provider. */
   static final String MODEL = "warm-up";
+  static final String ANTHROPIC_MODEL = "warm-up-anthropic";
   // Names the throwaway gateway's settings look its keys up under, in an environment of its own: never the
   // process's. Its admin key is random per warm-up; its upstream key is a placeholder the loopback ignores.
   private static final String ADMIN_KEY_ENV = "SWITCHBOARD_WARM_UP_ADMIN_KEY";
@@ -100,6 +101,9 @@ public final class WarmUp {
 
   /** Counts kept while requests run, read when the warm-up ends however it ends. */
   static final class Progress {
+    /** The status recorded for an answer that said 200 and then ended before its dialect's end. */
+    static final int INCOMPLETE = -1;
+
     private final AtomicInteger sent = new AtomicInteger();
     private final AtomicInteger answered = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
@@ -116,7 +120,10 @@ public final class WarmUp {
       return kinds.getAndIncrement();
     }
 
-    /** @param status the HTTP status read to the end, 0 when the request failed without one */
+    /**
+     * @param status the HTTP status of an answer read to its end, 0 when the request failed without one,
+     *     {@link #INCOMPLETE} for a 200 that was not whole
+     */
     void answered(int status) {
       if (status == 200) {
         answered.incrementAndGet();
@@ -181,7 +188,7 @@ public final class WarmUp {
     CompletableFuture<Void> run = LoopbackUpstream.bind(system, upstreamStatus)
         .thenCompose(bound -> {
           upstream.set(bound);
-          SwitchboardSettings throwaway = gatewaySettings(config, settings, bound.baseUrl(), adminKey, system.name());
+          SwitchboardSettings throwaway = gatewaySettings(config, settings, bound, adminKey, system.name());
           CompletableFuture<InetSocketAddress> listening = new CompletableFuture<>();
           return AskPattern.<SpawnProtocol.Command, ActorRef<Void>>ask(system,
                   replyTo -> new SpawnProtocol.Spawn<>(gateway.create(throwaway, listening), "gateway", Props.empty(),
@@ -216,8 +223,9 @@ public final class WarmUp {
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     int failed = progress.failed.get();
     if (problem == null && failed > 0) {
-      problem = failed + " requests failed (last: " + (progress.lastFailure.get() == 0 ? "no answer"
-          : "HTTP " + progress.lastFailure.get()) + ")";
+      int last = progress.lastFailure.get();
+      problem = failed + " requests failed (last: " + (last == 0 ? "no answer"
+          : last == Progress.INCOMPLETE ? "an answer cut short" : "HTTP " + last) + ")";
     }
     Outcome outcome = new Outcome(progress.sent.get(), progress.answered.get(),
         upstream == null ? 0 : upstream.answered(), took, progress.lastRoundPerSecond(), problem);
@@ -244,11 +252,11 @@ public final class WarmUp {
   }
 
   /**
-   * The throwaway gateway's settings: the node's, with one OpenAI provider at the loopback upstream and one
-   * model, on 127.0.0.1 at a free port, keys required (its own admin key, created afresh), no cluster, no
+   * The throwaway gateway's settings: the node's, with an OpenAI and an Anthropic provider at the loopback
+   * upstream and a model on each, on 127.0.0.1 at a free port, keys required (its own admin key, created afresh), no cluster, no
    * warm-up of its own, its database in memory.
    */
-  static SwitchboardSettings gatewaySettings(Config config, SwitchboardSettings node, String upstreamUrl,
+  static SwitchboardSettings gatewaySettings(Config config, SwitchboardSettings node, LoopbackUpstream.Bound upstream,
       String adminKey, String name) {
     Config own = ConfigFactory.parseMap(Map.ofEntries(
         Map.entry("switchboard.http.host", "127.0.0.1"),
@@ -260,11 +268,17 @@ public final class WarmUp {
         Map.entry("switchboard.persistence.store", "h2"),
         Map.entry("switchboard.warm-up.enabled", false),
         Map.entry("switchboard.providers." + MODEL + ".kind", "openai"),
-        Map.entry("switchboard.providers." + MODEL + ".openai.base-url", upstreamUrl),
+        Map.entry("switchboard.providers." + MODEL + ".openai.base-url", upstream.openAiBaseUrl()),
         Map.entry("switchboard.providers." + MODEL + ".openai.api-key-env", UPSTREAM_KEY_ENV),
+        Map.entry("switchboard.providers." + ANTHROPIC_MODEL + ".kind", "anthropic"),
+        Map.entry("switchboard.providers." + ANTHROPIC_MODEL + ".anthropic.base-url", upstream.root()),
+        Map.entry("switchboard.providers." + ANTHROPIC_MODEL + ".anthropic.api-key-env", UPSTREAM_KEY_ENV),
         Map.entry("switchboard.models." + MODEL + ".provider", MODEL),
         Map.entry("switchboard.models." + MODEL + ".upstream-model", "warm-up-1"),
-        Map.entry("switchboard.models." + MODEL + ".capabilities", java.util.List.of("streaming"))),
+        Map.entry("switchboard.models." + MODEL + ".capabilities", java.util.List.of("streaming")),
+        Map.entry("switchboard.models." + ANTHROPIC_MODEL + ".provider", ANTHROPIC_MODEL),
+        Map.entry("switchboard.models." + ANTHROPIC_MODEL + ".upstream-model", "warm-up-1"),
+        Map.entry("switchboard.models." + ANTHROPIC_MODEL + ".capabilities", java.util.List.of("streaming"))),
         "switchboard.warm-up");
     Config merged = own.withFallback(config.withoutPath("switchboard.providers").withoutPath("switchboard.models")
         .withoutPath("switchboard.routes").withoutPath("switchboard.fan-outs"))

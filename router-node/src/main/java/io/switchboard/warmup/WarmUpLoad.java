@@ -20,25 +20,40 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.util.ByteString;
 
 /**
  * The client side of a warm-up: creates a key through the throwaway gateway's admin API, then sends
  * its requests in rounds, {@code concurrency} at a time over kept-alive connections, cycling through what
- * clients send most: an OpenAI chat completion, the same streamed, an Anthropic message, the same
- * streamed. Every answer is read to its end, as a client would.
+ * clients send most: OpenAI chat completions and Anthropic messages, plain and streamed, each to a model
+ * on an OpenAI provider and to one on an Anthropic provider. Every answer is read to its end, as a client would.
  */
 final class WarmUpLoad {
   /** Rounds the requests are sent in; the last one's pace is what the node reaches once warm. */
   static final int ROUNDS = 5;
 
   private static final String PROMPT = "[{\"role\":\"user\",\"content\":\"Say: warm up done.\"}]";
-  private static final List<String> CHAT = List.of(
-      "{\"model\":\"" + WarmUp.MODEL + "\",\"max_tokens\":16,\"messages\":" + PROMPT + "}",
-      "{\"model\":\"" + WarmUp.MODEL + "\",\"max_tokens\":16,\"stream\":true,"
-          + "\"stream_options\":{\"include_usage\":true},\"messages\":" + PROMPT + "}");
-  private static final List<String> MESSAGES = List.of(
-      "{\"model\":\"" + WarmUp.MODEL + "\",\"max_tokens\":16,\"messages\":" + PROMPT + "}",
-      "{\"model\":\"" + WarmUp.MODEL + "\",\"max_tokens\":16,\"stream\":true,\"messages\":" + PROMPT + "}");
+
+  /** A chat completion for {@code model}, plain or streamed with the usage chunk asked for. */
+  private static String chat(String model, boolean stream) {
+    return "{\"model\":\"" + model + "\",\"max_tokens\":16," + (stream
+        ? "\"stream\":true,\"stream_options\":{\"include_usage\":true}," : "") + "\"messages\":" + PROMPT + "}";
+  }
+
+  /** An Anthropic message for {@code model}, plain or streamed. */
+  private static String message(String model, boolean stream) {
+    return "{\"model\":\"" + model + "\",\"max_tokens\":16," + (stream ? "\"stream\":true," : "")
+        + "\"messages\":" + PROMPT + "}";
+  }
+
+  /**
+   * The bodies sent in turn: each dialect to each provider kind, so both translations and both
+   * pass-throughs run, plain and streamed.
+   */
+  private static final List<String> CHAT = List.of(chat(WarmUp.MODEL, false), chat(WarmUp.MODEL, true),
+      chat(WarmUp.ANTHROPIC_MODEL, false), chat(WarmUp.ANTHROPIC_MODEL, true));
+  private static final List<String> MESSAGES = List.of(message(WarmUp.MODEL, false), message(WarmUp.MODEL, true),
+      message(WarmUp.ANTHROPIC_MODEL, false), message(WarmUp.ANTHROPIC_MODEL, true));
 
   private final String base;
   private final Http http;
@@ -112,9 +127,14 @@ final class WarmUpLoad {
     int n = next.getAndIncrement();
     if (n >= count) return CompletableFuture.completedFuture(null);
     progress.sent();
-    return http.singleRequest(request(key, progress.kind()), https, pool, log)
-        .thenCompose(response -> response.entity().getDataBytes().runWith(Sink.ignore(), materializer)
-            .thenApply(done -> response.status().intValue()))
+    int kind = progress.kind();
+    return http.singleRequest(request(key, kind), https, pool, log)
+        .thenCompose(response -> response.entity().getDataBytes()
+            .runWith(Sink.fold(ByteString.emptyByteString(), ByteString::concat), materializer)
+            .thenApply(body -> {
+              int status = response.status().intValue();
+              return status == 200 && !whole(kind, body.utf8String()) ? WarmUp.Progress.INCOMPLETE : status;
+            }))
         .handle((status, error) -> {
           progress.answered(error == null ? status : 0);
           return null;
@@ -122,10 +142,22 @@ final class WarmUpLoad {
         .thenCompose(done -> worker(key, next, count));
   }
 
-  /** The {@code kind}th request: OpenAI plain, OpenAI streamed, Anthropic plain, Anthropic streamed. */
+  /**
+   * Whether an answer is whole as its dialect ends one: a stream with its end marker, an answer with its
+   * usage. A gateway that breaks mid-stream has already said 200.
+   */
+  private static boolean whole(int kind, String body) {
+    boolean anthropic = kind % 8 >= 4;
+    boolean stream = kind % 2 == 1;
+    if (!stream) return body.contains("\"usage\"");
+    return anthropic ? body.contains("event: message_stop\ndata: {\"type\":\"message_stop\"}")
+        : body.stripTrailing().endsWith("data: [DONE]");
+  }
+
+  /** The {@code kind}th request: the chat completions in turn, then the Anthropic messages in turn. */
   private HttpRequest request(String key, int kind) {
-    boolean anthropic = kind % 4 >= 2;
-    String body = (anthropic ? MESSAGES : CHAT).get(kind % 2);
+    boolean anthropic = kind % 8 >= 4;
+    String body = (anthropic ? MESSAGES : CHAT).get(kind % 4);
     HttpRequest request = HttpRequest.create(base + (anthropic ? "/v1/messages" : "/v1/chat/completions"))
         .withMethod(HttpMethods.POST)
         .withEntity(ContentTypes.APPLICATION_JSON, body);
