@@ -43,6 +43,9 @@ import io.switchboard.routing.Deployment;
 import io.switchboard.routing.SessionAffinity;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import io.switchboard.warmup.WarmUp;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -53,7 +56,9 @@ import org.apache.pekko.http.javadsl.ServerBinding;
  * the provider actors (or, in a cluster, the shard region of provider entities), the router over them
  * with the registry's models, the registry's replica (in a cluster), and the HTTP server. Providers
  * start only once the tables exist, so they can load their state at once; a node whose database cannot
- * be reached never opens its port.
+ * be reached never opens its port. Once the port is bound, with {@code switchboard.warm-up} on, the node
+ * warms its request path through a throwaway gateway that this same class assembles ({@link WarmUp}), and
+ * {@code /ready} answers 200 only after that.
  */
 public final class Guardian {
   private Guardian() {}
@@ -84,6 +89,16 @@ public final class Guardian {
    */
   public static Behavior<Void> create(SwitchboardSettings settings, ObjectMapper mapper, Clock clock,
       CompletableFuture<Started> started) {
+    return create(settings, mapper, clock, WarmUp.Hooks.none(), started);
+  }
+
+  /**
+   * As {@link #create(SwitchboardSettings, ObjectMapper, Clock, CompletableFuture)}, its warm-up (when
+   * {@code switchboard.warm-up.enabled}) calling an upstream that answers as {@code warmUp} says, and
+   * reporting how it went there.
+   */
+  public static Behavior<Void> create(SwitchboardSettings settings, ObjectMapper mapper, Clock clock,
+      WarmUp.Hooks warmUp, CompletableFuture<Started> started) {
     return Behaviors.<Object>setup(context -> {
       RegistryJson registryJson = new RegistryJson();
       RegistryRules rules = new RegistryRules(settings.providers().keySet());
@@ -99,7 +114,8 @@ public final class Guardian {
               started.completeExceptionally(ready.error());
               return Behaviors.stopped();
             }
-            serve(context, settings, ready.prepared(), registryStore, registryJson, rules, mapper, clock, started);
+            serve(context, settings, ready.prepared(), registryStore, registryJson, rules, mapper, clock, warmUp,
+                started);
             return Behaviors.empty();
           })
           .build();
@@ -117,7 +133,9 @@ public final class Guardian {
 
   private static void serve(ActorContext<?> context, SwitchboardSettings settings, Prepared prepared,
       StateStore<StoredRegistry> registryStore, RegistryJson registryJson, RegistryRules rules, ObjectMapper mapper,
-      Clock clock, CompletableFuture<Started> started) {
+      Clock clock, WarmUp.Hooks warmUp, CompletableFuture<Started> started) {
+    // Not ready before the warm-up is over: a node that joins under load is not served cold.
+    AtomicBoolean warm = new AtomicBoolean(!settings.warmUp().enabled());
     Providers providers = Providers.start(context, settings, mapper, clock,
         StateStore.jdbc(context.getSystem(), ProviderState.class));
     ModelRouter router = ModelRouter.start(context, settings, providers, clock);
@@ -149,11 +167,34 @@ public final class Guardian {
     NativeResponsesPipeline nativeResponses = new NativeResponsesPipeline(router, estimator, accounts.metering(),
         dispatcher, telemetry, new UsageReader(mapper), HttpServer.errorLabel(mapper));
     HttpServer.Served served = new HttpServer.Served(providers, router, registry, accounts, pipeline, embeddings, completions,
-        estimator, telemetry, history, membership::isUp, responseStore(context, settings), nativeResponses);
-    HttpServer.start(context.getSystem(), settings, served, mapper, clock)
+        estimator, telemetry, history, () -> warm.get() && membership.isUp(), responseStore(context, settings),
+        nativeResponses);
+    ActorSystem<?> system = context.getSystem();
+    HttpServer.start(system, settings, served, mapper, clock)
         .whenComplete((binding, error) -> {
-          if (error != null) started.completeExceptionally(error);
-          else started.complete(new Started(binding, providers));
+          if (error != null) {
+            started.completeExceptionally(error);
+            return;
+          }
+          started.complete(new Started(binding, providers));
+          if (!settings.warmUp().enabled()) return;
+          WarmUp.start(system, settings, mapper, warmUpGateway(mapper), warmUp.upstreamStatus())
+              .thenAccept(outcome -> {
+                warm.set(true);
+                warmUp.outcome().complete(outcome);
+              });
         });
+  }
+
+  /** The warm-up's throwaway gateway: a node assembled here, like this one, from the settings it is given. */
+  private static WarmUp.Gateway warmUpGateway(ObjectMapper mapper) {
+    return (settings, listening) -> {
+      CompletableFuture<Started> started = new CompletableFuture<>();
+      started.whenComplete((node, error) -> {
+        if (error != null) listening.completeExceptionally(error);
+        else listening.complete(node.binding().localAddress());
+      });
+      return create(settings, mapper, Clock.systemUTC(), started);
+    };
   }
 }

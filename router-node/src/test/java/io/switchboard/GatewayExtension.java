@@ -1,5 +1,6 @@
 package io.switchboard;
 
+import io.switchboard.warmup.WarmUp;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
@@ -113,6 +114,13 @@ public final class GatewayExtension implements BeforeAllCallback, BeforeEachCall
     Map<String, String> all = new HashMap<>(this.env.get());
     all.putAll(env);
     TestGateway gateway = TestGateway.start(testKit(), hocon, all, clock);
+    (inTest ? startedForTest : startedForClass).add(gateway);
+    return gateway;
+  }
+
+  /** As {@link #start(String)}, the node's warm-up (if {@code hocon} turns it on) answering and reporting through {@code warmUp}. */
+  public synchronized TestGateway start(String hocon, WarmUp.Hooks warmUp) {
+    TestGateway gateway = TestGateway.start(testKit(), hocon, env.get(), Clock.systemUTC(), warmUp);
     (inTest ? startedForTest : startedForClass).add(gateway);
     return gateway;
   }

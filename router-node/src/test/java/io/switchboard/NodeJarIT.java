@@ -48,6 +48,8 @@ class NodeJarIT {
     builder.environment().remove("SWITCHBOARD_CONFIG");
     builder.environment().put("SWITCHBOARD_PORT", Integer.toString(port));
     builder.environment().put("SWITCHBOARD_DATA_DIR", dataDir.resolve("data").toString());
+    // The start-up warm-up has its own tests (WarmUpTest); here it would only slow the suite.
+    builder.environment().put("SWITCHBOARD_WARM_UP", "off");
     return builder.start();
   }
 

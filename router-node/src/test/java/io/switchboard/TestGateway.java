@@ -1,5 +1,6 @@
 package io.switchboard;
 
+import io.switchboard.warmup.WarmUp;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.switchboard.api.openai.OpenAiJson;
@@ -85,6 +86,15 @@ public final class TestGateway implements AutoCloseable {
 
   /** As {@link #start(ActorTestKit, String, Map)}, the node reading the wall clock from {@code clock}. */
   public static TestGateway start(ActorTestKit testKit, String hocon, Map<String, String> env, Clock clock) {
+    return start(testKit, hocon, env, clock, WarmUp.Hooks.none());
+  }
+
+  /**
+   * As {@link #start(ActorTestKit, String, Map, Clock)}; a warm-up the node runs (with
+   * {@code switchboard.warm-up.enabled = on} in {@code hocon}) answers and reports through {@code warmUp}.
+   */
+  public static TestGateway start(ActorTestKit testKit, String hocon, Map<String, String> env, Clock clock,
+      WarmUp.Hooks warmUp) {
     Config system = testKit.system().settings().config();
     if (system.getString("pekko.persistence.state.plugin").isEmpty()) {
       throw new AssertionError("build the test kit on a store, e.g. new JUnit5TestKitBuilder()"
@@ -96,7 +106,7 @@ public final class TestGateway implements AutoCloseable {
     SwitchboardSettings settings = SwitchboardSettings.from(config, withAdmin::get);
     settings = settings.withHttp(settings.http().withPort(0));
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
-    ActorRef<Void> guardian = testKit.spawn(Guardian.create(settings, OpenAiJson.newMapper(), clock, started));
+    ActorRef<Void> guardian = testKit.spawn(Guardian.create(settings, OpenAiJson.newMapper(), clock, warmUp, started));
     try {
       return new TestGateway(testKit, guardian, started.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS),
           withAdmin.get(ADMIN_KEY_ENV));

@@ -31,17 +31,24 @@ public record PersistenceSettings(Store store, Path dataDir, Postgres postgres) 
     /** An embedded H2 database file: one node, nothing to set up. */
     H2,
     /** A PostgreSQL server: what a cluster's nodes share. */
-    POSTGRES;
+    POSTGRES,
+    /**
+     * An H2 database in memory, gone when its last connection closes: the throwaway gateway of a node's
+     * warm-up ({@link #inMemory}). Not a store a configuration file can choose.
+     */
+    H2_MEMORY;
+
+    private static final Store[] CONFIGURABLE = {H2, POSTGRES};
 
     public String configName() {
       return name().toLowerCase(Locale.ROOT);
     }
 
     static Store parse(String value, String path) {
-      for (Store store : values()) {
+      for (Store store : CONFIGURABLE) {
         if (store.configName().equals(value)) return store;
       }
-      String known = Arrays.stream(values()).map(Store::configName).collect(Collectors.joining(", "));
+      String known = Arrays.stream(CONFIGURABLE).map(Store::configName).collect(Collectors.joining(", "));
       throw new SettingsException(path + " = \"" + value + "\" is not a store; use one of: " + known);
     }
   }
@@ -66,10 +73,24 @@ public record PersistenceSettings(Store store, Path dataDir, Postgres postgres) 
     return dataDir.resolve(H2_DATABASE_NAME);
   }
 
+  /**
+   * A database in memory named {@code name} (unique in the JVM), with this one's PostgreSQL settings
+   * unused: nothing of it reaches a file.
+   */
+  public PersistenceSettings inMemory(String name) {
+    return new PersistenceSettings(Store.H2_MEMORY, Path.of(name), postgres);
+  }
+
+  /** The name of the in-memory database of {@link Store#H2_MEMORY}. */
+  public String memoryName() {
+    return dataDir.getFileName().toString();
+  }
+
   /** Where the state lives, for the start-up log: never includes a password. */
   public String describe() {
     return switch (store) {
       case H2 -> "H2 database " + h2Database() + ".mv.db";
+      case H2_MEMORY -> "H2 database in memory " + memoryName();
       case POSTGRES -> "PostgreSQL " + postgres.location() + " as user " + postgres.user();
     };
   }

@@ -45,7 +45,8 @@ public record SwitchboardSettings(
     AutoRoutingSettings autoRouting,
     ConsoleSettings console,
     RegistrySettings registry,
-    Map<String, FanOutSettings> fanOuts) {
+    Map<String, FanOutSettings> fanOuts,
+    WarmUpSettings warmUp) {
 
   /** Environment variable naming an optional configuration file. */
   public static final String CONFIG_ENV = "SWITCHBOARD_CONFIG";
@@ -130,7 +131,8 @@ public record SwitchboardSettings(
               sb.getDuration("route-defaults.probe-after")),
           ConsoleSettings.from(sb.getConfig("console")),
           RegistrySettings.from(sb.getConfig("registry")),
-          fanOuts);
+          fanOuts,
+          WarmUpSettings.from(sb.getConfig("warm-up")));
     } catch (ConfigException e) {
       throw new SettingsException("invalid configuration: " + e.getMessage(), e);
     }
@@ -228,7 +230,17 @@ public record SwitchboardSettings(
 
   public SwitchboardSettings withHttp(HttpSettings newHttp) {
     return new SwitchboardSettings(newHttp, providers, models, routes, persistence, cluster, balancing, auth, usage, cache,
-        metrics, history, affinity, autoRouting, console, registry, fanOuts);
+        metrics, history, affinity, autoRouting, console, registry, fanOuts, warmUp);
+  }
+
+  public SwitchboardSettings withPersistence(PersistenceSettings newPersistence) {
+    return new SwitchboardSettings(http, providers, models, routes, newPersistence, cluster, balancing, auth, usage,
+        cache, metrics, history, affinity, autoRouting, console, registry, fanOuts, warmUp);
+  }
+
+  public SwitchboardSettings withWarmUp(WarmUpSettings newWarmUp) {
+    return new SwitchboardSettings(http, providers, models, routes, persistence, cluster, balancing, auth, usage,
+        cache, metrics, history, affinity, autoRouting, console, registry, fanOuts, newWarmUp);
   }
 
   /** Keys whose value is an object; a key set to {@code null} removes a default entry. */

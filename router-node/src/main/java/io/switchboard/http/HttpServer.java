@@ -40,8 +40,8 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.stream.Materializer;
 
 /**
- * Binds the routes. {@code /ready} answers 200 from the moment the port is bound (in a cluster: and the
- * node is an Up member) until coordinated shutdown begins, so a load balancer stops sending before
+ * Binds the routes. {@code /ready} answers 200 from the moment the port is bound and the node's warm-up is
+ * over (in a cluster: and the node is an Up member) until coordinated shutdown begins, so a load balancer stops sending before
  * in-flight requests are drained.
  *
  * <p>With {@code switchboard.http.http2 = on} the same port also serves HTTP/2 cleartext: Pekko HTTP
@@ -57,13 +57,14 @@ public final class HttpServer {
   /**
    * What the routes serve, built by the node's composition root ({@code io.switchboard.Guardian}).
    *
-   * @param member whether this node is an Up member of its cluster (always, on a single node)
+   * @param ready whether this node may take traffic once its port is bound: it is an Up member of its cluster
+   *     (always, on a single node) and its warm-up is over
    * @param responses where {@code /v1/responses} keeps stored responses
    * @param nativeResponses {@code /v1/responses} for models on upstreams with their own Responses API
    */
   public record Served(Providers providers, ModelRouter router, ModelRegistry registry, Accounts accounts,
       ChatPipeline pipeline, EmbeddingsPipeline embeddings, TextCompletionsPipeline completions,
-      TokenEstimator estimator, Telemetry telemetry, NodeHistory history, BooleanSupplier member,
+      TokenEstimator estimator, Telemetry telemetry, NodeHistory history, BooleanSupplier ready,
       ResponseStore responses, NativeResponsesPipeline nativeResponses) {}
 
   /**
@@ -77,7 +78,7 @@ public final class HttpServer {
 
   public static CompletionStage<ServerBinding> start(
       ActorSystem<?> system, SwitchboardSettings settings, Served served, ObjectMapper mapper, Clock clock) {
-    AtomicBoolean ready = new AtomicBoolean(false);
+    AtomicBoolean serving = new AtomicBoolean(false);
     Providers providers = served.providers();
     ModelRouter router = served.router();
     Accounts accounts = served.accounts();
@@ -114,17 +115,17 @@ public final class HttpServer {
             new NativeResponses(served.nativeResponses(), mapper, answerHeaders, served.responses(), responseIds, clock),
             mapper, bodies, cachePolicy, answerHeaders, served.responses(), responseIds, clock),
         new RegistryRoutes(served.registry(), mapper), bodies,
-        mapper, () -> ready.get() && served.member().getAsBoolean(),
+        mapper, () -> serving.get() && served.ready().getAsBoolean(),
         new ConsoleRoutes(system, settings, accounts.metering(), mapper, clock));
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
-          ready.set(false);
+          serving.set(false);
           return CompletableFuture.completedFuture(Done.getInstance());
         });
     return GuardedServer.bind(system, settings.http(), routes.route().handler(system))
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.http().shutdownDrain(), system);
-          ready.set(true);
+          serving.set(true);
           return binding;
         });
   }

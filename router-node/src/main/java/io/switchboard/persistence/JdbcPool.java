@@ -46,7 +46,7 @@ public final class JdbcPool implements AutoCloseable {
     config.setPoolName("switchboard-tables");
     config.setJdbcUrl(PersistenceConfig.jdbcUrl(settings));
     switch (settings.store()) {
-      case H2 -> {
+      case H2, H2_MEMORY -> {
         config.setDriverClassName("org.h2.Driver");
         config.setUsername("sa");
         config.setPassword("");

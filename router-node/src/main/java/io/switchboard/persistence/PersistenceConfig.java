@@ -54,6 +54,7 @@ public final class PersistenceConfig {
     return switch (settings.store()) {
       case H2 -> "jdbc:h2:file:" + settings.h2Database() + ";DATABASE_TO_UPPER=FALSE;DB_CLOSE_ON_EXIT=FALSE";
       case POSTGRES -> settings.postgres().url();
+      case H2_MEMORY -> "jdbc:h2:mem:" + settings.memoryName() + ";DATABASE_TO_UPPER=FALSE";
     };
   }
 
@@ -68,7 +69,7 @@ public final class PersistenceConfig {
     }
     String db = "pekko-persistence-jdbc.shared-databases." + SHARED_DB;
     int maxConnections = switch (settings.store()) {
-      case H2 -> {
+      case H2, H2_MEMORY -> {
         keys.put(db + ".profile", "slick.jdbc.H2Profile$");
         keys.put(db + ".db.driver", "org.h2.Driver");
         // DATABASE_TO_UPPER=FALSE: the plugin's hand-written durable state SQL names its tables

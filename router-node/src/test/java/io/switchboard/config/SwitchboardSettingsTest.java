@@ -162,6 +162,25 @@ class SwitchboardSettingsTest {
   }
 
   @Test
+  void warmUp_isOnInTheShippedDefaults_offInTests_andBadValuesNameTheirKey() {
+    WarmUpSettings shipped = SwitchboardSettings.from(ConfigFactory.defaultReference().resolve(), NO_ENV).warmUp();
+    assertEquals(new WarmUpSettings(true, Duration.ofSeconds(20), 2000, 16), shipped);
+    assertFalse(settings("").warmUp().enabled(), "application-test.conf turns it off for every test node");
+    assertEquals(new WarmUpSettings(true, Duration.ofSeconds(5), 10, 2),
+        settings("switchboard.warm-up { enabled = on, max-duration = 5s, requests = 10, concurrency = 2 }").warmUp());
+    failure("switchboard.warm-up.requests = 0", "switchboard.warm-up.requests");
+    failure("switchboard.warm-up.concurrency = 0", "switchboard.warm-up.concurrency");
+    failure("switchboard.warm-up.concurrency = 2000", "switchboard.warm-up.concurrency");
+    failure("switchboard.warm-up.max-duration = 0s", "switchboard.warm-up.max-duration");
+  }
+
+  @Test
+  void theWarmUpsInMemoryStore_isNotOneAFileCanChoose() {
+    String message = failure("switchboard.persistence.store = h2_memory", "switchboard.persistence.store");
+    assertTrue(message.contains("h2, postgres"), message);
+  }
+
+  @Test
   void unknownKind_namesTheKey() {
     String message = failure("switchboard.providers.p { kind = gemini }", "switchboard.providers.p.kind");
     assertTrue(message.contains("gemini"), message);

@@ -211,7 +211,7 @@ abstract class ResponseStoreContract {
 
   private Connection connect(PersistenceSettings settings) throws SQLException {
     return switch (settings.store()) {
-      case H2 -> DriverManager.getConnection(PersistenceConfig.jdbcUrl(settings), "sa", "");
+      case H2, H2_MEMORY -> DriverManager.getConnection(PersistenceConfig.jdbcUrl(settings), "sa", "");
       case POSTGRES -> DriverManager.getConnection(settings.postgres().url(), settings.postgres().user(),
           settings.postgres().password().map(secret -> secret.reveal()).orElse(""));
     };
