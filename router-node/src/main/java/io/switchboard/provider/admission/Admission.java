@@ -294,9 +294,9 @@ public final class Admission<R> {
       if (hold == Hold.LIMITS) out.wakeIn(limits.millisUntilAdmissible(ask.model(), ask.tokens(), now));
       if (hold == Hold.CHECKPOINT) checkpoints.write(now);
       if (hold != Hold.NONE) return;
-      queue.removeHead();
-      out.cancelWait(head.ticket());
-      grant(ask, head.trial(), now);
+      WaitQueue.Waiting<R> granted = queue.removeHead(); // the head, answering to whoever asked for it last
+      out.cancelWait(granted.ticket());
+      grant(granted.ask(), granted.trial(), now);
     }
   }
 

@@ -1,13 +1,12 @@
 package io.switchboard.provider.admission;
 
 import io.switchboard.ratelimit.ProviderLimits;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedList;
 import java.util.List;
-import java.util.ListIterator;
-import java.util.Set;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -22,9 +21,14 @@ final class WaitQueue<R> {
   record Waiting<R>(long ticket, Admission.Ask<R> ask, Breakers.Trial trial) {}
 
   private final ProviderLimits limits;
-  private final LinkedList<Waiting<R>> queue = new LinkedList<>();
-  /** The admission ids of the asks waiting (those that have one), so most asks need no scan of the queue. */
-  private final Set<Long> admissions = new HashSet<>();
+  private final ArrayDeque<Waiting<R>> queue = new ArrayDeque<>();
+  /**
+   * The admission ids of the asks waiting (those that have one), each with where its answer now goes: null
+   * while that is the ask's own {@code replyTo}, another asker once the ask came again ({@link #redirect}).
+   * A repeated ask is then found without scanning the queue, and the answer follows it when the waiting
+   * request leaves the queue.
+   */
+  private final Map<Long, R> admissions = new HashMap<>();
   private long nextTicket = 1;
 
   WaitQueue(ProviderLimits limits) {
@@ -35,17 +39,17 @@ final class WaitQueue<R> {
   Waiting<R> add(Admission.Ask<R> ask, Breakers.Trial trial) {
     Waiting<R> waiting = new Waiting<>(nextTicket++, ask, trial);
     queue.addLast(waiting);
-    if (ask.admission() != 0) admissions.add(ask.admission());
+    if (ask.admission() != 0) admissions.put(ask.admission(), null);
     limits.queued(ask.model(), ask.tokens(), +1);
     return waiting;
   }
 
-  /** The request at the front; null when none waits. */
+  /** The request at the front, as it was asked (its answer may go elsewhere: see {@link #removeHead}); null when none waits. */
   Waiting<R> head() {
     return queue.peekFirst();
   }
 
-  /** Takes the request at the front out. */
+  /** Takes the request at the front out, answering to whoever asked for it last. */
   Waiting<R> removeHead() {
     return left(queue.pollFirst());
   }
@@ -67,15 +71,9 @@ final class WaitQueue<R> {
    * its ask came again because the first one's answer could not be awaited any longer. False when none waits.
    */
   boolean redirect(long admission, R replyTo) {
-    if (admission == 0 || !admissions.contains(admission)) return false;
-    for (ListIterator<Waiting<R>> it = queue.listIterator(); it.hasNext(); ) {
-      Waiting<R> waiting = it.next();
-      if (waiting.ask().admission() == admission) {
-        it.set(new Waiting<>(waiting.ticket(), waiting.ask().answeringTo(replyTo), waiting.trial()));
-        return true;
-      }
-    }
-    return false;
+    if (admission == 0 || !admissions.containsKey(admission)) return false;
+    admissions.put(admission, replyTo);
+    return true;
   }
 
   /** Takes every waiting request out, in order. */
@@ -104,9 +102,11 @@ final class WaitQueue<R> {
     return queue.size();
   }
 
+  /** {@code waiting}, out of the queue, its answer pointed at whoever asked for it last. */
   private Waiting<R> left(Waiting<R> waiting) {
-    admissions.remove(waiting.ask().admission());
     limits.queued(waiting.ask().model(), waiting.ask().tokens(), -1);
-    return waiting;
+    R redirected = waiting.ask().admission() == 0 ? null : admissions.remove(waiting.ask().admission());
+    return redirected == null ? waiting
+        : new Waiting<>(waiting.ticket(), waiting.ask().answeringTo(redirected), waiting.trial());
   }
 }
