@@ -254,8 +254,11 @@ class ProviderResilienceTest {
     CompletionStage<Permit> waiting = handle.acquire(MODEL, 10, clock.millis() + WAIT.toMillis(), false);
     int savesBefore = store.saves();
 
-    // The next checkpoint throws inside the actor: it fails and is restarted by its supervisor.
-    store.crashOnSave(n -> n == savesBefore + 1);
+    // The next checkpoint throws inside the actor: it fails and is restarted by its supervisor. "Next" is
+    // the first save tried from now on, not save number savesBefore + 1: a checkpoint of the grants above
+    // may finish after savesBefore was read, and then no save would crash.
+    java.util.concurrent.atomic.AtomicBoolean crashed = new java.util.concurrent.atomic.AtomicBoolean();
+    store.crashOnSave(n -> crashed.compareAndSet(false, true));
     advance(Duration.ofSeconds(1));
     testKit.createTestProbe().awaitAssert(() -> {
       assertTrue(store.saves() > savesBefore, "the checkpoint was tried");
