@@ -12,7 +12,8 @@ import java.util.Map;
  * Turns {@code switchboard.cluster} (and the HTTP drain) into the Pekko settings a node runs with,
  * layered over the loaded configuration before the actor system is created.
  *
- * <p>Shutdown, in both modes: Pekko's coordinated shutdown marks the node not ready, unbinds the HTTP
+ * <p>Shutdown, in both modes: Pekko's coordinated shutdown marks the node not ready, keeps serving for
+ * {@code switchboard.http.shutdown-unready} so that whoever polls {@code /ready} stops sending, unbinds the HTTP
  * port, then waits up to {@code switchboard.http.shutdown-drain} for requests in flight (streams
  * included) before closing them. In a cluster it then hands its shards to the other nodes and leaves,
  * so the provider entities it held restart elsewhere from their persisted state.
@@ -42,6 +43,9 @@ public final class ClusterConfig {
     // The drain phase must last as long as the drain itself, or it is cut short at Pekko's default 5s.
     keys.put("pekko.coordinated-shutdown.phases.service-requests-done.timeout",
         (http.shutdownDrain().toMillis() + 1000) + "ms");
+    // Likewise the phase in which /ready answers 503 while the port still serves.
+    keys.put("pekko.coordinated-shutdown.phases.before-service-unbind.timeout",
+        (http.shutdownUnready().toMillis() + 1000) + "ms");
     if (!cluster.enabled()) return ConfigFactory.parseMap(keys, "switchboard.http.shutdown-drain");
     keys.put("pekko.actor.provider", "cluster");
     keys.put("pekko.remote.artery.canonical.hostname", cluster.host());

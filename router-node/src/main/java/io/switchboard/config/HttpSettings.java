@@ -13,10 +13,12 @@ import java.time.Duration;
  *     as before on the same port
  * @param connections how long a connection may hold its slot without a request, and how many one
  *     client address may hold
+ * @param shutdownUnready on shutdown, how long {@code /ready} answers 503 while the port still serves,
+ *     before it stops accepting
  */
 public record HttpSettings(
     String host, int port, long maxRequestBody, Duration requestBodyTimeout, Duration shutdownDrain,
-    Duration anthropicPingInterval, boolean http2, ConnectionLimits connections) {
+    Duration anthropicPingInterval, boolean http2, ConnectionLimits connections, Duration shutdownUnready) {
 
   static HttpSettings from(Config http) {
     return new HttpSettings(
@@ -27,11 +29,12 @@ public record HttpSettings(
         http.getDuration("shutdown-drain"),
         http.getDuration("anthropic-ping-interval"),
         http.getBoolean("http2"),
-        ConnectionLimits.from(http));
+        ConnectionLimits.from(http),
+        http.getDuration("shutdown-unready"));
   }
 
   public HttpSettings withPort(int newPort) {
     return new HttpSettings(host, newPort, maxRequestBody, requestBodyTimeout, shutdownDrain, anthropicPingInterval,
-        http2, connections);
+        http2, connections, shutdownUnready);
   }
 }

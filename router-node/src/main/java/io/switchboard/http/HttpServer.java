@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -41,8 +42,9 @@ import org.apache.pekko.stream.Materializer;
 
 /**
  * Binds the routes. {@code /ready} answers 200 from the moment the port is bound and the node's warm-up is
- * over (in a cluster: and the node is an Up member) until coordinated shutdown begins, so a load balancer stops sending before
- * in-flight requests are drained.
+ * over (in a cluster: and the node is an Up member) until coordinated shutdown begins. The port then keeps
+ * serving for {@code switchboard.http.shutdown-unready}, so a load balancer that polls {@code /ready} stops
+ * sending before the port closes, and only then unbinds and drains the requests in flight.
  *
  * <p>With {@code switchboard.http.http2 = on} the same port also serves HTTP/2 cleartext: Pekko HTTP
  * looks at a connection's first bytes and speaks HTTP/2 to a client that opens with the HTTP/2 preface
@@ -120,7 +122,11 @@ public final class HttpServer {
     CoordinatedShutdown.get(system.classicSystem()).addTask(
         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "switchboard-not-ready", () -> {
           serving.set(false);
-          return CompletableFuture.completedFuture(Done.getInstance());
+          // The port keeps serving while whoever polls /ready notices; it unbinds in the next phase.
+          long unready = settings.http().shutdownUnready().toMillis();
+          return unready <= 0 ? CompletableFuture.completedFuture(Done.getInstance())
+              : CompletableFuture.supplyAsync(Done::getInstance,
+                  CompletableFuture.delayedExecutor(unready, TimeUnit.MILLISECONDS));
         });
     return GuardedServer.bind(system, settings.http(), routes.route().handler(system))
         .thenApply(binding -> {

@@ -262,6 +262,7 @@ public final class WarmUp {
         Map.entry("switchboard.http.host", "127.0.0.1"),
         Map.entry("switchboard.http.port", 0),
         Map.entry("switchboard.http.shutdown-drain", "1s"),
+        Map.entry("switchboard.http.shutdown-unready", "0s"),
         Map.entry("switchboard.auth.mode", "keys"),
         Map.entry("switchboard.auth.admin-key-env", ADMIN_KEY_ENV),
         Map.entry("switchboard.cluster.enabled", false),
