@@ -10,6 +10,7 @@
 #   router-bench/run.sh hedge [HedgeRun options]   # ~5 min: hedging fan-outs against upstreams with a heavy tail (issue 20)
 #   router-bench/run.sh coldstart [ColdStartRun options]   # ~17 min: fresh nodes to /ready, then their first minute under load (issue 18)
 #   router-bench/run.sh transport      # ~10 min: bare proxies with Pekko's host pool, its connection-level client and Netty (issue 18)
+#   router-bench/run.sh variants       # ~25 min + builds: node variants (commit and JVM flags each) side by side, NODE_VARIANTS
 #
 # It builds what it needs (SKIP_BUILD=1 to reuse the jars), starts the fake upstream, nginx (installed
 # with apt if missing), a bare Pekko HTTP proxy (quick and full: the floor of Switchboard's own stack)
@@ -43,6 +44,14 @@
 # --internal-is-default true"; HTTP/2: "h2:--client h2", which makes the fake upstream speak h2c too,
 # "--h2-connections N" (2)); TRANSPORT_ROUNDS (3), TRANSPORT_SATURATION_SECONDS (10), TRANSPORT_RATE (1000),
 # TRANSPORT_RATE_SECONDS (12) size the rounds; TRANSPORT_WARMUP=off skips the warm-up (a smoke run only).
+#
+# variants starts one node per entry of NODE_VARIANTS, "label|ref|flags" separated by ';' (ref: a commit,
+# built as ab builds it; flags: JVM flags after NODE_JAVA_OPTS, e.g. -D settings), beside the fake
+# upstream, nginx and the bare Pekko proxy, and runs AbRun with the nodes as its lineup: each later
+# variant is compared with the first, e.g.
+#   NODE_VARIANTS="base|HEAD|;netty|HEAD|-Dswitchboard.provider-defaults.connection-pool.client=netty" router-bench/run.sh variants
+# VARIANT_ROUNDS (4), VARIANT_SATURATION_SECONDS (15), VARIANT_RATE (1000), VARIANT_RATE_SECONDS (20) size it;
+# VARIANT_WARMUP=off skips the warm-up (a smoke run only).
 set -euo pipefail
 
 MODE="${1:-quick}"
@@ -116,6 +125,19 @@ if [[ "$MODE" == ab ]]; then
   fi
   log "old: $OLD_REF = $OLD_SHA ($OLD_JAR) on $OLD_JAVA $OLD_JAVA_OPTS"
   log "new: $NEW_REF = $NEW_SHA ($NEW_JAR) on $NEW_JAVA $NEW_JAVA_OPTS"
+  if [[ "${BUILD_ONLY:-0}" == 1 ]]; then rm -rf "$OUT"; exit 0; fi
+fi
+
+if [[ "$MODE" == variants ]]; then
+  : "${NODE_VARIANTS:?variants needs NODE_VARIANTS=\"label|ref|flags;...\"}"
+  IFS=';' read -ra NODE_VARIANT_LIST <<<"$NODE_VARIANTS"
+  VARIANT_JARS=()
+  for variant in "${NODE_VARIANT_LIST[@]}"; do
+    IFS='|' read -r v_label v_ref v_flags <<<"$variant"
+    v_jar="$(node_jar_of "${v_ref:-HEAD}")"
+    VARIANT_JARS+=("$v_jar")
+    log "variant $v_label: ${v_ref:-HEAD} = $(git -C "$ROOT" rev-parse --short=7 "${v_ref:-HEAD}^{commit}") ($v_jar) flags: ${v_flags:-none}"
+  done
   if [[ "${BUILD_ONLY:-0}" == 1 ]]; then rm -rf "$OUT"; exit 0; fi
 fi
 
@@ -234,7 +256,7 @@ fi
 
 # The floor of Switchboard's stack: Pekko HTTP's server and pooled client with nothing between them.
 PEKKO_ARGS=()
-if [[ "$MODE" == quick || "$MODE" == full || "$MODE" == ab ]]; then
+if [[ "$MODE" == quick || "$MODE" == full || "$MODE" == ab || "$MODE" == variants ]]; then
   PEKKO_PORT=$(free_port)
   log "bare Pekko HTTP proxy on $PEKKO_PORT (-Xmx1g)"
   java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.BarePekkoProxy --port "$PEKKO_PORT" \
@@ -311,12 +333,22 @@ if [[ "$MODE" == ab ]]; then
   NODE_JAVA="$NEW_JAVA" NODE_JAVA_OPTS="$NEW_JAVA_OPTS" \
     start_node "switchboard-new" "$NEW_JAR" "$OUT/switchboard-new.conf" "$NEW_PORT"
   NEW_PID=$NODE_STARTED
+elif [[ "$MODE" == variants ]]; then
+  # Every variant with the same configuration (only the port differs), started and warmed alike.
+  for i in "${!NODE_VARIANT_LIST[@]}"; do
+    IFS='|' read -r v_label v_ref v_flags <<<"${NODE_VARIANT_LIST[$i]}"
+    v_port=$(free_port)
+    node_config "$OUT/switchboard-$v_label.conf" "$v_port" 4096
+    NODE_JAVA_OPTS="$NODE_JAVA_OPTS $v_flags" \
+      start_node "switchboard-$v_label" "${VARIANT_JARS[$i]}" "$OUT/switchboard-$v_label.conf" "$v_port"
+    LINEUP+="$v_label=http://127.0.0.1:$v_port=$NODE_STARTED;"
+  done
 elif [[ "$MODE" != transport ]]; then
   node_config "$OUT/switchboard.conf" "$NODE_PORT" 4096
   start_node "switchboard" "$NODE_JAR" "$OUT/switchboard.conf" "$NODE_PORT"
   NODE_PID=$NODE_STARTED
 fi
-if [[ "$MODE" != soak && "$MODE" != cluster && "$MODE" != ab && "$MODE" != transport ]]; then
+if [[ "$MODE" != soak && "$MODE" != cluster && "$MODE" != ab && "$MODE" != transport && "$MODE" != variants ]]; then
   STREAMS_PORT=$(free_port)
   node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000 on
   start_node "switchboard-streams" "$NODE_JAR" "$OUT/switchboard-streams.conf" "$STREAMS_PORT"
@@ -371,7 +403,23 @@ case "$MODE" in
       --rate "${TRANSPORT_RATE:-1000}" --rate-seconds "${TRANSPORT_RATE_SECONDS:-12}" \
       --warm-up "${TRANSPORT_WARMUP:-on}" --machine "$OUT/machine.txt"
     ;;
-  *) log "unknown mode $MODE (quick|full|soak|jmh|cluster|ab|hedge|coldstart|transport)"; exit 2 ;;
+  variants)
+    {
+      echo "command: NODE_VARIANTS=\"$NODE_VARIANTS\" router-bench/run.sh variants"
+      for variant in "${NODE_VARIANT_LIST[@]}"; do
+        IFS='|' read -r v_label v_ref v_flags <<<"$variant"
+        echo "variant $v_label: ${v_ref:-HEAD} = $(git -C "$ROOT" rev-parse --short=7 "${v_ref:-HEAD}^{commit}") ($(git -C "$ROOT" log -1 --format='%cs %s' "${v_ref:-HEAD}" | cut -c1-90)); flags: $NODE_JAVA_OPTS ${v_flags:-}"
+      done
+      echo "node java: $NODE_JAVA: $("$NODE_JAVA" -version 2>&1 | head -1)"
+      echo "rounds: ${VARIANT_ROUNDS:-4}, saturation ${VARIANT_SATURATION_SECONDS:-15} s, ${VARIANT_RATE:-1000} req/s for ${VARIANT_RATE_SECONDS:-20} s"
+    } >>"$OUT/machine.txt"
+    java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.AbRun --out "$OUT" \
+      --direct "http://127.0.0.1:$UP_PORT" --upstream-pid "$UP_PID" "${NGINX_ARGS[@]}" "${PEKKO_ARGS[@]}" \
+      --lineup "$LINEUP" --noun Node --rounds "${VARIANT_ROUNDS:-4}" --saturation-seconds "${VARIANT_SATURATION_SECONDS:-15}" \
+      --rate "${VARIANT_RATE:-1000}" --rate-seconds "${VARIANT_RATE_SECONDS:-20}" \
+      --warm-up "${VARIANT_WARMUP:-on}" --machine "$OUT/machine.txt"
+    ;;
+  *) log "unknown mode $MODE (quick|full|soak|jmh|cluster|ab|hedge|coldstart|transport|variants)"; exit 2 ;;
 esac
 echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
 log "results in $OUT"

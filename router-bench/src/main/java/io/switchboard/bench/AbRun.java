@@ -45,6 +45,8 @@ import java.util.Optional;
  *     [--nginx URL --nginx-pids 5,6,7] [--rounds 3] [--saturation-seconds 10] [--rate 1000] [--rate-seconds 15]
  * </pre>
  *
+ * <p>{@code run.sh variants} passes its node variants as the lineup, with {@code --noun Node}.
+ *
  * <p>Rounds rotate the compared targets ({@link Lineup#rotation}): old, new; new, old; ... for two.
  *
  * <p>Two phases, each in its rounds: <b>saturation</b>, wrk with 2 threads and 64 connections (the Java
@@ -102,7 +104,7 @@ public final class AbRun {
       for (Target later : compared.subList(1, compared.size())) {
         comparisons.add(new Comparison(later, later.name(), compared.get(0), compared.get(0).name()));
       }
-      noun = "Proxy";
+      noun = opts.getOrDefault("noun", "Proxy");
     } else {
       Target old = node(opts, "old");
       Target neu = node(opts, "new");
@@ -143,7 +145,15 @@ public final class AbRun {
 
   private void runAll(String machine) throws Exception {
     note("start");
-    if (lineup) {
+    if (lineup && noun.equals("Node")) {
+      report.append("# Node variants: ").append(String.join(", ", compared.stream().map(Target::name).toList()))
+          .append("\n\nStarted ").append(Instant.now()).append(". One node per variant (a build and its JVM flags, ")
+          .append("listed under Machine; the same configuration otherwise) ran side by side against the same fake ")
+          .append("upstream, measured in interleaved rounds, the order rotated by one each round, each later variant ")
+          .append("compared with the first");
+      if (!references.isEmpty()) report.append(", nginx and the bare Pekko HTTP proxy in the same rounds for scale");
+      report.append(". ");
+    } else if (lineup) {
       report.append("# Transport run: ").append(String.join(", ", compared.stream().map(Target::name).toList()))
           .append("\n\nStarted ").append(Instant.now()).append(". One bare proxy per upstream client (Pekko HTTP's ")
           .append("server in front of each, the same server settings) ran side by side against the same fake upstream, ")
