@@ -32,6 +32,10 @@ import org.apache.pekko.util.ByteString;
  * message, which not every host continues from. An Anthropic caller's own bytes carry the prefix to an
  * Anthropic upstream (appended to its own prefill when it sent one); any other upstream continuing an
  * Anthropic stream answers in OpenAI's chunks, translated here to Anthropic's events.
+ *
+ * <p>The client's output limit ({@code max_tokens}, {@code max_completion_tokens}) covers the whole
+ * answer: the continuation asks for what is left of it after the tokens the answer so far holds (at
+ * least one), so that the joined stream is no longer than the client allowed.
  */
 final class ContinuationCall implements Dispatcher.Work {
   private static final ObjectMapper JSON = OpenAiJson.newMapper();
@@ -39,13 +43,16 @@ final class ContinuationCall implements Dispatcher.Work {
   private final Call call;
   private final Dialect dialect;
   private final String prefix;
+  private final int spent;
   private final ChatCompletionRequest chat;
 
-  ContinuationCall(Call call, Dialect dialect, String prefix) {
+  /** @param spent the output tokens the answer so far holds, taken from the client's limit */
+  ContinuationCall(Call call, Dialect dialect, String prefix, int spent) {
     this.call = call;
     this.dialect = dialect;
     this.prefix = prefix;
-    this.chat = withPrefix(call.chat(), prefix);
+    this.spent = spent;
+    this.chat = withPrefix(call.chat(), prefix, spent);
   }
 
   ChatCompletionRequest chat() {
@@ -69,9 +76,9 @@ final class ContinuationCall implements Dispatcher.Work {
     String own = anthropic ? prefix.stripTrailing() : prefix;
     if (dialect == Dialect.ANTHROPIC && anthropic) {
       return d.provider().upstream().send(new UpstreamCall(chat, null, d.upstreamModel(),
-          d.settings().maxOutputTokens(), anthropicBody(call.anthropicBody(), own)));
+          d.settings().maxOutputTokens(), anthropicBody(call.anthropicBody(), own, spent)));
     }
-    ChatCompletionRequest sent = own.equals(prefix) ? chat : withPrefix(call.chat(), own);
+    ChatCompletionRequest sent = own.equals(prefix) ? chat : withPrefix(call.chat(), own, spent);
     CompletionStage<UpstreamReply> reply = d.provider().upstream().send(new UpstreamCall(sent, null,
         d.upstreamModel(), d.settings().maxOutputTokens(), null));
     if (dialect == Dialect.OPENAI) return reply;
@@ -108,20 +115,30 @@ final class ContinuationCall implements Dispatcher.Work {
     return out;
   }
 
-  private static ChatCompletionRequest withPrefix(ChatCompletionRequest chat, String prefix) {
+  private static ChatCompletionRequest withPrefix(ChatCompletionRequest chat, String prefix, int spent) {
     if (prefix.isEmpty()) return chat;
     List<ChatMessage> messages = new ArrayList<>(chat.messages());
     messages.add(ChatMessage.of("assistant", prefix));
-    return new ChatCompletionRequest(chat.model(), messages, chat.stream(), chat.streamOptions(), chat.maxTokens(),
-        chat.maxCompletionTokens(), chat.temperature(), chat.topP(), chat.n(), chat.stop(), chat.seed(), chat.user(),
-        chat.extra());
+    return new ChatCompletionRequest(chat.model(), messages, chat.stream(), chat.streamOptions(),
+        left(chat.maxTokens(), spent), left(chat.maxCompletionTokens(), spent), chat.temperature(), chat.topP(),
+        chat.n(), chat.stop(), chat.seed(), chat.user(), chat.extra());
   }
 
-  /** The client's Messages request with the answer so far as its last assistant turn (a prefill). */
-  private static ByteString anthropicBody(ByteString body, String prefix) {
+  /** What is left of the client's output limit {@code limit} (null: none set) after {@code spent}; at least 1. */
+  static Integer left(Integer limit, int spent) {
+    return limit == null ? null : Math.max(1, limit - spent);
+  }
+
+  /**
+   * The client's Messages request with the answer so far as its last assistant turn (a prefill), and
+   * what is left of its {@code max_tokens}.
+   */
+  private static ByteString anthropicBody(ByteString body, String prefix, int spent) {
     if (prefix.isEmpty()) return body;
     try {
       ObjectNode request = (ObjectNode) JSON.readTree(body.toArrayUnsafe());
+      JsonNode maxTokens = request.get("max_tokens");
+      if (maxTokens != null && maxTokens.canConvertToInt()) request.put("max_tokens", left(maxTokens.asInt(), spent));
       ArrayNode messages = (ArrayNode) request.get("messages");
       JsonNode last = messages.size() > 0 ? messages.get(messages.size() - 1) : null;
       if (last instanceof ObjectNode turn && "assistant".equals(turn.path("role").asText())) {

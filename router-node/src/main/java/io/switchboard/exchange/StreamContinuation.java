@@ -227,7 +227,9 @@ final class StreamContinuation {
       RequestLog.with(call.requestId(), () -> log.info(
           "stream from {} broke after {} characters ({}); continuing it on {}", from.label(), prefix.length(), reason,
           rest.get(0).label()));
-      ContinuationCall work = new ContinuationCall(call, dialect, prefix);
+      // The answer so far counts against the client's output limit, in the tokens of the model that wrote it.
+      ContinuationCall work = new ContinuationCall(call, dialect, prefix,
+          estimator.textTokens(prefix, from.upstreamModel()));
       Dispatcher.Request request = Dispatcher.Request.of(work, new PromptEstimate(estimator, work.chat()), rest,
           call.maxWait(), call.trace(), meter);
       CompletionStage<Source<ByteString, NotUsed>> next = dispatcher.dispatch(request).handle((dispatched, error) -> {

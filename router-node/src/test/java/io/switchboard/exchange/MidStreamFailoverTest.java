@@ -15,6 +15,7 @@ import io.switchboard.provider.FakeUpstream;
 import io.switchboard.provider.StreamedAnswer;
 import io.switchboard.provider.anthropic.FakeAnthropic;
 import io.switchboard.provider.openai.FakeOpenAi;
+import io.switchboard.tokens.TokenEstimator;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -157,6 +158,24 @@ class MidStreamFailoverTest {
     assertEquals("Say hello", secondary.received().get(0).json().path("messages").get(0).path("content").asText(),
         "after the original messages");
     assertUsageRecords(keyId, Map.of("primary/gpt-4o", 1, "secondary/gpt-4o-mini", 1));
+  }
+
+  @Test
+  void theContinuation_asksOnlyForWhatIsLeftOfTheClientsOutputLimit() {
+    primary.answer(primary.resetAfter(3)); // "Hello", " there", then the connection breaks
+    secondary.answer(continuation("!"));
+    int spent = new TokenEstimator().textTokens("Hello there", "gpt-4o");
+
+    String body = "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}],"
+        + "\"stream\":true,\"max_tokens\":40,\"max_completion_tokens\":50}";
+    StreamedAnswer answer = send(gateway.request("/v1/chat/completions"), body, null);
+
+    assertNull(answer.errorCode(), answer.raw());
+    assertEquals("Hello there!", OpenAiStream.of(answer).text, answer.raw());
+    JsonNode asked = secondary.received().get(0).json();
+    assertTrue(spent > 0);
+    assertEquals(40 - spent, asked.path("max_tokens").asInt(), "the answer so far counts against the limit: " + asked);
+    assertEquals(50 - spent, asked.path("max_completion_tokens").asInt(), asked.toString());
   }
 
   @Test
@@ -346,6 +365,9 @@ class MidStreamFailoverTest {
     assertEquals("assistant", prefill.path("role").asText(), sent.toString());
     assertEquals("Hello!", prefill.path("content").asText(), "the answer so far as Anthropic's prefill");
     assertEquals("Say hello", sent.path("messages").get(0).path("content").asText());
+    assertEquals(100 - new TokenEstimator().textTokens("Hello!", "claude-sonnet-4-5"), sent.path("max_tokens").asInt(),
+        "what is left of the client's max_tokens after the answer so far: " + sent);
+    assertTrue(sent.path("max_tokens").asInt() < 100, sent.toString());
     assertUsageRecords(keyId, Map.of("claude/claude-sonnet-4-5", 1, "backup/claude-sonnet-4-5", 1));
   }
 
