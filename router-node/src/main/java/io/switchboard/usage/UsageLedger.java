@@ -330,8 +330,10 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
     }
     List<SpentBy> asked = List.copyOf(queries);
     queries.clear();
+    boolean stopping = !flushWaiters.isEmpty();
     writing = true;
-    getContext().pipeToSelf(pool.run(c -> spool == null ? writeDirect(c, batch, asked) : writeSpooled(c, batch, asked)),
+    getContext().pipeToSelf(pool.run(c -> spool == null ? writeDirect(c, batch, asked)
+            : writeSpooled(c, batch, asked, stopping)),
         (result, error) -> error == null ? new Written(batch, asked, result.sums(), result.appliedBefore())
             : new WriteFailed(batch, asked, reason(error)));
   }
@@ -349,18 +351,21 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
 
   /**
    * Inserts the batch's records the database lacks and how far the spool is now applied, in one
-   * transaction; once that is durable, deletes the spool's segments it has made useless.
+   * transaction; once that is durable, deletes the spool's segments it has made useless. A write for
+   * {@link Flush} ({@code flushing}: the node stops) also reaches H2's file, so the database holds every
+   * record after a graceful stop, whatever becomes of H2's own write at exit.
    */
-  private WriteResult writeSpooled(java.sql.Connection c, List<Entry> batch, List<SpentBy> asked)
+  private WriteResult writeSpooled(java.sql.Connection c, List<Entry> batch, List<SpentBy> asked, boolean flushing)
       throws java.sql.SQLException {
     long appliedBefore = insertPastApplied(c, batch);
     Map<SpentBy, UsageStore.Spending> sums = sums(c, asked);
     long applied = Math.max(appliedBefore, batch.isEmpty() ? 0 : batch.get(batch.size() - 1).seq());
-    if (spool.hasApplied(applied)) {
+    boolean deletes = spool.hasApplied(applied);
+    if (deletes || (flushing && !batch.isEmpty())) {
       c.commit();
       store.writeThrough(c); // on H2, the segments' only other copy must be in the file first
-      spool.deleteApplied(applied);
     }
+    if (deletes) spool.deleteApplied(applied);
     return new WriteResult(sums, appliedBefore);
   }
 
@@ -448,7 +453,11 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
       if (rest.isEmpty() || pool.isClosed()) return this;
       pool.runNow(c -> {
         if (spool == null) store.insert(c, rest.stream().map(Entry::record).toList());
-        else insertPastApplied(c, rest);
+        else {
+          insertPastApplied(c, rest);
+          c.commit();
+          store.writeThrough(c);
+        }
         return null;
       });
       pending.clear();
