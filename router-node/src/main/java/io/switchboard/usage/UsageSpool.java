@@ -192,6 +192,7 @@ public final class UsageSpool implements AutoCloseable {
   private static Opened open(Location location) throws IOException {
     Path dir = location.dir();
     DataDirectory.prepare(dir);
+    DataDirectory.narrow(dir); // files an older start left readable
     String id = readOrCreateId(dir);
     List<Path> files;
     try (Stream<Path> listing = Files.list(dir)) {
