@@ -80,7 +80,11 @@ class UsageSpoolTest {
   }
 
   private ActorRef<UsageLedger.Command> ledger(int segmentRecords) {
-    return testKit.spawn(UsageLedger.create(pool, store, SPOOLED,
+    return ledger(SPOOLED, segmentRecords);
+  }
+
+  private ActorRef<UsageLedger.Command> ledger(UsageSettings settings, int segmentRecords) {
+    return testKit.spawn(UsageLedger.create(pool, store, settings,
         new UsageSpool.Location(spoolDir(), mapper, segmentRecords)));
   }
 
@@ -125,20 +129,27 @@ class UsageSpoolTest {
   }
 
   @Test
-  void recordsTheDatabaseAlreadyHas_areNotReplayed_onlyThoseAfterThem() throws IOException {
-    crashAfterSpooling(record("req-1", "0.25"), record("req-2", "0.50"), record("req-3", "1.00"));
+  void recordsTheDatabaseAlreadyHas_areNotReplayed_norCountedTwice_onlyThoseAfterThem() throws IOException {
+    crashAfterSpooling(record("req-1", "0.25"), record("req-2", "0.50"), record("req-3", "1.00"),
+        record("req-4", "2.00"));
     String spoolId = Files.readString(spoolDir().resolve(UsageSpool.ID_FILE)).trim();
 
     start();
-    // The database had the first record: a batch committed just before the crash.
+    // The database had the first three records: a batch committed just before the crash.
     pool.runNow(c -> {
       store.createTable(c);
-      store.insert(c, List.of(record("req-1", "0.25")));
-      store.markApplied(c, spoolId, 1);
+      store.insert(c, List.of(record("req-1", "0.25"), record("req-2", "0.50"), record("req-3", "1.00")));
+      store.markApplied(c, spoolId, 3);
       return null;
     });
-    assertSpent("1.75", 3, spentBy(ledger()));
-    assertEquals(List.of("req-1", "req-2", "req-3"), requestIds());
+    // One record a batch: the replay's first write (req-1) learns the database has req-1 to req-3, while
+    // the spool's req-2 and req-3 are still held here; the question, answered by a later write, counts
+    // each record once.
+    ActorRef<UsageLedger.Command> ledger = ledger(new UsageSettings(Duration.ofHours(1), 1, 1_000,
+        UsageSettings.Durability.SPOOLED, Duration.ofSeconds(5)), UsageSpool.DEFAULT_SEGMENT_RECORDS);
+    assertSpent("3.75", 4, spentBy(ledger));
+    flush(ledger);
+    assertEquals(List.of("req-1", "req-2", "req-3", "req-4"), requestIds());
   }
 
   @Test
