@@ -178,8 +178,8 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
               if (opened.error() == null) {
                 UsageSpool.Opened spool = opened.opened();
                 if (!spool.held().isEmpty()) {
-                  context.getLog().info("usage ledger: the spool in {} holds {} records; writing those the database"
-                      + " lacks", location.dir(), spool.held().size());
+                  context.getLog().info("usage ledger: the spool in {} holds {} records from before this start;"
+                      + " those the database lacks are written first", location.dir(), spool.held().size());
                 }
                 return stash.unstashAll(new UsageLedger(context, pool, store, settings, flushAtShutdown, blocking,
                     spool.spool(), spool.held()));

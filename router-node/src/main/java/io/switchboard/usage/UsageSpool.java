@@ -220,7 +220,8 @@ public final class UsageSpool implements AutoCloseable {
 
   /** The records of {@code file}; a line that cannot be read (torn by a crash) is skipped with a warning. */
   private static List<Line> read(Path file, ObjectMapper mapper) throws IOException {
-    String text = Files.readString(file, StandardCharsets.UTF_8);
+    // Decoded leniently: a line torn inside a character must not make the whole segment unreadable.
+    String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
     List<Line> lines = new ArrayList<>();
     int start = 0;
     while (start < text.length()) {

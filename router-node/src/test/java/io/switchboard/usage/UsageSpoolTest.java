@@ -157,8 +157,9 @@ class UsageSpoolTest {
     crashAfterSpooling(record("req-1", "0.25"), record("req-2", "0.50"));
     try (Stream<Path> files = Files.list(spoolDir())) {
       Path segment = files.filter(f -> f.toString().endsWith(UsageSpool.SUFFIX)).sorted().findFirst().orElseThrow();
-      Files.writeString(segment, "{\"seq\":3,\"record\":{\"atEpochMillis\":17640", StandardCharsets.UTF_8,
-          StandardOpenOption.APPEND);
+      // Cut inside a two-byte character: the file no longer ends in valid UTF-8.
+      byte[] torn = "{\"seq\":3,\"record\":{\"model\":\"caf\u00e9".getBytes(StandardCharsets.UTF_8);
+      Files.write(segment, java.util.Arrays.copyOf(torn, torn.length - 1), StandardOpenOption.APPEND);
     }
 
     start();
