@@ -5,6 +5,8 @@ import io.switchboard.config.UsageSettings;
 import io.switchboard.persistence.JdbcPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -338,8 +340,8 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
             : new WriteFailed(batch, asked, reason(error)));
   }
 
-  private WriteResult writeDirect(java.sql.Connection c, List<Entry> batch, List<SpentBy> asked)
-      throws java.sql.SQLException {
+  private WriteResult writeDirect(Connection c, List<Entry> batch, List<SpentBy> asked)
+      throws SQLException {
     List<UsageRecord> records = batch.stream().map(Entry::record).toList();
     store.insert(c, records);
     if (commitsForWaiters && !records.isEmpty()) {
@@ -355,8 +357,8 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
    * {@link Flush} ({@code flushing}: the node stops) also reaches H2's file, so the database holds every
    * record after a graceful stop, whatever becomes of H2's own write at exit.
    */
-  private WriteResult writeSpooled(java.sql.Connection c, List<Entry> batch, List<SpentBy> asked, boolean flushing)
-      throws java.sql.SQLException {
+  private WriteResult writeSpooled(Connection c, List<Entry> batch, List<SpentBy> asked, boolean flushing)
+      throws SQLException {
     long appliedBefore = insertPastApplied(c, batch);
     Map<SpentBy, UsageStore.Spending> sums = sums(c, asked);
     long applied = Math.max(appliedBefore, batch.isEmpty() ? 0 : batch.get(batch.size() - 1).seq());
@@ -370,7 +372,7 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
   }
 
   /** Inserts the entries past the spool's applied sequence number and moves it on; returns it as it was. */
-  private long insertPastApplied(java.sql.Connection c, List<Entry> batch) throws java.sql.SQLException {
+  private long insertPastApplied(Connection c, List<Entry> batch) throws SQLException {
     long appliedBefore = store.appliedSeq(c, spool.id());
     store.insert(c, batch.stream().filter(e -> e.seq() > appliedBefore).map(Entry::record).toList());
     long last = batch.stream().mapToLong(Entry::seq).max().orElse(0);
@@ -378,8 +380,8 @@ public final class UsageLedger extends AbstractBehavior<UsageLedger.Command> {
     return appliedBefore;
   }
 
-  private Map<SpentBy, UsageStore.Spending> sums(java.sql.Connection c, List<SpentBy> asked)
-      throws java.sql.SQLException {
+  private Map<SpentBy, UsageStore.Spending> sums(Connection c, List<SpentBy> asked)
+      throws SQLException {
     Map<SpentBy, UsageStore.Spending> sums = new HashMap<>();
     for (SpentBy query : asked) sums.put(query, store.spending(c, query.keyId(), query.sinceMillis()));
     return sums;

@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -256,8 +257,7 @@ public final class UsageSpool implements AutoCloseable {
     DataDirectory.prepare(dir, written);
     Files.writeString(written, id + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING,
         StandardOpenOption.WRITE);
-    Files.move(written, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(written, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     return id;
   }
 
