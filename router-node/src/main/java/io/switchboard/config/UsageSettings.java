@@ -6,14 +6,15 @@ import java.util.Locale;
 
 /**
  * How the usage ledger writes its records ({@code switchboard.usage}): in batches, with a bounded
- * buffer for when the database is slow or down, and either before the answer's last byte ({@link
- * Durability#COMMITTED}) or off the request path ({@link Durability#BATCHED}).
+ * buffer for when the database is slow or down; an answer's last byte waits for its record to be safe
+ * ({@link Durability#COMMITTED}, {@link Durability#SPOOLED}) or not ({@link Durability#BATCHED}).
  *
  * @param flushInterval records are written at least this often while there are any
  * @param flushRecords a batch of this many is written at once, without waiting for the interval
  * @param maxBuffered records held in memory at most; beyond it new records are dropped and counted
- * @param durability whether an answer waits for its usage record to be on disk
- * @param commitTimeout how long an answer waits for that at most, in {@link Durability#COMMITTED} mode
+ * @param durability whether an answer waits for its usage record to be on disk, and where it is written first
+ * @param commitTimeout how long an answer waits for that at most, in {@link Durability#COMMITTED} and {@link
+ *     Durability#SPOOLED} modes
  */
 public record UsageSettings(Duration flushInterval, int flushRecords, int maxBuffered, Durability durability,
     Duration commitTimeout) {
@@ -26,10 +27,19 @@ public record UsageSettings(Duration flushInterval, int flushRecords, int maxBuf
   /** When an answered request's usage record is safe. */
   public enum Durability {
     /**
-     * The answer's last byte waits until its record is committed (and, on H2, written to the file): a
-     * {@code kill -9} loses no answered request. Records still share one transaction per batch.
+     * A {@code kill -9} of the node loses no answered request: the answer's last byte waits until its
+     * record is safe. On H2 that is the node's spool ({@link #SPOOLED}: the spool and the H2 file share
+     * the node's disk, so the guarantee is the same); on PostgreSQL, the record's commit in the database
+     * (the node's disk may not outlive the node). Records still share one transaction per batch.
      */
     COMMITTED,
+    /**
+     * The answer's last byte waits until its record is appended to the node's spool file under {@code
+     * data-dir}; the database is written in batches, as {@link #BATCHED}, and at start the spool's records
+     * the database lacks are written first. On any store: a node lost with its disk loses its last
+     * records.
+     */
+    SPOOLED,
     /** Records are written every {@code flush-interval}, off the request path: a crash loses the last moments. */
     BATCHED
   }
@@ -41,6 +51,23 @@ public record UsageSettings(Duration flushInterval, int flushRecords, int maxBuf
 
   public boolean committed() {
     return durability == Durability.COMMITTED;
+  }
+
+  /** Whether an answer's last byte waits for its usage record (to be committed or spooled). */
+  public boolean answersWait() {
+    return durability != Durability.BATCHED;
+  }
+
+  /**
+   * Whether the ledger writes through the spool on {@code store}: always when {@link Durability#SPOOLED},
+   * on an H2 file when {@link Durability#COMMITTED}; never for a database in memory, which nothing outlives.
+   */
+  public boolean spools(PersistenceSettings.Store store) {
+    return switch (durability) {
+      case SPOOLED -> store != PersistenceSettings.Store.H2_MEMORY;
+      case COMMITTED -> store == PersistenceSettings.Store.H2;
+      case BATCHED -> false;
+    };
   }
 
   static UsageSettings from(Config usage) {
@@ -57,8 +84,9 @@ public record UsageSettings(Duration flushInterval, int flushRecords, int maxBuf
     String mode = usage.getString("durability");
     Durability durability = switch (mode.toLowerCase(Locale.ROOT)) {
       case "committed" -> Durability.COMMITTED;
+      case "spooled" -> Durability.SPOOLED;
       case "batched" -> Durability.BATCHED;
-      default -> throw new SettingsException(PATH + ".durability = " + mode + " must be committed or batched");
+      default -> throw new SettingsException(PATH + ".durability = " + mode + " must be committed, spooled or batched");
     };
     Duration timeout = usage.getDuration("commit-timeout");
     if (timeout.isZero() || timeout.isNegative()) {

@@ -105,8 +105,10 @@ public record Accounts(
     ActorSystem<?> system = context.getSystem();
     KeyStore keys = new KeyStore(mapper);
     UsageStore usage = new UsageStore();
+    UsageSpool.Location spool = settings.usage().spools(settings.persistence().store())
+        ? UsageSpool.at(settings.persistence().dataDir().resolve(UsageSpool.DIRECTORY), mapper) : null;
     ActorRef<UsageLedger.Command> ledger =
-        context.spawn(UsageLedger.create(pool, usage, settings.usage()), "usage-ledger");
+        context.spawn(UsageLedger.create(pool, usage, settings.usage(), spool), "usage-ledger");
     KeyState.Loader loader = keyId -> pool.run(c -> keys.byId(c, keyId)).thenCombine(
         AskPattern.<UsageLedger.Command, StatusReply<UsageStore.Spending>>ask(ledger,
                 replyTo -> new UsageLedger.SpentBy(keyId, clock.millis() - RECENT.toMillis(), replyTo), SPENT_WAIT,

@@ -146,13 +146,13 @@ public final class Metering {
   }
 
   /**
-   * Records the call that ends a request: completes once the record is durable in {@code committed}
-   * mode (or after {@code commit-timeout}, or once the database refused it: the record still queued), at
-   * once in {@code batched} mode.
+   * Records the call that ends a request: completes once the record is durable in {@code committed} and
+   * {@code spooled} modes (committed, or appended to the spool; or after {@code commit-timeout}, or once
+   * the database or spool refused it: the record still queued), at once in {@code batched} mode.
    * Records made before it by the same request are written no later: the ledger writes in order.
    */
   CompletionStage<Done> recordFinal(UsageRecord record) {
-    if (usage == null || !usage.committed()) {
+    if (usage == null || !usage.answersWait()) {
       record(record);
       return CompletableFuture.completedFuture(Done.getInstance());
     }

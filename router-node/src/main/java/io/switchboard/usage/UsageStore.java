@@ -20,6 +20,8 @@ import java.util.stream.Collectors;
  */
 public final class UsageStore {
   public static final String TABLE = "switchboard_usage";
+  /** How far each node's usage spool ({@link UsageSpool}) is in {@value #TABLE}: one row per spool. */
+  public static final String SPOOL_TABLE = "switchboard_usage_spool";
   static final long DAY_MILLIS = 86_400_000L;
 
   private static final String[] DDL = {
@@ -39,7 +41,10 @@ public final class UsageStore {
       // Added with auto routes; a table created before them gains the columns at the next start.
       "ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS route VARCHAR(400)",
       "ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS route_reason VARCHAR(1000)",
-      "CREATE INDEX IF NOT EXISTS " + TABLE + "_at ON " + TABLE + " (at_ms)"
+      "CREATE INDEX IF NOT EXISTS " + TABLE + "_at ON " + TABLE + " (at_ms)",
+      "CREATE TABLE IF NOT EXISTS " + SPOOL_TABLE + " ("
+          + "spool_id VARCHAR(64) NOT NULL PRIMARY KEY, "
+          + "applied_seq BIGINT NOT NULL)"
   };
 
   /** A dimension usage can be grouped by. */
@@ -107,6 +112,35 @@ public final class UsageStore {
         s.addBatch();
       }
       s.executeBatch();
+    }
+  }
+
+  /** The highest sequence number of spool {@code spoolId} whose record is in the table; 0 before the first. */
+  public long appliedSeq(Connection c, String spoolId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT applied_seq FROM " + SPOOL_TABLE + " WHERE spool_id = ?")) {
+      s.setString(1, spoolId);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next() ? r.getLong(1) : 0;
+      }
+    }
+  }
+
+  /**
+   * Records that spool {@code spoolId}'s records up to {@code seq} are in the table: call it in the
+   * transaction that inserts them, so a crash loses both or neither. One ledger writes a spool's row.
+   */
+  public void markApplied(Connection c, String spoolId, long seq) throws SQLException {
+    try (PreparedStatement update = c.prepareStatement("UPDATE " + SPOOL_TABLE + " SET applied_seq = ?"
+        + " WHERE spool_id = ?")) {
+      update.setLong(1, seq);
+      update.setString(2, spoolId);
+      if (update.executeUpdate() > 0) return;
+    }
+    try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + SPOOL_TABLE + " (spool_id, applied_seq)"
+        + " VALUES (?, ?)")) {
+      insert.setString(1, spoolId);
+      insert.setLong(2, seq);
+      insert.executeUpdate();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.switchboard.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,24 @@ class UsageSettingsTest {
     UsageSettings usage = usage("switchboard.usage { durability = batched, commit-timeout = 2s }");
     assertEquals(UsageSettings.Durability.BATCHED, usage.durability());
     assertEquals(Duration.ofSeconds(2), usage.commitTimeout());
+  }
+
+  @Test
+  void theSpool_isUsedWhenSpooled_onAnyStoreOnDisk_andWhenCommitted_onH2Only() {
+    UsageSettings spooled = usage("switchboard.usage.durability = spooled");
+    assertEquals(UsageSettings.Durability.SPOOLED, spooled.durability());
+    assertTrue(spooled.answersWait());
+    assertTrue(spooled.spools(PersistenceSettings.Store.H2));
+    assertTrue(spooled.spools(PersistenceSettings.Store.POSTGRES));
+    assertFalse(spooled.spools(PersistenceSettings.Store.H2_MEMORY), "nothing outlives a database in memory");
+
+    UsageSettings committed = usage("");
+    assertTrue(committed.spools(PersistenceSettings.Store.H2), "the spool shares the H2 file's disk");
+    assertFalse(committed.spools(PersistenceSettings.Store.POSTGRES), "a lost node's disk must not lose a record");
+
+    UsageSettings batched = usage("switchboard.usage.durability = batched");
+    assertFalse(batched.answersWait());
+    assertFalse(batched.spools(PersistenceSettings.Store.H2));
   }
 
   @Test

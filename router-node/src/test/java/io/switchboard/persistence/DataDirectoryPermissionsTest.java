@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The embedded database and its directory are readable by their owner only (0700 and 0600), from the
- * first start of a node, and again after a start on a directory an older version left readable.
+ * The embedded database, the usage spool and their directories are readable by their owner only (0700
+ * and 0600), from the first start of a node, and again after a start on a directory an older version
+ * left readable.
  */
 @Tag("integration")
 class DataDirectoryPermissionsTest {
@@ -42,7 +43,10 @@ class DataDirectoryPermissionsTest {
     Path dataDir = root.resolve("data");
     runNode(dataDir);
     Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    for (Path file : files(dataDir)) Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    for (Path file : files(dataDir)) {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(Files.isDirectory(file) ? "rwxr-xr-x"
+          : "rw-r--r--"));
+    }
 
     runNode(dataDir);
 
@@ -67,14 +71,17 @@ class DataDirectoryPermissionsTest {
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir)), dataDir.toString());
     List<Path> files = files(dataDir);
     assertTrue(files.contains(dataDir.resolve("switchboard.mv.db")), "the database is there: " + files);
+    assertTrue(files.contains(dataDir.resolve("usage-spool").resolve("spool-id")), "the usage spool is there: " + files);
     for (Path file : files) {
-      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), file.toString());
+      assertEquals(Files.isDirectory(file) ? "rwx------" : "rw-------",
+          PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), file.toString());
     }
   }
 
+  /** Everything under {@code dir}, in its subdirectories too, but not {@code dir} itself. */
   private static List<Path> files(Path dir) throws IOException {
-    try (Stream<Path> listing = Files.list(dir)) {
-      return listing.toList();
+    try (Stream<Path> listing = Files.walk(dir)) {
+      return listing.filter(path -> !path.equals(dir)).toList();
     }
   }
 }
