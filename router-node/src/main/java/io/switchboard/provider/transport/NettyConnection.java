@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -71,7 +72,13 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     return channel.isActive();
   }
 
-  void close() {
+  /**
+   * Closes the connection in the middle of an exchange, with a reset rather than a FIN: an upstream
+   * that is still answering sees at once that nobody reads it (a FIN may look like a client that only
+   * finished sending, and an upstream with nothing to write yet may not notice it).
+   */
+  void abort() {
+    if (channel.isActive()) channel.config().setOption(ChannelOption.SO_LINGER, 0);
     channel.close();
   }
 
@@ -181,7 +188,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
       channel.eventLoop().schedule(() -> {
         if (!x.subscribed && !x.closed) {
           x.closed = true;
-          channel.close();
+          abort();
         }
       }, unread.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -273,7 +280,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     if (x.ended && x.chunks.isEmpty() && x.failure == null && x.keepAlive && channel.isActive() && exchange == x) {
       pool.ready(this);
     } else {
-      channel.close();
+      abort();
     }
   }
 

@@ -119,7 +119,7 @@ final class NettyPool {
     if (pending.settled) return;
     NettyConnection sentOn = pending.sentOn;
     pending.fail(new CallAbandonedException());
-    if (sentOn != null) sentOn.close();
+    if (sentOn != null) sentOn.abort();
     else waiting.remove(pending); // one still connecting takes its connection to the next in line
   }
 
