@@ -15,9 +15,11 @@ import io.switchboard.provider.UpstreamException;
 import io.switchboard.provider.UpstreamException.Kind;
 import io.switchboard.provider.UpstreamHttp;
 import io.switchboard.provider.openai.FakeOpenAi;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -134,6 +137,34 @@ class NettyTransportTest {
     last.complete(ByteString.fromString("data: [DONE]\n\n"));
     assertEquals(Optional.of(ByteString.fromString("data: [DONE]")), await(events.pull()));
     assertEquals(Optional.empty(), await(events.pull()));
+  }
+
+  @Test
+  void aBodyIsReadFromTheSocketOnlyAsItsReaderAsks_soTheUpstreamWaitsForASlowReader() throws Exception {
+    int size = 64 * 1024 * 1024; // far beyond what the kernel's socket buffers hold
+    CompletableFuture<Void> allWritten = new CompletableFuture<>();
+    try (SocketUpstream socket = new SocketUpstream((request, s) -> {
+      OutputStream out = s.getOutputStream();
+      out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + size + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      byte[] block = new byte[64 * 1024];
+      for (int written = 0; written < size; written += block.length) out.write(block);
+      out.flush();
+      allWritten.complete(null);
+    })) {
+      UpstreamHttp http = client(socket.baseUrl(), "");
+      HttpResponse response = await(http.send(chat(socket.baseUrl(), "{}")));
+      SinkQueueWithCancel<ByteString> body = response.entity().getDataBytes().runWith(Sink.queue(), materializer);
+      long read = await(body.pull()).orElseThrow().size();
+
+      assertThrows(TimeoutException.class, () -> allWritten.get(1, TimeUnit.SECONDS),
+          "the upstream is held back while the reader takes nothing more");
+      for (Optional<ByteString> chunk = await(body.pull()); chunk.isPresent(); chunk = await(body.pull())) {
+        read += chunk.get().size();
+      }
+      assertEquals(size, read);
+      await(allWritten);
+    }
   }
 
   @Test
