@@ -10,10 +10,13 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.NetUtil;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -60,10 +63,14 @@ final class NettyPool {
   }
 
   private SslHandler tls(SocketChannel channel) throws Exception {
-    SslHandler handler = clients.ssl().newHandler(channel.alloc(), target.host(), target.port()); // SNI
+    SslHandler handler = clients.ssl().newHandler(channel.alloc(), target.host(), target.port());
     SSLEngine engine = handler.engine();
     SSLParameters parameters = engine.getSSLParameters();
     parameters.setEndpointIdentificationAlgorithm("HTTPS");
+    // Named explicitly: the JDK names only dotted hosts by itself (no SNI for "localhost" or an intranet name).
+    if (!NetUtil.isValidIpV4Address(target.host()) && !NetUtil.isValidIpV6Address(target.host())) {
+      parameters.setServerNames(List.of(new SNIHostName(target.host())));
+    }
     engine.setSSLParameters(parameters);
     return handler;
   }

@@ -41,8 +41,13 @@ final class SocketUpstream implements AutoCloseable {
   private final BlockingQueue<Integer> closedByClient = new LinkedBlockingQueue<>();
 
   SocketUpstream(Handler handler) throws IOException {
+    this(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), handler);
+  }
+
+  /** Serves on {@code server}, e.g. a TLS server socket. */
+  SocketUpstream(ServerSocket server, Handler handler) {
     this.handler = handler;
-    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.server = server;
     Thread acceptor = new Thread(this::accept, "socket-upstream");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -50,6 +55,10 @@ final class SocketUpstream implements AutoCloseable {
 
   String baseUrl() {
     return "http://127.0.0.1:" + server.getLocalPort();
+  }
+
+  int port() {
+    return server.getLocalPort();
   }
 
   void answer(Handler next) {
