@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -16,6 +15,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -62,6 +62,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
   private Exchange exchange;
   private Throwable broken;
   private long idleSince;
+  private ScheduledFuture<?> idleCheck;
 
   NettyConnection(NettyPool pool, Channel channel) {
     this.pool = pool;
@@ -96,17 +97,27 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     channel.read();
   }
 
-  /** Back in the pool: notice the upstream closing, and close after the pool's idle timeout. */
-  void idle(EventLoop loop) {
+  /**
+   * Back in the pool: notice the upstream closing, and close after the pool's idle timeout. One timer
+   * per connection at most, moved on when it finds the connection used since, rather than one per
+   * response.
+   */
+  void idle() {
     exchange = null;
-    long since = ++idleSince;
+    idleSince = System.nanoTime();
     channel.read();
     Duration timeout = pool.clients().idleTimeout;
-    if (timeout != null) {
-      loop.schedule(() -> {
-        if (exchange == null && idleSince == since) channel.close();
-      }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
+    if (timeout != null && idleCheck == null) checkIdleIn(timeout.toNanos());
+  }
+
+  private void checkIdleIn(long nanos) {
+    idleCheck = channel.eventLoop().schedule(() -> {
+      idleCheck = null;
+      if (exchange != null || !channel.isActive()) return; // in use: its next idle() sets a timer again
+      long left = pool.clients().idleTimeout.toNanos() - (System.nanoTime() - idleSince);
+      if (left <= 0) channel.close();
+      else checkIdleIn(left);
+    }, nanos, TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -185,7 +196,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
         .withEntity(entity));
     Duration unread = pool.clients().subscriptionTimeout;
     if (!empty && unread != null) {
-      channel.eventLoop().schedule(() -> {
+      x.unread = channel.eventLoop().schedule(() -> {
         if (!x.subscribed && !x.closed) {
           x.closed = true;
           abort();
@@ -243,6 +254,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
             "the response body was not read in time (response-entity-subscription-timeout) and was dropped"));
       } else {
         x.subscribed = true;
+        if (x.unread != null) x.unread.cancel(false);
         subscribed.complete(x);
       }
     });
@@ -318,6 +330,8 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     boolean closed;
     Throwable failure;
     CompletableFuture<Optional<ByteString>> demand;
+    /** Drops the response if nobody starts reading its body in time. */
+    ScheduledFuture<?> unread;
 
     Exchange(NettyPool.Pending pending) {
       this.pending = pending;

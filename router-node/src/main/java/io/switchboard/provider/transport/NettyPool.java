@@ -140,7 +140,7 @@ final class NettyPool {
       }
     }
     idle.addFirst(connection);
-    connection.idle(loop);
+    connection.idle();
   }
 
   private void closed(NettyConnection connection) {
