@@ -43,6 +43,8 @@ final class NettyClients implements Extension {
   final Duration idleTimeout;
   /** Null: a body nobody reads holds its connection until it is read. */
   final Duration subscriptionTimeout;
+  /** Sent with every request as Pekko's client sends it ({@code pekko.http.client.user-agent-header}); null: none. */
+  final String userAgent;
   private final ConcurrentHashMap<NettyPool.Target, NettyPool> pools = new ConcurrentHashMap<>();
   private volatile SslContext ssl;
 
@@ -53,6 +55,8 @@ final class NettyClients implements Extension {
     ConnectionPoolSettings pekko = ConnectionPoolSettings.create(system.classicSystem());
     this.idleTimeout = finite(pekko.getIdleTimeout());
     this.subscriptionTimeout = finite(pekko.getResponseEntitySubscriptionTimeout());
+    String agent = system.settings().config().getString("pekko.http.client.user-agent-header");
+    this.userAgent = agent.isBlank() ? null : agent;
     system.getWhenTerminated().whenComplete((done, error) -> group.shutdownGracefully(0, 1, TimeUnit.SECONDS));
   }
 

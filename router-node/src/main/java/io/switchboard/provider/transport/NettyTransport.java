@@ -64,7 +64,11 @@ final class NettyTransport implements UpstreamTransport {
     }
     NettyPool pool = clients.pool(
         new NettyPool.Target(provider, https, host, port, maxConnections, maxOpenRequests, connect));
-    return pool.send(toNetty(request, ((HttpEntity.Strict) entity).getData(), hostHeader(host, port, https)), abandoned);
+    FullHttpRequest out = toNetty(request, ((HttpEntity.Strict) entity).getData(), hostHeader(host, port, https));
+    if (clients.userAgent != null && !out.headers().contains(HttpHeaderNames.USER_AGENT)) {
+      out.headers().set(HttpHeaderNames.USER_AGENT, clients.userAgent);
+    }
+    return pool.send(out, abandoned);
   }
 
   private static FullHttpRequest toNetty(HttpRequest request, ByteString data, String host) {

@@ -202,6 +202,38 @@ class NettyTransportTest {
   }
 
   @Test
+  void aGet_arrivesWithItsQueryAndHeaders_andWithoutABody() throws Exception {
+    try (SocketUpstream socket = new SocketUpstream(SocketUpstream.json(ANSWER))) {
+      UpstreamHttp http = client(socket.baseUrl(), "");
+
+      assertEquals(ANSWER, answer(http, HttpRequest.GET(socket.baseUrl() + "/models?limit=2&after=gpt-4o")
+          .addHeader(RawHeader.create("OpenAI-Organization", "org-test"))));
+
+      SocketUpstream.Request request = socket.nextRequest();
+      assertEquals("GET", request.method());
+      assertEquals("/models?limit=2&after=gpt-4o", request.target());
+      assertEquals("org-test", request.headers().get("openai-organization"));
+      assertTrue(request.headers().get("user-agent").startsWith("pekko-http/"), "the user agent Pekko's client sends");
+      assertNull(request.headers().get("content-length"));
+      assertEquals("", request.body());
+    }
+  }
+
+  @Test
+  void aStreamedRequestBody_isRefusedClearly_andNothingIsSent() throws Exception {
+    try (SocketUpstream socket = new SocketUpstream(SocketUpstream.json(ANSWER))) {
+      UpstreamHttp http = client(socket.baseUrl(), "");
+      HttpRequest streamed = UpstreamHttp.post(Uri.create(socket.baseUrl() + "/chat/completions"))
+          .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_JSON, Source.single(ByteString.fromString("{}"))));
+
+      UpstreamException refused = failure(http.send(streamed));
+
+      assertTrue(refused.getMessage().contains("strict request bodies only"), refused.getMessage());
+      assertEquals(0, socket.connectionsAccepted());
+    }
+  }
+
+  @Test
   void concurrentCalls_openNoMoreThanMaxConnections_andTheRestWaitTheirTurn() throws Exception {
     CompletableFuture<Void> release = new CompletableFuture<>();
     try (SocketUpstream socket = new SocketUpstream(SocketUpstream.holdUntil(release, ANSWER))) {
