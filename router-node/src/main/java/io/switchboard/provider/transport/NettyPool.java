@@ -16,6 +16,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
@@ -82,7 +83,11 @@ final class NettyPool {
   /** Sends {@code request} on a free connection, a new one, or the first that frees up. */
   CompletionStage<HttpResponse> send(FullHttpRequest request, CompletionStage<Void> abandoned) {
     Pending pending = new Pending(request, clients);
-    loop.execute(() -> dispatch(pending));
+    try {
+      loop.execute(() -> dispatch(pending));
+    } catch (RejectedExecutionException shutDown) {
+      return CompletableFuture.failedFuture(new IllegalStateException("the node is shutting down", shutDown));
+    }
     if (abandoned != null) abandoned.thenRun(() -> loop.execute(() -> abandon(pending)));
     return pending.response;
   }
