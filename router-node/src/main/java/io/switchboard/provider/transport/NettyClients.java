@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
@@ -39,6 +40,8 @@ final class NettyClients implements Extension {
   final EventLoopGroup group;
   /** Where response futures complete: never on an event loop, whose threads must not run callers' code. */
   final Executor callbacks;
+  /** Where host names are looked up: Pekko's dispatcher for blocking work. */
+  final Executor blocking;
   /** Null: idle connections stay open. */
   final Duration idleTimeout;
   /** Null: a body nobody reads holds its connection until it is read. */
@@ -52,6 +55,7 @@ final class NettyClients implements Extension {
     this.group = new MultiThreadIoEventLoopGroup(Math.min(THREADS, Runtime.getRuntime().availableProcessors()),
         new DefaultThreadFactory("switchboard-upstream", true), NioIoHandler.newFactory());
     this.callbacks = system.executionContext();
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     ConnectionPoolSettings pekko = ConnectionPoolSettings.create(system.classicSystem());
     this.idleTimeout = finite(pekko.getIdleTimeout());
     this.subscriptionTimeout = finite(pekko.getResponseEntitySubscriptionTimeout());

@@ -11,6 +11,9 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -88,7 +91,7 @@ final class NettyPool {
     } catch (RejectedExecutionException shutDown) {
       return CompletableFuture.failedFuture(new IllegalStateException("the node is shutting down", shutDown));
     }
-    if (abandoned != null) abandoned.thenRun(() -> loop.execute(() -> abandon(pending)));
+    if (abandoned != null) abandoned.thenRun(() -> onLoop(() -> abandon(pending)));
     return pending.response;
   }
 
@@ -110,13 +113,42 @@ final class NettyPool {
     }
   }
 
+  /**
+   * Opens a connection for {@code pending}. The host's name is looked up on Pekko's blocking dispatcher:
+   * the JDK's lookup blocks, and a slow DNS server must not stall the event loop every provider shares.
+   */
   private void connect(Pending pending) {
     open++;
-    bootstrap.connect(target.host(), target.port()).addListener((ChannelFuture connected) -> {
+    clients.blocking.execute(() -> {
+      InetSocketAddress address;
+      try {
+        address = new InetSocketAddress(InetAddress.getByName(target.host()), target.port());
+      } catch (UnknownHostException | RuntimeException unresolved) {
+        onLoop(() -> connectFailed(pending, unresolved));
+        return;
+      }
+      onLoop(() -> connect(pending, address));
+    });
+  }
+
+  private void connectFailed(Pending pending, Throwable cause) {
+    open--;
+    pending.fail(cause);
+    connectForNextWaiting();
+  }
+
+  private void onLoop(Runnable task) {
+    try {
+      loop.execute(task);
+    } catch (RejectedExecutionException shutDown) {
+      // the node is stopping: nothing waits for this pool any more
+    }
+  }
+
+  private void connect(Pending pending, InetSocketAddress address) {
+    bootstrap.connect(address).addListener((ChannelFuture connected) -> {
       if (!connected.isSuccess()) {
-        open--;
-        pending.fail(connected.cause());
-        connectForNextWaiting();
+        connectFailed(pending, connected.cause());
         return;
       }
       NettyConnection connection = connected.channel().pipeline().get(NettyConnection.class);
