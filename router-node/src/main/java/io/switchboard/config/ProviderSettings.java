@@ -19,6 +19,7 @@ public record ProviderSettings(
     int maxInFlight,
     Queue queue,
     int maxConnections,
+    Client client,
     Timeouts timeouts,
     int maxStreamEvent,
     Supervision supervision,
@@ -37,6 +38,24 @@ public record ProviderSettings(
 
   /** The provider's admission queue: how many may wait and for how long. */
   public record Queue(int maxSize, Duration maxWait, Duration maxWaitOverrideCap) {}
+
+  /**
+   * The HTTP client the provider's calls go through ({@code connection-pool.client}): Pekko HTTP's host
+   * pool, or a Netty pool that costs less CPU per request and can withdraw a call before its response
+   * headers arrive.
+   */
+  public enum Client {
+    PEKKO,
+    NETTY;
+
+    static Client parse(String value, String path) {
+      return switch (value) {
+        case "pekko" -> PEKKO;
+        case "netty" -> NETTY;
+        default -> throw new SettingsException(path + " = \"" + value + "\" must be pekko or netty");
+      };
+    }
+  }
 
   /** Upstream timeouts; each one ends in a 504 (or, mid-stream, an error event). */
   public record Timeouts(Duration connect, Duration firstByte, Duration total, Duration streamIdle) {}
@@ -208,6 +227,7 @@ public record ProviderSettings(
         maxInFlight,
         queue,
         positive(c.getInt("connection-pool.max-connections"), path + ".connection-pool.max-connections"),
+        Client.parse(c.getString("connection-pool.client"), path + ".connection-pool.client"),
         timeouts,
         (int) Math.min(Integer.MAX_VALUE, c.getBytes("max-stream-event")),
         supervision,

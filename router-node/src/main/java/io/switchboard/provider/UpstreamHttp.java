@@ -3,6 +3,9 @@ package io.switchboard.provider;
 import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.UpstreamException.Kind;
+import io.switchboard.provider.transport.CallAbandonedException;
+import io.switchboard.provider.transport.UpstreamTransport;
+import io.netty.channel.ConnectTimeoutException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import io.switchboard.ratelimit.RateLimitSignals;
@@ -17,9 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.event.LoggingAdapter;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -27,8 +27,6 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.http.javadsl.model.Uri;
-import org.apache.pekko.http.javadsl.settings.ClientConnectionSettings;
-import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SharedKillSwitch;
@@ -43,19 +41,16 @@ import org.apache.pekko.util.ByteString;
  * own pool, its timeouts, and every transport failure told as an {@link UpstreamException} that names
  * the provider and the setting involved. The dialect (paths, headers, bodies) is the caller's business.
  *
- * <p>The pool is set up as {@code OpenAiUpstream}'s: at most {@code connection-pool.max-connections}
- * connections, room for as many queued requests as the provider admits, and no retries of its own
- * (retrying is a routing decision).
+ * <p>Requests travel by the provider's {@link UpstreamTransport} ({@code connection-pool.client}): at
+ * most {@code connection-pool.max-connections} connections, room for as many queued requests as the
+ * provider admits, and no retries of its own (retrying is a routing decision).
  */
 public final class UpstreamHttp {
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
   private final ProviderSettings settings;
   private final String baseUrl;
-  private final Http http;
-  private final HttpsConnectionContext https;
-  private final ConnectionPoolSettings pool;
-  private final LoggingAdapter log;
+  private final UpstreamTransport transport;
   private final Materializer materializer;
   private final boolean refusedMeansUnavailable;
   private final Clock clock;
@@ -78,16 +73,8 @@ public final class UpstreamHttp {
     this.redactor = CredentialRedactor.forProvider(settings);
     this.baseUrl = baseUrl;
     this.refusedMeansUnavailable = refusedMeansUnavailable;
-    this.http = Http.get(system);
-    this.https = http.defaultClientHttpsContext();
-    this.log = system.classicSystem().log();
+    this.transport = UpstreamTransport.of(system, settings);
     this.materializer = Materializer.matFromSystem(system);
-    this.pool = ConnectionPoolSettings.create(system.classicSystem())
-        .withMaxConnections(settings.maxConnections())
-        .withMaxOpenRequests(nextPowerOfTwo(Math.max(settings.maxInFlight(), settings.maxConnections())))
-        .withMaxRetries(0)
-        .withConnectionSettings(ClientConnectionSettings.create(system.classicSystem())
-            .withConnectingTimeout(settings.timeouts().connect()));
   }
 
   public String provider() {
@@ -105,14 +92,15 @@ public final class UpstreamHttp {
   /**
    * Sends a request; fails with TIMEOUT when no response headers arrive within {@code timeouts.first-byte}.
    * A call {@linkplain Abandonment abandoned} by its caller has its response body cut, which closes its
-   * connection; one abandoned before its headers came is cut when they come (a pooled request cannot be
-   * withdrawn before that).
+   * connection. One abandoned before its headers came is withdrawn at once by the Netty transport (its
+   * connection closed, the call failed as CONNECTION_FAILED); Pekko's pool cannot withdraw a pooled
+   * request, so there it is cut when its headers come.
    */
   public CompletionStage<HttpResponse> send(HttpRequest request) {
     Duration firstByte = settings.timeouts().firstByte();
-    CompletableFuture<HttpResponse> sent = http.singleRequest(request, https, pool, log).toCompletableFuture();
-    CompletableFuture<HttpResponse> response = Abandonment.current().map(abandoned -> cutWhen(abandoned, sent))
-        .orElse(sent);
+    CompletionStage<Void> abandonment = Abandonment.current().orElse(null);
+    CompletableFuture<HttpResponse> sent = transport.send(request, abandonment).toCompletableFuture();
+    CompletableFuture<HttpResponse> response = abandonment == null ? sent : cutWhen(abandonment, sent);
     return response.copy()
         .orTimeout(firstByte.toMillis(), TimeUnit.MILLISECONDS)
         .handle((resp, error) -> {
@@ -124,15 +112,20 @@ public final class UpstreamHttp {
             throw failure(Kind.TIMEOUT, "Provider '" + settings.id() + "' sent no response headers within "
                 + firstByte.toMillis() + " ms (timeouts.first-byte).", cause);
           }
+          if (cause instanceof CallAbandonedException) throw abandoned(cause);
           throw connectionFailure(cause);
         });
+  }
+
+  private UpstreamException abandoned(Throwable cause) {
+    return failure(Kind.CONNECTION_FAILED,
+        "Provider '" + settings.id() + "': the call was abandoned by its caller and its connection closed.", cause);
   }
 
   /** {@code sent}'s response, its body cut (and so its connection closed) once {@code abandoned} completes. */
   private CompletableFuture<HttpResponse> cutWhen(CompletionStage<Void> abandoned, CompletableFuture<HttpResponse> sent) {
     SharedKillSwitch cut = KillSwitches.shared("abandoned-call");
-    abandoned.thenRun(() -> cut.abort(failure(Kind.CONNECTION_FAILED,
-        "Provider '" + settings.id() + "': the call was abandoned by its caller and its connection closed.", null)));
+    abandoned.thenRun(() -> cut.abort(abandoned(null)));
     return sent.thenApply(resp -> {
       ResponseEntity entity = resp.entity();
       if (entity.isStrict()) return resp; // all of it is here already: nothing left to cut
@@ -310,9 +303,13 @@ public final class UpstreamHttp {
     return RateLimitSignals.parse(name -> response.getHeader(name).map(HttpHeader::value), clock.millis());
   }
 
-  /** Pekko's TCP layer reports an expired connecting timeout as a failed Connect command. */
+  /**
+   * Pekko's TCP layer reports an expired connecting timeout as a failed Connect command; Netty with a
+   * {@link ConnectTimeoutException} (a {@link ConnectException}, so this is asked first).
+   */
   public static boolean isConnectTimeout(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof ConnectTimeoutException) return true;
       if (t.getMessage() != null && t.getMessage().contains("Connect timeout")) return true;
     }
     return false;
@@ -331,9 +328,5 @@ public final class UpstreamHttp {
 
   private static Throwable unwrap(Throwable error) {
     return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-  }
-
-  private static int nextPowerOfTwo(int n) {
-    return n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
   }
 }

@@ -56,6 +56,22 @@ class SwitchboardSettingsTest {
   }
 
   @Test
+  void connectionPoolClient_isPekkoByDefault_nettyPerProvider_andAnythingElseStopsTheStart() {
+    SwitchboardSettings s = settings("""
+        switchboard.providers.a { kind = openai, openai.base-url = "http://127.0.0.1:1" }
+        switchboard.providers.b { kind = openai, openai.base-url = "http://127.0.0.1:1", connection-pool.client = netty }
+        """);
+    assertEquals(ProviderSettings.Client.PEKKO, s.providers().get("a").client());
+    assertEquals(ProviderSettings.Client.NETTY, s.providers().get("b").client());
+    assertEquals(ProviderSettings.Client.NETTY, settings("switchboard.provider-defaults.connection-pool.client = netty")
+        .providers().get("simulated").client());
+
+    String message = failure("switchboard.provider-defaults.connection-pool.client = okhttp",
+        "switchboard.providers.simulated.connection-pool.client");
+    assertTrue(message.contains("pekko or netty"), message);
+  }
+
+  @Test
   void firstTokenTimeout_isOffByDefault_setPerModel_overriddenPerDeployment_andNeverNegative() {
     assertEquals(java.time.Duration.ZERO, SwitchboardSettings.from(ConfigFactory.load(), NO_ENV).models()
         .get("switchboard-sim").primary().firstTokenTimeout());

@@ -48,7 +48,13 @@ class AdmissionUnderLoadTest {
           limits { %s }
         }
         switchboard.models.chat { provider = %s, upstream-model = "gpt-4o" }
-        """.formatted(provider, upstream.baseUrl(), limits, provider));
+        %s
+        """.formatted(provider, upstream.baseUrl(), limits, provider, client()));
+  }
+
+  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  String client() {
+    return "";
   }
 
   /** {@code count} concurrent requests, each allowed to wait {@code maxWait} for admission. */

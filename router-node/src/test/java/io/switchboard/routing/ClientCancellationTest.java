@@ -44,7 +44,13 @@ class ClientCancellationTest {
           { provider = primary, upstream-model = "gpt-4o" },
           { provider = secondary, upstream-model = "gpt-4o-mini" }
         ]
-        """.formatted(primary.baseUrl(), secondary.baseUrl()));
+        %s
+        """.formatted(primary.baseUrl(), secondary.baseUrl(), client()));
+  }
+
+  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  String client() {
+    return "";
   }
 
   /** Sends {@code body} as an HTTP/1.1 request on its own connection, which the caller closes to leave. */

@@ -40,6 +40,11 @@ class AnthropicStreamFaultTest {
 
   private TestGateway gateway;
 
+  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  String client() {
+    return "";
+  }
+
   @BeforeEach
   void start() {
     gateway = gateways.start("""
@@ -53,7 +58,8 @@ class AnthropicStreamFaultTest {
           breaker { consecutive-failures = 1000, minimum-calls = 1000 }
         }
         switchboard.models.claude-sonnet { provider = claude, upstream-model = "%s", max-output-tokens = 1024 }
-        """.formatted(anthropic.baseUrl(), MODEL), Map.of("FAKE_ANTHROPIC_KEY", KEY));
+        %s
+        """.formatted(anthropic.baseUrl(), MODEL, client()), Map.of("FAKE_ANTHROPIC_KEY", KEY));
   }
 
   private StreamedAnswer ask(Dialect dialect) {

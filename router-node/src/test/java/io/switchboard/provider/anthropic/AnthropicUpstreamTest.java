@@ -36,6 +36,11 @@ class AnthropicUpstreamTest {
 
   private TestGateway gateway;
 
+  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  String client() {
+    return "";
+  }
+
   private TestGateway gateway(String overrides, Map<String, String> env) {
     gateway = gateways.start("""
         # Each failure on its own, as the adapter maps it: retries and the breaker are tested elsewhere.
@@ -53,7 +58,8 @@ class AnthropicUpstreamTest {
           claude-haiku { provider = claude, upstream-model = "claude-haiku-4-5", max-output-tokens = 1024 }
         }
         %s
-        """.formatted(anthropic.baseUrl(), UPSTREAM_MODEL, overrides), env);
+        %s
+        """.formatted(anthropic.baseUrl(), UPSTREAM_MODEL, client(), overrides), env);
     return gateway;
   }
 

@@ -48,8 +48,14 @@ class OllamaUpstreamTest {
           llama { provider = local, upstream-model = "llama3.2" }
           mistral { provider = local, upstream-model = "mistral" }
         }
-        """.formatted(baseUrl));
+        %s
+        """.formatted(baseUrl, client()));
     return gateway;
+  }
+
+  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  String client() {
+    return "";
   }
 
   private TestGateway gateway() {

@@ -37,6 +37,11 @@ class OpenAiStreamFaultTest {
 
   private TestGateway gateway;
 
+  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  String client() {
+    return "";
+  }
+
   @BeforeEach
   void start() {
     gateway = gateways.start("""
@@ -50,7 +55,8 @@ class OpenAiStreamFaultTest {
           breaker { consecutive-failures = 1000, minimum-calls = 1000 }
         }
         switchboard.models.gpt-4o-mini { provider = upstream, upstream-model = gpt-4o-mini }
-        """.formatted(upstream.baseUrl()), Map.of("FAKE_OPENAI_KEY", "sk-test-4f9a1c0e"));
+        %s
+        """.formatted(upstream.baseUrl(), client()), Map.of("FAKE_OPENAI_KEY", "sk-test-4f9a1c0e"));
   }
 
   private StreamedAnswer ask(Dialect dialect) {

@@ -41,6 +41,11 @@ class OpenAiUpstreamTest {
 
   private TestGateway gateway;
 
+  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  String client() {
+    return "";
+  }
+
   private TestGateway gateway(String baseUrl, String overrides) {
     gateway = gateways.start("""
         switchboard.providers.simulated = null
@@ -60,7 +65,8 @@ class OpenAiUpstreamTest {
           fast { provider = upstream, upstream-model = gpt-4o-mini }
         }
         %s
-        """.formatted(baseUrl, overrides), Map.of("FAKE_OPENAI_KEY", KEY));
+        %s
+        """.formatted(baseUrl, client(), overrides), Map.of("FAKE_OPENAI_KEY", KEY));
     return gateway;
   }
 

@@ -1,0 +1,45 @@
+package io.switchboard.provider.transport;
+
+import io.switchboard.config.ProviderSettings;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+
+/**
+ * How one provider's requests reach its host: a request in, its response (headers, and a body that
+ * streams) out. {@code UpstreamHttp} lays the provider's timeouts and failure messages over it; a
+ * transport only moves bytes and reports what went wrong with the exception it got.
+ *
+ * <p>Two exist, chosen by {@code connection-pool.client}: {@link PekkoTransport} (Pekko HTTP's host
+ * pool, the default) and {@link NettyTransport}, which can also withdraw a request before its response
+ * headers came.
+ */
+public interface UpstreamTransport {
+
+  /**
+   * Sends {@code request}; completes with the response once its headers arrived.
+   *
+   * @param abandoned completes when the caller gives up on the call; null when it never does. A
+   *     transport that can withdraw a request closes its connection then and fails with
+   *     {@link CallAbandonedException}; the body of a response already received is the caller's to cut
+   */
+  CompletionStage<HttpResponse> send(HttpRequest request, CompletionStage<Void> abandoned);
+
+  /** The transport {@code settings.client()} names, for requests to the provider's host. */
+  static UpstreamTransport of(ActorSystem<?> system, ProviderSettings settings) {
+    return switch (settings.client()) {
+      case PEKKO -> new PekkoTransport(system, settings);
+      case NETTY -> new NettyTransport(system, settings);
+    };
+  }
+
+  /**
+   * Requests open in one provider's pool at most, in use or waiting for a connection: room for as many
+   * as the provider admits, rounded up to a power of two (Pekko's pool requires one).
+   */
+  static int maxOpenRequests(ProviderSettings settings) {
+    int n = Math.max(settings.maxInFlight(), settings.maxConnections());
+    return n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
+  }
+}
