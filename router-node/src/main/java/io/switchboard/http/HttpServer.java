@@ -38,6 +38,11 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.http.javadsl.model.HttpProtocols;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.Connection;
 import org.apache.pekko.stream.Materializer;
 
 /**
@@ -128,11 +133,26 @@ public final class HttpServer {
               : CompletableFuture.supplyAsync(Done::getInstance,
                   CompletableFuture.delayedExecutor(unready, TimeUnit.MILLISECONDS));
         });
-    return GuardedServer.bind(system, settings.http(), routes.route().handler(system))
+    Function<HttpRequest, CompletionStage<HttpResponse>> handler = routes.route().handler(system);
+    return GuardedServer.bind(system, settings.http(), request -> closingWhenUnready(handler.apply(request), request,
+            serving))
         .thenApply(binding -> {
           binding.addToCoordinatedShutdown(settings.http().shutdownDrain(), system);
           serving.set(true);
           return binding;
         });
+  }
+
+  /**
+   * Once shutdown has begun, an HTTP/1.x answer carries {@code Connection: close}: the client opens its
+   * next request's connection afresh (to whichever node its balancer now picks) instead of reusing this
+   * one, so fewer idle keep-alive connections are left for the unbind to close under a request being
+   * written on them. HTTP/2 has no such header (its streams end with the connection's GOAWAY).
+   */
+  private static CompletionStage<HttpResponse> closingWhenUnready(CompletionStage<HttpResponse> answer,
+      HttpRequest request, AtomicBoolean serving) {
+    boolean http1 = request.protocol().equals(HttpProtocols.HTTP_1_1) || request.protocol().equals(HttpProtocols.HTTP_1_0);
+    if (serving.get() || !http1) return answer;
+    return answer.thenApply(response -> response.addHeader(Connection.create("close")));
   }
 }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * On shutdown (a SIGTERM), {@code /ready} turns 503 while the port still serves for
  * {@code switchboard.http.shutdown-unready}: a load balancer that polls {@code /ready} stops sending
- * before the port closes, and a request that arrives meanwhile is answered, not refused.
+ * before the port closes, and a request that arrives meanwhile is answered, not refused, with
+ * {@code Connection: close} so that its client does not reuse the connection into the unbind.
  */
 @Tag("integration")
 class ShutdownUnreadyTest {
@@ -45,6 +46,8 @@ class ShutdownUnreadyTest {
     assertEquals(200, served.statusCode(), "a request arriving while the node is unready is still served: "
         + served.body());
     assertTrue(served.body().contains("chat.completion"), served.body());
+    assertEquals("close", served.headers().firstValue("connection").orElse(""),
+        "answers during the unready period close their connection, so clients do not reuse it into the unbind");
 
     stopped.get(60, TimeUnit.SECONDS);
     assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", gateway.uri("/").getPort()).close(),
