@@ -48,6 +48,11 @@ final class NettyPool {
   private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
   private int open;
 
+  /** Where this pool connects, and how many connections and waiting requests it allows. */
+  Target target() {
+    return target;
+  }
+
   NettyPool(Target target, NettyClients clients) {
     this.target = target;
     this.clients = clients;

@@ -38,6 +38,8 @@ final class NettyTransport implements UpstreamTransport {
   private final int maxConnections;
   private final int maxOpenRequests;
   private final Duration connect;
+  /** The pool the last request went to (see {@link #poolFor}). */
+  private volatile NettyPool last;
 
   NettyTransport(ActorSystem<?> system, ProviderSettings settings) {
     this.clients = NettyClients.get(system);
@@ -62,13 +64,26 @@ final class NettyTransport implements UpstreamTransport {
       return CompletableFuture.failedFuture(new IllegalArgumentException(
           "the netty client (connection-pool.client) sends strict request bodies only, and this one streams"));
     }
-    NettyPool pool = clients.pool(
-        new NettyPool.Target(provider, https, host, port, maxConnections, maxOpenRequests, connect));
+    NettyPool pool = poolFor(https, host, port);
     FullHttpRequest out = toNetty(request, ((HttpEntity.Strict) entity).getData(), hostHeader(host, port, https));
     if (clients.userAgent != null && !out.headers().contains(HttpHeaderNames.USER_AGENT)) {
       out.headers().set(HttpHeaderNames.USER_AGENT, clients.userAgent);
     }
     return pool.send(out, abandoned);
+  }
+
+  /**
+   * The pool for this host: a provider sends every request to its base URL's host, so the last pool
+   * found is kept and the shared map (a key built and hashed) is consulted only when the host differs.
+   */
+  private NettyPool poolFor(boolean https, String host, int port) {
+    NettyPool last = this.last;
+    NettyPool.Target t = last == null ? null : last.target();
+    if (t != null && t.https() == https && t.port() == port && t.host().equals(host)) return last;
+    NettyPool found = clients.pool(
+        new NettyPool.Target(provider, https, host, port, maxConnections, maxOpenRequests, connect));
+    this.last = found;
+    return found;
   }
 
   private static FullHttpRequest toNetty(HttpRequest request, ByteString data, String host) {
