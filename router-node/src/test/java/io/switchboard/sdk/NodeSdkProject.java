@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -63,6 +66,15 @@ final class NodeSdkProject {
    */
   static NodeSdkProject install(Path dir) throws IOException, InterruptedException {
     Files.createDirectories(dir);
+    // The suite runs in parallel forks, and both SDK test classes install into the same directory: one
+    // JVM at a time copies and installs, the other then finds the stamp and reuses node_modules.
+    try (FileChannel lockFile = FileChannel.open(dir.resolve(".install.lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE); FileLock held = lockFile.lock()) {
+      return installLocked(dir);
+    }
+  }
+
+  private static NodeSdkProject installLocked(Path dir) throws IOException, InterruptedException {
     String nodeVersion = requireNode(dir);
     requireTool(dir, "npm");
     for (String file : FILES) {
