@@ -18,6 +18,9 @@ import java.util.function.Predicate;
  * run hands it the recorded requests, the events and the upstream's figures.
  */
 final class FailoverReport {
+  /** Up to this many lost requests, the report lists each one. */
+  static final int LOST_LISTED = 40;
+
   private FailoverReport() {}
 
   /** What a run does to the cluster. */
@@ -39,6 +42,22 @@ final class FailoverReport {
    */
   record Disruption(int node, long fromMillis, long untilMillis) {
     static final Disruption NONE = new Disruption(0, -1, -1);
+  }
+
+  /**
+   * When the survivors' requests were answered by the provider again after a kill: the first end of a
+   * request due after the kill, to a survivor, that the provider decided (a 200, or a 429 of its limit),
+   * not the 503 of a provider that could not be reached.
+   */
+  static String answeredAgain(List<Sent> all, Disruption d) {
+    java.util.OptionalLong first = all.stream()
+        .filter(s -> s.node() != d.node() && s.dueMillis() >= d.fromMillis())
+        .filter(s -> s.outcome().kind() == Outcome.Kind.SUCCEEDED || s.outcome().detail().contains("429"))
+        .mapToLong(Sent::endMillis).min();
+    if (first.isEmpty()) return "The provider never answered the survivors again after the kill.\n\n";
+    return "The provider answered the survivors again (a 200, or a 429 of its limit) from **"
+        + seconds(first.getAsLong()) + " s**, " + seconds(first.getAsLong() - d.fromMillis())
+        + " s after the kill: the first answer to a request due after the kill that was not a 503.\n\n";
   }
 
   static String render(Setup setup, Disruption d, FailoverLoad.Result result, RequestLimit.Stats upstream,
@@ -83,6 +102,7 @@ final class FailoverReport {
       }
     }
     out.append(table).append('\n');
+    if (setup.mode() == Mode.KILL) out.append(answeredAgain(all, d));
     if (result.notSent() > 0) {
       out.append(result.notSent()).append(" more were not sent: ").append(FailoverLoad.MAX_OUTSTANDING)
           .append(" requests were already unanswered.\n\n");
@@ -111,30 +131,48 @@ final class FailoverReport {
     }
     columns.add("due from (s)");
     columns.add("due until (s)");
+    columns.add("ended from (s)");
+    columns.add("ended until (s)");
     MarkdownTable details = new MarkdownTable(columns.toArray(String[]::new));
-    // Per ending: the count in each group, then the first and the last due time.
+    // Per ending: the count in each group, then the first and the last due time, then the first and the
+    // last time an answer ended (or the client gave up).
+    int g0 = groups.size();
     Map<String, long[]> byDetail = new TreeMap<>();
     for (Sent s : all) {
       String key = s.outcome().kind().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": " + s.outcome().detail();
       long[] counts = byDetail.computeIfAbsent(key, k -> {
-        long[] fresh = new long[groups.size() + 2];
-        fresh[groups.size()] = Long.MAX_VALUE;
-        fresh[groups.size() + 1] = Long.MIN_VALUE;
+        long[] fresh = new long[g0 + 4];
+        fresh[g0] = fresh[g0 + 2] = Long.MAX_VALUE;
+        fresh[g0 + 1] = fresh[g0 + 3] = Long.MIN_VALUE;
         return fresh;
       });
-      for (int g = 0; g < groups.size(); g++) if (groups.get(g).test(s)) counts[g]++;
-      counts[groups.size()] = Math.min(counts[groups.size()], s.dueMillis());
-      counts[groups.size() + 1] = Math.max(counts[groups.size() + 1], s.dueMillis());
+      for (int g = 0; g < g0; g++) if (groups.get(g).test(s)) counts[g]++;
+      counts[g0] = Math.min(counts[g0], s.dueMillis());
+      counts[g0 + 1] = Math.max(counts[g0 + 1], s.dueMillis());
+      counts[g0 + 2] = Math.min(counts[g0 + 2], s.endMillis());
+      counts[g0 + 3] = Math.max(counts[g0 + 3], s.endMillis());
     }
     byDetail.forEach((k, v) -> {
       Object[] cells = new Object[v.length + 1];
       cells[0] = k;
-      for (int g = 0; g < groups.size(); g++) cells[g + 1] = v[g];
-      cells[groups.size() + 1] = seconds(v[groups.size()]);
-      cells[groups.size() + 2] = seconds(v[groups.size() + 1]);
+      for (int g = 0; g < g0; g++) cells[g + 1] = v[g];
+      for (int t = 0; t < 4; t++) cells[g0 + 1 + t] = seconds(v[g0 + t]);
       details.row(cells);
     });
     out.append(details).append('\n');
+
+    // A few lost requests are worth reading one by one: when each was due, when it ended, on which node.
+    List<Sent> lost = all.stream().filter(s -> s.outcome().kind() == Outcome.Kind.LOST)
+        .sorted(java.util.Comparator.comparingLong(Sent::dueMillis)).toList();
+    if (!lost.isEmpty() && lost.size() <= LOST_LISTED) {
+      out.append("### Every lost request\n\n");
+      MarkdownTable each = new MarkdownTable("node", "due (s)", "ended (s)", "kind", "ending");
+      for (Sent s : lost) {
+        each.row("node-" + s.node(), seconds(s.dueMillis()), seconds(s.endMillis()), s.stream() ? "stream" : "plain",
+            s.outcome().detail());
+      }
+      out.append(each).append('\n');
+    }
 
     out.append("## What the upstream saw\n\n");
     MarkdownTable up = new MarkdownTable("limit (requests/min)", "served", "refused with 429 (limit exceeded)",

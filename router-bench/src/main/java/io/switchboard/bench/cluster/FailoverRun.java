@@ -177,10 +177,10 @@ public final class FailoverRun {
       loadAverages.scheduleAtFixedRate(() -> loadAverage().ifPresent(loads::add), 0, 5, TimeUnit.SECONDS);
       try {
         result = load.run(rate, after, mode != FailoverReport.Mode.KILL, (lb, timeline) -> {
-          if (mode != FailoverReport.Mode.KILL) {
-            watch.set(new MemberWatch(cluster.layout().nodes(), cluster::nodes, timeline));
-            watch.get().start();
-          }
+          // Every mode watches the members, the kill too: its timeline then shows when the survivors
+          // saw the killed node unreachable, when it was downed and removed, and when they were ready.
+          watch.set(new MemberWatch(cluster.layout().nodes(), cluster::nodes, timeline));
+          watch.get().start();
           scenario.play(lb, timeline);
         }, FailoverRun::log);
       } finally {

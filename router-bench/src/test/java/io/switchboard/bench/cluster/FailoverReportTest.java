@@ -37,10 +37,29 @@ class FailoverReportTest {
     assertTrue(report.contains("| to node-1 (killed) | 2 | 1 | 0 | 0 | 1 |"), report);
     assertTrue(report.contains("| to the survivors, due before the kill | 2 | 1 | 1 | 0 | 0 |"), report);
     assertTrue(report.contains("| to the survivors, due after the kill | 2 | 2 | 0 | 0 | 0 |"), report);
-    assertTrue(report.contains("| lost: connection reset | 1 | 0 | 5.0 | 5.0 |"), report);
+    assertTrue(report.contains("| lost: connection reset | 1 | 0 | 5.0 | 5.0 | 5.0 | 5.0 |"), report);
+    assertTrue(report.contains("| node | due (s) | ended (s) | kind | ending |\n|---|---|---|---|---|\n"
+        + "| node-1 | 5.0 | 5.0 | stream | connection reset |\n"), report);
     assertTrue(report.contains("| 4800 | 5 | 0 | 120.5 | 6 |"), report);
     assertTrue(report.contains("never refused a request"), report);
     assertTrue(report.contains("| 5.0 | 2 | 2 | 0 | 0 | 0 | SIGKILL node-1 |"), report);
+    assertTrue(report.contains("answered the survivors again (a 200, or a 429 of its limit) from **6.0 s**, 1.0 s after"
+        + " the kill"), report);
+  }
+
+  @Test
+  void theProviderAnsweringAgain_isTheFirstAnswerAfterTheKillThatIsNotA503() {
+    Outcome unavailable = new Outcome(Kind.CLEAN_ERROR, "HTTP 503 provider_unavailable");
+    List<Sent> sent = List.of(
+        new Sent(2, 4_000, 9_000, false, OK),           // due before the kill: the old entity's, or a wait
+        new Sent(1, 5_500, 5_600, false, OK),           // the killed node's own
+        new Sent(2, 5_100, 15_100, false, unavailable), // waited out its deadline: no entity
+        new Sent(3, 6_000, 14_900, false, LIMITED),     // the new entity's 429: the first answer
+        new Sent(2, 7_000, 15_000, false, OK));
+    String text = FailoverReport.answeredAgain(sent, new FailoverReport.Disruption(1, 5_000, 5_000));
+    assertTrue(text.contains("from **14.9 s**, 9.9 s after the kill"), text);
+    assertTrue(FailoverReport.answeredAgain(List.of(sent.get(2)), new FailoverReport.Disruption(1, 5_000, 5_000))
+        .contains("never answered the survivors again"));
   }
 
   @Test
@@ -81,8 +100,8 @@ class FailoverReportTest {
     assertTrue(report.contains("| to the others, due before the pause | 1 | 1 | 0 | 0 | 0 |"), report);
     assertTrue(report.contains("| to the others, due during the pause | 2 | 0 | 1 | 0 | 1 |"), report);
     assertTrue(report.contains("| to the others, due after the resume | 1 | 1 | 0 | 0 | 0 |"), report);
-    assertTrue(report.contains("| ending | paused node | others | due from (s) | due until (s) |"), report);
-    assertTrue(report.contains("| lost: connection reset | 1 | 1 | 5.0 | 20.0 |"), report);
+    assertTrue(report.contains("| ending | paused node | others | due from (s) | due until (s) | ended from (s) | ended until (s) |"), report);
+    assertTrue(report.contains("| lost: connection reset | 1 | 1 | 5.0 | 20.0 | 20.0 | 40.0 |"), report);
     assertTrue(report.contains("- 12.0 s: node-2: ready; sees node-1 Up, node-2 Up, node-3 Up; unreachable node-1\n"), report);
     assertTrue(report.contains("- 35.0 s: **SIGCONT node-1**\n"), report);
     assertTrue(report.contains("| 35.0 | 2 | 2 | 0 | 0 | 0 | SIGCONT node-1 |"), report);
@@ -112,8 +131,8 @@ class FailoverReportTest {
     assertTrue(report.contains("| to node-1 | 1 | 1 | 0 | 0 | 0 |"), report);
     assertTrue(report.contains("| to node-2 | 2 | 1 | 0 | 0 | 1 |"), report);
     assertTrue(report.contains("| to node-3 | 2 | 1 | 0 | 1 | 0 |"), report);
-    assertTrue(report.contains("| ending | node-1 | node-2 | node-3 | due from (s) | due until (s) |"), report);
-    assertTrue(report.contains("| unclean error: HTTP 502 without the OpenAI error envelope | 0 | 0 | 1 | 7.0 | 7.0 |"), report);
+    assertTrue(report.contains("| ending | node-1 | node-2 | node-3 | due from (s) | due until (s) | ended from (s) | ended until (s) |"), report);
+    assertTrue(report.contains("| unclean error: HTTP 502 without the OpenAI error envelope | 0 | 0 | 1 | 7.0 | 7.0 | 7.0 | 7.0 |"), report);
     assertTrue(report.contains("| 5.0 | 2 | 0 | 0 | 1 | 1 | SIGTERM node-1; start node-1 |"), report);
   }
 }
