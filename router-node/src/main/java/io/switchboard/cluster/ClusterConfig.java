@@ -19,7 +19,10 @@ import java.util.Map;
  * so the provider entities it held restart elsewhere from their persisted state.
  *
  * <p>Node loss: the split-brain resolver (keep-majority) downs unreachable nodes once the membership
- * has been stable for {@code split-brain-stable-after}; the side with fewer nodes downs itself.
+ * has been stable for {@code split-brain-stable-after}; the side with fewer nodes downs itself. The
+ * removed node's shards and singletons start on the survivors after {@code down-removal-margin}, which
+ * is set explicitly: left unset, the resolver would wait its stable-after a second time. Failure detection
+ * and the leader's pace are Pekko settings, in application.conf.
  *
  * <p>Joining: a node whose own address is the first seed forms a new cluster when no other seed has
  * answered within {@code seed-node-timeout}. Pekko's 5 s default let a first seed restarted during a
@@ -54,6 +57,7 @@ public final class ClusterConfig {
     keys.put("pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
     keys.put("pekko.cluster.split-brain-resolver.active-strategy", "keep-majority");
     keys.put("pekko.cluster.split-brain-resolver.stable-after", cluster.stableAfter().toMillis() + "ms");
+    keys.put("pekko.cluster.down-removal-margin", cluster.downRemovalMargin().toMillis() + "ms");
     keys.put("pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes", "off");
     keys.put("pekko.cluster.seed-node-timeout", cluster.seedNodeTimeout().toMillis() + "ms");
     keys.put("pekko.management.http.hostname", cluster.managementHost());

@@ -20,24 +20,30 @@ import java.util.List;
  * @param stableAfter how long membership must be stable before the split-brain resolver acts
  * @param seedNodeTimeout how long a node whose own address is the first seed waits for another seed
  *     to answer before it forms a new cluster on its own
+ * @param downRemovalMargin how long after a node is removed its shards and singletons wait before they
+ *     start on the survivors (Pekko's {@code down-removal-margin})
  */
 public record ClusterSettings(
     boolean enabled, String host, int port, List<String> seedNodes, String managementHost, int managementPort,
-    Duration stableAfter, Duration seedNodeTimeout) {
+    Duration stableAfter, Duration seedNodeTimeout, Duration downRemovalMargin) {
 
   public static final String PATH = "switchboard.cluster";
 
   /** The default of {@code seed-node-timeout}, as in reference.conf. */
   public static final Duration DEFAULT_SEED_NODE_TIMEOUT = Duration.ofSeconds(20);
 
+  /** The default of {@code down-removal-margin}, as in reference.conf. */
+  public static final Duration DEFAULT_DOWN_REMOVAL_MARGIN = Duration.ofMillis(200);
+
   public ClusterSettings {
     seedNodes = List.copyOf(seedNodes);
   }
 
-  /** With the default {@code seed-node-timeout}. */
+  /** With the default {@code seed-node-timeout} and {@code down-removal-margin}. */
   public ClusterSettings(boolean enabled, String host, int port, List<String> seedNodes, String managementHost,
       int managementPort, Duration stableAfter) {
-    this(enabled, host, port, seedNodes, managementHost, managementPort, stableAfter, DEFAULT_SEED_NODE_TIMEOUT);
+    this(enabled, host, port, seedNodes, managementHost, managementPort, stableAfter, DEFAULT_SEED_NODE_TIMEOUT,
+        DEFAULT_DOWN_REMOVAL_MARGIN);
   }
 
   /** A single node: no cluster. */
@@ -67,7 +73,13 @@ public record ClusterSettings(
       throw new SettingsException(PATH + ".seed-node-timeout = " + c.getString("seed-node-timeout")
           + " must be positive: it is how long a first seed waits for the others before it forms a cluster alone");
     }
+    java.time.Duration margin = c.getDuration("down-removal-margin");
+    if (margin.isNegative() || margin.isZero()) {
+      // Pekko reads zero as "off", which under the split-brain resolver means stable-after again.
+      throw new SettingsException(PATH + ".down-removal-margin = " + c.getString("down-removal-margin")
+          + " must be positive: it is how long a removed node's entities wait before they start on the survivors");
+    }
     return new ClusterSettings(enabled, c.getString("host"), port, seeds, c.getString("management-host"),
-        c.getInt("management-port"), c.getDuration("split-brain-stable-after"), seedNodeTimeout);
+        c.getInt("management-port"), c.getDuration("split-brain-stable-after"), seedNodeTimeout, margin);
   }
 }
