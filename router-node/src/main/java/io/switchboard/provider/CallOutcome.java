@@ -36,6 +36,11 @@ public sealed interface CallOutcome extends JsonSerializable {
     public Failed(boolean providerFault, boolean rateLimited, UpstreamSignals signals) {
       this(providerFault, rateLimited, signals, false);
     }
+
+    /** The same failure, counted against no breaker; an upstream 429 and its signals stand. */
+    public Failed notHeldAgainstTheUpstream() {
+      return new Failed(false, rateLimited, signals, false);
+    }
   }
 
   /**

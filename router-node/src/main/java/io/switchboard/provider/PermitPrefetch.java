@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -40,14 +41,16 @@ final class PermitPrefetch {
   private final RecipientRef<ProviderActor.Command> admission;
   private final Scheduler scheduler;
   private final Clock clock;
+  private final BooleanSupplier nodeLeaving;
   private final Map<String, Pool> pools = new ConcurrentHashMap<>();
 
   PermitPrefetch(ProviderSettings.Prefetch settings, RecipientRef<ProviderActor.Command> admission,
-      Scheduler scheduler, Clock clock) {
+      Scheduler scheduler, Clock clock, BooleanSupplier nodeLeaving) {
     this.settings = settings;
     this.admission = admission;
     this.scheduler = scheduler;
     this.clock = clock;
+    this.nodeLeaving = nodeLeaving;
   }
 
   /** A ready permit for {@code model} reserving at least {@code tokens}, if one is there. */
@@ -58,7 +61,7 @@ final class PermitPrefetch {
         Ready ready = it.next();
         if (ready.tokens() >= tokens) {
           it.remove();
-          return Optional.of(new Permit(admission, ready.permitId()));
+          return Optional.of(new Permit(admission, ready.permitId(), nodeLeaving));
         }
       }
     }
@@ -97,7 +100,7 @@ final class PermitPrefetch {
           Ready ready = it.next();
           if (ready.fetchedAt() <= oldest) {
             it.remove();
-            new Permit(admission, ready.permitId()).release(CallOutcome.NOT_SENT);
+            new Permit(admission, ready.permitId(), nodeLeaving).release(CallOutcome.NOT_SENT);
           }
         }
       }

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -37,12 +38,12 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  */
 public record ProviderHandle(
     ProviderSettings settings, RecipientRef<ProviderActor.Command> admission, Upstream upstream, Scheduler scheduler,
-    Clock clock, Optional<PermitPrefetch> prefetch) {
+    Clock clock, Optional<PermitPrefetch> prefetch, BooleanSupplier nodeLeaving) {
 
-  /** A handle that asks the provider's actor for every permit. */
+  /** A handle that asks the provider's actor for every permit, on a node that is not shutting down. */
   public ProviderHandle(ProviderSettings settings, RecipientRef<ProviderActor.Command> admission, Upstream upstream,
       Scheduler scheduler, Clock clock) {
-    this(settings, admission, upstream, scheduler, clock, Optional.empty());
+    this(settings, admission, upstream, scheduler, clock, Optional.empty(), () -> false);
   }
 
   static final Duration ASK_MARGIN = Duration.ofSeconds(5);
@@ -99,7 +100,7 @@ public record ProviderHandle(
         .handle((result, error) -> result)
         .thenCompose(result -> {
           if (result instanceof ProviderActor.Granted granted) {
-            return CompletableFuture.completedFuture(new Permit(admission, granted.permitId()));
+            return CompletableFuture.completedFuture(new Permit(admission, granted.permitId(), nodeLeaving));
           }
           if (result == null && !last && clock.millis() < a.deadlineEpochMillis()) {
             // No answer in time: the ask may have been lost, or the request still waits in the queue. The

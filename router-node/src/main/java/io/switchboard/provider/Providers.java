@@ -14,7 +14,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -69,13 +71,20 @@ public final class Providers {
    */
   public static ProviderHandle handle(ActorSystem<?> system, ProviderSettings provider,
       RecipientRef<ProviderActor.Command> admission, Upstream upstream, Clock clock) {
+    BooleanSupplier leaving = nodeLeaving(system);
     if (provider.prefetch().permits() == 0) {
-      return new ProviderHandle(provider, admission, upstream, system.scheduler(), clock);
+      return new ProviderHandle(provider, admission, upstream, system.scheduler(), clock, Optional.empty(), leaving);
     }
-    PermitPrefetch prefetch = new PermitPrefetch(provider.prefetch(), admission, system.scheduler(), clock);
+    PermitPrefetch prefetch = new PermitPrefetch(provider.prefetch(), admission, system.scheduler(), clock, leaving);
     Duration sweep = provider.prefetch().idle().dividedBy(2);
     system.scheduler().scheduleWithFixedDelay(sweep, sweep, prefetch::returnIdle, system.executionContext());
-    return new ProviderHandle(provider, admission, upstream, system.scheduler(), clock, Optional.of(prefetch));
+    return new ProviderHandle(provider, admission, upstream, system.scheduler(), clock, Optional.of(prefetch), leaving);
+  }
+
+  /** Whether {@code system} has begun its coordinated shutdown (SIGTERM, leaving, downed): true from its first phase. */
+  static BooleanSupplier nodeLeaving(ActorSystem<?> system) {
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    return () -> shutdown.getShutdownReason().isPresent();
   }
 
   public Optional<ProviderHandle> get(String id) {

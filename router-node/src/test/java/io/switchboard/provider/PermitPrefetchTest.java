@@ -108,9 +108,9 @@ class PermitPrefetchTest {
     TestProbe<ProviderActor.Command> admission = testKit.createTestProbe();
     ProviderSettings settings = ProviderActorTest.settings("prefetch { permits = 3, idle = 200ms }");
     PermitPrefetch prefetch = new PermitPrefetch(settings.prefetch(), admission.getRef(), testKit.system().scheduler(),
-        clock);
+        clock, () -> false);
     ProviderHandle handle = new ProviderHandle(settings, admission.getRef(), call -> null, testKit.system().scheduler(),
-        clock, java.util.Optional.of(prefetch));
+        clock, java.util.Optional.of(prefetch), () -> false);
 
     // The first request asks as usual, and its ask starts a fetch of three.
     var first = handle.acquire(MODEL, 50, clock.millis() + 5_000, false);

@@ -18,6 +18,7 @@ import io.switchboard.provider.ProviderActor.Status;
 import io.switchboard.ratelimit.ProviderLimits;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -119,6 +120,45 @@ class ProviderResilienceTest {
     Rejected refused = rejected(actor);
     assertEquals(Reason.CIRCUIT_OPEN, refused.reason());
     assertEquals(Duration.ofSeconds(5), refused.retryAfter());
+  }
+
+  @Test
+  void callsFailingWhileTheirNodeShutsDown_openNoBreaker_soTheEntitysNextHostInheritsNone() throws Exception {
+    // Measured in a rolling restart: five calls cut as a node drained opened the model's breaker, which
+    // the entity carried to its next node, refusing the model on every node for the reset timeout.
+    ProviderSettings settings = ProviderActorTest.settings(BREAKER);
+    ActorRef<ProviderActor.Command> actor = spawn(settings, new InMemoryStateStore<>());
+    ProviderHandle leavingNode = new ProviderHandle(settings, actor, call -> null, testKit.system().scheduler(), clock,
+        java.util.Optional.empty(), () -> true);
+    CallOutcome modelFault = new CallOutcome.Failed(true, false, UpstreamSignals.NONE, false);
+    for (CallOutcome failure : List.of(FAULT, modelFault, FAULT, modelFault, FAULT, modelFault)) {
+      leavingNode.acquire(MODEL, 10, clock.millis() + WAIT.toMillis(), false).toCompletableFuture()
+          .get(5, TimeUnit.SECONDS).release(failure);
+    }
+    Status status = status(actor);
+    assertEquals("closed", status.breaker());
+    assertTrue(status.modelBreakers().values().stream().allMatch(b -> b.state().equals("closed")),
+        status.modelBreakers().toString());
+    assertTrue(status.breakerTransitions().isEmpty(), "no transition at all: " + status.breakerTransitions());
+
+    // The same failures from a node that is not leaving open the model's breaker.
+    ProviderHandle servingNode = new ProviderHandle(settings, actor, call -> null, testKit.system().scheduler(), clock);
+    for (int i = 0; i < 3; i++) {
+      servingNode.acquire(MODEL, 10, clock.millis() + WAIT.toMillis(), false).toCompletableFuture()
+          .get(5, TimeUnit.SECONDS).release(modelFault);
+    }
+    assertEquals("open", status(actor).modelBreakers().get(MODEL).state());
+  }
+
+  @Test
+  void anUpstream429WhileTheNodeShutsDown_stillPausesTheProvider() throws Exception {
+    ProviderSettings settings = ProviderActorTest.settings(BREAKER);
+    ActorRef<ProviderActor.Command> actor = spawn(settings, new InMemoryStateStore<>());
+    ProviderHandle leavingNode = new ProviderHandle(settings, actor, call -> null, testKit.system().scheduler(), clock,
+        java.util.Optional.empty(), () -> true);
+    leavingNode.acquire(MODEL, 10, clock.millis() + WAIT.toMillis(), false).toCompletableFuture()
+        .get(5, TimeUnit.SECONDS).release(new CallOutcome.Failed(false, true, UpstreamSignals.pause(3_000), false));
+    assertTrue(status(actor).pauseRemainingMillis() > 0, "the upstream's pause stands");
   }
 
   @Test
