@@ -1,13 +1,14 @@
 package io.switchboard.cluster;
 
+import static io.switchboard.cluster.ClusterSettingsFixture.CLUSTER;
+import static io.switchboard.cluster.ClusterSettingsFixture.pekko;
+import static io.switchboard.cluster.ClusterSettingsFixture.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.switchboard.config.SettingsException;
-import io.switchboard.config.SwitchboardSettings;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -20,21 +21,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("unit")
 class FailoverTimingTest {
-  private static final String CLUSTER = """
-      switchboard.persistence.store = postgres
-      switchboard.persistence.postgres { url = "jdbc:postgresql://127.0.0.1:5432/switchboard", password-env = "" }
-      switchboard.cluster { enabled = on, seed-nodes = "127.0.0.1:25521,127.0.0.1:25522" }
-      """;
-
-  private static SwitchboardSettings settings(String hocon) {
-    return SwitchboardSettings.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve(),
-        name -> null);
-  }
-
-  private static Config pekko(SwitchboardSettings settings) {
-    return ClusterConfig.layeredOver(ConfigFactory.load(), settings.cluster(), settings.http());
-  }
-
   @Test
   void byDefault_aCrashedNodeIsDownedAndItsEntitiesMovedWithinAboutTenSeconds() {
     Config pekko = pekko(settings(CLUSTER));

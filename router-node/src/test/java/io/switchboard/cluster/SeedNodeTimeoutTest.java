@@ -1,10 +1,12 @@
 package io.switchboard.cluster;
 
+import static io.switchboard.cluster.ClusterSettingsFixture.CLUSTER;
+import static io.switchboard.cluster.ClusterSettingsFixture.pekko;
+import static io.switchboard.cluster.ClusterSettingsFixture.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.switchboard.config.SettingsException;
 import io.switchboard.config.SwitchboardSettings;
@@ -19,21 +21,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("unit")
 class SeedNodeTimeoutTest {
-  private static final String CLUSTER = """
-      switchboard.persistence.store = postgres
-      switchboard.persistence.postgres { url = "jdbc:postgresql://127.0.0.1:5432/switchboard", password-env = "" }
-      switchboard.cluster { enabled = on, seed-nodes = "127.0.0.1:25521,127.0.0.1:25522" }
-      """;
-
-  private static SwitchboardSettings settings(String hocon) {
-    return SwitchboardSettings.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve(),
-        name -> null);
-  }
-
-  private static Config pekko(SwitchboardSettings settings) {
-    return ClusterConfig.layeredOver(ConfigFactory.load(), settings.cluster(), settings.http());
-  }
-
   @Test
   void byDefault_aFirstSeedWaitsTwentySecondsForTheOthers_notPekkosFive() {
     assertEquals(Duration.ofSeconds(5), ConfigFactory.load().getDuration("pekko.cluster.seed-node-timeout"),
