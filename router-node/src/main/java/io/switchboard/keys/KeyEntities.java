@@ -1,5 +1,6 @@
 package io.switchboard.keys;
 
+import io.switchboard.Stages;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -33,7 +34,8 @@ public interface KeyEntities {
       @Override
       public <R> CompletionStage<R> ask(String keyId, Function<ActorRef<R>, ApiKeyActor.Command> message,
           Duration timeout) {
-        return AskPattern.ask(registry, replyTo -> new ApiKeys.Deliver(keyId, message.apply(replyTo)), timeout, scheduler);
+        return Stages.direct(
+            AskPattern.ask(registry, replyTo -> new ApiKeys.Deliver(keyId, message.apply(replyTo)), timeout, scheduler));
       }
 
       @Override
@@ -54,7 +56,7 @@ public interface KeyEntities {
       @Override
       public <R> CompletionStage<R> ask(String keyId, Function<ActorRef<R>, ApiKeyActor.Command> message,
           Duration timeout) {
-        return AskPattern.ask(refs.apply(keyId), message::apply, timeout, scheduler);
+        return Stages.direct(AskPattern.ask(refs.apply(keyId), message::apply, timeout, scheduler));
       }
 
       @Override

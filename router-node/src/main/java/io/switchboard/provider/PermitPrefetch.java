@@ -1,5 +1,6 @@
 package io.switchboard.provider;
 
+import io.switchboard.Stages;
 import io.switchboard.config.ProviderSettings;
 import java.time.Clock;
 import java.time.Duration;
@@ -78,8 +79,8 @@ final class PermitPrefetch {
       if (wanted <= 0) return;
       pool.fetching = true;
     }
-    AskPattern.<ProviderActor.Command, ProviderActor.Prefetched>ask(admission,
-            replyTo -> new ProviderActor.Prefetch(model, tokens, wanted, replyTo), ASK_TIMEOUT, scheduler)
+    Stages.direct(AskPattern.<ProviderActor.Command, ProviderActor.Prefetched>ask(admission,
+            replyTo -> new ProviderActor.Prefetch(model, tokens, wanted, replyTo), ASK_TIMEOUT, scheduler))
         .whenComplete((fetched, error) -> {
           long now = clock.millis();
           synchronized (pool) {
