@@ -28,6 +28,9 @@ final class Poll {
     CompletableFuture<Boolean> done = new CompletableFuture<>();
     long deadline = System.nanoTime() + within.toNanos();
     timer.scheduleWithFixedDelay(() -> {
+      if (done.isDone()) {
+        return; // the waiting thread has not yet stopped the timer: the check is not run again
+      }
       try {
         if (holds.getAsBoolean()) {
           done.complete(true);
