@@ -1,7 +1,6 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.switchboard.Stages;
 import io.switchboard.logging.RequestLog;
 import java.util.List;
 import java.util.Optional;
@@ -96,7 +95,7 @@ final class SseResponse {
               return ended[0] ? Optional.empty() : Optional.of(dialect.errorEvent(dialect.truncated()));
             })
         .watchTermination((notUsed, done) -> {
-          Stages.direct(done).whenComplete((ok, error) -> settle.accept(end.outcome(signals)));
+          done.whenComplete((ok, error) -> settle.accept(end.outcome(signals)));
           return NotUsed.getInstance();
         })
         // Settled above when the events end; the response's end waits for that record.

@@ -1,6 +1,5 @@
 package io.switchboard.keys;
 
-import io.switchboard.Stages;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -34,8 +33,7 @@ public interface KeyEntities {
       @Override
       public <R> CompletionStage<R> ask(String keyId, Function<ActorRef<R>, ApiKeyActor.Command> message,
           Duration timeout) {
-        return Stages.direct(
-            AskPattern.ask(registry, replyTo -> new ApiKeys.Deliver(keyId, message.apply(replyTo)), timeout, scheduler));
+        return AskPattern.ask(registry, replyTo -> new ApiKeys.Deliver(keyId, message.apply(replyTo)), timeout, scheduler);
       }
 
       @Override
@@ -56,7 +54,7 @@ public interface KeyEntities {
       @Override
       public <R> CompletionStage<R> ask(String keyId, Function<ActorRef<R>, ApiKeyActor.Command> message,
           Duration timeout) {
-        return Stages.direct(AskPattern.ask(refs.apply(keyId), message::apply, timeout, scheduler));
+        return AskPattern.ask(refs.apply(keyId), message::apply, timeout, scheduler);
       }
 
       @Override

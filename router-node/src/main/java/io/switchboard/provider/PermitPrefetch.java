@@ -1,6 +1,5 @@
 package io.switchboard.provider;
 
-import io.switchboard.Stages;
 import io.switchboard.config.ProviderSettings;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,8 +78,8 @@ final class PermitPrefetch {
       if (wanted <= 0) return;
       pool.fetching = true;
     }
-    Stages.direct(AskPattern.<ProviderActor.Command, ProviderActor.Prefetched>ask(admission,
-            replyTo -> new ProviderActor.Prefetch(model, tokens, wanted, replyTo), ASK_TIMEOUT, scheduler))
+    AskPattern.<ProviderActor.Command, ProviderActor.Prefetched>ask(admission,
+            replyTo -> new ProviderActor.Prefetch(model, tokens, wanted, replyTo), ASK_TIMEOUT, scheduler)
         .whenComplete((fetched, error) -> {
           long now = clock.millis();
           synchronized (pool) {

@@ -1,6 +1,5 @@
 package io.switchboard.provider;
 
-import io.switchboard.Stages;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.admission.Rejections;
 import java.time.Clock;
@@ -94,10 +93,10 @@ public record ProviderHandle(
     long remaining = Math.max(0, a.deadlineEpochMillis() - clock.millis());
     boolean last = remaining <= settings.reaskAfter().toMillis() || reasksLeft <= 0;
     Duration timeout = last ? Duration.ofMillis(remaining).plus(ASK_MARGIN) : settings.reaskAfter();
-    return Stages.direct(AskPattern.<ProviderActor.Command, ProviderActor.AdmissionResult>ask(admission,
+    return AskPattern.<ProviderActor.Command, ProviderActor.AdmissionResult>ask(admission,
             replyTo -> new ProviderActor.Acquire(a.model(), a.tokens(), a.deadlineEpochMillis(), a.retry(), replyTo,
                 a.id()),
-            timeout, scheduler))
+            timeout, scheduler)
         .handle((result, error) -> result)
         .thenCompose(result -> {
           if (result instanceof ProviderActor.Granted granted) {

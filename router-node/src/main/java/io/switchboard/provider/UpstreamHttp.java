@@ -1,6 +1,5 @@
 package io.switchboard.provider;
 
-import io.switchboard.Stages;
 import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.UpstreamException.Kind;
@@ -141,7 +140,7 @@ public final class UpstreamHttp {
   /** The whole body of a response, within {@code timeouts.total}. */
   public CompletionStage<ByteString> body(HttpResponse response) {
     Duration total = settings.timeouts().total();
-    return Stages.direct(response.entity().toStrict(total.toMillis(), materializer))
+    return response.entity().toStrict(total.toMillis(), materializer)
         .handle((strict, error) -> {
           if (error == null) return strict.getData();
           Throwable cause = unwrap(error);
@@ -242,7 +241,7 @@ public final class UpstreamHttp {
     Duration maxPause = settings.limits().maxPause();
     Duration retryAfter = signals(response).pause()
         .map(asked -> asked.compareTo(maxPause) > 0 ? maxPause : asked).orElse(null);
-    return Stages.direct(response.entity().toStrict(settings.timeouts().total().toMillis(), materializer))
+    return response.entity().toStrict(settings.timeouts().total().toMillis(), materializer)
         .handle((strict, error) -> new ErrorAnswer(status,
             error == null ? redact(truncate(strict.getData().utf8String())) : null, retryAfter));
   }

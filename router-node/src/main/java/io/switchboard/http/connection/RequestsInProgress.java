@@ -1,6 +1,5 @@
 package io.switchboard.http.connection;
 
-import io.switchboard.Stages;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Optional;
@@ -82,7 +81,7 @@ final class RequestsInProgress {
 
   private static <T> Source<T, Object> watched(Source<T, Object> data, Runnable end) {
     return data.asJava().watchTermination((mat, done) -> {
-      Stages.direct(done).whenComplete((ok, failure) -> end.run());
+      done.whenComplete((ok, failure) -> end.run());
       return mat;
     }).asScala();
   }

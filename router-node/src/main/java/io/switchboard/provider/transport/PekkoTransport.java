@@ -1,6 +1,5 @@
 package io.switchboard.provider.transport;
 
-import io.switchboard.Stages;
 import io.switchboard.config.ProviderSettings;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -37,6 +36,6 @@ final class PekkoTransport implements UpstreamTransport {
 
   @Override
   public CompletionStage<HttpResponse> send(HttpRequest request, CompletionStage<Void> abandoned) {
-    return Stages.direct(http.singleRequest(request, https, pool, log));
+    return http.singleRequest(request, https, pool, log);
   }
 }
