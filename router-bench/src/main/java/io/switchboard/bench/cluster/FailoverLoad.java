@@ -43,8 +43,20 @@ final class FailoverLoad implements AutoCloseable {
   private static final Duration HEALTH_EVERY = Duration.ofMillis(250);
   private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(1);
 
-  /** One request and how it ended; times are offsets from the start of the load. */
-  record Sent(int node, long dueMillis, long endMillis, boolean stream, Outcome outcome) {}
+  /**
+   * One request and how it ended; times are offsets from the start of the load. {@code writtenMillis}
+   * is when the client began writing its body, after it had a connection and had sent the headers
+   * ({@link #NEVER} if it never did): on a starved machine a request may be written seconds after it
+   * was due, and a node that is closing its connections then sees it late or not at all.
+   */
+  record Sent(int node, long dueMillis, long writtenMillis, long endMillis, boolean stream, Outcome outcome) {
+    static final long NEVER = -1;
+
+    /** A request written when it was due. */
+    Sent(int node, long dueMillis, long endMillis, boolean stream, Outcome outcome) {
+      this(node, dueMillis, dueMillis, endMillis, stream, outcome);
+    }
+  }
 
   /**
    * What the load saw and what happened meanwhile.
@@ -146,11 +158,13 @@ final class FailoverLoad implements AutoCloseable {
       boolean stream = i % every == every - 1;
       outstanding.incrementAndGet();
       long dueMillis = (due - start) / 1_000_000;
-      send(node, stream).whenComplete((outcome, failure) -> {
-        Outcome o = failure != null ? Outcome.of(failure) : outcome;
-        sent.add(new Sent(node, dueMillis, (System.nanoTime() - start) / 1_000_000, stream, o));
-        outstanding.decrementAndGet();
-      });
+      AtomicLong written = new AtomicLong(Sent.NEVER);
+      send(node, stream, () -> written.compareAndSet(Sent.NEVER, (System.nanoTime() - start) / 1_000_000))
+          .whenComplete((outcome, failure) -> {
+            Outcome o = failure != null ? Outcome.of(failure) : outcome;
+            sent.add(new Sent(node, dueMillis, written.get(), (System.nanoTime() - start) / 1_000_000, stream, o));
+            outstanding.decrementAndGet();
+          });
     }
     Duration length = Duration.ofNanos(System.nanoTime() - start);
     loadDone.set(true);
@@ -187,11 +201,11 @@ final class FailoverLoad implements AutoCloseable {
     }
   }
 
-  private java.util.concurrent.CompletableFuture<Outcome> send(int node, boolean stream) {
+  private java.util.concurrent.CompletableFuture<Outcome> send(int node, boolean stream, Runnable writing) {
     HttpRequest request = HttpRequest.newBuilder(nodes.get(node - 1))
         .timeout(timeout)
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(stream ? streamBody : plainBody))
+        .POST(new Noticed(HttpRequest.BodyPublishers.ofString(stream ? streamBody : plainBody), writing))
         .build();
     return client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .thenApply(r -> Outcome.of(r.statusCode(), r.headers().firstValue("content-type").orElse(""), r.body()));
@@ -200,5 +214,19 @@ final class FailoverLoad implements AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+  }
+
+  /** A body that tells when the client starts writing it (subscribes to it), then is the body it wraps. */
+  private record Noticed(HttpRequest.BodyPublisher body, Runnable writing) implements HttpRequest.BodyPublisher {
+    @Override
+    public long contentLength() {
+      return body.contentLength();
+    }
+
+    @Override
+    public void subscribe(java.util.concurrent.Flow.Subscriber<? super java.nio.ByteBuffer> subscriber) {
+      writing.run();
+      body.subscribe(subscriber);
+    }
   }
 }

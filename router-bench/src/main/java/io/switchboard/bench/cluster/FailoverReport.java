@@ -131,32 +131,42 @@ final class FailoverReport {
     }
     columns.add("due from (s)");
     columns.add("due until (s)");
+    columns.add("written from (s)");
+    columns.add("written until (s)");
     columns.add("ended from (s)");
     columns.add("ended until (s)");
     MarkdownTable details = new MarkdownTable(columns.toArray(String[]::new));
-    // Per ending: the count in each group, then the first and the last due time, then the first and the
-    // last time an answer ended (or the client gave up).
+    // Per ending: the count in each group, then the first and the last due time, the first and the last
+    // time the client began writing one (of those it wrote), and the first and the last time an answer
+    // ended (or the client gave up).
     int g0 = groups.size();
     Map<String, long[]> byDetail = new TreeMap<>();
     for (Sent s : all) {
       String key = s.outcome().kind().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": " + s.outcome().detail();
       long[] counts = byDetail.computeIfAbsent(key, k -> {
-        long[] fresh = new long[g0 + 4];
-        fresh[g0] = fresh[g0 + 2] = Long.MAX_VALUE;
-        fresh[g0 + 1] = fresh[g0 + 3] = Long.MIN_VALUE;
+        long[] fresh = new long[g0 + 6];
+        fresh[g0] = fresh[g0 + 2] = fresh[g0 + 4] = Long.MAX_VALUE;
+        fresh[g0 + 1] = fresh[g0 + 3] = fresh[g0 + 5] = Long.MIN_VALUE;
         return fresh;
       });
       for (int g = 0; g < g0; g++) if (groups.get(g).test(s)) counts[g]++;
       counts[g0] = Math.min(counts[g0], s.dueMillis());
       counts[g0 + 1] = Math.max(counts[g0 + 1], s.dueMillis());
-      counts[g0 + 2] = Math.min(counts[g0 + 2], s.endMillis());
-      counts[g0 + 3] = Math.max(counts[g0 + 3], s.endMillis());
+      if (s.writtenMillis() != Sent.NEVER) {
+        counts[g0 + 2] = Math.min(counts[g0 + 2], s.writtenMillis());
+        counts[g0 + 3] = Math.max(counts[g0 + 3], s.writtenMillis());
+      }
+      counts[g0 + 4] = Math.min(counts[g0 + 4], s.endMillis());
+      counts[g0 + 5] = Math.max(counts[g0 + 5], s.endMillis());
     }
     byDetail.forEach((k, v) -> {
       Object[] cells = new Object[v.length + 1];
       cells[0] = k;
       for (int g = 0; g < g0; g++) cells[g + 1] = v[g];
-      for (int t = 0; t < 4; t++) cells[g0 + 1 + t] = seconds(v[g0 + t]);
+      for (int t = 0; t < 6; t++) {
+        long at = v[g0 + t];
+        cells[g0 + 1 + t] = at == Long.MAX_VALUE || at == Long.MIN_VALUE ? "never" : seconds(at);
+      }
       details.row(cells);
     });
     out.append(details).append('\n');
@@ -166,9 +176,11 @@ final class FailoverReport {
         .sorted(java.util.Comparator.comparingLong(Sent::dueMillis)).toList();
     if (!lost.isEmpty() && lost.size() <= LOST_LISTED) {
       out.append("### Every lost request\n\n");
-      MarkdownTable each = new MarkdownTable("node", "due (s)", "ended (s)", "kind", "ending");
+      MarkdownTable each = new MarkdownTable("node", "due (s)", "written (s)", "ended (s)", "kind", "ending");
       for (Sent s : lost) {
-        each.row("node-" + s.node(), seconds(s.dueMillis()), seconds(s.endMillis()), s.stream() ? "stream" : "plain",
+        each.row("node-" + s.node(), seconds(s.dueMillis()),
+            s.writtenMillis() == Sent.NEVER ? "never" : seconds(s.writtenMillis()), seconds(s.endMillis()),
+            s.stream() ? "stream" : "plain",
             s.outcome().detail());
       }
       out.append(each).append('\n');

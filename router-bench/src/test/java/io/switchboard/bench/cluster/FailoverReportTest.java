@@ -37,9 +37,9 @@ class FailoverReportTest {
     assertTrue(report.contains("| to node-1 (killed) | 2 | 1 | 0 | 0 | 1 |"), report);
     assertTrue(report.contains("| to the survivors, due before the kill | 2 | 1 | 1 | 0 | 0 |"), report);
     assertTrue(report.contains("| to the survivors, due after the kill | 2 | 2 | 0 | 0 | 0 |"), report);
-    assertTrue(report.contains("| lost: connection reset | 1 | 0 | 5.0 | 5.0 | 5.0 | 5.0 |"), report);
-    assertTrue(report.contains("| node | due (s) | ended (s) | kind | ending |\n|---|---|---|---|---|\n"
-        + "| node-1 | 5.0 | 5.0 | stream | connection reset |\n"), report);
+    assertTrue(report.contains("| lost: connection reset | 1 | 0 | 5.0 | 5.0 | 5.0 | 5.0 | 5.0 | 5.0 |"), report);
+    assertTrue(report.contains("| node | due (s) | written (s) | ended (s) | kind | ending |\n|---|---|---|---|---|---|\n"
+        + "| node-1 | 5.0 | 5.0 | 5.0 | stream | connection reset |\n"), report);
     assertTrue(report.contains("| 4800 | 5 | 0 | 120.5 | 6 |"), report);
     assertTrue(report.contains("never refused a request"), report);
     assertTrue(report.contains("| 5.0 | 2 | 2 | 0 | 0 | 0 | SIGKILL node-1 |"), report);
@@ -100,8 +100,9 @@ class FailoverReportTest {
     assertTrue(report.contains("| to the others, due before the pause | 1 | 1 | 0 | 0 | 0 |"), report);
     assertTrue(report.contains("| to the others, due during the pause | 2 | 0 | 1 | 0 | 1 |"), report);
     assertTrue(report.contains("| to the others, due after the resume | 1 | 1 | 0 | 0 | 0 |"), report);
-    assertTrue(report.contains("| ending | paused node | others | due from (s) | due until (s) | ended from (s) | ended until (s) |"), report);
-    assertTrue(report.contains("| lost: connection reset | 1 | 1 | 5.0 | 20.0 | 20.0 | 40.0 |"), report);
+    assertTrue(report.contains("| ending | paused node | others | due from (s) | due until (s) | written from (s) |"
+        + " written until (s) | ended from (s) | ended until (s) |"), report);
+    assertTrue(report.contains("| lost: connection reset | 1 | 1 | 5.0 | 20.0 | 5.0 | 20.0 | 20.0 | 40.0 |"), report);
     assertTrue(report.contains("- 12.0 s: node-2: ready; sees node-1 Up, node-2 Up, node-3 Up; unreachable node-1\n"), report);
     assertTrue(report.contains("- 35.0 s: **SIGCONT node-1**\n"), report);
     assertTrue(report.contains("| 35.0 | 2 | 2 | 0 | 0 | 0 | SIGCONT node-1 |"), report);
@@ -114,8 +115,9 @@ class FailoverReportTest {
         new Sent(1, 1_000, 1_010, false, OK),
         new Sent(2, 2_000, 2_010, true, OK),
         new Sent(3, 3_000, 3_010, false, OK),
-        new Sent(2, 6_000, 6_010, false, RESET),
-        new Sent(3, 7_000, 7_010, false, new Outcome(Kind.UNCLEAN_ERROR, "HTTP 502 without the OpenAI error envelope")));
+        new Sent(2, 6_000, 8_500, 8_510, false, RESET),          // written 2.5 s late
+        new Sent(3, 7_000, Sent.NEVER, 7_010, false, new Outcome(Kind.UNCLEAN_ERROR,
+            "HTTP 502 without the OpenAI error envelope")));        // never written: no connection
     FailoverLoad.Result result = new FailoverLoad.Result(sent, List.of(
         new Timeline.Event(5_500, "SIGTERM node-1", true),
         new Timeline.Event(6_500, "node-1 exited by itself, code 0", false),
@@ -131,8 +133,12 @@ class FailoverReportTest {
     assertTrue(report.contains("| to node-1 | 1 | 1 | 0 | 0 | 0 |"), report);
     assertTrue(report.contains("| to node-2 | 2 | 1 | 0 | 0 | 1 |"), report);
     assertTrue(report.contains("| to node-3 | 2 | 1 | 0 | 1 | 0 |"), report);
-    assertTrue(report.contains("| ending | node-1 | node-2 | node-3 | due from (s) | due until (s) | ended from (s) | ended until (s) |"), report);
-    assertTrue(report.contains("| unclean error: HTTP 502 without the OpenAI error envelope | 0 | 0 | 1 | 7.0 | 7.0 | 7.0 | 7.0 |"), report);
+    assertTrue(report.contains("| ending | node-1 | node-2 | node-3 | due from (s) | due until (s) | written from (s) |"
+        + " written until (s) | ended from (s) | ended until (s) |"), report);
+    assertTrue(report.contains("| lost: connection reset | 0 | 1 | 0 | 6.0 | 6.0 | 8.5 | 8.5 | 8.5 | 8.5 |"), report);
+    assertTrue(report.contains("| unclean error: HTTP 502 without the OpenAI error envelope | 0 | 0 | 1 | 7.0 | 7.0 | never |"
+        + " never | 7.0 | 7.0 |"), report);
+    assertTrue(report.contains("| node-2 | 6.0 | 8.5 | 8.5 | plain | connection reset |"), report);
     assertTrue(report.contains("| 5.0 | 2 | 0 | 0 | 1 | 1 | SIGTERM node-1; start node-1 |"), report);
   }
 }
