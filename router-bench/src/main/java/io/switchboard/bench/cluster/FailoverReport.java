@@ -271,4 +271,19 @@ final class FailoverReport {
   static String seconds(long millis) {
     return MarkdownTable.num(millis / 1000.0, 1);
   }
+
+  /**
+   * Every request of a run, one line each in due order, for reading what a report sums up: node, due,
+   * written (empty if never) and ended, in milliseconds from the start of the load, then kind and ending.
+   */
+  static String csv(List<Sent> requests) {
+    StringBuilder out = new StringBuilder("node,due_ms,written_ms,ended_ms,stream,kind,ending\n");
+    requests.stream().sorted(java.util.Comparator.comparingLong(Sent::dueMillis)).forEach(s -> out
+        .append(s.node()).append(',').append(s.dueMillis()).append(',')
+        .append(s.writtenMillis() == Sent.NEVER ? "" : Long.toString(s.writtenMillis())).append(',')
+        .append(s.endMillis()).append(',').append(s.stream()).append(',')
+        .append(s.outcome().kind().name().toLowerCase(Locale.ROOT)).append(',')
+        .append('"').append(s.outcome().detail().replace("\"", "\"\"")).append("\"\n"));
+    return out.toString();
+  }
 }

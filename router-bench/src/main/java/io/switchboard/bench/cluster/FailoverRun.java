@@ -205,8 +205,10 @@ public final class FailoverRun {
     }
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, report);
+    Path requests = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.md$", "") + ".requests.csv");
+    Files.writeString(requests, FailoverReport.csv(result.requests()));
     System.out.println(report);
-    log("report written to " + out.toAbsolutePath());
+    log("report written to " + out.toAbsolutePath() + ", every request to " + requests.toAbsolutePath());
     System.exit(0);
   }
 

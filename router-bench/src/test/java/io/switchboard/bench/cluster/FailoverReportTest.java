@@ -1,5 +1,6 @@
 package io.switchboard.bench.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.switchboard.bench.cluster.FailoverLoad.Sent;
@@ -140,5 +141,17 @@ class FailoverReportTest {
         + " never | 7.0 | 7.0 |"), report);
     assertTrue(report.contains("| node-2 | 6.0 | 8.5 | 8.5 | plain | connection reset |"), report);
     assertTrue(report.contains("| 5.0 | 2 | 0 | 0 | 1 | 1 | SIGTERM node-1; start node-1 |"), report);
+  }
+
+  @Test
+  void everyRequestIsListedInDueOrder_forReadingWhatTheReportSumsUp() {
+    String csv = FailoverReport.csv(List.of(
+        new Sent(2, 6_000, 8_500, 8_510, false, RESET),
+        new Sent(1, 1_000, 1_010, true, OK),
+        new Sent(3, 7_000, Sent.NEVER, 7_010, false, new Outcome(Kind.LOST, "timed out"))));
+    assertEquals("node,due_ms,written_ms,ended_ms,stream,kind,ending\n"
+        + "1,1000,1000,1010,true,succeeded,\"HTTP 200\"\n"
+        + "2,6000,8500,8510,false,lost,\"connection reset\"\n"
+        + "3,7000,,7010,false,lost,\"timed out\"\n", csv);
   }
 }
