@@ -209,7 +209,11 @@ final class FailoverReport {
     out.append('\n');
 
     out.append("## Timeline (by due time, ").append(timelineMillis / 1000).append(" s buckets)\n\n");
-    MarkdownTable timeline = new MarkdownTable("from (s)", "sent", "succeeded", "clean error", "unclean error", "lost", "");
+    out.append("\"Written late\" is how long after its due time the client began writing the latest request of ")
+        .append("the bucket: the load generator's own backlog on a starved machine. A request written after its node ")
+        .append("has left rotation, or has closed its port, was sent there by this lateness, not by the balancer.\n\n");
+    MarkdownTable timeline = new MarkdownTable("from (s)", "sent", "succeeded", "clean error", "unclean error", "lost",
+        "written late (s)", "");
     long end = all.stream().mapToLong(Sent::dueMillis).max().orElse(0);
     for (long from = 0; from <= end; from += timelineMillis) {
       long f = from;
@@ -218,8 +222,10 @@ final class FailoverReport {
       List<String> marks = result.events().stream()
           .filter(e -> e.action() && e.atMillis() >= f && e.atMillis() < f + timelineMillis)
           .map(Timeline.Event::what).toList();
+      long late = bucket.stream().filter(s -> s.writtenMillis() != Sent.NEVER)
+          .mapToLong(s -> s.writtenMillis() - s.dueMillis()).max().orElse(0);
       timeline.row(seconds(from), bucket.size(), k.get(Outcome.Kind.SUCCEEDED), k.get(Outcome.Kind.CLEAN_ERROR),
-          k.get(Outcome.Kind.UNCLEAN_ERROR), k.get(Outcome.Kind.LOST), String.join("; ", marks));
+          k.get(Outcome.Kind.UNCLEAN_ERROR), k.get(Outcome.Kind.LOST), seconds(Math.max(0, late)), String.join("; ", marks));
     }
     out.append(timeline);
     return out.toString();

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  *     [--rpm 4800] [--before 45s] [--after 45s] [--kill 1] [--out deploy/.cluster/failover-report.md]
  *     [any LocalCluster start option]
  * ... FailoverRun pause [--node 1] [--before 45s] [--pause 30s] [--after 60s] [--rpm 4800] ...
- * ... FailoverRun rolling [--before 30s] [--settle 10s] [--after 30s] [--rate 100] [--rpm 12000] ...
+ * ... FailoverRun rolling [--before 60s] [--settle 10s] [--after 30s] [--rate 100] [--rpm 12000] ...
  * </pre>
  *
  * <p>A {@code --config} file is included before the run's own provider, e.g. to try other cluster
@@ -93,7 +93,7 @@ public final class FailoverRun {
     double rate = flags.decimal("rate", rolling ? 100 : 200);
     double streamShare = flags.decimal("stream-share", 0.2);
     long rpm = flags.integer("rpm", rolling ? 12_000 : 4800);
-    Duration before = flags.duration("before", Duration.ofSeconds(rolling ? 30 : 45));
+    Duration before = flags.duration("before", Duration.ofSeconds(rolling ? 60 : 45));
     Duration after = flags.duration("after", Duration.ofSeconds(switch (mode) {
       case KILL -> 45;
       case PAUSE -> 60;

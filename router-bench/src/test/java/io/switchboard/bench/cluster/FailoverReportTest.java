@@ -43,7 +43,7 @@ class FailoverReportTest {
         + "| node-1 | 5.0 | 5.0 | 5.0 | stream | connection reset |\n"), report);
     assertTrue(report.contains("| 4800 | 5 | 0 | 120.5 | 6 |"), report);
     assertTrue(report.contains("never refused a request"), report);
-    assertTrue(report.contains("| 5.0 | 2 | 2 | 0 | 0 | 0 | SIGKILL node-1 |"), report);
+    assertTrue(report.contains("| 5.0 | 2 | 2 | 0 | 0 | 0 | 0.0 | SIGKILL node-1 |"), report);
     assertTrue(report.contains("answered the survivors again (a 200, or a 429 of its limit) from **6.0 s**, 1.0 s after"
         + " the kill"), report);
   }
@@ -106,7 +106,7 @@ class FailoverReportTest {
     assertTrue(report.contains("| lost: connection reset | 1 | 1 | 5.0 | 20.0 | 5.0 | 20.0 | 20.0 | 40.0 |"), report);
     assertTrue(report.contains("- 12.0 s: node-2: ready; sees node-1 Up, node-2 Up, node-3 Up; unreachable node-1\n"), report);
     assertTrue(report.contains("- 35.0 s: **SIGCONT node-1**\n"), report);
-    assertTrue(report.contains("| 35.0 | 2 | 2 | 0 | 0 | 0 | SIGCONT node-1 |"), report);
+    assertTrue(report.contains("| 35.0 | 2 | 2 | 0 | 0 | 0 | 0.0 | SIGCONT node-1 |"), report);
     assertTrue(report.contains("before, during or after the pause"), report);
   }
 
@@ -140,7 +140,7 @@ class FailoverReportTest {
     assertTrue(report.contains("| unclean error: HTTP 502 without the OpenAI error envelope | 0 | 0 | 1 | 7.0 | 7.0 | never |"
         + " never | 7.0 | 7.0 |"), report);
     assertTrue(report.contains("| node-2 | 6.0 | 8.5 | 8.5 | plain | connection reset |"), report);
-    assertTrue(report.contains("| 5.0 | 2 | 0 | 0 | 1 | 1 | SIGTERM node-1; start node-1 |"), report);
+    assertTrue(report.contains("| 5.0 | 2 | 0 | 0 | 1 | 1 | 2.5 | SIGTERM node-1; start node-1 |"), report);
   }
 
   @Test
