@@ -18,7 +18,7 @@
 # Options of pause: those of start/run, plus --rate 200 --stream-share 0.2 --rpm 4800 --before 45s
 #   --pause 30s --after 60s --node 1 --out FILE (default deploy/.cluster/pause-report.md)
 # Options of rolling: those of start/run, plus --rate 100 --stream-share 0.2 --rpm 12000 (above the rate:
-#   any non-200 is an error) --before 60s --settle 10s --after 30s --out FILE (default .../rolling-report.md)
+#   any non-200 is an error) --before 30s --settle 10s --after 30s --out FILE (default .../rolling-report.md)
 #
 # Everything the cluster writes (node configs, logs, data directories, PostgreSQL's files) goes to
 # deploy/.cluster/ (CLUSTER_DIR to put it elsewhere). The jars are built when missing (REBUILD=1 to

@@ -86,6 +86,8 @@ final class FailoverLoad implements AutoCloseable {
       .connectTimeout(HEALTH_TIMEOUT)
       .build();
 
+  private final Lateness lateness = new Lateness();
+  private volatile long loadStart;
   private final List<URI> nodes;
   private final List<URI> readiness;
   private final String plainBody;
@@ -109,12 +111,21 @@ final class FailoverLoad implements AutoCloseable {
   }
 
   /**
+   * How late, in milliseconds, the requests written in the last second or two were written after they
+   * were due, or {@link Lateness#NONE} if none were (see {@link Lateness}).
+   */
+  long recentLatenessMillis() {
+    return lateness.recentMillis((System.nanoTime() - loadStart) / 1_000_000);
+  }
+
+  /**
    * Sends at {@code rate} per second while {@code scenario} plays and for {@code after} once it is
    * done, then waits for every answer.
    */
   Result run(double rate, Duration after, boolean healthChecks, Scenario scenario, Consumer<String> log)
       throws InterruptedException {
     long start = System.nanoTime();
+    loadStart = start;
     Timeline timeline = new Timeline(start, log);
     Balancer balancer = new Balancer(nodes.size());
     Queue<Sent> sent = new ConcurrentLinkedQueue<>();
@@ -159,7 +170,10 @@ final class FailoverLoad implements AutoCloseable {
       outstanding.incrementAndGet();
       long dueMillis = (due - start) / 1_000_000;
       AtomicLong written = new AtomicLong(Sent.NEVER);
-      send(node, stream, () -> written.compareAndSet(Sent.NEVER, (System.nanoTime() - start) / 1_000_000))
+      send(node, stream, () -> {
+        long at = (System.nanoTime() - start) / 1_000_000;
+        if (written.compareAndSet(Sent.NEVER, at)) lateness.written(dueMillis, at);
+      })
           .whenComplete((outcome, failure) -> {
             Outcome o = failure != null ? Outcome.of(failure) : outcome;
             sent.add(new Sent(node, dueMillis, written.get(), (System.nanoTime() - start) / 1_000_000, stream, o));

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  *     [--rpm 4800] [--before 45s] [--after 45s] [--kill 1] [--out deploy/.cluster/failover-report.md]
  *     [any LocalCluster start option]
  * ... FailoverRun pause [--node 1] [--before 45s] [--pause 30s] [--after 60s] [--rpm 4800] ...
- * ... FailoverRun rolling [--before 60s] [--settle 10s] [--after 30s] [--rate 100] [--rpm 12000] ...
+ * ... FailoverRun rolling [--before 30s] [--settle 10s] [--after 30s] [--rate 100] [--rpm 12000] ...
  * </pre>
  *
  * <p>A {@code --config} file is included before the run's own provider, e.g. to try other cluster
@@ -52,6 +52,10 @@ public final class FailoverRun {
   private FailoverRun() {}
 
   private static final String MODEL = "bench-model";
+  /** How late the generator may write requests when a run disrupts a node. */
+  static final Duration ON_TIME = Duration.ofMillis(250);
+  /** How long a run waits for the generator to be {@link #ON_TIME} before it disrupts a node anyway. */
+  static final Duration ON_TIME_WITHIN = Duration.ofSeconds(120);
   private static final Set<String> COMMON = Set.of("rate", "stream-share", "rpm", "before", "after", "out",
       "request-timeout");
 
@@ -93,7 +97,7 @@ public final class FailoverRun {
     double rate = flags.decimal("rate", rolling ? 100 : 200);
     double streamShare = flags.decimal("stream-share", 0.2);
     long rpm = flags.integer("rpm", rolling ? 12_000 : 4800);
-    Duration before = flags.duration("before", Duration.ofSeconds(rolling ? 60 : 45));
+    Duration before = flags.duration("before", Duration.ofSeconds(rolling ? 30 : 45));
     Duration after = flags.duration("after", Duration.ofSeconds(switch (mode) {
       case KILL -> 45;
       case PAUSE -> 60;
@@ -147,6 +151,7 @@ public final class FailoverRun {
         case KILL -> (lb, timeline) -> {
           NodeProcess victim = cluster.nodes().get(node - 1);
           parkUntil(timeline, before);
+          awaitOnTime(load, timeline);
           lb.hold(node);
           window[0] = window[1] = timeline.action("SIGKILL node-" + node);
           victim.kill();
@@ -154,17 +159,19 @@ public final class FailoverRun {
         case PAUSE -> (lb, timeline) -> {
           NodeProcess victim = cluster.nodes().get(node - 1);
           parkUntil(timeline, before);
+          awaitOnTime(load, timeline);
           lb.hold(node);
           logFrom[0] = Files.size(victim.node().logFile());
           window[0] = timeline.action("SIGSTOP node-" + node);
           victim.pause();
-          parkUntil(timeline, before.plus(pause));
+          parkUntil(timeline, Duration.ofMillis(window[0]).plus(pause));
           window[1] = timeline.action("SIGCONT node-" + node);
           victim.resume();
           // Back in rotation if and when its /ready answers 200 again.
           lb.release(node);
         };
-        case ROLLING -> (lb, timeline) -> rollingRestart(cluster, lb, timeline, before, settle, options.startTimeout());
+        case ROLLING -> (lb, timeline) -> rollingRestart(cluster, load, lb, timeline, before, settle,
+            options.startTimeout());
       };
       log("load: " + rate + " req/s; " + switch (mode) {
         case KILL -> "SIGKILL of node-" + node + " after " + before.toSeconds() + " s, then " + after.toSeconds() + " s more";
@@ -217,12 +224,13 @@ public final class FailoverRun {
    * drain), started again, and back in rotation once every node is ready and sees every member Up;
    * then {@code settle} before the next.
    */
-  private static void rollingRestart(LocalCluster cluster, Balancer lb, Timeline timeline, Duration before,
-      Duration settle, Duration upTimeout) throws Exception {
+  private static void rollingRestart(LocalCluster cluster, FailoverLoad load, Balancer lb, Timeline timeline,
+      Duration before, Duration settle, Duration upTimeout) throws Exception {
     parkUntil(timeline, before);
     int count = cluster.layout().nodeCount();
     for (int n = 1; n <= count; n++) {
       NodeProcess process = cluster.nodes().get(n - 1);
+      awaitOnTime(load, timeline);
       lb.hold(n);
       timeline.action("SIGTERM node-" + n);
       boolean byItself = process.stop(LocalCluster.STOP_GRACE);
@@ -239,6 +247,26 @@ public final class FailoverRun {
       lb.release(n);
       if (n < count) parkUntil(timeline, Duration.ofMillis(timeline.nowMillis()).plus(settle));
     }
+  }
+
+  /**
+   * Waits, up to {@link #ON_TIME_WITHIN}, until the load generator writes its requests within
+   * {@link #ON_TIME} of their due time, so that a disruption meets requests the balancer has just sent
+   * rather than a backlog it chose nodes for seconds ago (see {@link Lateness}). The timeline says when
+   * it was, or that it never was.
+   */
+  private static void awaitOnTime(FailoverLoad load, Timeline timeline) {
+    long deadline = System.nanoTime() + ON_TIME_WITHIN.toNanos();
+    long late;
+    while ((late = load.recentLatenessMillis()) == Lateness.NONE || late > ON_TIME.toMillis()) {
+      if (System.nanoTime() >= deadline) {
+        timeline.saw("the load generator still writes requests " + (late == Lateness.NONE ? "not at all"
+            : late + " ms late") + " after " + ON_TIME_WITHIN.toSeconds() + " s of waiting; the run goes on");
+        return;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000_000);
+    }
+    timeline.saw("the load generator writes on time (the last 2 s: at most " + late + " ms late)");
   }
 
   private static void parkUntil(Timeline timeline, Duration offset) throws InterruptedException {
