@@ -3,6 +3,8 @@ package io.switchboard.cluster;
 import io.switchboard.config.ClusterSettings;
 import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.management.javadsl.PekkoManagement;
@@ -11,8 +13,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This node's part in a cluster: starts Pekko Management (health checks for load balancers and
- * Kubernetes probes, and the membership view) and tells whether the node is an Up member, which is
- * when its {@code /ready} may say yes. On a single node it does nothing and the node is always a member.
+ * Kubernetes probes, and the membership view) and tells whether the node is an Up member that reaches
+ * at least half of its cluster, which is when its {@code /ready} may say yes. A node that reaches fewer
+ * (it was frozen and woke up to find the others unreachable, or it is the small side of a partition) is
+ * the one the split-brain resolver (keep-majority) will down: it answers 503 from the moment it sees
+ * that, rather than take requests in the seconds before it downs itself. On a single node it does
+ * nothing and the node is always a member.
  */
 public final class ClusterMembership {
   private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
@@ -33,10 +39,25 @@ public final class ClusterMembership {
         else log.info("Pekko Management (health checks /ready, /alive; /cluster/members) on {}", uri);
       });
     }
-    return new ClusterMembership(() -> cluster.selfMember().status() == MemberStatus.up());
+    return new ClusterMembership(() -> {
+      if (cluster.selfMember().status() != MemberStatus.up()) return false;
+      ClusterEvent.CurrentClusterState state = cluster.state();
+      int members = 0;
+      for (Member ignored : state.getMembers()) members++;
+      return !inMinority(members, state.getUnreachable().size());
+    });
   }
 
-  /** True when this node can serve: a single node, or an Up member of its cluster. */
+  /**
+   * Whether fewer than half of {@code members} (this node among them) are reachable from here. Exactly
+   * half is not a minority: of two nodes that lose each other, each keeps serving until the resolver
+   * decides, rather than both refusing.
+   */
+  static boolean inMinority(int members, int unreachable) {
+    return 2 * (members - unreachable) < members;
+  }
+
+  /** True when this node can serve: a single node, or an Up member that reaches at least half its cluster. */
   public boolean isUp() {
     return up.getAsBoolean();
   }
