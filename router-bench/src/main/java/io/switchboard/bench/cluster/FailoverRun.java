@@ -55,7 +55,7 @@ public final class FailoverRun {
   /** How late the generator may write requests when a run disrupts a node. */
   static final Duration ON_TIME = Duration.ofMillis(250);
   /** How long a run waits for the generator to be {@link #ON_TIME} before it disrupts a node anyway. */
-  static final Duration ON_TIME_WITHIN = Duration.ofSeconds(120);
+  static final Duration ON_TIME_WITHIN = Duration.ofSeconds(60);
   private static final Set<String> COMMON = Set.of("rate", "stream-share", "rpm", "before", "after", "out",
       "request-timeout");
 
