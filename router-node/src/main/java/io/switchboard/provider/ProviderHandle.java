@@ -46,7 +46,13 @@ public record ProviderHandle(
     this(settings, admission, upstream, scheduler, clock, Optional.empty(), () -> false);
   }
 
-  static final Duration ASK_MARGIN = Duration.ofSeconds(5);
+  /**
+   * How long past a request's deadline its last ask still waits for the provider's own answer (which,
+   * at the deadline, says why the request waited in vain) before it is refused as unanswered. It bounds
+   * how late a client hears that a provider cannot be reached (its entity moving to another node): at
+   * 5 s, a request with 5 s to wait got its 503 after 10 s.
+   */
+  static final Duration ASK_MARGIN = Duration.ofSeconds(1);
 
   public String id() {
     return settings.id();

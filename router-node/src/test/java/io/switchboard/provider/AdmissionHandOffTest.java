@@ -1,7 +1,10 @@
 package io.switchboard.provider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -20,7 +23,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -127,6 +132,27 @@ class AdmissionHandOffTest {
     admitted(permit);
     assertTrue(clock.millis() <= deadline - WAIT.toMillis() + REASK.toMillis(),
         "admitted after one reask-after, 58 s before its deadline");
+  }
+
+  @Test
+  void anEntityThatNeverAnswers_isRefusedWithinASecondOfTheRequestsDeadline() {
+    TestProbe<ProviderActor.Command> silent = testKit.createTestProbe();
+    ProviderHandle handle = handle(settings(""), silent.getRef());
+    long deadline = clock.millis() + Duration.ofSeconds(5).toMillis();
+    CompletableFuture<Permit> permit = handle.acquire(MODEL, 10, deadline, false).toCompletableFuture();
+    silent.expectMessageClass(Acquire.class);
+    advance(REASK);
+    silent.expectMessageClass(Acquire.class);
+    advance(REASK);
+    silent.expectMessageClass(Acquire.class); // the last ask, 1 s before the deadline
+    advance(Duration.ofSeconds(1));
+    silent.expectNoMessage(Duration.ofMillis(50));
+    assertFalse(permit.isDone(), "at the deadline the provider may still answer, a moment late");
+    advance(Duration.ofSeconds(1));
+    ExecutionException refused = assertThrows(ExecutionException.class, () -> permit.get(3, TimeUnit.SECONDS),
+        "refused a second after the deadline, not five");
+    assertInstanceOf(AdmissionRejectedException.class, refused.getCause());
+    assertTrue(Duration.ofMillis(clock.millis() - deadline).compareTo(Duration.ofSeconds(1)) <= 0);
   }
 
   @Test
