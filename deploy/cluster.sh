@@ -13,9 +13,9 @@
 # Options of start/run (all optional): --nodes 3 --config my.conf (your providers and models)
 #   --db-url jdbc:postgresql://host:5432/db --db-user user (password in SWITCHBOARD_DB_PASSWORD)
 #   --http-base 8081 --cluster-base 25521 --management-base 8559 --node-heap 512m --timeout 3m
-# Options of failover: those, plus --rate 200 --stream-share 0.2 --rpm 4800 --before 45s --after 45s
+# Options of failover: those, plus --rate 100 --stream-share 0.2 --rpm 2400 --before 45s --after 45s
 #   --kill 1 --out FILE (default deploy/.cluster/failover-report.md)
-# Options of pause: those of start/run, plus --rate 200 --stream-share 0.2 --rpm 4800 --before 45s
+# Options of pause: those of start/run, plus --rate 100 --stream-share 0.2 --rpm 2400 --before 45s
 #   --pause 30s --after 60s --node 1 --out FILE (default deploy/.cluster/pause-report.md)
 # Options of rolling: those of start/run, plus --rate 100 --stream-share 0.2 --rpm 12000 (above the rate:
 #   any non-200 is an error) --before 30s --settle 10s --after 30s --out FILE (default .../rolling-report.md)

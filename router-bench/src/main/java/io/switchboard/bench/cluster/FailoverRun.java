@@ -32,10 +32,10 @@ import java.util.concurrent.TimeUnit;
  * happened when ({@link FailoverReport}).
  *
  * <pre>
- * java -cp router-bench.jar io.switchboard.bench.cluster.FailoverRun [kill] [--rate 200] [--stream-share 0.2]
- *     [--rpm 4800] [--before 45s] [--after 45s] [--kill 1] [--out deploy/.cluster/failover-report.md]
+ * java -cp router-bench.jar io.switchboard.bench.cluster.FailoverRun [kill] [--rate 100] [--stream-share 0.2]
+ *     [--rpm 2400] [--before 45s] [--after 45s] [--kill 1] [--out deploy/.cluster/failover-report.md]
  *     [any LocalCluster start option]
- * ... FailoverRun pause [--node 1] [--before 45s] [--pause 30s] [--after 60s] [--rpm 4800] ...
+ * ... FailoverRun pause [--node 1] [--before 45s] [--pause 30s] [--after 60s] [--rpm 2400] ...
  * ... FailoverRun rolling [--before 30s] [--settle 10s] [--after 30s] [--rate 100] [--rpm 12000] ...
  * </pre>
  *
@@ -94,9 +94,9 @@ public final class FailoverRun {
     }
     LocalCluster.Options options = LocalCluster.options(flags, Path.of("deploy/.cluster"));
     boolean rolling = mode == FailoverReport.Mode.ROLLING;
-    double rate = flags.decimal("rate", rolling ? 100 : 200);
+    double rate = flags.decimal("rate", 100);
     double streamShare = flags.decimal("stream-share", 0.2);
-    long rpm = flags.integer("rpm", rolling ? 12_000 : 4800);
+    long rpm = flags.integer("rpm", rolling ? 12_000 : 2400);
     Duration before = flags.duration("before", Duration.ofSeconds(rolling ? 30 : 45));
     Duration after = flags.duration("after", Duration.ofSeconds(switch (mode) {
       case KILL -> 45;
@@ -369,9 +369,9 @@ public final class FailoverRun {
   }
 
   static List<String> usage() {
-    return List.of("usage: FailoverRun [kill] [--rate 200] [--stream-share 0.2] [--rpm 4800] [--before 45s] [--after 45s]",
+    return List.of("usage: FailoverRun [kill] [--rate 100] [--stream-share 0.2] [--rpm 2400] [--before 45s] [--after 45s]",
         "    [--kill 1] [--out FILE] [--request-timeout 30s] [LocalCluster start options]",
-        "       FailoverRun pause [--node 1] [--before 45s] [--pause 30s] [--after 60s] [--rate 200] [--rpm 4800] ...",
+        "       FailoverRun pause [--node 1] [--before 45s] [--pause 30s] [--after 60s] [--rate 100] [--rpm 2400] ...",
         "       FailoverRun rolling [--before 30s] [--settle 10s] [--after 30s] [--rate 100] [--rpm 12000] ...");
   }
 }
