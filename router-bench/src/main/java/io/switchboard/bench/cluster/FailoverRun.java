@@ -1,5 +1,6 @@
 package io.switchboard.bench.cluster;
 
+import io.switchboard.bench.load.Await;
 import io.switchboard.bench.upstream.FakeUpstream;
 import io.switchboard.bench.upstream.ReplyShape;
 import io.switchboard.bench.upstream.RequestLimit;
@@ -255,18 +256,16 @@ public final class FailoverRun {
    * rather than a backlog it chose nodes for seconds ago (see {@link Lateness}). The timeline says when
    * it was, or that it never was.
    */
-  private static void awaitOnTime(FailoverLoad load, Timeline timeline) {
-    long deadline = System.nanoTime() + ON_TIME_WITHIN.toNanos();
-    long late;
-    while ((late = load.recentLatenessMillis()) == Lateness.NONE || late > ON_TIME.toMillis()) {
-      if (System.nanoTime() >= deadline) {
-        timeline.saw("the load generator still writes requests " + (late == Lateness.NONE ? "not at all"
-            : late + " ms late") + " after " + ON_TIME_WITHIN.toSeconds() + " s of waiting; the run goes on");
-        return;
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(100_000_000);
-    }
-    timeline.saw("the load generator writes on time (the last 2 s: at most " + late + " ms late)");
+  private static void awaitOnTime(FailoverLoad load, Timeline timeline) throws InterruptedException {
+    boolean onTime = Await.until(() -> {
+      long late = load.recentLatenessMillis();
+      return late != Lateness.NONE && late <= ON_TIME.toMillis();
+    }, ON_TIME_WITHIN, Duration.ofMillis(100));
+    long late = load.recentLatenessMillis();
+    String howLate = late == Lateness.NONE ? "not at all" : "at most " + late + " ms late";
+    timeline.saw(onTime ? "the load generator writes on time (the last 2 s: " + howLate + ")"
+        : "the load generator still writes requests " + howLate + " after " + ON_TIME_WITHIN.toSeconds()
+            + " s of waiting; the run goes on");
   }
 
   private static void parkUntil(Timeline timeline, Duration offset) throws InterruptedException {
