@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * at least half of its cluster, which is when its {@code /ready} may say yes. A node that reaches fewer
  * (it was frozen and woke up to find the others unreachable, or it is the small side of a partition) is
  * the one the split-brain resolver (keep-majority) will down: it answers 503 from the moment it sees
- * that, rather than take requests in the seconds before it downs itself. On a single node it does
- * nothing and the node is always a member.
+ * that, rather than take requests in the seconds before it downs itself. It also starts
+ * {@link CrashedNodeDowning}, which downs a node whose process has died without waiting for the resolver.
+ * On a single node it does nothing and the node is always a member.
  */
 public final class ClusterMembership {
   private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
@@ -39,6 +40,7 @@ public final class ClusterMembership {
         else log.info("Pekko Management (health checks /ready, /alive; /cluster/members) on {}", uri);
       });
     }
+    CrashedNodeDowning.start(system, settings.downWhenRefused());
     return new ClusterMembership(() -> {
       if (cluster.selfMember().status() != MemberStatus.up()) return false;
       ClusterEvent.CurrentClusterState state = cluster.state();

@@ -22,10 +22,12 @@ import java.util.List;
  *     to answer before it forms a new cluster on its own
  * @param downRemovalMargin how long after a node is removed its shards and singletons wait before they
  *     start on the survivors (Pekko's {@code down-removal-margin})
+ * @param downWhenRefused whether an unreachable node whose cluster port refuses connections (its process
+ *     has died) is downed at once rather than after {@code stableAfter}
  */
 public record ClusterSettings(
     boolean enabled, String host, int port, List<String> seedNodes, String managementHost, int managementPort,
-    Duration stableAfter, Duration seedNodeTimeout, Duration downRemovalMargin) {
+    Duration stableAfter, Duration seedNodeTimeout, Duration downRemovalMargin, boolean downWhenRefused) {
 
   public static final String PATH = "switchboard.cluster";
 
@@ -39,11 +41,11 @@ public record ClusterSettings(
     seedNodes = List.copyOf(seedNodes);
   }
 
-  /** With the default {@code seed-node-timeout} and {@code down-removal-margin}. */
+  /** With the defaults of {@code seed-node-timeout}, {@code down-removal-margin} and {@code down-when-refused}. */
   public ClusterSettings(boolean enabled, String host, int port, List<String> seedNodes, String managementHost,
       int managementPort, Duration stableAfter) {
     this(enabled, host, port, seedNodes, managementHost, managementPort, stableAfter, DEFAULT_SEED_NODE_TIMEOUT,
-        DEFAULT_DOWN_REMOVAL_MARGIN);
+        DEFAULT_DOWN_REMOVAL_MARGIN, true);
   }
 
   /** A single node: no cluster. */
@@ -80,6 +82,7 @@ public record ClusterSettings(
           + " must be positive: it is how long a removed node's entities wait before they start on the survivors");
     }
     return new ClusterSettings(enabled, c.getString("host"), port, seeds, c.getString("management-host"),
-        c.getInt("management-port"), c.getDuration("split-brain-stable-after"), seedNodeTimeout, margin);
+        c.getInt("management-port"), c.getDuration("split-brain-stable-after"), seedNodeTimeout, margin,
+        c.getBoolean("down-when-refused"));
   }
 }

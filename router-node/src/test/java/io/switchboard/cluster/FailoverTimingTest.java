@@ -4,6 +4,7 @@ import static io.switchboard.cluster.ClusterSettingsFixture.CLUSTER;
 import static io.switchboard.cluster.ClusterSettingsFixture.pekko;
 import static io.switchboard.cluster.ClusterSettingsFixture.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,6 +34,9 @@ class FailoverTimingTest {
     assertEquals(Duration.ofMillis(500), pekko.getDuration("pekko.cluster.failure-detector.heartbeat-interval"));
     assertEquals(Duration.ofMillis(500), pekko.getDuration("pekko.cluster.gossip-interval"));
     assertEquals(Duration.ofMillis(250), pekko.getDuration("pekko.cluster.leader-actions-interval"));
+    assertTrue(settings(CLUSTER).cluster().downWhenRefused(),
+        "a crashed node, whose port refuses connections, is downed without waiting for the stable-after");
+    assertFalse(settings(CLUSTER + "switchboard.cluster.down-when-refused = off\n").cluster().downWhenRefused());
   }
 
   @Test

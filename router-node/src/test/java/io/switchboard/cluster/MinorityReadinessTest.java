@@ -39,8 +39,10 @@ class MinorityReadinessTest {
         switchboard.cluster {
           enabled = on, port = %d, management-port = -1, seed-node-timeout = 2s
           seed-nodes = "127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d"
-          # The resolver waits long enough for the test to see the node before it is downed.
+          # The resolver waits long enough for the test to see the node before it is downed, and a node is
+          # not downed sooner for refusing connections (CrashedNodeDowningTest covers that).
           split-brain-stable-after = 60s
+          down-when-refused = off
         }
         """.formatted(port, ports[0], ports[1], ports[2]);
     Config loaded = ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve();
