@@ -5,16 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.switchboard.cluster.CrashedNodeDowning.Decision;
 import io.switchboard.cluster.CrashedNodeDowning.Probe;
-import io.switchboard.config.SwitchboardSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,8 +30,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A crashed node is downed as soon as its cluster port refuses connections, not after the split-brain
  * resolver's stable-after; a node whose port still accepts (a paused process) is left to the resolver.
- * The cluster tests here run the resolver with a stable-after of 60 s, so a node downed within the
- * 30 s they wait was downed by the refusal, not by the resolver.
+ * The cluster tests here run the resolver with a stable-after of 60 s ({@link BareClusterNodes}), so a
+ * node downed within the 30 s they wait was downed by the refusal, not by the resolver.
  */
 class CrashedNodeDowningTest {
   private static Address node(int port) {
@@ -92,56 +88,22 @@ class CrashedNodeDowningTest {
 
   // --- three real cluster nodes ---
 
-  private final List<ActorTestKit> kits = new ArrayList<>();
+  private final BareClusterNodes cluster = new BareClusterNodes("");
   private final ExecutorService probes = Executors.newCachedThreadPool();
 
   @AfterEach
   void stop() {
-    kits.forEach(ActorTestKit::shutdownTestKit);
+    cluster.close();
     probes.shutdownNow();
   }
 
-  private ActorTestKit start(int port, int[] ports, CrashedNodeDowning.Prober prober) {
-    String hocon = """
-        switchboard.persistence.store = postgres
-        switchboard.persistence.postgres { url = "jdbc:postgresql://127.0.0.1:5432/switchboard", password-env = "" }
-        switchboard.cluster {
-          enabled = on, port = %d, management-port = -1, seed-node-timeout = 2s
-          seed-nodes = "127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d"
-          # Far beyond the test's waits: whatever is downed here, the resolver did not down.
-          split-brain-stable-after = 60s
-        }
-        """.formatted(port, ports[0], ports[1], ports[2]);
-    SwitchboardSettings settings = SwitchboardSettings.from(
-        ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve(), name -> null);
-    Config config = ConfigFactory.parseString("""
-            # Terminating the system is then a crash: no leaving, its port closes, the others find it unreachable.
-            pekko.coordinated-shutdown.run-by-actor-system-terminate = off
-            pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s
-            """)
-        .withFallback(ClusterConfig.of(settings.cluster(), settings.http()))
-        .withFallback(ConfigFactory.load());
-    ActorTestKit kit = ActorTestKit.create(ClusterConfig.SYSTEM_NAME, config);
-    kits.add(kit);
-    kit.spawn(CrashedNodeDowning.behavior(prober, probes), "crashed-node-downing");
-    return kit;
-  }
-
   private List<ActorTestKit> threeNodes(CrashedNodeDowning.Prober prober) {
-    int[] ports = ClusterNode.freePorts(3);
-    List<ActorTestKit> nodes = List.of(start(ports[0], ports, prober), start(ports[1], ports, prober),
-        start(ports[2], ports, prober));
-    nodes.get(2).createTestProbe().awaitAssert(Duration.ofSeconds(30), () -> {
-      for (ActorTestKit n : nodes) assertEquals(3, up(n), "all three Up on every node");
-      return null;
-    });
-    return nodes;
+    return cluster.startThree(node ->
+        node.spawn(CrashedNodeDowning.behavior(prober, probes), "crashed-node-downing"));
   }
 
   private static int up(ActorTestKit kit) {
-    int up = 0;
-    for (Member m : Cluster.get(kit.system()).state().getMembers()) if (m.status() == MemberStatus.up()) up++;
-    return up;
+    return BareClusterNodes.up(kit);
   }
 
   private static MemberStatus statusOf(ActorTestKit observer, Address address) {
