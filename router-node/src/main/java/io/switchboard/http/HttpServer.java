@@ -1,6 +1,7 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.api.openai.ModelRoute;
 import io.switchboard.cache.CachePolicy;
 import io.switchboard.config.ProviderKind;
 import io.switchboard.config.SwitchboardSettings;
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -109,15 +111,16 @@ public final class HttpServer {
         new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()),
         new KeyBudgetGauges(accounts.directory(), accounts.admission(), metrics.registry(),
             settings.metrics().providerRefresh()));
+    Supplier<Map<String, ModelRoute>> namedRoutes = RouteCatalog.of(served.pipeline().autoRoutes(), settings.fanOuts());
     ModelCatalogRoutes models = new ModelCatalogRoutes(
-        new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, mapper);
+        new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, namedRoutes, mapper);
     Embeddings embeddings = new Embeddings(served.embeddings(), mapper, bodies, answerHeaders);
     TextCompletions completions = new TextCompletions(served.completions(), mapper, bodies, answerHeaders);
     HistoryGauges.start(system, served.history(), metrics.registry(), settings.history().refreshInterval());
     ResponseIds responseIds = ResponseIds.secure();
     ApiRoutes routes = new ApiRoutes(chat, embeddings, completions, anthropic, new AdminRoutes(providers, mapper,
             telemetry.statistics(), new HistoryRoutes(served.history(), router, mapper)),
-        new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, () -> router.models().keySet(), mapper, clock),
+        new OllamaAdminRoutes(ollama, mapper), new AccessRoutes(accounts, RouteCatalog.namesServed(router, namedRoutes), mapper, clock),
         metricsRoute, models, new ResponsesRoutes(served.pipeline(),
             new NativeResponses(served.nativeResponses(), mapper, answerHeaders, served.responses(), responseIds, clock),
             mapper, bodies, cachePolicy, answerHeaders, served.responses(), responseIds, clock),

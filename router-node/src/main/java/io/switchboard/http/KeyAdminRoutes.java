@@ -59,7 +59,7 @@ final class KeyAdminRoutes extends AllDirectives {
   record KeyList(@JsonProperty("object") String object, @JsonProperty("data") List<KeyView> data) {}
 
   private final KeyDirectory directory;
-  /** The models served now (the registry changes at run time). */
+  /** The names served now, models and routes (the registry changes them at run time). */
   private final Supplier<Set<String>> models;
   private final ObjectMapper mapper;
   private final Clock clock;

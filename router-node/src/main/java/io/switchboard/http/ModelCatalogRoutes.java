@@ -7,6 +7,7 @@ import io.switchboard.api.anthropic.ErrorInfo;
 import io.switchboard.api.ollama.ModelListing;
 import io.switchboard.api.openai.ModelInfo;
 import io.switchboard.api.openai.ModelList;
+import io.switchboard.api.openai.ModelRoute;
 import io.switchboard.provider.ProviderHandle;
 import io.switchboard.provider.ProviderActor;
 import io.switchboard.provider.Providers;
@@ -17,14 +18,17 @@ import io.switchboard.routing.Deployment;
 import io.switchboard.routing.ModelCatalog;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -44,6 +48,10 @@ import org.apache.pekko.http.javadsl.server.Route;
  * ones ({@link PulledModels}: {@code /api/tags}, asked at most once per {@code ollama.tags-refresh});
  * a server that does not answer has pulled nothing.
  *
+ * <p>The routes clients name like models (auto routes and fan-outs, {@link RouteCatalog}) follow the
+ * models in a listing, each with {@code route} (its kind and candidates) and available when one of its
+ * candidates is. A listing filtered by provider or capability has none; {@code q} matches their names.
+ *
  * <p>A request that carries {@code anthropic-version} (Anthropic's SDKs) is answered in Anthropic's
  * shape instead ({@link AnthropicModelPages}), refusals in Anthropic's envelope.
  */
@@ -52,11 +60,17 @@ final class ModelCatalogRoutes extends AllDirectives {
   private final Providers providers;
   private final Set<String> providerIds;
   private final Map<String, PulledModels> pulled;
+  private final Supplier<Map<String, ModelRoute>> routes;
   private final ObjectMapper mapper;
 
-  /** @param pulled each Ollama provider's pulled models, by provider id */
-  ModelCatalogRoutes(ModelCatalog catalog, Providers providers, Map<String, PulledModels> pulled, ObjectMapper mapper) {
+  /**
+   * @param pulled each Ollama provider's pulled models, by provider id
+   * @param routes the auto routes and fan-outs, by name, as they are when asked
+   */
+  ModelCatalogRoutes(ModelCatalog catalog, Providers providers, Map<String, PulledModels> pulled,
+      Supplier<Map<String, ModelRoute>> routes, ObjectMapper mapper) {
     this.catalog = catalog;
+    this.routes = routes;
     this.providers = providers;
     this.pulled = Map.copyOf(pulled);
     this.providerIds = providers.all().keySet();
@@ -80,8 +94,9 @@ final class ModelCatalogRoutes extends AllDirectives {
 
   private CompletionStage<HttpResponse> anthropicList(Map<String, List<String>> params, Caller caller) {
     return availability().thenApply(available -> {
-      List<ModelInfo> models = catalog.list(CatalogQuery.ALL, available).stream()
-          .filter(model -> caller.mayUse(model.id())).toList();
+      List<ModelInfo> models = new ArrayList<>(catalog.list(CatalogQuery.ALL, available).stream()
+          .filter(model -> caller.mayUse(model.id())).toList());
+      models.addAll(routeEntries(CatalogQuery.ALL, available, caller));
       try {
         return json(AnthropicModelPages.page(models, params));
       } catch (AnthropicModelPages.InvalidPage e) {
@@ -91,7 +106,7 @@ final class ModelCatalogRoutes extends AllDirectives {
   }
 
   private CompletionStage<HttpResponse> anthropicOne(String model, Caller caller) {
-    return availability().thenApply(available -> catalog.find(model, available)
+    return availability().thenApply(available -> find(model, available)
         .filter(entry -> caller.mayUse(model))
         .map(entry -> json(AnthropicModelPages.describe(entry)))
         .orElseGet(() -> anthropicError(404, ErrorInfo.NOT_FOUND, "model: the model '" + model
@@ -111,12 +126,42 @@ final class ModelCatalogRoutes extends AllDirectives {
       return CompletableFuture.completedFuture(
           ApiError.invalidRequest(e.getMessage(), e.param(), "invalid_parameter").toResponse(mapper));
     }
-    return availability().thenApply(available -> json(ModelList.of(catalog.list(query, available).stream()
-        .filter(model -> caller.mayUse(model.id())).toList())));
+    return availability().thenApply(available -> {
+      List<ModelInfo> models = new ArrayList<>(catalog.list(query, available).stream()
+          .filter(model -> caller.mayUse(model.id())).toList());
+      models.addAll(routeEntries(query, available, caller));
+      return json(ModelList.of(models));
+    });
+  }
+
+  /** The model or, failing that, the route named {@code name}. */
+  private Optional<ModelInfo> find(String name, Predicate<Deployment> available) {
+    Optional<ModelInfo> model = catalog.find(name, available);
+    if (model.isPresent()) return model;
+    ModelRoute route = routes.get().get(name);
+    return route == null ? Optional.empty() : Optional.of(routeEntry(name, route, available));
+  }
+
+  /** The routes {@code caller} may use that {@code query} lets through, by name (reversed with order=desc). */
+  private List<ModelInfo> routeEntries(CatalogQuery query, Predicate<Deployment> available, Caller caller) {
+    if (!query.providers().isEmpty() || !query.capabilities().isEmpty()) return List.of();
+    List<ModelInfo> entries = new ArrayList<>();
+    routes.get().forEach((name, route) -> {
+      if (!query.search().isEmpty() && !name.toLowerCase(Locale.ROOT).contains(query.search())) return;
+      if (caller.mayUse(name)) entries.add(routeEntry(name, route, available));
+    });
+    if (query.descending()) Collections.reverse(entries);
+    return entries;
+  }
+
+  private ModelInfo routeEntry(String name, ModelRoute route, Predicate<Deployment> available) {
+    boolean any = route.candidates().stream().anyMatch(model -> catalog.find(model, available)
+        .map(entry -> Boolean.TRUE.equals(entry.available())).orElse(false));
+    return ModelInfo.route(name, catalog.created(), any, route);
   }
 
   private CompletionStage<HttpResponse> one(String model, Caller caller) {
-    return availability().thenApply(available -> catalog.find(model, available)
+    return availability().thenApply(available -> find(model, available)
         .filter(entry -> caller.mayUse(model))
         .map(this::json)
         .orElseGet(() -> ApiError.of(404, ApiError.INVALID_REQUEST, "model_not_found", "model",

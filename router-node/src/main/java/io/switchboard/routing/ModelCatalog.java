@@ -43,6 +43,11 @@ public final class ModelCatalog {
     this.created = created;
   }
 
+  /** The {@code created} second every entry carries: when this gateway started. */
+  public long created() {
+    return created;
+  }
+
   /** The models that match {@code query}, in its order. */
   public List<ModelInfo> list(CatalogQuery query, Predicate<Deployment> canServe) {
     return router.models().values().stream()

@@ -40,7 +40,9 @@ class AutoRouteOverHttpTest {
   void start() {
     gateway = gateways.start(RouteCatalog.MODELS + """
         switchboard.provider-defaults { retries.max-attempts = 1, breaker { consecutive-failures = 1000, minimum-calls = 1000 } }
-        switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0, default-completion-tokens = 8 }
+        # 20 ms, not 0: the route weighs latency, and simulated answers within a millisecond made a p50 of 0 ms
+        # against 1 ms halve a model's latency score, so timing noise, not the task, chose between small and coder.
+        switchboard.providers.simulated.simulated { latency = 20ms, tokens-per-second = 0, default-completion-tokens = 8 }
         # One provider per model on the fake, so a 429's pause holds back only its own.
         switchboard.providers { p-tight { kind = openai, openai.base-url = "%1$s" }
           p-roomy { kind = openai, openai.base-url = "%1$s" }, p-cheap { kind = openai, openai.base-url = "%1$s" } }

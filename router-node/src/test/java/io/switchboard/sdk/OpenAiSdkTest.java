@@ -305,8 +305,11 @@ class OpenAiSdkTest {
   void models_listedAndRetrieved_areTheGatewaysModels() {
     List<String> ids = client.models().list().autoPager().stream().map(Model::id).toList();
 
-    assertEquals(List.of("chatty", "claude", "coder", "embed", "gpt", "limited", "switchboard-sim"),
+    // "auto" is the gateway's auto route: listed beside the models, with its own "route" field, which the
+    // SDK reads past.
+    assertEquals(List.of("auto", "chatty", "claude", "coder", "embed", "gpt", "limited", "switchboard-sim"),
         ids.stream().sorted().toList());
+    assertEquals("switchboard", client.models().retrieve("auto").ownedBy());
     Model sim = client.models().retrieve("switchboard-sim");
     assertEquals("switchboard-sim", sim.id());
     assertEquals("simulated", sim.ownedBy());

@@ -11,10 +11,14 @@ import java.util.List;
  * <p>The first four components are OpenAI's. The others are Switchboard's catalog, written only when
  * set (so a client that knows only OpenAI's shape reads the same object): the primary deployment's
  * provider, upstream model, context window, output cap, prices and capabilities; whether the model
- * can be served right now; and every deployment in the order they are tried.
+ * can be served right now; and every deployment in the order they are tried. An entry for a route (an
+ * auto route or a fan-out, which clients name like a model) carries {@code route} instead of the
+ * deployment fields, and {@code owned_by} is {@code switchboard}.
  *
  * @param contextWindow prompt plus output tokens; absent when the catalog does not know it
- * @param available whether at least one deployment's provider can take a request now
+ * @param available whether at least one deployment's provider can take a request now (for a route: whether
+ *     at least one of its candidates is available)
+ * @param route what a route leads to; null on a model
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -30,10 +34,14 @@ public record ModelInfo(
     ModelPricing pricing,
     List<String> capabilities,
     Boolean available,
-    List<ModelDeployment> deployments) {
+    List<ModelDeployment> deployments,
+    ModelRoute route) {
 
   /** The value of {@code object} on a model entry. */
   public static final String OBJECT = "model";
+
+  /** The {@code owned_by} of a route's entry: the gateway's own. */
+  public static final String GATEWAY = "switchboard";
 
   public ModelInfo {
     capabilities = capabilities == null ? null : List.copyOf(capabilities);
@@ -42,7 +50,7 @@ public record ModelInfo(
 
   /** An entry in OpenAI's plain shape, without catalog fields. */
   public static ModelInfo of(String id, long created, String ownedBy) {
-    return new ModelInfo(id, OBJECT, created, ownedBy, null, null, null, null, null, null, null, null);
+    return new ModelInfo(id, OBJECT, created, ownedBy, null, null, null, null, null, null, null, null, null);
   }
 
   /**
@@ -53,6 +61,11 @@ public record ModelInfo(
     ModelDeployment primary = deployments.get(0);
     return new ModelInfo(id, OBJECT, created, primary.provider(), primary.provider(), primary.upstreamModel(),
         primary.contextWindow(), primary.maxOutputTokens(), primary.pricing(), primary.capabilities(), available,
-        deployments);
+        deployments, null);
+  }
+
+  /** A route's entry: the name clients send as {@code model}, and what it leads to. */
+  public static ModelInfo route(String id, long created, boolean available, ModelRoute route) {
+    return new ModelInfo(id, OBJECT, created, GATEWAY, null, null, null, null, null, null, available, null, route);
   }
 }
