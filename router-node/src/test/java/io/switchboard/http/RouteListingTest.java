@@ -111,6 +111,18 @@ class RouteListingTest {
         ids(gateway.get("/v1/models?order=desc")), "the routes still follow the models");
   }
 
+  @Test
+  void anthropicsShapedListing_namesTheRoutesToo() throws Exception {
+    HttpResponse<String> page = getWith(gateway, "/v1/models?limit=10", "anthropic-version", "2023-06-01");
+    assertEquals(200, page.statusCode(), page.body());
+    List<String> ids = new ArrayList<>();
+    for (JsonNode model : JSON.readTree(page.body()).path("data")) ids.add(model.path("id").asText());
+    assertEquals(List.of("careful", "down", "fast", "doomed", "race", "smart"), ids);
+    HttpResponse<String> one = getWith(gateway, "/v1/models/race", "anthropic-version", "2023-06-01");
+    assertEquals(200, one.statusCode(), one.body());
+    assertEquals("race", JSON.readTree(one.body()).path("display_name").asText());
+  }
+
   /** A key may be limited to a route (docs/routing.md): before, creating one was refused as naming no model. */
   @Test
   void aKey_seesOnlyTheRoutesItMayUse_andMayBeLimitedToARoute() throws Exception {
