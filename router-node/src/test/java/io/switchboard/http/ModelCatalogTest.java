@@ -27,6 +27,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ModelCatalogTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * The simulated provider, and "broken", whose every call fails and whose breakers open after one failure
+   * and stay open for the whole test; one attempt per request.
+   */
+  static final String BROKEN_PROVIDER = """
+      switchboard.provider-defaults.retries.max-attempts = 1
+      switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0 }
+      switchboard.providers.broken {
+        kind = simulated
+        simulated { latency = 0s, error-rate = 1.0 }
+        breaker { consecutive-failures = 1, reset-timeout = 10m, max-reset-timeout = 10m }
+      }
+      """;
+
   @RegisterExtension static final GatewayExtension gateways = new GatewayExtension();
 
   private TestGateway gateway;
@@ -35,15 +49,8 @@ class ModelCatalogTest {
   void start() {
     // Three providers (simulated, so no upstream is needed): "broken" fails every call, and its breaker
     // opens after one failure and stays open for the whole test.
-    gateway = gateways.start("""
-        switchboard.provider-defaults.retries.max-attempts = 1
-        switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0 }
+    gateway = gateways.start(BROKEN_PROVIDER + """
         switchboard.providers.cheap { kind = simulated, simulated { latency = 0s, tokens-per-second = 0 } }
-        switchboard.providers.broken {
-          kind = simulated
-          simulated { latency = 0s, error-rate = 1.0 }
-          breaker { consecutive-failures = 1, reset-timeout = 10m, max-reset-timeout = 10m }
-        }
         switchboard.models = null
         switchboard.models {
           gpt-4o {

@@ -36,14 +36,7 @@ class RouteListingTest {
 
   @BeforeAll
   void start() {
-    gateway = gateways.start("""
-        switchboard.provider-defaults.retries.max-attempts = 1
-        switchboard.providers.simulated.simulated { latency = 0s, tokens-per-second = 0 }
-        switchboard.providers.broken {
-          kind = simulated
-          simulated { latency = 0s, error-rate = 1.0 }
-          breaker { consecutive-failures = 1, reset-timeout = 10m, max-reset-timeout = 10m }
-        }
+    gateway = gateways.start(ModelCatalogTest.BROKEN_PROVIDER + """
         switchboard.models = null
         switchboard.models {
           fast { provider = simulated, upstream-model = fast-1 }
