@@ -57,9 +57,12 @@ public final class ModelCatalog {
         .toList();
   }
 
-  /** One model by the name clients use; empty when it is not served. */
+  /**
+   * One model by the name clients use; empty when it is not served. Its deployments in configuration
+   * order, as in a listing: asking the router to route it would take a balancing step for every lookup.
+   */
   public Optional<ModelInfo> find(String model, Predicate<Deployment> canServe) {
-    return router.route(model).map(deployments -> entry(deployments, canServe));
+    return Optional.ofNullable(router.models().get(model)).map(deployments -> entry(deployments, canServe));
   }
 
   /** The providers whose availability a listing needs, each once. */
