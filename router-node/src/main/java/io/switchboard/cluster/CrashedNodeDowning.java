@@ -146,10 +146,12 @@ public final class CrashedNodeDowning {
       for (Member m : state.getUnreachable()) {
         if (!counted(m) || downed.contains(m.uniqueAddress())) continue;
         unreachable.add(m.uniqueAddress());
-        if (refused.contains(m.uniqueAddress()) || !inFlight.add(m.uniqueAddress())) continue;
         Optional<String> host = m.address().getHost();
         Optional<Integer> port = m.address().getPort();
-        if (host.isEmpty() || port.isEmpty()) continue;
+        if (host.isEmpty() || port.isEmpty() || refused.contains(m.uniqueAddress())
+            || !inFlight.add(m.uniqueAddress())) {
+          continue;
+        }
         UniqueAddress member = m.uniqueAddress();
         CompletableFuture.supplyAsync(() -> prober.probe(host.get(), port.get()), executor)
             .exceptionally(e -> Probe.NO_ANSWER)

@@ -125,11 +125,6 @@ public final class ChatPipeline {
         anthropicUsage, errorLabel, affinity);
   }
 
-  /** The auto routes this pipeline serves beside the models (for the model listing). */
-  public AutoRoutes autoRoutes() {
-    return routes;
-  }
-
   /** @param fanOuts the fan-outs a client may ask for by name, beside the models and auto routes */
   public ChatPipeline(ModelRouter router, AutoRoutes routes, FanOut.Setup fanOuts, TokenEstimator estimator,
       Metering metering, Dispatcher dispatcher, ResponseCache cache, StreamReplay replay, Telemetry telemetry,

@@ -111,7 +111,7 @@ public final class HttpServer {
         new ProviderGauges(providers, metrics.registry(), settings.metrics().providerRefresh()),
         new KeyBudgetGauges(accounts.directory(), accounts.admission(), metrics.registry(),
             settings.metrics().providerRefresh()));
-    Supplier<Map<String, ModelRoute>> namedRoutes = RouteCatalog.of(served.pipeline().autoRoutes(), settings.fanOuts());
+    Supplier<Map<String, ModelRoute>> namedRoutes = RouteCatalog.of(router, settings.fanOuts());
     ModelCatalogRoutes models = new ModelCatalogRoutes(
         new ModelCatalog(router, clock.instant().getEpochSecond()), providers, pulled, namedRoutes, mapper);
     Embeddings embeddings = new Embeddings(served.embeddings(), mapper, bodies, answerHeaders);

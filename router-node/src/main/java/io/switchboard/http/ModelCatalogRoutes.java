@@ -155,8 +155,7 @@ final class ModelCatalogRoutes extends AllDirectives {
   }
 
   private ModelInfo routeEntry(String name, ModelRoute route, Predicate<Deployment> available) {
-    boolean any = route.candidates().stream().anyMatch(model -> catalog.find(model, available)
-        .map(entry -> Boolean.TRUE.equals(entry.available())).orElse(false));
+    boolean any = route.candidates().stream().anyMatch(model -> catalog.available(model, available));
     return ModelInfo.route(name, catalog.created(), any, route);
   }
 

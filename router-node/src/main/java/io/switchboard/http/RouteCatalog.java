@@ -2,7 +2,6 @@ package io.switchboard.http;
 
 import io.switchboard.api.openai.ModelRoute;
 import io.switchboard.config.FanOutSettings;
-import io.switchboard.orchestration.AutoRoutes;
 import io.switchboard.routing.ModelRouter;
 import java.util.Map;
 import java.util.Set;
@@ -17,11 +16,16 @@ import java.util.function.Supplier;
 final class RouteCatalog {
   private RouteCatalog() {}
 
-  /** By name: each auto route and fan-out, and what it leads to. */
-  static Supplier<Map<String, ModelRoute>> of(AutoRoutes auto, Map<String, FanOutSettings> fanOuts) {
+  /**
+   * By name: each auto route (as the router serves it now, candidates that name no model left out, as
+   * the routes themselves leave them out) and fan-out, and what it leads to.
+   */
+  static Supplier<Map<String, ModelRoute>> of(ModelRouter router, Map<String, FanOutSettings> fanOuts) {
     return () -> {
       Map<String, ModelRoute> named = new TreeMap<>();
-      auto.candidates().forEach((name, models) -> named.put(name, new ModelRoute(ModelRoute.AUTO, null, models)));
+      Map<String, ?> models = router.models();
+      router.routes().forEach((name, route) -> named.put(name, new ModelRoute(ModelRoute.AUTO, null,
+          route.candidates().stream().filter(models::containsKey).toList())));
       fanOuts.forEach((name, fanOut) -> named.put(name,
           new ModelRoute(ModelRoute.FAN_OUT, fanOut.strategy().configName(), fanOut.candidates())));
       return named;

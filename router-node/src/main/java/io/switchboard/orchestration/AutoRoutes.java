@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -100,17 +99,6 @@ public final class AutoRoutes {
       if (!before.candidates()[i].model.equals(candidates[i].model)) return false;
     }
     return true;
-  }
-
-  /** Each auto route's name and the models it may choose from, in its configured order (those served). */
-  public Map<String, List<String>> candidates() {
-    Map<String, List<String>> named = new TreeMap<>();
-    routes.forEach((name, route) -> {
-      List<String> models = new ArrayList<>(route.candidates().length);
-      for (Candidate c : route.candidates()) models.add(c.model);
-      named.put(name, List.copyOf(models));
-    });
-    return named;
   }
 
   /** Whether {@code name} is an auto route (rather than a model). */

@@ -65,6 +65,12 @@ public final class ModelCatalog {
     return Optional.ofNullable(router.models().get(model)).map(deployments -> entry(deployments, canServe));
   }
 
+  /** Whether a model named {@code model} is served and one of its deployments can serve now. */
+  public boolean available(String model, Predicate<Deployment> canServe) {
+    List<Deployment> deployments = router.models().get(model);
+    return deployments != null && deployments.stream().anyMatch(canServe);
+  }
+
   /** The providers whose availability a listing needs, each once. */
   public List<String> providers() {
     return router.deployments().stream().map(d -> d.provider().id()).distinct().toList();
