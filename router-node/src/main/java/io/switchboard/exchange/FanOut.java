@@ -17,6 +17,7 @@ import io.switchboard.provider.UpstreamSignals;
 import io.switchboard.routing.ClientGoneException;
 import io.switchboard.routing.Deployment;
 import io.switchboard.routing.Dispatcher;
+import io.switchboard.routing.HeldEvents;
 import io.switchboard.routing.ModelRouter;
 import io.switchboard.routing.RequestTrace;
 import io.switchboard.routing.StreamStart;
@@ -297,8 +298,7 @@ public final class FanOut {
         held.addAll(split.first());
         Source<ByteString, NotUsed> rest = split.second();
         if (StreamStart.carriesToken(split.first().get(0))) {
-          return CompletableFuture.completedFuture(Source.from(List.copyOf(held)).concat(Source.lazySource(() -> rest))
-              .mapMaterializedValue(ignored -> NotUsed.getInstance()));
+          return CompletableFuture.completedFuture(HeldEvents.before(held, rest));
         }
         return untilToken(rest, held);
       });

@@ -3,14 +3,10 @@ package io.switchboard.provider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.japi.pf.PFBuilder;
-import org.apache.pekko.stream.Graph;
-import org.apache.pekko.stream.SourceShape;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
@@ -32,11 +28,15 @@ public final class StreamEnds {
         && e.streamFault().filter(f -> f != StreamFault.MALFORMED_EVENT).isPresent();
   }
 
-  /** {@code frames}, ending instead of failing when they break off once {@code whole} says the answer finished. */
-  public static Source<ByteString, NotUsed> quietOnceWhole(Source<ByteString, NotUsed> frames, BooleanSupplier whole) {
-    return frames.recoverWithRetries(1, new PFBuilder<Throwable, Graph<SourceShape<ByteString>, NotUsed>>()
-        .match(UpstreamException.class, e -> brokeOff(e) && whole.getAsBoolean(), e -> Source.<ByteString>empty())
-        .build());
+  /**
+   * {@code frames} turned into the client's events by a state of each stream's own, in one stage
+   * ({@link JudgedEvents}): {@code onFrame} gives a frame's events (and may throw for a broken one),
+   * {@code atEnd} the last events when the frames end (or throws: the stream was cut); a break-off once
+   * {@code whole} says the answer finished is such an end, not a failure.
+   */
+  public static <S> Source<ByteString, NotUsed> judged(Source<ByteString, NotUsed> frames, Supplier<S> newState,
+      BiFunction<ByteString, S, List<ByteString>> onFrame, Function<S, List<ByteString>> atEnd, Predicate<S> whole) {
+    return frames.via(new JudgedEvents<>(newState, onFrame, atEnd, whole));
   }
 
   /**
@@ -45,29 +45,19 @@ public final class StreamEnds {
    * then. A stream that ends, or breaks off, before that fails as {@link StreamFault#RESET}
    * ({@code missingEnd} names what never came).
    *
-   * <p>A translator keeps one stream's state, so each materialization gets its own. The end is caught
-   * with a marker element compared by identity: {@code statefulMap}'s completion callback cannot do it,
-   * since it also runs when the upstream fails and would mask that error.
+   * <p>A translator keeps one stream's state, so each materialization gets its own ({@link #judged}).
    */
   public static <S> Source<ByteString, NotUsed> translated(UpstreamHttp http, Source<ByteString, NotUsed> frames,
       Supplier<S> newTranslator, BiFunction<ByteString, S, List<ByteString>> translate, Predicate<S> complete,
       Function<S, List<ByteString>> closing, String missingEnd) {
-    ByteString end = ByteString.fromString("end");
-    return Source.lazySource(() -> {
-      S translator = newTranslator.get();
-      return quietOnceWhole(frames, () -> complete.test(translator))
-          .mapConcat(frame -> translate.apply(frame, translator))
-          .concat(Source.single(end))
-          .mapConcat(event -> {
-            if (event != end) return List.of(event);
-            if (!complete.test(translator)) {
-              throw http.inStream(StreamFault.RESET, "Provider '" + http.provider() + "' answered with "
-                  + missingEnd + ".", null);
-            }
-            List<ByteString> last = new ArrayList<>(closing.apply(translator));
-            last.add(UpstreamHttp.OPENAI_DONE);
-            return last;
-          });
-    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
+    return judged(frames, newTranslator, translate, translator -> {
+      if (!complete.test(translator)) {
+        throw http.inStream(StreamFault.RESET, "Provider '" + http.provider() + "' answered with " + missingEnd + ".",
+            null);
+      }
+      List<ByteString> last = new ArrayList<>(closing.apply(translator));
+      last.add(UpstreamHttp.OPENAI_DONE);
+      return last;
+    }, complete);
   }
 }

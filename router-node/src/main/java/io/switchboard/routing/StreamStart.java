@@ -63,11 +63,7 @@ public final class StreamStart {
 
   private static UpstreamReply resumed(UpstreamReply.Streaming streaming, List<ByteString> held,
       Source<ByteString, NotUsed> rest) {
-    // The rest only once the held events are out: a rest that has already failed (the upstream's next
-    // event was broken) would fail the stream as soon as it is materialized, and the held events be lost.
-    Source<ByteString, NotUsed> events = Source.from(List.copyOf(held)).concat(Source.lazySource(() -> rest))
-        .mapMaterializedValue(ignored -> NotUsed.getInstance());
-    return new UpstreamReply.Streaming(events, streaming.signals(), streaming.requestId());
+    return new UpstreamReply.Streaming(HeldEvents.before(held, rest), streaming.signals(), streaming.requestId());
   }
 
   /** Whether an event carries content (see the class comment). */

@@ -116,29 +116,21 @@ final class AnthropicPassThrough {
    */
   private CompletionStage<UpstreamReply> streaming(HttpResponse response) {
     Source<ByteString, NotUsed> frames = http.frames(response, EVENT_END);
-    ByteString end = ByteString.fromString("end");
-    Source<ByteString, NotUsed> events = Source.lazySource(() -> {
-      boolean[] stopReason = new boolean[1];
-      boolean[] stopped = new boolean[1];
-      return StreamEnds.quietOnceWhole(frames, () -> stopReason[0])
-          .concat(Source.single(end))
-          .map(frame -> {
-            if (stopped[0]) return ByteString.emptyByteString();
-            if (frame == end) {
-              if (stopReason[0]) return MESSAGE_STOP;
-              throw http.inStream(StreamFault.RESET, "Provider '" + provider
-                  + "' ended the stream before its 'message_delta' with a stop reason and its 'message_stop'.", null);
-            }
-            switch (check.check(frame)) {
-              case ERROR -> throw streamError(frame.utf8String());
-              case STOP -> stopped[0] = true;
-              case STOP_REASON -> stopReason[0] = true;
-              default -> { }
-            }
-            return frame.concat(EVENT_END);
-          })
-          .filter(event -> !event.isEmpty());
-    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
+    Source<ByteString, NotUsed> events = StreamEnds.judged(frames, Progress::new, (frame, progress) -> {
+      if (progress.stopped) return List.<ByteString>of();
+      switch (check.check(frame)) {
+        case ERROR -> throw streamError(frame.utf8String());
+        case STOP -> progress.stopped = true;
+        case STOP_REASON -> progress.stopReason = true;
+        default -> { }
+      }
+      return List.of(frame.concat(EVENT_END));
+    }, progress -> {
+      if (progress.stopped) return List.of();
+      if (progress.stopReason) return List.of(MESSAGE_STOP);
+      throw http.inStream(StreamFault.RESET, "Provider '" + provider
+          + "' ended the stream before its 'message_delta' with a stop reason and its 'message_stop'.", null);
+    }, progress -> progress.stopReason);
     return CompletableFuture.completedFuture(
         new UpstreamReply.Streaming(events, UpstreamSignals.NONE, UpstreamHttp.requestId(response)));
   }
@@ -151,5 +143,13 @@ final class AnthropicPassThrough {
     } catch (java.io.IOException e) {
       return http.malformed("an error event that is not valid JSON", e);
     }
+  }
+
+  /** One stream's progress; touched only by its own stage, one event at a time. */
+  private static final class Progress {
+    /** A {@code message_delta} gave the stop reason: the answer has finished. */
+    boolean stopReason;
+    /** The {@code message_stop} came: nothing after it is passed on. */
+    boolean stopped;
   }
 }

@@ -3,6 +3,7 @@ package io.switchboard.provider.openai;
 import io.switchboard.provider.StreamEnds;
 import io.switchboard.provider.StreamFault;
 import io.switchboard.provider.UpstreamHttp;
+import java.util.List;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -26,32 +27,24 @@ final class CheckedChunks {
   private CheckedChunks() {}
 
   static Source<ByteString, NotUsed> of(Source<ByteString, NotUsed> frames, ChunkCheck check, UpstreamHttp http) {
-    ByteString end = ByteString.fromString("end");
-    return Source.lazySource(() -> {
-      State state = new State();
-      return StreamEnds.quietOnceWhole(frames, () -> state.finished)
-          .concat(Source.single(end))
-          .map(frame -> {
-            if (frame == end) return state.ended(http);
-            if (state.over) return ByteString.emptyByteString();
-            return switch (check.check(frame)) {
-              case CHUNK, COMMENT -> frame.concat(EVENT_END);
-              case FINISH -> {
-                state.finished = true;
-                yield frame.concat(EVENT_END);
-              }
-              case DONE -> {
-                state.over = true;
-                yield frame.concat(EVENT_END);
-              }
-              case ERROR -> {
-                state.over = true;
-                yield ByteString.fromString(http.redact(frame.utf8String())).concat(EVENT_END);
-              }
-            };
-          })
-          .filter(event -> !event.isEmpty());
-    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
+    return StreamEnds.judged(frames, State::new, (frame, state) -> {
+      if (state.over) return List.of();
+      return switch (check.check(frame)) {
+        case CHUNK, COMMENT -> List.of(frame.concat(EVENT_END));
+        case FINISH -> {
+          state.finished = true;
+          yield List.of(frame.concat(EVENT_END));
+        }
+        case DONE -> {
+          state.over = true;
+          yield List.of(frame.concat(EVENT_END));
+        }
+        case ERROR -> {
+          state.over = true;
+          yield List.of(ByteString.fromString(http.redact(frame.utf8String())).concat(EVENT_END));
+        }
+      };
+    }, state -> state.ended(http), state -> state.finished);
   }
 
   /** One stream's progress; touched only by its own stage, one element at a time. */
@@ -60,9 +53,9 @@ final class CheckedChunks {
     /** {@code [DONE]} or an error event came: nothing after it is passed on. */
     boolean over;
 
-    ByteString ended(UpstreamHttp http) {
-      if (over) return ByteString.emptyByteString();
-      if (finished) return UpstreamHttp.OPENAI_DONE;
+    List<ByteString> ended(UpstreamHttp http) {
+      if (over) return List.of();
+      if (finished) return List.of(UpstreamHttp.OPENAI_DONE);
       throw http.inStream(StreamFault.RESET, "Provider '" + http.provider()
           + "' ended the stream before its finish (no chunk with a 'finish_reason', no 'data: [DONE]').", null);
     }
