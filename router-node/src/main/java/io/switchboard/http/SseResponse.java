@@ -1,23 +1,17 @@
 package io.switchboard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.switchboard.logging.RequestLog;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import io.switchboard.provider.CallOutcome;
-import io.switchboard.provider.TokenUsage;
 import io.switchboard.provider.UpstreamSignals;
-import io.switchboard.routing.Dispatcher;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.japi.pf.PFBuilder;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -65,57 +59,6 @@ final class SseResponse {
   static Source<ByteString, NotUsed> guarded(Source<ByteString, NotUsed> events, Consumer<CallOutcome> settle,
       CompletionStage<Done> recorded, UpstreamSignals signals, SseDialect dialect, ObjectMapper mapper,
       String requestId) {
-    StreamEnd end = new StreamEnd();
-    return events
-        .map(event -> {
-          end.usage = dialect.usage(end.usage, event);
-          return event;
-        })
-        .mapError(Throwable.class, failure -> {
-          end.failure = failure;
-          if (ApiError.isUnexpected(failure)) RequestLog.unexpected(log, requestId, "stream", failure);
-          return failure;
-        })
-        .recover(new PFBuilder<Throwable, ByteString>()
-            .match(Throwable.class, failure -> dialect.errorEvent(ApiError.from(failure, mapper)))
-            .build())
-        .statefulMap(
-            () -> new boolean[1],
-            (ended, event) -> {
-              if (dialect.isEnd(event)) {
-                ended[0] = true;
-                // The upstream's own error event (the gateway's come with a failure, recorded above).
-                if (end.failure == null && dialect.isError(event)) end.upstreamError = true;
-              }
-              return Pair.create(ended, event);
-            },
-            ended -> {
-              end.completed = true;
-              end.sawEnd = ended[0];
-              return ended[0] ? Optional.empty() : Optional.of(dialect.errorEvent(dialect.truncated()));
-            })
-        .watchTermination((notUsed, done) -> {
-          done.whenComplete((ok, error) -> settle.accept(end.outcome(signals)));
-          return NotUsed.getInstance();
-        })
-        // Settled above when the events end; the response's end waits for that record.
-        .concat(Source.completionStage(recorded).filter(done -> false).map(done -> ByteString.emptyByteString()));
-  }
-
-  /** How a stream ended, gathered as it passes: what settles the provider permit. */
-  private static final class StreamEnd {
-    volatile TokenUsage usage;
-    volatile Throwable failure;
-    volatile boolean completed;
-    volatile boolean sawEnd;
-    /** The stream ended with the upstream's own error event: a failed call, whatever came before it. */
-    volatile boolean upstreamError;
-
-    CallOutcome outcome(UpstreamSignals signals) {
-      if (failure != null) return Dispatcher.failed(failure);
-      if (!completed) return CallOutcome.NOT_SENT;
-      if (!sawEnd || upstreamError) return new CallOutcome.Failed(true, false, UpstreamSignals.NONE);
-      return new CallOutcome.Succeeded(usage, signals);
-    }
+    return events.via(new GuardedEvents(settle, recorded, signals, dialect, mapper, requestId, log));
   }
 }
