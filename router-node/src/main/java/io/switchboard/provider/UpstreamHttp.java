@@ -12,6 +12,7 @@ import io.switchboard.ratelimit.RateLimitSignals;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.AttributeKey;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -47,6 +49,9 @@ import org.apache.pekko.util.ByteString;
  */
 public final class UpstreamHttp {
   private static final int MAX_ERROR_BODY = 64 * 1024;
+  /** The switch that cuts an abandoned call's body ({@link #cutWhen}). */
+  private static final AttributeKey<SharedKillSwitch> CUT = AttributeKey.create("switchboard-abandoned-call",
+      SharedKillSwitch.class);
 
   private final ProviderSettings settings;
   private final String baseUrl;
@@ -122,25 +127,42 @@ public final class UpstreamHttp {
         "Provider '" + settings.id() + "': the call was abandoned by its caller and its connection closed.", cause);
   }
 
-  /** {@code sent}'s response, its body cut (and so its connection closed) once {@code abandoned} completes. */
+  /**
+   * {@code sent}'s response, its body cut (and so its connection closed) once {@code abandoned} completes.
+   * The switch rides on the response as an attribute, applied where the body is read ({@link #frames},
+   * {@link #body}): wrapping the entity here would put five more stages on every stream a node holds.
+   */
   private CompletableFuture<HttpResponse> cutWhen(CompletionStage<Void> abandoned, CompletableFuture<HttpResponse> sent) {
     SharedKillSwitch cut = KillSwitches.shared("abandoned-call");
     abandoned.thenRun(() -> cut.abort(abandoned(null)));
-    return sent.thenApply(resp -> {
-      ResponseEntity entity = resp.entity();
-      if (entity.isStrict()) return resp; // all of it is here already: nothing left to cut
-      Source<ByteString, ?> data = entity.getDataBytes().via(cut.flow());
-      OptionalLong length = entity.getContentLengthOption();
-      return resp.withEntity(length.isPresent()
-          ? HttpEntities.create(entity.getContentType(), length.getAsLong(), data)
-          : HttpEntities.createChunked(entity.getContentType(), data));
-    });
+    return sent.thenApply(resp -> resp.entity().isStrict()
+        ? resp // all of it is here already: nothing left to cut
+        : resp.addAttribute(CUT, cut));
+  }
+
+  /** {@code response}'s entity, cut when its call is abandoned ({@link #cutWhen}): for reading it whole. */
+  private static ResponseEntity cutEntity(HttpResponse response) {
+    ResponseEntity entity = response.entity();
+    Optional<SharedKillSwitch> cut = response.getAttribute(CUT);
+    if (cut.isEmpty()) return entity;
+    Source<ByteString, ?> data = entity.getDataBytes().via(cut.get().flow());
+    OptionalLong length = entity.getContentLengthOption();
+    return length.isPresent()
+        ? HttpEntities.create(entity.getContentType(), length.getAsLong(), data)
+        : HttpEntities.createChunked(entity.getContentType(), data);
+  }
+
+  /** {@code response}'s body bytes, cut when its call is abandoned ({@link #cutWhen}). */
+  private static Source<ByteString, ?> cutData(HttpResponse response) {
+    Source<ByteString, ?> data = response.entity().getDataBytes();
+    Optional<SharedKillSwitch> cut = response.getAttribute(CUT);
+    return cut.isEmpty() ? data : data.via(cut.get().flow());
   }
 
   /** The whole body of a response, within {@code timeouts.total}. */
   public CompletionStage<ByteString> body(HttpResponse response) {
     Duration total = settings.timeouts().total();
-    return response.entity().toStrict(total.toMillis(), materializer)
+    return cutEntity(response).toStrict(total.toMillis(), materializer)
         .handle((strict, error) -> {
           if (error == null) return strict.getData();
           Throwable cause = unwrap(error);
@@ -168,7 +190,7 @@ public final class UpstreamHttp {
    */
   public Source<ByteString, NotUsed> frames(HttpResponse response, ByteString delimiter, FramingTruncation lastFrame) {
     Duration idle = settings.timeouts().streamIdle();
-    return response.entity().getDataBytes()
+    return cutData(response)
         .via(Framing.delimiter(delimiter, settings.maxStreamEvent(), lastFrame))
         .idleTimeout(idle)
         .mapError(Throwable.class, e -> e instanceof UpstreamException ? e : streamFailure(e, idle))
@@ -241,7 +263,7 @@ public final class UpstreamHttp {
     Duration maxPause = settings.limits().maxPause();
     Duration retryAfter = signals(response).pause()
         .map(asked -> asked.compareTo(maxPause) > 0 ? maxPause : asked).orElse(null);
-    return response.entity().toStrict(settings.timeouts().total().toMillis(), materializer)
+    return cutEntity(response).toStrict(settings.timeouts().total().toMillis(), materializer)
         .handle((strict, error) -> new ErrorAnswer(status,
             error == null ? redact(truncate(strict.getData().utf8String())) : null, retryAfter));
   }
