@@ -3,6 +3,7 @@
 #
 #   router-bench/run.sh quick          # ~13 min: harness check, rates 500 and 1,000 req/s, 1,000 streams (HTTP/1.1 and h2c)
 #   router-bench/run.sh full           # ~20 min: what docs/benchmarks.md records
+#   router-bench/run.sh streams        # ~5 min: held streams only (1,000 over HTTP/1.1, 1,000 and 10,000 over h2c), heap after GC
 #   router-bench/run.sh soak [30m] [200]   # heap after GC over time at a moderate rate (req/s)
 #   router-bench/run.sh jmh            # JMH microbenchmarks (routing, decode, admission)
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
@@ -357,7 +358,7 @@ fi
 
 machine >"$OUT/machine.txt"
 case "$MODE" in
-  quick|full)
+  quick|full|streams)
     java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.BenchRun --profile "$MODE" --out "$OUT" \
       --direct "http://127.0.0.1:$UP_PORT" "${NGINX_ARGS[@]}" "${PEKKO_ARGS[@]}" \
       --switchboard "http://127.0.0.1:$NODE_PORT" --node-pid "$NODE_PID" --upstream-pid "$UP_PID" \
@@ -419,7 +420,7 @@ case "$MODE" in
       --rate "${VARIANT_RATE:-1000}" --rate-seconds "${VARIANT_RATE_SECONDS:-20}" \
       --warm-up "${VARIANT_WARMUP:-on}" --machine "$OUT/machine.txt"
     ;;
-  *) log "unknown mode $MODE (quick|full|soak|jmh|cluster|ab|hedge|coldstart|transport|variants)"; exit 2 ;;
+  *) log "unknown mode $MODE (quick|full|streams|soak|jmh|cluster|ab|hedge|coldstart|transport|variants)"; exit 2 ;;
 esac
 echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
 log "results in $OUT"

@@ -133,6 +133,12 @@ public final class BenchRun {
     OptionalLong idleHeap = node.heapUsedAfterGcKib();
 
     try (HttpLoad load = new HttpLoad()) {
+      if (profile.heldStreamsOnly()) {
+        heldStreams(load);
+        note("end");
+        finish();
+        return;
+      }
       warmUp(load);
       saturation(load);
       OptionalLong loadedRss = fixedRates(load);
@@ -141,6 +147,11 @@ public final class BenchRun {
       note("end");
       memory(idleRss, idleHeap, loadedRss, held);
     }
+    finish();
+  }
+
+  /** The load averages seen at each phase, and the report written. */
+  private void finish() throws IOException {
     report.append("## Load average\n\n");
     for (String line : loadAverages) report.append("- ").append(line).append('\n');
     report.append("\n`/proc/loadavg` at each phase: 1, 5 and 15 minute averages. The machine was shared; "
@@ -336,14 +347,15 @@ public final class BenchRun {
   private List<String[]> heldStreams(HttpLoad load) throws Exception {
     note("held streams");
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"0", "–", "0", "0", "0", ProcessMemory.mib(streamsProbe.heapUsedAfterGcKib()),
+    OptionalLong idleHeap = streamsProbe.heapUsedAfterGcKib();
+    rows.add(new String[] {"0", "–", "0", "0", "0", ProcessMemory.mib(idleHeap),
         ProcessMemory.mib(streamsProbe.rssKib())});
     MarkdownTable table = new MarkdownTable("streams asked", "client protocol", "established", "completed", "errors",
-        "node heap after GC MiB (held)", "node RSS MiB (held)");
+        "node heap after GC MiB (held)", "node RSS MiB (held)", "heap per stream above idle KiB");
     OptionalLong idleFiles = streamsProbe.openFiles();
-    for (int n : profile.heldStreams()) rows.add(holdStreams(table, idleFiles, n, HTTP_1_1, (body, probe) ->
+    for (int n : profile.heldStreams()) rows.add(holdStreams(table, idleFiles, idleHeap, n, HTTP_1_1, (body, probe) ->
         load.holdStreams(streamsNode.chatCompletions(), body, n, HELD_OPEN_RATE, establishTimeout(n), probe)));
-    for (int n : profile.h2HeldStreams()) rows.add(holdStreams(table, idleFiles, n, H2C, (body, probe) ->
+    for (int n : profile.h2HeldStreams()) rows.add(holdStreams(table, idleFiles, idleHeap, n, H2C, (body, probe) ->
         H2Streams.hold(streamsNode.chatCompletions(), body, n, h2StreamsPerConnection, HELD_OPEN_RATE,
             establishTimeout(n), probe)));
     report.append("## Concurrent streams on one node\n\nStreams opened at 1,000/s through Switchboard; each sends ")
@@ -364,8 +376,8 @@ public final class BenchRun {
   }
 
   /** One size of held streams in one client protocol: its table row, after which its sockets are awaited closed. */
-  private String[] holdStreams(MarkdownTable table, OptionalLong idleFiles, int n, String protocol, Holder holder)
-      throws Exception {
+  private String[] holdStreams(MarkdownTable table, OptionalLong idleFiles, OptionalLong idleHeap, int n,
+      String protocol, Holder holder) throws Exception {
     int chunks = (int) (rampSeconds(n) + 60);
     String body = "{\"model\":\"bench-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
         + "\"Say hello\"}],\"bench_chunks\":" + chunks + ",\"bench_interval_ms\":1000}";
@@ -377,9 +389,17 @@ public final class BenchRun {
     });
     String[] row = {Integer.toString(n), protocol, Integer.toString(held.established()), Long.toString(held.completed()),
         held.errors().isEmpty() ? "0" : held.errors().toString(), ProcessMemory.mib(heap[0]), ProcessMemory.mib(rss[0])};
-    table.row((Object[]) row);
+    String perStream = heap[0] != null && heap[0].isPresent() && idleHeap.isPresent() && held.established() > 0
+        ? String.format("%.1f", (heap[0].getAsLong() - idleHeap.getAsLong()) / (double) held.established()) : "–";
+    table.row((Object[]) append(row, perStream));
     awaitSocketsClosed(idleFiles);
     return row;
+  }
+
+  private static String[] append(String[] row, String cell) {
+    String[] longer = java.util.Arrays.copyOf(row, row.length + 1);
+    longer[row.length] = cell;
+    return longer;
   }
 
   /** Holds streams of the given body, running the probe while they are held. */

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * How long and how hard one run measures. {@code quick} checks the harness in a few minutes;
- * {@code full} is what docs/benchmarks.md records. Every path is first warmed in rounds of
+ * {@code full} is what docs/benchmarks.md records; {@code streams} measures only the held streams. Every path is first warmed in rounds of
  * {@code warmupRound} until its throughput settles (at most {@code warmupMaxRounds}); {@code warmup} is the
  * shorter warm-up before each fixed-rate and streaming measurement.
  *
@@ -41,13 +41,22 @@ record Profile(
       case "full" -> new Profile("full", Duration.ofSeconds(5), Duration.ofSeconds(20), List.of(500, 1000, 5000),
           Duration.ofSeconds(20), 64, 200, upTo(maxStreams, 1000, 10_000), upTo(maxH2Streams, 10_000),
           Duration.ofSeconds(5), 24);
-      default -> throw new IllegalArgumentException("profile must be quick or full, was " + name);
+      // Held streams only (no warm-up, saturation, rates or stream latency): the memory row on its own.
+      case "streams" -> new Profile("streams", Duration.ofSeconds(5), Duration.ofSeconds(20), List.of(),
+          Duration.ofSeconds(20), 64, 200, upTo(maxStreams, 1000), upTo(maxH2Streams, 1000, 10_000),
+          Duration.ofSeconds(5), 24);
+      default -> throw new IllegalArgumentException("profile must be quick, full or streams, was " + name);
     };
   }
 
   /** The sizes, each capped at {@code max}; none when nothing may be held. */
   private static List<Integer> upTo(int max, int... sizes) {
     return java.util.Arrays.stream(sizes).map(n -> Math.min(n, max)).filter(n -> n > 0).distinct().boxed().toList();
+  }
+
+  /** Whether this profile measures held streams and nothing else. */
+  boolean heldStreamsOnly() {
+    return rates().isEmpty();
   }
 
   /** The warm-up of one path: rounds of {@link #warmupRound} until the throughput settles. */

@@ -1,7 +1,9 @@
 package io.switchboard.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -34,6 +36,15 @@ class ProfileTest {
     assertEquals(List.of(1000), Profile.named("quick", 9_500, 10_000).h2HeldStreams(), "quick runs exercise h2c too");
     assertEquals(List.of(4_000), Profile.named("full", 1_500, 4_000).h2HeldStreams());
     assertEquals(List.of(), Profile.named("quick", 0, 0).h2HeldStreams(), "nothing to hold: no h2c phase");
+  }
+
+  @Test
+  void streamsMeasuresHeldStreamsOnly() {
+    Profile streams = Profile.named("streams", 9_500, 10_000);
+    assertEquals(List.of(1000), streams.heldStreams());
+    assertEquals(List.of(1000, 10_000), streams.h2HeldStreams());
+    assertTrue(streams.heldStreamsOnly());
+    assertFalse(Profile.named("full", 9_500, 10_000).heldStreamsOnly());
   }
 
   @Test
