@@ -74,7 +74,9 @@ final class JudgedEvents<S> extends GraphStage<FlowShape<ByteString, ByteString>
               failStage(e);
               return;
             }
+            // Out was pulled (a frame is only asked for then): the usual single event goes straight out.
             if (events.isEmpty()) pull(in);
+            else if (events.size() == 1) push(out, events.get(0));
             else emitMultiple(out, events.iterator());
           }
 

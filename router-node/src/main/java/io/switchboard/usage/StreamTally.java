@@ -21,6 +21,8 @@ final class StreamTally {
 
   private final ObjectMapper mapper;
   private final StringBuilder text = new StringBuilder();
+  /** One chunk's text before it is kept; reused, since one stage observes a stream's events one at a time. */
+  private final StringBuilder chunkText = new StringBuilder();
   private volatile boolean usageSeen;
 
   StreamTally(ObjectMapper mapper) {
@@ -30,8 +32,9 @@ final class StreamTally {
   /** Looks at one event on its way to the client; returns it unchanged. */
   ByteString observe(ByteString event) {
     if (usageSeen || !startsWithData(event)) return event;
-    byte[] bytes = event.toArrayUnsafe(); // no copy for a compact event
-    StringBuilder found = new StringBuilder();
+    byte[] bytes = event.toArrayUnsafe(); // a copy only when the event is in parts (the frame and its blank line)
+    StringBuilder found = chunkText;
+    found.setLength(0);
     try (JsonParser parser = mapper.getFactory().createParser(bytes, DATA.length, bytes.length - DATA.length)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) return event;
       if (chunk(parser, found)) {
