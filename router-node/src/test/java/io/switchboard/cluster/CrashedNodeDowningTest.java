@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.cluster.Member;
@@ -157,8 +158,17 @@ class CrashedNodeDowningTest {
   @Test
   @Tag("integration")
   void aNodeWhoseTwoPeersCrashed_downsItself_asTheResolverWouldLater() {
-    List<ActorTestKit> nodes = threeNodes(CrashedNodeDowning::probe);
+    // The two crashes are found by the failure detector a moment apart; the probe acts on what is
+    // unreachable when it acts. Until both are, it hears nothing, so the decision is the one with both gone.
+    AtomicReference<ActorTestKit> survivor = new AtomicReference<>();
+    List<ActorTestKit> nodes = threeNodes((host, port) -> {
+      ActorTestKit self = survivor.get();
+      boolean bothUnreachable = self != null
+          && Cluster.get(self.system()).state().getUnreachable().size() == 2;
+      return bothUnreachable ? CrashedNodeDowning.probe(host, port) : Probe.NO_ANSWER;
+    });
     ActorTestKit last = nodes.get(2);
+    survivor.set(last);
     nodes.get(0).system().terminate();
     nodes.get(1).system().terminate();
     last.createTestProbe().awaitAssert(Duration.ofSeconds(30), () -> {
