@@ -35,7 +35,6 @@ import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpProtocols;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -46,6 +45,11 @@ import org.apache.pekko.util.ByteString;
  * One pooled connection, carrying one exchange at a time. The socket is read only when something
  * waits for bytes: the response headers, or the body's reader asking for its next chunk. What one
  * read brings beyond that (a few decoded chunks at most) waits here until asked for.
+ *
+ * <p>A response whose whole body came in the same read as its headers (a JSON answer, an error) is
+ * answered with a strict entity, as Pekko's client does: the caller has it at once, the connection is
+ * back in the pool before the caller looks at it, and nothing has to run a stream to read it. A body
+ * still arriving at the end of that read streams, with what came so far first.
  *
  * <p>The connection goes back to its pool only once a response was read to its end and the upstream
  * keeps the connection alive; a body cancelled or failed part-way, or never read within the pool's
@@ -143,6 +147,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     Exchange x = exchange;
+    if (x != null && x.head != null) answerStreamed(x); // the body did not come whole in this read
     if (x != null && !x.closed && x.wantsBytes()) channel.read();
   }
 
@@ -174,28 +179,47 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     // A body that ends only when the connection closes leaves nothing to reuse.
     boolean delimited = empty || length >= 0 || HttpUtil.isTransferEncodingChunked(head);
     x.keepAlive = HttpUtil.isKeepAlive(head) && delimited;
-    ContentType type = contentType(head.headers().get(HttpHeaderNames.CONTENT_TYPE));
-    ResponseEntity entity;
-    if (empty) {
-      x.drain = true;
-      entity = HttpEntities.create(type, ByteString.emptyByteString());
-    } else {
-      Source<ByteString, ?> body = Source.unfoldResourceAsync(() -> subscribe(x), this::pull, this::release);
-      entity = length > 0 ? HttpEntities.create(type, length, body) : HttpEntities.createChunked(type, body);
-    }
+    x.contentType = contentType(head.headers().get(HttpHeaderNames.CONTENT_TYPE));
+    x.length = length;
     List<HttpHeader> headers = new ArrayList<>(head.headers().size());
     for (Map.Entry<String, String> header : head.headers()) {
       if (!NOT_RAW.contains(header.getKey().toLowerCase(Locale.ROOT))) {
         headers.add(RawHeader.create(header.getKey(), header.getValue()));
       }
     }
-    x.pending.answer(HttpResponse.create()
+    HttpResponse response = HttpResponse.create()
         .withStatus(status(head.status()))
         .withProtocol(head.protocolVersion().equals(HttpVersion.HTTP_1_0) ? HttpProtocols.HTTP_1_0 : HttpProtocols.HTTP_1_1)
-        .addHeaders(headers)
-        .withEntity(entity));
+        .addHeaders(headers);
+    if (empty) {
+      x.drain = true;
+      x.pending.answer(response.withEntity(HttpEntities.create(x.contentType, ByteString.emptyByteString())));
+    } else {
+      x.head = response; // answered when the body ends in this read (strict), or at the read's end (streamed)
+    }
+  }
+
+  /** The whole body came with the headers: a strict answer, and the connection is done with. */
+  private void answerStrict(Exchange x) {
+    HttpResponse response = x.head;
+    x.head = null;
+    ByteString body = ByteString.emptyByteString();
+    for (ByteString chunk : x.chunks) body = body.concat(chunk);
+    x.chunks.clear();
+    x.pending.answer(response.withEntity(HttpEntities.create(x.contentType, body)));
+    finish(x);
+  }
+
+  /** The body is still arriving: a streamed answer, read as its reader asks, with what came so far first. */
+  private void answerStreamed(Exchange x) {
+    HttpResponse response = x.head;
+    x.head = null;
+    Source<ByteString, ?> body = Source.unfoldResourceAsync(() -> subscribe(x), this::pull, this::release);
+    x.pending.answer(response.withEntity(x.length > 0
+        ? HttpEntities.create(x.contentType, x.length, body)
+        : HttpEntities.createChunked(x.contentType, body)));
     Duration unread = pool.clients().subscriptionTimeout;
-    if (!empty && unread != null) {
+    if (unread != null) {
       x.unread = channel.eventLoop().schedule(() -> {
         if (!x.subscribed && !x.closed) {
           x.closed = true;
@@ -223,6 +247,8 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
       x.ended = true;
       if (x.drain) {
         finish(x);
+      } else if (x.head != null) {
+        answerStrict(x);
       } else if (x.demand != null) {
         CompletableFuture<Optional<ByteString>> demand = x.demand;
         x.demand = null;
@@ -232,7 +258,8 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
   }
 
   private void fail(Exchange x, Throwable error) {
-    if (!x.headersIn) {
+    if (!x.headersIn || x.head != null) { // nothing answered yet
+      x.head = null;
       x.pending.fail(error);
     } else if (!x.ended && x.failure == null) {
       x.failure = error;
@@ -321,6 +348,14 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     final NettyPool.Pending pending;
     final ArrayDeque<ByteString> chunks = new ArrayDeque<>(4);
     boolean headersIn;
+    /**
+     * The response's status and headers while its body is read within the read that brought them
+     * (see the class comment); null once answered.
+     */
+    HttpResponse head;
+    ContentType contentType;
+    /** The body's declared length; -1 when it is chunked or runs to the connection's close. */
+    long length;
     boolean keepAlive;
     /** A response without a body: its end is read and the connection handed back, with nobody reading. */
     boolean drain;
@@ -338,7 +373,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     }
 
     boolean wantsBytes() {
-      return !headersIn || (drain && !ended) || (demand != null && !ended);
+      return !headersIn || head != null || (drain && !ended) || (demand != null && !ended);
     }
   }
 }

@@ -63,8 +63,8 @@ class NettyPoolTimeoutsTest {
   }
 
   @Test
-  void aBodyNobodyReadsInTime_isDroppedWithItsConnection() throws Exception {
-    try (SocketUpstream socket = new SocketUpstream(SocketUpstream.json(ANSWER))) {
+  void aBodyStillArrivingThatNobodyReadsInTime_isDroppedWithItsConnection() throws Exception {
+    try (SocketUpstream socket = new SocketUpstream(SocketUpstream.halfOf(ANSWER))) {
       UpstreamHttp http = client(socket.baseUrl());
       HttpResponse unread = http.send(chat(socket.baseUrl())).toCompletableFuture().get(10, TimeUnit.SECONDS);
 

@@ -202,6 +202,46 @@ class NettyTransportTest {
   }
 
   @Test
+  void anAnswerThatCameWhole_isStrict_andItsConnectionCarriesTheNextCallBeforeItIsRead() throws Exception {
+    try (SocketUpstream socket = new SocketUpstream(SocketUpstream.json(ANSWER))) {
+      UpstreamHttp http = client(socket.baseUrl(), "connection-pool.max-connections = 1");
+
+      HttpResponse first = http.send(chat(socket.baseUrl(), "{}")).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertTrue(first.entity().isStrict(), "headers and body came in one read: nothing left to stream");
+      // Not read yet, yet its connection (the pool's only one) is free for the next call.
+      HttpResponse second = http.send(chat(socket.baseUrl(), "{}")).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+      assertEquals(ANSWER, http.body(second).toCompletableFuture().get(10, TimeUnit.SECONDS).utf8String());
+      assertEquals(ANSWER, http.body(first).toCompletableFuture().get(10, TimeUnit.SECONDS).utf8String());
+      assertEquals(1, socket.connectionsAccepted());
+    }
+  }
+
+  @Test
+  void anAnswerWhoseBodyIsStillArriving_streams_withWhatCameFirst() throws Exception {
+    CompletableFuture<Void> rest = new CompletableFuture<>();
+    try (SocketUpstream socket = new SocketUpstream((request, s) -> {
+      OutputStream out = s.getOutputStream();
+      out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + ANSWER.length()
+          + "\r\n\r\n" + ANSWER.substring(0, 10)).getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      rest.get(30, TimeUnit.SECONDS);
+      out.write(ANSWER.substring(10).getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+    })) {
+      UpstreamHttp http = client(socket.baseUrl(), "");
+
+      HttpResponse response = http.send(chat(socket.baseUrl(), "{}")).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertFalse(response.entity().isStrict(), "answered at its headers, its body still to come");
+      SinkQueueWithCancel<ByteString> body = response.entity().getDataBytes().runWith(Sink.queue(), materializer);
+      assertEquals(ANSWER.substring(0, 10), body.pull().toCompletableFuture().get(10, TimeUnit.SECONDS).get().utf8String());
+      rest.complete(null);
+      assertEquals(ANSWER.substring(10), body.pull().toCompletableFuture().get(10, TimeUnit.SECONDS).get().utf8String());
+      assertEquals(Optional.empty(), body.pull().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
   void aGet_arrivesWithItsQueryAndHeaders_andWithoutABody() throws Exception {
     try (SocketUpstream socket = new SocketUpstream(SocketUpstream.json(ANSWER))) {
       UpstreamHttp http = client(socket.baseUrl(), "");

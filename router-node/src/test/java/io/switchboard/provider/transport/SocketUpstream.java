@@ -109,6 +109,24 @@ final class SocketUpstream implements AutoCloseable {
     };
   }
 
+  /**
+   * 200 with a JSON body of which only the first half is sent; the connection thread then waits until
+   * the client closes the connection.
+   */
+  static Handler halfOf(String body) {
+    return (request, socket) -> {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      OutputStream out = socket.getOutputStream();
+      out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes, 0, bytes.length / 2);
+      out.flush();
+      while (socket.getInputStream().read() >= 0) {
+        // the rest never comes; read only to see the client close
+      }
+    };
+  }
+
   /** Never answers; the connection thread waits until the client closes the connection. */
   static Handler silence() {
     return (request, socket) -> {
@@ -118,12 +136,15 @@ final class SocketUpstream implements AutoCloseable {
     };
   }
 
+  /** A whole response in one write, as a server sends a small answer: it reaches the client in one read. */
   static void write(Socket socket, String status, String type, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    OutputStream out = socket.getOutputStream();
-    out.write(("HTTP/1.1 " + status + "\r\nContent-Type: " + type + "\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+    ByteArrayOutputStream response = new ByteArrayOutputStream();
+    response.write(("HTTP/1.1 " + status + "\r\nContent-Type: " + type + "\r\nContent-Length: " + bytes.length + "\r\n\r\n")
         .getBytes(StandardCharsets.US_ASCII));
-    out.write(bytes);
+    response.write(bytes);
+    OutputStream out = socket.getOutputStream();
+    out.write(response.toByteArray());
     out.flush();
   }
 
