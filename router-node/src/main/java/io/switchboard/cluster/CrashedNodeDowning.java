@@ -5,6 +5,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -43,6 +45,18 @@ import org.slf4j.LoggerFactory;
  * of the members downs the others; a node that reaches fewer than half downs itself; exactly half waits
  * for the resolver, whose tie-break needs the whole picture. Where any unreachable member has not
  * refused (paused, cut off, or a host gone), nothing is done here and the resolver decides as before.
+ *
+ * <p>Before such a decision is taken, the cluster port of every member still counted reachable is probed
+ * too (a confirmation). Nodes that crash together are found unreachable a second or so apart, so the
+ * first refusal would otherwise be judged on a membership in which the others still count as reachable:
+ * a node left alone of three would down the first crashed peer as a majority, then find itself in a
+ * one-to-one tie with the second and wait for the resolver's tie-break, believing all the while that it
+ * had a majority. A reachable member whose port refuses has no process left, whatever the failure
+ * detector still thinks, so it counts as unreachable and refused for this decision (and may be downed by
+ * it); one that accepts or does not answer stays reachable. The decision is taken once every
+ * confirmation probe has answered, on the membership as it is then; a round is never started while one
+ * is running, and a member that became reachable during a round, unprobed, makes the next tick confirm
+ * again. A confirmation costs a round trip to each reachable member, nothing when a decision would wait.
  *
  * <p>The one setting that gives the same sign for a live node is a firewall that rejects, rather than
  * drops, traffic between nodes. Both sides of such a partition then see refusals and decide as
@@ -78,7 +92,11 @@ public final class CrashedNodeDowning {
 
   private enum Tick implements Command { INSTANCE }
 
+  /** What an unreachable member's port said. */
   private record Probed(UniqueAddress member, Probe result) implements Command {}
+
+  /** What a reachable member's port said, probed to confirm a decision. */
+  private record Confirmed(UniqueAddress member, Probe result) implements Command {}
 
   private CrashedNodeDowning() {}
 
@@ -121,9 +139,16 @@ public final class CrashedNodeDowning {
     private final Cluster cluster;
     private final Prober prober;
     private final Executor executor;
+    /** Unreachable members whose ports refused. */
     private final Set<UniqueAddress> refused = new HashSet<>();
     private final Set<UniqueAddress> inFlight = new HashSet<>();
     private final Set<UniqueAddress> downed = new HashSet<>();
+    /** Reachable members whose confirmation probes have not answered: a round is running while non-empty. */
+    private final Set<UniqueAddress> confirming = new HashSet<>();
+    /** The reachable members probed in the last confirmation round. */
+    private final Set<UniqueAddress> confirmed = new HashSet<>();
+    /** Those of them whose ports refused: counted unreachable and refused for the round's decision. */
+    private final Set<UniqueAddress> refusedWhileReachable = new HashSet<>();
     private boolean downedSelf;
 
     Running(ActorContext<Command> context, Prober prober, Executor executor) {
@@ -137,6 +162,7 @@ public final class CrashedNodeDowning {
       return Behaviors.receive(Command.class)
           .onMessageEquals(Tick.INSTANCE, this::onTick)
           .onMessage(Probed.class, this::onProbed)
+          .onMessage(Confirmed.class, this::onConfirmed)
           .build();
     }
 
@@ -153,9 +179,7 @@ public final class CrashedNodeDowning {
           continue;
         }
         UniqueAddress member = m.uniqueAddress();
-        CompletableFuture.supplyAsync(() -> prober.probe(host.get(), port.get()), executor)
-            .exceptionally(e -> Probe.NO_ANSWER)
-            .thenAccept(result -> context.getSelf().tell(new Probed(member, result)));
+        probeAsync(host.get(), port.get(), result -> new Probed(member, result));
       }
       // A member that is reachable again, or gone, keeps no old evidence.
       refused.retainAll(unreachable);
@@ -172,31 +196,122 @@ public final class CrashedNodeDowning {
       return Behaviors.same();
     }
 
+    private Behavior<Command> onConfirmed(Confirmed answer) {
+      if (!confirming.remove(answer.member())) return Behaviors.same();
+      if (answer.result() == Probe.REFUSED) {
+        refusedWhileReachable.add(answer.member());
+        log.info("Cluster: {} is still counted reachable, but its cluster port refuses connections: it counts as"
+            + " crashed for the decision being confirmed", answer.member().address());
+      }
+      if (confirming.isEmpty()) decideConfirmed(cluster.state());
+      return Behaviors.same();
+    }
+
+    private void probeAsync(String host, int port, Function<Probe, Command> answer) {
+      CompletableFuture.supplyAsync(() -> prober.probe(host, port), executor)
+          .exceptionally(e -> Probe.NO_ANSWER)
+          .thenAccept(result -> context.getSelf().tell(answer.apply(result)));
+    }
+
+    private boolean canAct() {
+      return !downedSelf && cluster.selfMember().status() == MemberStatus.up();
+    }
+
+    /**
+     * Where the refusals so far would lead to a decision, starts a confirmation round: the ports of the
+     * members still counted reachable are probed before it is taken. Nothing while a round is running.
+     */
     private void act(ClusterEvent.CurrentClusterState state) {
-      if (downedSelf || cluster.selfMember().status() != MemberStatus.up()) return;
+      if (!confirming.isEmpty() || !canAct()) return;
+      if (decision(state, Set.of()).equals(Decision.WAIT)) return;
+      confirmed.clear();
+      refusedWhileReachable.clear();
+      for (Member m : reachablePeers(state)) {
+        Optional<String> host = m.address().getHost();
+        Optional<Integer> port = m.address().getPort();
+        if (host.isEmpty() || port.isEmpty()) continue;
+        UniqueAddress member = m.uniqueAddress();
+        confirming.add(member);
+        confirmed.add(member);
+        probeAsync(host.get(), port.get(), result -> new Confirmed(member, result));
+      }
+      if (confirming.isEmpty()) {
+        decideConfirmed(state);
+      } else {
+        log.debug("Cluster: probing the cluster ports of {} reachable member(s) before acting on a refusal",
+            confirming.size());
+      }
+    }
+
+    /** Takes the decision once a confirmation round is over, on the membership as it is now. */
+    private void decideConfirmed(ClusterEvent.CurrentClusterState state) {
+      if (!canAct()) return;
+      for (Member m : reachablePeers(state)) {
+        if (m.address().getHost().isPresent() && m.address().getPort().isPresent()
+            && !confirmed.contains(m.uniqueAddress())) {
+          // Reachable again, or newly up, during the round: not probed, so the next tick confirms again.
+          return;
+        }
+      }
+      Decision decision = decision(state, refusedWhileReachable);
+      for (Address address : decision.down()) {
+        Member member = memberAt(state, address);
+        if (member == null || !downed.add(member.uniqueAddress())) continue;
+        if (refusedWhileReachable.contains(member.uniqueAddress())) {
+          log.warn("Cluster: {} is still counted reachable, but its cluster port refuses connections, so no process"
+              + " listens there: downing it now, without waiting for the failure detector and the split-brain"
+              + " resolver's stable-after", address);
+        } else {
+          log.warn("Cluster: {} is unreachable and its cluster port refuses connections, so no process listens"
+              + " there: downing it now, without waiting for the split-brain resolver's stable-after", address);
+        }
+        cluster.manager().tell(new Down(address));
+      }
+      if (decision.downSelf()) {
+        downedSelf = true;
+        if (refusedWhileReachable.isEmpty()) {
+          log.warn("Cluster: this node reaches fewer than half of its cluster, and every node it cannot reach"
+              + " refuses connections: downing itself now, as the split-brain resolver would after its"
+              + " stable-after");
+        } else {
+          log.warn("Cluster: this node reaches fewer than half of its cluster once the {} member(s) still counted"
+              + " reachable whose ports refused are counted out, and every node it cannot reach refuses"
+              + " connections: downing itself now, as the split-brain resolver would after its stable-after",
+              refusedWhileReachable.size());
+        }
+        cluster.manager().tell(new Down(cluster.selfMember().address()));
+      }
+    }
+
+    /** The decision on {@code state}, with the reachable members in {@code alsoRefused} counted refused. */
+    private Decision decision(ClusterEvent.CurrentClusterState state, Set<UniqueAddress> alsoRefused) {
       Set<Address> members = new HashSet<>();
       Set<Address> unreachable = new HashSet<>();
       Set<Address> refusedNow = new HashSet<>();
-      for (Member m : state.getMembers()) if (counted(m)) members.add(m.address());
+      Set<Address> refusedReachable = new HashSet<>();
+      for (Member m : state.getMembers()) {
+        if (!counted(m)) continue;
+        members.add(m.address());
+        if (alsoRefused.contains(m.uniqueAddress())) refusedReachable.add(m.address());
+      }
       for (Member m : state.getUnreachable()) {
         if (!counted(m)) continue;
         unreachable.add(m.address());
         if (refused.contains(m.uniqueAddress())) refusedNow.add(m.address());
       }
-      Decision decision = decide(members, unreachable, refusedNow);
-      for (Address address : decision.down()) {
-        Member member = memberAt(state, address);
-        if (member == null || !downed.add(member.uniqueAddress())) continue;
-        log.warn("Cluster: {} is unreachable and its cluster port refuses connections, so no process listens"
-            + " there: downing it now, without waiting for the split-brain resolver's stable-after", address);
-        cluster.manager().tell(new Down(address));
+      return decide(members, unreachable, refusedNow, refusedReachable);
+    }
+
+    /** The counted members other than this node that the failure detector still finds reachable. */
+    private List<Member> reachablePeers(ClusterEvent.CurrentClusterState state) {
+      Set<UniqueAddress> unreachable = new HashSet<>();
+      for (Member m : state.getUnreachable()) unreachable.add(m.uniqueAddress());
+      UniqueAddress self = cluster.selfMember().uniqueAddress();
+      List<Member> peers = new ArrayList<>();
+      for (Member m : state.getMembers()) {
+        if (counted(m) && !m.uniqueAddress().equals(self) && !unreachable.contains(m.uniqueAddress())) peers.add(m);
       }
-      if (decision.downSelf()) {
-        downedSelf = true;
-        log.warn("Cluster: this node reaches fewer than half of its cluster, and every node it cannot reach"
-            + " refuses connections: downing itself now, as the split-brain resolver would after its stable-after");
-        cluster.manager().tell(new Down(cluster.selfMember().address()));
-      }
+      return peers;
     }
   }
 
@@ -217,6 +332,27 @@ public final class CrashedNodeDowning {
    * does any unreachable member that has not refused).
    */
   static Decision decide(Set<Address> members, Set<Address> unreachable, Set<Address> refused) {
+    return decide(members, unreachable, refused, Set.of());
+  }
+
+  /**
+   * The same decision once reachable members have been probed: those in {@code refusedWhileReachable}
+   * still count as reachable to the failure detector, but their ports refused, so their processes are
+   * gone; they count as unreachable and refused, and are downed with the others if the rest is a majority.
+   */
+  static Decision decide(Set<Address> members, Set<Address> unreachable, Set<Address> refused,
+      Set<Address> refusedWhileReachable) {
+    Set<Address> gone = new HashSet<>(unreachable);
+    Set<Address> refusedAll = new HashSet<>(refused);
+    for (Address a : refusedWhileReachable) {
+      if (!members.contains(a)) continue;
+      gone.add(a);
+      refusedAll.add(a);
+    }
+    return keepMajority(members, gone, refusedAll);
+  }
+
+  private static Decision keepMajority(Set<Address> members, Set<Address> unreachable, Set<Address> refused) {
     if (unreachable.isEmpty() || !refused.containsAll(unreachable)) return Decision.WAIT;
     int reachable = members.size() - unreachable.size();
     if (2 * reachable > members.size()) return new Decision(List.copyOf(unreachable), false);

@@ -11,11 +11,14 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -71,6 +74,48 @@ class CrashedNodeDowningTest {
     assertEquals(Decision.WAIT, CrashedNodeDowning.decide(Set.of(A, B), Set.of(B), Set.of(B)),
         "the resolver's tie-break decides between halves");
     assertEquals(Decision.WAIT, CrashedNodeDowning.decide(Set.of(A, B, C, D), Set.of(C, D), Set.of(C, D)));
+  }
+
+  @Test
+  @Tag("unit")
+  void aReachablePeerWhosePortRefused_countsAsCrashed_soALoneSurvivorDownsItself() {
+    // B crashed and is unreachable; C crashed too, but the failure detector has not noticed yet.
+    assertEquals(List.of(B), CrashedNodeDowning.decide(Set.of(A, B, C), Set.of(B), Set.of(B)).down(),
+        "without the confirmation, A would take itself for a majority");
+    Decision d = CrashedNodeDowning.decide(Set.of(A, B, C), Set.of(B), Set.of(B), Set.of(C));
+    assertTrue(d.downSelf(), "one of three reachable: keep-majority downs this node");
+    assertEquals(List.of(), d.down());
+  }
+
+  @Test
+  @Tag("unit")
+  void aMajorityThatStillHolds_downsTheReachablePeerThatRefused_withTheUnreachable() {
+    Address e = node(5);
+    Decision d = CrashedNodeDowning.decide(Set.of(A, B, C, D, e), Set.of(D), Set.of(D), Set.of(e));
+    assertFalse(d.downSelf());
+    assertEquals(Set.of(D, e), Set.copyOf(d.down()), "three of five reachable");
+  }
+
+  @Test
+  @Tag("unit")
+  void aReachablePeerThatRefused_canTurnAMajorityIntoATie_whichWaits() {
+    assertEquals(Decision.WAIT, CrashedNodeDowning.decide(Set.of(A, B, C, D), Set.of(D), Set.of(D), Set.of(C)),
+        "two of four: the resolver's tie-break decides");
+    assertEquals(Decision.WAIT,
+        CrashedNodeDowning.decide(Set.of(A, B, C, D, node(5)), Set.of(C, D), Set.of(C), Set.of(node(5))),
+        "an unreachable member that has not refused still leaves the decision to the resolver");
+  }
+
+  @Test
+  @Tag("unit")
+  void reachablePeersThatAcceptedOrDidNotAnswer_leaveTheOrdinaryDecision() {
+    // Only refusals are passed on: an accepting or silent reachable peer stays reachable.
+    Decision d = CrashedNodeDowning.decide(Set.of(A, B, C), Set.of(C), Set.of(C), Set.of());
+    assertEquals(CrashedNodeDowning.decide(Set.of(A, B, C), Set.of(C), Set.of(C)), d);
+    assertEquals(List.of(C), d.down());
+    assertFalse(d.downSelf());
+    assertEquals(List.of(C), CrashedNodeDowning.decide(Set.of(A, B, C), Set.of(C), Set.of(C), Set.of(D)).down(),
+        "a refusal from an address outside the counted members changes nothing");
   }
 
   @Test
@@ -176,5 +221,77 @@ class CrashedNodeDowningTest {
       assertNotEquals(MemberStatus.up(), self, "a node left alone of three takes itself out");
       return null;
     });
+  }
+
+  @Test
+  @Tag("integration")
+  void aNodeWhoseSecondPeerCrashedBeforeTheFailureDetectorNoticed_downsItself_notOnlyTheFirst() {
+    // Two peers crash together; the failure detector finds one unreachable first. The order is made
+    // certain here: the first is stopped and found unreachable while the probe answers nothing, then the
+    // second is stopped and the probe answers for real. The first refusal is then judged while the second
+    // still counts as reachable, and only the confirmation probe of the reachable shows that it is gone.
+    AtomicBoolean answering = new AtomicBoolean(false);
+    List<ActorTestKit> nodes = threeNodes((host, port) ->
+        answering.get() ? CrashedNodeDowning.probe(host, port) : Probe.NO_ANSWER);
+    ActorTestKit last = nodes.get(2);
+    Address first = addressOf(nodes.get(0));
+    Address second = addressOf(nodes.get(1));
+    nodes.get(0).system().terminate();
+    last.createTestProbe().awaitAssert(Duration.ofSeconds(30), () -> {
+      assertTrue(unreachableOn(last).contains(first), "the first crashed peer is unreachable");
+      return null;
+    });
+    nodes.get(1).system().terminate();
+    nodes.get(1).system().getWhenTerminated().toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
+    assertFalse(unreachableOn(last).contains(second),
+        "the second crashed peer still counts as reachable when the probe starts answering");
+
+    answering.set(true);
+    last.createTestProbe().awaitAssert(Duration.ofSeconds(30), () -> {
+      MemberStatus self = Cluster.get(last.system()).selfMember().status();
+      assertNotEquals(MemberStatus.up(), self, "a node left alone of three takes itself out");
+      return null;
+    });
+    assertEquals(MemberStatus.up(), statusOf(last, first),
+        "the first crashed peer was not downed as if this node were a majority");
+  }
+
+  @Test
+  @Tag("integration")
+  void aCrashedNodeIsDownedByTheMajority_whenTheReachablePeerAcceptsTheConfirmation() {
+    // Every answer each port gave, to any node's probe.
+    Map<Integer, Set<Probe>> answers = new ConcurrentHashMap<>();
+    List<ActorTestKit> nodes = threeNodes((host, port) -> {
+      Probe result = CrashedNodeDowning.probe(host, port);
+      answers.computeIfAbsent(port, p -> ConcurrentHashMap.newKeySet()).add(result);
+      return result;
+    });
+    Address stopped = addressOf(nodes.get(0));
+    nodes.get(0).system().terminate();
+    List<ActorTestKit> survivors = nodes.subList(1, 3);
+    for (ActorTestKit survivor : survivors) {
+      survivor.createTestProbe().awaitAssert(Duration.ofSeconds(30), () -> {
+        assertEquals(MemberStatus.removed(), statusOf(survivor, stopped), "the crashed node is gone");
+        return null;
+      });
+      assertEquals(MemberStatus.up(), Cluster.get(survivor.system()).selfMember().status());
+      assertEquals(2, up(survivor));
+    }
+    Set<Integer> survivorPorts = Set.of(addressOf(survivors.get(0)).getPort().get(),
+        addressOf(survivors.get(1)).getPort().get());
+    assertTrue(answers.get(stopped.getPort().get()).contains(Probe.REFUSED), "the crashed node refused");
+    // The survivor that decided first confirmed with the other; the other may have seen the crashed node
+    // downed before its own probe refused, and then had nothing to decide.
+    assertTrue(answers.keySet().stream().anyMatch(survivorPorts::contains),
+        "the decision was confirmed by probing the reachable survivor: " + answers);
+    for (int port : survivorPorts) {
+      if (answers.containsKey(port)) assertEquals(Set.of(Probe.ACCEPTED), answers.get(port), "a live survivor accepts");
+    }
+  }
+
+  private static Set<Address> unreachableOn(ActorTestKit observer) {
+    Set<Address> unreachable = new HashSet<>();
+    for (Member m : Cluster.get(observer.system()).state().getUnreachable()) unreachable.add(m.address());
+    return unreachable;
   }
 }
