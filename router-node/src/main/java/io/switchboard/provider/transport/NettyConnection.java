@@ -23,12 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.Done;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -43,8 +39,8 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * One pooled connection, carrying one exchange at a time. The socket is read only when something
- * waits for bytes: the response headers, or the body's reader asking for its next chunk. What one
- * read brings beyond that (a few decoded chunks at most) waits here until asked for.
+ * waits for bytes: the response headers, or the body's stage ({@link NettyBody}) with room for more
+ * chunks. What one read brings beyond that (a few decoded chunks at most) waits here until it has.
  *
  * <p>A response whose whole body came in the same read as its headers (a JSON answer, an error) is
  * answered with a strict entity, as Pekko's client does: the caller has it at once, the connection is
@@ -214,7 +210,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
   private void answerStreamed(Exchange x) {
     HttpResponse response = x.head;
     x.head = null;
-    Source<ByteString, ?> body = Source.unfoldResourceAsync(() -> subscribe(x), this::pull, this::release);
+    Source<ByteString, ?> body = Source.fromGraph(new NettyBody(new Feed(x)));
     x.pending.answer(response.withEntity(x.length > 0
         ? HttpEntities.create(x.contentType, x.length, body)
         : HttpEntities.createChunked(x.contentType, body)));
@@ -234,14 +230,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     if (!x.drain && bytes.isReadable()) {
       byte[] copy = new byte[bytes.readableBytes()];
       bytes.readBytes(copy);
-      ByteString chunk = ByteString.fromArrayUnsafe(copy);
-      CompletableFuture<Optional<ByteString>> demand = x.demand;
-      if (demand != null) {
-        x.demand = null;
-        demand.complete(Optional.of(chunk));
-      } else {
-        x.chunks.addLast(chunk);
-      }
+      x.chunks.addLast(ByteString.fromArrayUnsafe(copy));
     }
     if (content instanceof LastHttpContent) {
       x.ended = true;
@@ -249,12 +238,9 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
         finish(x);
       } else if (x.head != null) {
         answerStrict(x);
-      } else if (x.demand != null) {
-        CompletableFuture<Optional<ByteString>> demand = x.demand;
-        x.demand = null;
-        demand.complete(Optional.empty());
       }
     }
+    deliver(x);
   }
 
   private void fail(Exchange x, Throwable error) {
@@ -263,54 +249,80 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
       x.pending.fail(error);
     } else if (!x.ended && x.failure == null) {
       x.failure = error;
-      CompletableFuture<Optional<ByteString>> demand = x.demand;
-      x.demand = null;
-      if (demand != null) demand.completeExceptionally(error);
+      deliver(x);
     }
   }
 
-  // ---- the body's source: each pull reads the socket only when nothing is buffered ----------------
+  // ---- the body's stage: chunks go to it as read, within the credit it gave ------------------------
 
-  private CompletionStage<Exchange> subscribe(Exchange x) {
-    CompletableFuture<Exchange> subscribed = new CompletableFuture<>();
-    onLoop(() -> {
-      if (x.subscribed) {
-        subscribed.completeExceptionally(new IllegalStateException("a response body from the upstream can be read once"));
-      } else if (x.closed) {
-        subscribed.completeExceptionally(new IOException(
-            "the response body was not read in time (response-entity-subscription-timeout) and was dropped"));
-      } else {
-        x.subscribed = true;
-        if (x.unread != null) x.unread.cancel(false);
-        subscribed.complete(x);
-      }
-    });
-    return subscribed;
+  /** Hands {@code x}'s buffered chunks to its reader while it has credit, then its end or failure. */
+  private void deliver(Exchange x) {
+    NettyBody.Reader reader = x.reader;
+    if (reader == null) return;
+    while (x.credit > 0 && !x.chunks.isEmpty()) {
+      x.credit--;
+      reader.chunk(x.chunks.pollFirst());
+    }
+    if (!x.chunks.isEmpty()) return;
+    if (x.failure != null) {
+      x.reader = null;
+      reader.fail(x.failure);
+    } else if (x.ended) {
+      x.reader = null;
+      reader.end();
+    }
   }
 
-  private CompletionStage<Optional<ByteString>> pull(Exchange x) {
-    CompletableFuture<Optional<ByteString>> next = new CompletableFuture<>();
-    onLoop(() -> {
-      if (!x.chunks.isEmpty()) {
-        next.complete(Optional.of(x.chunks.pollFirst()));
-      } else if (x.failure != null) {
-        next.completeExceptionally(x.failure);
-      } else if (x.ended) {
-        next.complete(Optional.empty());
-      } else if (x.closed) {
-        next.completeExceptionally(new IOException("the connection was closed"));
-      } else {
-        x.demand = next;
+  /** {@code x}'s body as {@link NettyBody} sees it; each call moves to the event loop. */
+  private final class Feed implements NettyBody.Feed {
+    private final Exchange x;
+
+    Feed(Exchange x) {
+      this.x = x;
+    }
+
+    @Override
+    public void open(NettyBody.Reader reader, int credit) {
+      onLoop(() -> {
+        if (x.subscribed) {
+          reader.fail(new IllegalStateException("a response body from the upstream can be read once"));
+        } else if (x.closed) {
+          reader.fail(new IOException(
+              "the response body was not read in time (response-entity-subscription-timeout) and was dropped"));
+        } else {
+          x.subscribed = true;
+          if (x.unread != null) x.unread.cancel(false);
+          x.reader = reader;
+          grant(credit);
+        }
+      });
+    }
+
+    @Override
+    public void more(int credit) {
+      onLoop(() -> grant(credit));
+    }
+
+    private void grant(int credit) {
+      if (x.reader == null) return;
+      x.credit += credit;
+      deliver(x);
+      if (x.closed && x.reader != null) {
+        NettyBody.Reader reader = x.reader;
+        x.reader = null;
+        reader.fail(new IOException("the connection was closed"));
+      } else if (x.reader != null && x.credit > 0) {
         channel.read();
       }
-    });
-    return next;
-  }
+    }
 
-  /** The body's reader is done with it: at its end, or cancelled or failed part-way. */
-  private CompletionStage<Done> release(Exchange x) {
-    onLoop(() -> finish(x));
-    return CompletableFuture.completedFuture(Done.getInstance());
+    @Override
+    public void close() {
+      onLoop(() -> {
+        x.reader = null;
+        finish(x);
+      });
+    }
   }
 
   private void finish(Exchange x) {
@@ -364,7 +376,10 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     /** Finished with: handed back to the pool or its connection closed. */
     boolean closed;
     Throwable failure;
-    CompletableFuture<Optional<ByteString>> demand;
+    /** The body's stage, once it started reading; null again once told the body's end or failure. */
+    NettyBody.Reader reader;
+    /** Chunks the reader can take now. */
+    int credit;
     /** Drops the response if nobody starts reading its body in time. */
     ScheduledFuture<?> unread;
 
@@ -373,7 +388,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter {
     }
 
     boolean wantsBytes() {
-      return !headersIn || head != null || (drain && !ended) || (demand != null && !ended);
+      return !headersIn || head != null || (drain && !ended) || (reader != null && credit > 0 && !ended);
     }
   }
 }
