@@ -159,6 +159,18 @@ class CrashedNodeDowningTest {
     return MemberStatus.removed();
   }
 
+  /** Within 30 s every survivor sees {@code stopped} removed, and stays Up with the other survivor. */
+  private static void assertRemoved_andTheSurvivorsUp(Address stopped, List<ActorTestKit> survivors) {
+    for (ActorTestKit survivor : survivors) {
+      survivor.createTestProbe().awaitAssert(Duration.ofSeconds(30), () -> {
+        assertEquals(MemberStatus.removed(), statusOf(survivor, stopped), "the crashed node is gone");
+        return null;
+      });
+      assertEquals(MemberStatus.up(), Cluster.get(survivor.system()).selfMember().status());
+      assertEquals(2, up(survivor));
+    }
+  }
+
   private static Address addressOf(ActorTestKit kit) {
     return Cluster.get(kit.system()).selfMember().address();
   }
@@ -190,14 +202,7 @@ class CrashedNodeDowningTest {
     }
 
     frozen.set(false);
-    for (ActorTestKit survivor : survivors) {
-      survivor.createTestProbe().awaitAssert(Duration.ofSeconds(30), () -> {
-        assertEquals(MemberStatus.removed(), statusOf(survivor, stopped), "the crashed node is gone");
-        return null;
-      });
-      assertEquals(MemberStatus.up(), Cluster.get(survivor.system()).selfMember().status());
-      assertEquals(2, up(survivor));
-    }
+    assertRemoved_andTheSurvivorsUp(stopped, survivors);
   }
 
   @Test
@@ -269,14 +274,7 @@ class CrashedNodeDowningTest {
     Address stopped = addressOf(nodes.get(0));
     nodes.get(0).system().terminate();
     List<ActorTestKit> survivors = nodes.subList(1, 3);
-    for (ActorTestKit survivor : survivors) {
-      survivor.createTestProbe().awaitAssert(Duration.ofSeconds(30), () -> {
-        assertEquals(MemberStatus.removed(), statusOf(survivor, stopped), "the crashed node is gone");
-        return null;
-      });
-      assertEquals(MemberStatus.up(), Cluster.get(survivor.system()).selfMember().status());
-      assertEquals(2, up(survivor));
-    }
+    assertRemoved_andTheSurvivorsUp(stopped, survivors);
     Set<Integer> survivorPorts = Set.of(addressOf(survivors.get(0)).getPort().get(),
         addressOf(survivors.get(1)).getPort().get());
     assertTrue(answers.get(stopped.getPort().get()).contains(Probe.REFUSED), "the crashed node refused");
