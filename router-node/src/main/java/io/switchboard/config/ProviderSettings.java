@@ -40,9 +40,9 @@ public record ProviderSettings(
   public record Queue(int maxSize, Duration maxWait, Duration maxWaitOverrideCap) {}
 
   /**
-   * The HTTP client the provider's calls go through ({@code connection-pool.client}): Pekko HTTP's host
-   * pool, or a Netty pool that costs less CPU per request and can withdraw a call before its response
-   * headers arrive.
+   * The HTTP client the provider's calls go through ({@code connection-pool.client}): a Netty pool (the
+   * default), which costs less CPU per request and can withdraw a call before its response headers
+   * arrive, or Pekko HTTP's host pool.
    */
   public enum Client {
     PEKKO,

@@ -56,14 +56,14 @@ class SwitchboardSettingsTest {
   }
 
   @Test
-  void connectionPoolClient_isPekkoByDefault_nettyPerProvider_andAnythingElseStopsTheStart() {
+  void connectionPoolClient_isNettyByDefault_pekkoPerProvider_andAnythingElseStopsTheStart() {
     SwitchboardSettings s = settings("""
         switchboard.providers.a { kind = openai, openai.base-url = "http://127.0.0.1:1" }
-        switchboard.providers.b { kind = openai, openai.base-url = "http://127.0.0.1:1", connection-pool.client = netty }
+        switchboard.providers.b { kind = openai, openai.base-url = "http://127.0.0.1:1", connection-pool.client = pekko }
         """);
-    assertEquals(ProviderSettings.Client.PEKKO, s.providers().get("a").client());
-    assertEquals(ProviderSettings.Client.NETTY, s.providers().get("b").client());
-    assertEquals(ProviderSettings.Client.NETTY, settings("switchboard.provider-defaults.connection-pool.client = netty")
+    assertEquals(ProviderSettings.Client.NETTY, s.providers().get("a").client());
+    assertEquals(ProviderSettings.Client.PEKKO, s.providers().get("b").client());
+    assertEquals(ProviderSettings.Client.PEKKO, settings("switchboard.provider-defaults.connection-pool.client = pekko")
         .providers().get("simulated").client());
 
     String message = failure("switchboard.provider-defaults.connection-pool.client = okhttp",

@@ -52,7 +52,7 @@ class AdmissionUnderLoadTest {
         """.formatted(provider, upstream.baseUrl(), limits, provider, client()));
   }
 
-  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  /** The upstream client's setting: none here (Netty, the default); a subclass runs all on Pekko's host pool. */
   String client() {
     return "";
   }

@@ -48,7 +48,7 @@ class ClientCancellationTest {
         """.formatted(primary.baseUrl(), secondary.baseUrl(), client()));
   }
 
-  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  /** The upstream client's setting: none here (Netty, the default); a subclass runs all on Pekko's host pool. */
   String client() {
     return "";
   }

@@ -11,9 +11,9 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
  * streams) out. {@code UpstreamHttp} lays the provider's timeouts and failure messages over it; a
  * transport only moves bytes and reports what went wrong with the exception it got.
  *
- * <p>Two exist, chosen by {@code connection-pool.client}: {@link PekkoTransport} (Pekko HTTP's host
- * pool, the default) and {@link NettyTransport}, which can also withdraw a request before its response
- * headers came.
+ * <p>Two exist, chosen by {@code connection-pool.client}: {@link NettyTransport} (the default, which
+ * also withdraws a request before its response headers came) and {@link PekkoTransport} (Pekko HTTP's
+ * host pool).
  */
 public interface UpstreamTransport {
 

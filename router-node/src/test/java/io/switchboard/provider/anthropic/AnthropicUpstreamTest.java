@@ -36,7 +36,7 @@ class AnthropicUpstreamTest {
 
   private TestGateway gateway;
 
-  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  /** The upstream client's setting: none here (Netty, the default); a subclass runs all on Pekko's host pool. */
   String client() {
     return "";
   }

@@ -53,7 +53,7 @@ class OllamaUpstreamTest {
     return gateway;
   }
 
-  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  /** The upstream client's setting: none here (Netty, the default); a subclass runs all on Pekko's host pool. */
   String client() {
     return "";
   }

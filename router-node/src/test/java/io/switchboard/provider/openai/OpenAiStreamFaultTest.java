@@ -37,7 +37,7 @@ class OpenAiStreamFaultTest {
 
   private TestGateway gateway;
 
-  /** The upstream client's setting: none here (Pekko's pool, the default); a subclass runs all on Netty. */
+  /** The upstream client's setting: none here (Netty, the default); a subclass runs all on Pekko's host pool. */
   String client() {
     return "";
   }

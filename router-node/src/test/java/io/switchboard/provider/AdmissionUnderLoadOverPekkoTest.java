@@ -1,0 +1,15 @@
+package io.switchboard.provider;
+
+import org.junit.jupiter.api.Tag;
+
+/**
+ * Every case of {@link AdmissionUnderLoadTest} with the provider's calls on Pekko HTTP's host pool
+ * ({@code connection-pool.client = pekko}); the suite itself runs on Netty, the default.
+ */
+@Tag("integration")
+class AdmissionUnderLoadOverPekkoTest extends AdmissionUnderLoadTest {
+  @Override
+  String client() {
+    return "switchboard.provider-defaults.connection-pool.client = pekko";
+  }
+}
