@@ -79,8 +79,10 @@ final class NettyBody extends GraphStage<SourceShape<ByteString>> {
           @Override
           public void onPull() {
             ByteString next = buffered.poll();
-            if (next != null) push(next);
-            afterPush(next);
+            if (next != null) {
+              push(out, next);
+              afterPush();
+            }
           }
         });
       }
@@ -110,7 +112,7 @@ final class NettyBody extends GraphStage<SourceShape<ByteString>> {
         if (event instanceof ByteString chunk) {
           if (buffered.isEmpty() && isAvailable(out)) {
             push(out, chunk);
-            afterPush(chunk);
+            afterPush();
           } else {
             buffered.add(chunk);
           }
@@ -120,9 +122,9 @@ final class NettyBody extends GraphStage<SourceShape<ByteString>> {
         }
       }
 
-      /** After {@code pushed} went out (null: nothing was there): more credit, or the end once drained. */
-      private void afterPush(ByteString pushed) {
-        if (pushed != null && ++taken == WINDOW / 2) {
+      /** After a chunk went out: more credit every half window, and the end once the buffer is drained. */
+      private void afterPush() {
+        if (++taken == WINDOW / 2) {
           taken = 0;
           feed.more(WINDOW / 2);
         }
@@ -132,10 +134,6 @@ final class NettyBody extends GraphStage<SourceShape<ByteString>> {
       private void finishWith(Object event) {
         if (event == END) completeStage();
         else failStage((Throwable) event);
-      }
-
-      private void push(ByteString chunk) {
-        push(out, chunk);
       }
 
       @Override
