@@ -41,15 +41,25 @@ class NodeJarIT {
   @TempDir Path dataDir;
 
   private Process launch(int port, String... args) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new java.util.ArrayList<>(List.of(java, "-jar", jar().toString()));
+    // The start-up warm-up has its own tests (WarmUpTest); here it would only slow the suite.
+    return launch(Path.of(System.getProperty("java.home"), "bin", "java"), port, List.of(), "off", args);
+  }
+
+  /**
+   * Starts the jar on the JVM {@code java} with {@code jvmFlags} before {@code -jar}, and SWITCHBOARD_WARM_UP
+   * set to {@code warmUp}.
+   */
+  private Process launch(Path java, int port, List<String> jvmFlags, String warmUp, String... args)
+      throws IOException {
+    List<String> command = new java.util.ArrayList<>(List.of(java.toString()));
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-jar", jar().toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().remove("SWITCHBOARD_CONFIG");
     builder.environment().put("SWITCHBOARD_PORT", Integer.toString(port));
     builder.environment().put("SWITCHBOARD_DATA_DIR", dataDir.resolve("data").toString());
-    // The start-up warm-up has its own tests (WarmUpTest); here it would only slow the suite.
-    builder.environment().put("SWITCHBOARD_WARM_UP", "off");
+    builder.environment().put("SWITCHBOARD_WARM_UP", warmUp);
     return builder.start();
   }
 
@@ -148,6 +158,81 @@ class NodeJarIT {
       assertEquals(2, node.exitValue());
     } finally {
       node.destroyForcibly();
+    }
+  }
+
+  @Test
+  void exitWhenWarm_withTheWarmUpOff_stopsWithAMessage() throws Exception {
+    Process node = launch(freePort(), "--exit-when-warm");
+    try {
+      String line = awaitLine(node, "--exit-when-warm");
+      assertTrue(line.contains("needs the warm-up on"), line);
+      assertTrue(node.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(2, node.exitValue());
+    } finally {
+      node.destroyForcibly();
+    }
+  }
+
+  /**
+   * What deploy/Dockerfile does while it builds the image, on this machine's JDK 25: deploy/aot-cache.sh
+   * runs the node with {@code --exit-when-warm} (it warms up, says so, and exits 0 by itself: the script
+   * fails otherwise) to train a cache, and checks the JVM accepts it; a node started with the image's
+   * ENTRYPOINT flags from that cache serves; a JVM started with other flags refuses it.
+   */
+  @Test
+  void aotCacheScript_trainsACache_thatTheImagesCommandStartsFrom() throws Exception {
+    Path java = Jdk.atLeast(25).resolve("bin").resolve("java");
+    Path cache = dataDir.resolve("switchboard.aot");
+    List<String> flags = List.of("-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders");
+    List<String> command = new java.util.ArrayList<>(List.of("bash", Path.of("../deploy/aot-cache.sh").toString(),
+        jar().toString(), cache.toString()));
+    command.addAll(flags);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("JAVA", java.toString());
+    // A short warm-up: this proves the training, not the warm-up (WarmUpTest does that).
+    builder.environment().put("WARM_UP_REQUESTS", "100");
+    Process training = builder.start();
+    try {
+      String output = awaitOutput(training, "aot-cache: " + cache);
+      assertTrue(output.contains("Switchboard warmed up: 100 of 100 warm-up requests answered"), output);
+      assertTrue(output.contains("accepted by the JVM"), output);
+      assertTrue(training.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(0, training.exitValue(), output);
+      assertTrue(Files.size(cache) > 1 << 20, "a cache of " + Files.size(cache) + " bytes");
+    } finally {
+      training.destroyForcibly();
+    }
+
+    // The image's ENTRYPOINT, with AOTMode=on so that a refused cache stops the JVM instead of being ignored.
+    int port = freePort();
+    List<String> fromCache = new java.util.ArrayList<>(flags);
+    fromCache.addAll(List.of("-XX:AOTCache=" + cache, "-XX:AOTMode=on"));
+    Process node = launch(java, port, fromCache, "off");
+    try {
+      awaitOutput(node, "Switchboard listening on");
+      HttpResponse<String> plain = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(
+                  "{\"model\":\"switchboard-sim\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}"))
+              .build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, plain.statusCode(), plain.body());
+    } finally {
+      node.destroy();
+      node.waitFor(30, TimeUnit.SECONDS);
+      node.destroyForcibly();
+    }
+
+    // Without compact object headers the same cache is refused: why the image pins its flags.
+    Process other = launch(java, freePort(), List.of("-XX:+UseG1GC", "-XX:AOTCache=" + cache, "-XX:AOTMode=on"),
+        "off");
+    try {
+      assertTrue(other.waitFor(30, TimeUnit.SECONDS), "a JVM that must use a cache it cannot stops");
+      String refused = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(other.exitValue() != 0, refused);
+    } finally {
+      other.destroyForcibly();
     }
   }
 }
