@@ -291,7 +291,11 @@ public final class AbRun {
         boolean isDirect = t == direct;
         System.out.println("fixed rate round " + round + " " + t.name() + ": p50 " + MarkdownTable.ms(l.p50Micros())
             + " ms, p99 " + MarkdownTable.ms(l.p99Micros()) + " ms, " + num(cpuPerRequest) + " µs/req");
-        if (!isDirect) figures.add(t.name(), cpuPerRequest, added[0] / 1000.0, added[1] / 1000.0);
+        // A target that answered nothing (a node that died) is not measured, not the fastest.
+        if (!isDirect) {
+          figures.add(t.name(), l.answeredAny() ? new double[] {cpuPerRequest, added[0] / 1000.0, added[1] / 1000.0}
+              : new double[] {Double.NaN, Double.NaN, Double.NaN});
+        }
         table.row(round, t.name(), l.ok(), BenchRun.errors(l), MarkdownTable.ms(l.p50Micros()),
             MarkdownTable.ms(l.p99Micros()), isDirect ? "–" : MarkdownTable.ms(added[0]),
             isDirect ? "–" : MarkdownTable.ms(added[1]), MarkdownTable.ms(r.sendLag().p99Micros()), num(cpuPerRequest));

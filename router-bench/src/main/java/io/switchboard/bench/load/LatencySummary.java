@@ -32,6 +32,14 @@ public record LatencySummary(
     return errors.values().stream().mapToLong(Long::longValue).sum();
   }
 
+  /**
+   * Whether any request succeeded. A run where none did has percentiles of 0, not a latency: a comparison
+   * must leave it out rather than read it as the fastest.
+   */
+  public boolean answeredAny() {
+    return ok > 0;
+  }
+
   /** Successful requests per second over the measured window. */
   public double throughput() {
     return seconds <= 0 ? 0 : ok / seconds;

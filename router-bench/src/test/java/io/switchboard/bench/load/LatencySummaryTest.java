@@ -2,6 +2,7 @@ package io.switchboard.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
@@ -56,5 +57,14 @@ class LatencySummaryTest {
     LatencySummary s = LatencySummary.of("x", histogram, Map.of(), 1);
     assertEquals(100, s.p99Micros());
     assertTrue(s.maxMicros() >= 999_000);
+  }
+
+  @Test
+  void aRunWhereEveryRequestFailed_answeredNothing_andItsZeroPercentilesAreNoLatency() {
+    LatencySummary failed = LatencySummary.of("down", LatencySummary.newHistogram(),
+        Map.of("ConnectException", 20_000L), 20);
+    assertFalse(failed.answeredAny());
+    assertEquals(0, failed.p99Micros());
+    assertTrue(LatencySummary.of("up", uniform(), Map.of(), 1).answeredAny());
   }
 }
