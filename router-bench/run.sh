@@ -4,6 +4,7 @@
 #   router-bench/run.sh quick          # ~13 min: harness check, rates 500 and 1,000 req/s, 1,000 streams (HTTP/1.1 and h2c)
 #   router-bench/run.sh full           # ~20 min: what docs/benchmarks.md records
 #   router-bench/run.sh streams        # ~5 min: held streams only (1,000 over HTTP/1.1, 1,000 and 10,000 over h2c), heap after GC
+#                                      # (their node calls a fake upstream of its own, on Netty: STREAMS_UPSTREAM=pekko for the shared one)
 #   router-bench/run.sh soak [30m] [200]   # heap after GC over time at a moderate rate (req/s)
 #   router-bench/run.sh jmh            # JMH microbenchmarks (routing, decode, admission)
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
@@ -290,7 +291,7 @@ fi
 # Two nodes: one sized like a busy production provider for the throughput and latency scenarios, one
 # with room for 10,000 upstream connections for the held-streams figures (a stream holds one), which
 # also speaks h2c so that 10,000 client streams share a few connections.
-node_config() { # file port max-in-flight [http2]
+node_config() { # file port max-in-flight [http2 [upstream port]]
   cat >"$1" <<CONF
 switchboard {
   http { host = "127.0.0.1", port = $2, http2 = ${4:-off} }
@@ -304,7 +305,7 @@ switchboard {
     max-in-flight = $3
     queue { max-size = 30000 }
     connection-pool.max-connections = $3
-    openai.base-url = "http://127.0.0.1:$UP_PORT/v1"
+    openai.base-url = "http://127.0.0.1:${5:-$UP_PORT}/v1"
   }
   models.bench-model { provider = bench }
 }
@@ -350,8 +351,21 @@ elif [[ "$MODE" != transport ]]; then
   NODE_PID=$NODE_STARTED
 fi
 if [[ "$MODE" != soak && "$MODE" != cluster && "$MODE" != ab && "$MODE" != transport && "$MODE" != variants ]]; then
+  # The held streams' own upstream: at 1,000 new connections a second on top of thousands of pacing
+  # streams, the Pekko fake upstream (on the same two cores) stopped accepting in time and the node's
+  # connects to it timed out; NettyFakeUpstream answers the same and keeps up. STREAMS_UPSTREAM=pekko
+  # points the streams node at the shared fake upstream as before.
+  STREAMS_UP_PORT=$UP_PORT
+  if [[ "${STREAMS_UPSTREAM:-netty}" == netty ]]; then
+    STREAMS_UP_PORT=$(free_port)
+    log "held streams' fake upstream (Netty) on $STREAMS_UP_PORT"
+    java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.upstream.NettyFakeUpstream --port "$STREAMS_UP_PORT" \
+      >"$OUT/fake-upstream-streams.log" 2>&1 &
+    PIDS+=("$!")
+    wait_for "http://127.0.0.1:$STREAMS_UP_PORT/v1/chat/completions" 60
+  fi
   STREAMS_PORT=$(free_port)
-  node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000 on
+  node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000 on "$STREAMS_UP_PORT"
   start_node "switchboard-streams" "$NODE_JAR" "$OUT/switchboard-streams.conf" "$STREAMS_PORT"
   STREAMS_PID=$NODE_STARTED
 fi
