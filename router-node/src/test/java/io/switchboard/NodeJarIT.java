@@ -150,23 +150,20 @@ class NodeJarIT {
 
   @Test
   void missingConfigFile_stopsWithAMessageNamingIt() throws Exception {
-    Process node = launch(freePort(), "--config", "/nonexistent/switchboard.conf");
-    try {
-      String line = awaitLine(node, "/nonexistent/switchboard.conf");
-      assertTrue(line.contains("does not exist"), line);
-      assertTrue(node.waitFor(30, TimeUnit.SECONDS));
-      assertEquals(2, node.exitValue());
-    } finally {
-      node.destroyForcibly();
-    }
+    assertRefusedWithStatus2(launch(freePort(), "--config", "/nonexistent/switchboard.conf"),
+        "/nonexistent/switchboard.conf", "does not exist");
   }
 
   @Test
   void exitWhenWarm_withTheWarmUpOff_stopsWithAMessage() throws Exception {
-    Process node = launch(freePort(), "--exit-when-warm");
+    assertRefusedWithStatus2(launch(freePort(), "--exit-when-warm"), "--exit-when-warm", "needs the warm-up on");
+  }
+
+  /** The node prints a line with {@code marker} that says {@code why}, and exits with status 2 without serving. */
+  private static void assertRefusedWithStatus2(Process node, String marker, String why) throws Exception {
     try {
-      String line = awaitLine(node, "--exit-when-warm");
-      assertTrue(line.contains("needs the warm-up on"), line);
+      String line = awaitLine(node, marker);
+      assertTrue(line.contains(why), line);
       assertTrue(node.waitFor(30, TimeUnit.SECONDS));
       assertEquals(2, node.exitValue());
     } finally {
