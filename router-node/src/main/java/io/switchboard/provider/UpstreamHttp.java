@@ -5,7 +5,6 @@ import io.switchboard.config.ProviderSettings;
 import io.switchboard.provider.UpstreamException.Kind;
 import io.switchboard.provider.transport.CallAbandonedException;
 import io.switchboard.provider.transport.UpstreamTransport;
-import io.netty.channel.ConnectTimeoutException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import io.switchboard.ratelimit.RateLimitSignals;
@@ -325,16 +324,9 @@ public final class UpstreamHttp {
     return RateLimitSignals.parse(name -> response.getHeader(name).map(HttpHeader::value), clock.millis());
   }
 
-  /**
-   * Pekko's TCP layer reports an expired connecting timeout as a failed Connect command; Netty with a
-   * {@link ConnectTimeoutException} (a {@link ConnectException}, so this is asked first).
-   */
+  /** Whether {@code error} says a connection to the host could not be opened in time, whichever transport. */
   public static boolean isConnectTimeout(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof ConnectTimeoutException) return true;
-      if (t.getMessage() != null && t.getMessage().contains("Connect timeout")) return true;
-    }
-    return false;
+    return UpstreamTransport.isConnectTimeout(error);
   }
 
   private static String truncate(String body) {

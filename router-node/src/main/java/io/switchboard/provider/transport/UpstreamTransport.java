@@ -1,5 +1,6 @@
 package io.switchboard.provider.transport;
 
+import io.netty.channel.ConnectTimeoutException;
 import io.switchboard.config.ProviderSettings;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -25,6 +26,20 @@ public interface UpstreamTransport {
    *     {@link CallAbandonedException}; the body of a response already received is the caller's to cut
    */
   CompletionStage<HttpResponse> send(HttpRequest request, CompletionStage<Void> abandoned);
+
+  /**
+   * Whether {@code error} says a connection could not be opened within {@code timeouts.connect}: Pekko's
+   * TCP layer reports it as a failed Connect command ("Connect timeout of 5 s"), Netty with its {@link
+   * ConnectTimeoutException} (a {@link java.net.ConnectException}, so a caller asks this before it reads
+   * one as a refused connection).
+   */
+  static boolean isConnectTimeout(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof ConnectTimeoutException) return true;
+      if (t.getMessage() != null && t.getMessage().contains("Connect timeout")) return true;
+    }
+    return false;
+  }
 
   /** The transport {@code settings.client()} names, for requests to the provider's host. */
   static UpstreamTransport of(ActorSystem<?> system, ProviderSettings settings) {
