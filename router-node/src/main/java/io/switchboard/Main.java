@@ -1,10 +1,10 @@
 package io.switchboard;
 
+import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.cluster.ClusterConfig;
 import io.switchboard.config.SettingsException;
 import io.switchboard.config.SwitchboardSettings;
 import io.switchboard.logging.LogFormat;
-import io.switchboard.api.openai.OpenAiJson;
 import io.switchboard.persistence.PersistenceConfig;
 import io.switchboard.persistence.StateStoreException;
 import io.switchboard.warmup.WarmUp;

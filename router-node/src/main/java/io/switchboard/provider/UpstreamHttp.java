@@ -287,7 +287,7 @@ public final class UpstreamHttp {
   public UpstreamException connectionFailure(Throwable cause) {
     Throwable root = cause;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-    if (isConnectTimeout(cause)) {
+    if (UpstreamTransport.isConnectTimeout(cause)) {
       return failure(Kind.TIMEOUT, "Provider '" + settings.id() + "': could not connect to " + baseUrl + " within "
           + settings.timeouts().connect().toMillis() + " ms (timeouts.connect).", cause);
     }
@@ -322,11 +322,6 @@ public final class UpstreamHttp {
     }
     if (!any) return RateLimitSignals.NONE;
     return RateLimitSignals.parse(name -> response.getHeader(name).map(HttpHeader::value), clock.millis());
-  }
-
-  /** Whether {@code error} says a connection to the host could not be opened in time, whichever transport. */
-  public static boolean isConnectTimeout(Throwable error) {
-    return UpstreamTransport.isConnectTimeout(error);
   }
 
   private static String truncate(String body) {

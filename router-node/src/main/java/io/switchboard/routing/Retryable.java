@@ -3,7 +3,7 @@ package io.switchboard.routing;
 import static java.util.Objects.requireNonNull;
 
 import io.switchboard.provider.UpstreamException;
-import io.switchboard.provider.UpstreamHttp;
+import io.switchboard.provider.transport.UpstreamTransport;
 
 /**
  * Which upstream failures are worth another attempt, and which count against the provider's health.
@@ -75,7 +75,7 @@ public final class Retryable {
     return switch (failure.kind()) {
       case CONNECTION_FAILED, UNAVAILABLE -> true;
       // timeouts.connect: no connection within it. Waiting for an answer is the model's time.
-      case TIMEOUT -> failure.upstreamStatus() == 0 && UpstreamHttp.isConnectTimeout(failure.getCause());
+      case TIMEOUT -> failure.upstreamStatus() == 0 && UpstreamTransport.isConnectTimeout(failure.getCause());
       default -> false;
     };
   }
