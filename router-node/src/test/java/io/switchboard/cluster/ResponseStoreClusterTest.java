@@ -204,6 +204,10 @@ class ResponseStoreClusterTest {
     cluster.crash(sweeping);
     cluster.awaitTrue(() -> nodes.stream().allMatch(n -> n.isUpWith(2)), Duration.ofSeconds(60), "the crashed node downed");
     ShardedResponseStore onSurvivor = store(nodes.get(0));
+    // Downed is not yet served: the crashed node's shards (and perhaps their coordinator) move to a
+    // survivor first, which on a loaded machine can outlast one ask. Wait until the entity answers.
+    cluster.awaitTrue(() -> answers(onSurvivor, "resp_sweep_old_2"), Duration.ofSeconds(60),
+        "the response's shard served again on a survivor");
     await(onSurvivor.put(response("resp_sweep_old_2", "key_owner", longAgo)));
     cluster.awaitTrue(() -> onlyTombstoneLeft("resp_sweep_old_2"),
         Duration.ofSeconds(60), "swept by the sweeper now running on a survivor");
@@ -263,6 +267,16 @@ class ResponseStoreClusterTest {
       return cluster.http().send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new AssertionError(method + " " + path, e);
+    }
+  }
+
+  /** Whether {@code id}'s entity answers a read within 5 s, whatever it holds. */
+  private static boolean answers(ShardedResponseStore store, String id) {
+    try {
+      store.get(id, "key_owner").toCompletableFuture().get(5, TimeUnit.SECONDS);
+      return true;
+    } catch (Exception notYet) {
+      return false;
     }
   }
 
