@@ -85,13 +85,19 @@ final class ConsoleBrowser implements AutoCloseable {
         "document.getElementById('status').textContent = ''; window.location.hash = arguments[0];", name);
   }
 
+  /**
+   * Waits until {@code condition} gives a value other than null or false. An element not there yet, or
+   * replaced by the page's next render between finding and reading it (stale), counts as not yet.
+   */
   <T> T until(Function<WebDriver, T> condition) {
     return new WebDriverWait(driver, WAIT).ignoring(org.openqa.selenium.NoSuchElementException.class)
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
         .until(condition::apply);
   }
 
+  /** The text of the element {@code css} selects, read again if the page re-rendered it meanwhile. */
   String text(String css) {
-    return driver.findElement(By.cssSelector(css)).getText();
+    return until(d -> d.findElement(By.cssSelector(css)).getText());
   }
 
   void screenshot(String name) {
