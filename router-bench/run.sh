@@ -10,7 +10,7 @@
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
 #   router-bench/run.sh ab OLD_REF [NEW_REF]   # ~20 min + builds: the node jars of two commits side by side (NEW_REF: HEAD)
 #   router-bench/run.sh hedge [HedgeRun options]   # ~5 min: hedging fan-outs against upstreams with a heavy tail (issue 20)
-#   router-bench/run.sh coldstart [ColdStartRun options]   # ~17 min: fresh nodes to /ready, then their first minute under load (issue 18)
+#   router-bench/run.sh coldstart [ColdStartRun options]   # ~19 min: fresh nodes to /ready, then their first minute under load (issue 18)
 #   router-bench/run.sh transport      # ~10 min: bare proxies with Pekko's host pool, its connection-level client and Netty (issue 18)
 #   router-bench/run.sh variants       # ~25 min + builds: node variants (commit and JVM flags each) side by side, NODE_VARIANTS
 #
@@ -35,8 +35,9 @@
 # compares the same jar, warm, on JDK 17 and JDK 25.
 #
 # coldstart starts the fake upstream only; io.switchboard.bench.ColdStartRun starts every node itself, one
-# fresh start at a time, per variant (JDK 17 warm-up off / on, JDK 25, JDK 25 from an AOT cache it trains
-# first; COLDSTART_VARIANTS picks them), and ignores NODE_JAVA: each variant names its JDK. JDK17_JAVA
+# fresh start at a time, per variant (JDK 17 warm-up off / on, JDK 25 from an AOT cache it trains first
+# under load, and from one trained by deploy/aot-cache.sh as the Docker image's build does; COLDSTART_VARIANTS
+# picks them, e.g. jdk25 for JDK 25 without a cache), and ignores NODE_JAVA: each variant names its JDK. JDK17_JAVA
 # (java) and JDK25_JAVA (/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) are those binaries; NODE_JAVA_OPTS is
 # added to every variant's flags. COLDSTART_STARTS (3) and COLDSTART_LOAD_SECONDS (60) size the run.
 # transport starts one bare Pekko HTTP proxy JVM per upstream client beside the fake upstream and nginx
@@ -127,7 +128,6 @@ if [[ "$MODE" == ab ]]; then
   fi
   log "old: $OLD_REF = $OLD_SHA ($OLD_JAR) on $OLD_JAVA $OLD_JAVA_OPTS"
   log "new: $NEW_REF = $NEW_SHA ($NEW_JAR) on $NEW_JAVA $NEW_JAVA_OPTS"
-  if [[ "${BUILD_ONLY:-0}" == 1 ]]; then rm -rf "$OUT"; exit 0; fi
 fi
 
 if [[ "$MODE" == variants ]]; then
@@ -140,8 +140,10 @@ if [[ "$MODE" == variants ]]; then
     VARIANT_JARS+=("$v_jar")
     log "variant $v_label: ${v_ref:-HEAD} = $(git -C "$ROOT" rev-parse --short=7 "${v_ref:-HEAD}^{commit}") ($v_jar) flags: ${v_flags:-none}"
   done
-  if [[ "${BUILD_ONLY:-0}" == 1 ]]; then rm -rf "$OUT"; exit 0; fi
 fi
+
+# Every mode: the jars (and ab's and variants' node jars) are built, and nothing is measured.
+if [[ "${BUILD_ONLY:-0}" == 1 ]]; then rm -rf "$OUT"; exit 0; fi
 
 if [[ "$MODE" == jmh ]]; then
   # Fork 1, 3 x 1 s warm-up, 5 x 1 s measurement: enough to rank, not a publication run.
@@ -212,9 +214,9 @@ if [[ "$MODE" == coldstart ]]; then
   echo "commit: $(git -C "$ROOT" rev-parse --short=7 HEAD)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')" \
     >>"$OUT/machine.txt"
   java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.ColdStartRun --out "$OUT" --node-jar "$NODE_JAR" \
-    --upstream "http://127.0.0.1:$UP_PORT" --machine "$OUT/machine.txt" \
+    --upstream "http://127.0.0.1:$UP_PORT" --machine "$OUT/machine.txt" --aot-script "$ROOT/deploy/aot-cache.sh" \
     --jdk17 "${JDK17_JAVA:-java}" --jdk25 "${JDK25_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}" \
-    --common-flags "-Xmx1g $NODE_JAVA_OPTS" --variants "${COLDSTART_VARIANTS:-jdk17-off,jdk17,jdk25,jdk25-aot}" \
+    --common-flags "-Xmx1g $NODE_JAVA_OPTS" --variants "${COLDSTART_VARIANTS:-jdk17-off,jdk17,jdk25-aot,jdk25-image}" \
     --starts "${COLDSTART_STARTS:-3}" --load-seconds "${COLDSTART_LOAD_SECONDS:-60}" "${@:2}" | tee "$OUT/console.txt"
   echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
   log "results in $OUT"

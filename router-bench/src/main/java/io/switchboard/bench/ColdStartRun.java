@@ -7,6 +7,7 @@ import io.switchboard.bench.coldstart.StartOrder;
 import io.switchboard.bench.coldstart.Variant;
 import io.switchboard.bench.load.HttpLoad;
 import io.switchboard.bench.load.LatencySummary;
+import io.switchboard.bench.report.Charts;
 import io.switchboard.bench.report.ProcessCpu;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -88,6 +89,7 @@ public final class ColdStartRun {
     Map<String, Integer> aotOpened = new LinkedHashMap<>();
     List<String> failures = new ArrayList<>();
     StringBuilder curves = new StringBuilder("start,variant,second,completed,failed,p99_ms\n");
+    Map<String, List<long[]>> perSecond = new LinkedHashMap<>();
     try (HttpLoad load = new HttpLoad()) {
       log("fake upstream warm-up: " + options.upstreamWarmup().toSeconds() + " s");
       load.closedLoop("upstream warm-up", URI.create(options.upstream() + "/v1/chat/completions"), BODY,
@@ -105,7 +107,7 @@ public final class ColdStartRun {
         Path logFile = out.resolve("starts").resolve(name + ".log");
         StartFigures figures;
         try {
-          figures = measure(v, extra, name, logFile, options, load, curves, i + 1);
+          figures = measure(v, extra, name, logFile, options, load, curves, perSecond, i + 1);
         } catch (IOException | RuntimeException | java.util.concurrent.ExecutionException
             | java.util.concurrent.TimeoutException e) {
           // One start that never got ready must not cost the rest of a long run: named in the report instead.
@@ -124,6 +126,7 @@ public final class ColdStartRun {
       }
     }
     Files.writeString(out.resolve("curves.csv"), curves);
+    chart(out.resolve("first-minute.png"), perSecond);
     String report = report(args, options, versions, starts, caches, aotWarnings, aotOpened, failures);
     Files.writeString(out.resolve("report.md"), report);
     System.out.println(report);
@@ -131,11 +134,15 @@ public final class ColdStartRun {
     System.exit(0);
   }
 
-  /** Trains {@code v}'s AOT cache: a start with {@code -XX:AOTCacheOutput}, load, SIGTERM, the file written. */
+  /**
+   * Trains {@code v}'s AOT cache: under load (a start with {@code -XX:AOTCacheOutput}, load, SIGTERM, the file
+   * written), or as the image's build does.
+   */
   private static AotCache train(Variant v, ColdStartOptions options, HttpLoad load) throws Exception {
     Path dir = Files.createDirectories(options.out().resolve("aot"));
     Path file = dir.resolve(v.label() + ".aot").toAbsolutePath();
     Files.deleteIfExists(file);
+    if (v.training() == Variant.Training.IMAGE) return trainAsTheImage(v, options, dir, file);
     int port = freePort();
     Path config = dir.resolve(v.label() + "-training.conf");
     Files.writeString(config, nodeConfig(port, options.upstream(), options.upstreamPool(), v.config()));
@@ -161,9 +168,58 @@ public final class ColdStartRun {
     return cache;
   }
 
+  /**
+   * Trains {@code v}'s cache with the script the Docker image's build runs ({@code deploy/aot-cache.sh}): the
+   * node's own warm-up on its built-in configuration, no load from this run. The script fails when the JVM
+   * refuses the cache it wrote.
+   */
+  private static AotCache trainAsTheImage(Variant v, ColdStartOptions options, Path dir, Path file) throws Exception {
+    Path logFile = dir.resolve(v.label() + "-training.log");
+    List<String> command = new ArrayList<>(List.of("bash", options.aotScript().toAbsolutePath().toString(),
+        options.nodeJar().toAbsolutePath().toString(), file.toString()));
+    command.addAll(v.flags());
+    log(v.label() + ": training its AOT cache as the image build does, " + options.imageWarmUpRequests()
+        + " warm-up requests: " + String.join(" ", command));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logFile.toFile());
+    Map<String, String> env = builder.environment();
+    env.keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
+    env.remove("JAVA_TOOL_OPTIONS");
+    env.remove("JDK_JAVA_OPTIONS");
+    env.put("JAVA", v.java());
+    env.put("WARM_UP_REQUESTS", Integer.toString(options.imageWarmUpRequests()));
+    long began = System.nanoTime();
+    Process script = builder.start();
+    if (!script.waitFor(10, TimeUnit.MINUTES)) {
+      script.destroyForcibly();
+      throw new IOException("training " + v.label() + " as the image does took over 10 min; see " + logFile);
+    }
+    if (script.exitValue() != 0 || !Files.isRegularFile(file) || Files.size(file) == 0) {
+      throw new IOException(options.aotScript() + " failed for " + v.label() + " (exit " + script.exitValue()
+          + "); see " + logFile);
+    }
+    AotCache cache = new AotCache(file, Files.size(file), Duration.ofNanos(System.nanoTime() - began));
+    log(String.format(Locale.ROOT, "%s: AOT cache %s, %.1f MB, %d s", v.label(), file, cache.bytes() / 1e6,
+        cache.took().toSeconds()));
+    return cache;
+  }
+
+  /** Each variant's median requests per second over its starts, second by second of load. */
+  private static void chart(Path file, Map<String, List<long[]>> perSecond) throws IOException {
+    Map<String, List<Double>> lines = new LinkedHashMap<>();
+    perSecond.forEach((label, curves) -> lines.put(label, ColdStartReport.medianCurve(curves)));
+    int seconds = lines.values().stream().mapToInt(List::size).min().orElse(0);
+    if (seconds == 0) return;
+    lines.replaceAll((label, line) -> line.subList(0, seconds));
+    List<Double> x = new ArrayList<>();
+    for (int s = 1; s <= seconds; s++) x.add((double) s);
+    Charts.lines(file, "A fresh node's first minute under load (median of its starts)", "seconds since /ready",
+        "requests/s", x, lines);
+  }
+
   /** One fresh start of {@code v}: to /ready, then the load curve, then stopped. */
   private static StartFigures measure(Variant v, List<String> extra, String name, Path logFile,
-      ColdStartOptions options, HttpLoad load, StringBuilder curves, int number) throws Exception {
+      ColdStartOptions options, HttpLoad load, StringBuilder curves, Map<String, List<long[]>> curvesByVariant,
+      int number) throws Exception {
     int port = freePort();
     Path config = options.out().resolve("starts").resolve(name + ".conf");
     Files.writeString(config, nodeConfig(port, options.upstream(), options.upstreamPool(), v.config()));
@@ -194,6 +250,7 @@ public final class ColdStartRun {
             .append(String.format(Locale.ROOT, "%.2f", curve.latencies()[s].getValueAtPercentile(99.0) / 1000.0))
             .append('\n');
       }
+      curvesByVariant.computeIfAbsent(v.label(), label -> new ArrayList<>()).add(perSecond);
       return new StartFigures(ready, StartFigures.firstRate(perSecond, w), warm, first.getValueAtPercentile(99.0),
           StartFigures.secondsTo(perSecond, warm, StartFigures.TARGET),
           (window[0] - cpuAtLoad) / 1e6 / w, (window[1] - jitAtLoad) / 1e6 / w,
@@ -351,10 +408,14 @@ public final class ColdStartRun {
           .append("`; node config `").append(v.config()).append("`; ").append(versions.get(v.java())).append('\n');
       AotCache cache = caches.get(v.label());
       if (cache != null) {
-        out.append(String.format(Locale.ROOT, "  - AOT cache trained with %d s of the same load (JEP 514,"
-                + " `-XX:AOTCacheOutput`, stopped with SIGTERM): %.1f MB, %d s from training start to cache written;"
-                + " starts whose log (`-Xlog:aot`) shows the cache opened: %d of %d; AOT warning or error lines in"
-                + " their logs: %d%n", o.aotTraining().toSeconds(), cache.bytes() / 1e6, cache.took().toSeconds(),
+        String how = v.training() == Variant.Training.IMAGE
+            ? String.format(Locale.ROOT, "as the Docker image's build trains it (`%s`, the node's warm-up of %d"
+                + " requests on its built-in configuration, `--exit-when-warm`)", o.aotScript(), o.imageWarmUpRequests())
+            : String.format(Locale.ROOT, "with %d s of the same load (JEP 514, `-XX:AOTCacheOutput`, stopped with"
+                + " SIGTERM)", o.aotTraining().toSeconds());
+        out.append(String.format(Locale.ROOT, "  - AOT cache trained %s: %.1f MB, %d s from training start to cache"
+                + " written; starts whose log (`-Xlog:aot`) shows the cache opened: %d of %d; AOT warning or error"
+                + " lines in their logs: %d%n", how, cache.bytes() / 1e6, cache.took().toSeconds(),
             aotOpened.getOrDefault(v.label(), 0), o.starts(), aotWarnings.getOrDefault(v.label(), 0)));
       }
     }
@@ -363,6 +424,7 @@ public final class ColdStartRun {
       out.append("\n## Starts that measured nothing\n\n");
       failures.forEach(f -> out.append("- ").append(f).append('\n'));
     }
+    out.append("\n![first minute](first-minute.png)\n");
     out.append("\nPer-second curves of every start: `curves.csv`; the nodes' logs: `starts/`.\n");
     return out.toString();
   }

@@ -25,12 +25,14 @@ import java.util.Map;
  * --upstream-pool N         4096: the node's max-in-flight and upstream pool, as run.sh's benchmark node
  * --upstream-warmup-seconds 20 s of load straight on the fake upstream before anything is measured
  * --aot-training-seconds S  45 s of load on each AOT variant's training run
+ * --aot-script PATH         deploy/aot-cache.sh: what trains an {@code image} variant's cache, as the image build does
+ * --image-warm-up-requests N 2000: its warm-up's requests, as deploy/Dockerfile gives them
  * --machine FILE            run.sh's machine description, copied into the report
  * </pre>
  */
 public record ColdStartOptions(String upstream, Path nodeJar, Path out, List<Variant> variants, int starts,
     Duration load, int windowSeconds, int connections, int upstreamPool, Duration upstreamWarmup,
-    Duration aotTraining, Path machine) {
+    Duration aotTraining, Path aotScript, int imageWarmUpRequests, Path machine) {
   public static final int DEFAULT_STARTS = 3;
   public static final int DEFAULT_LOAD_SECONDS = 60;
   public static final int DEFAULT_WINDOW_SECONDS = 10;
@@ -42,6 +44,8 @@ public record ColdStartOptions(String upstream, Path nodeJar, Path out, List<Var
   public static final int DEFAULT_UPSTREAM_POOL = 4096;
   public static final int DEFAULT_UPSTREAM_WARMUP_SECONDS = 20;
   public static final int DEFAULT_AOT_TRAINING_SECONDS = 45;
+  /** What deploy/Dockerfile passes to deploy/aot-cache.sh as {@code WARM_UP_REQUESTS}. */
+  public static final int DEFAULT_IMAGE_WARM_UP_REQUESTS = 2000;
   /** A start's own cost beyond its load, for the time estimate: to /ready, stopping, a fresh port. */
   static final Duration START_OVERHEAD = Duration.ofSeconds(15);
   /** A training run's cost beyond its load: start, and writing the cache after SIGTERM. */
@@ -57,6 +61,7 @@ public record ColdStartOptions(String upstream, Path nodeJar, Path out, List<Var
     }
     if (connections < 1) throw new IllegalArgumentException("--connections must be at least 1");
     if (upstreamPool < 1) throw new IllegalArgumentException("--upstream-pool must be at least 1");
+    if (imageWarmUpRequests < 1) throw new IllegalArgumentException("--image-warm-up-requests must be at least 1");
   }
 
   /** The options of {@code --name value} pairs; the defaults above for those not given. */
@@ -80,12 +85,15 @@ public record ColdStartOptions(String upstream, Path nodeJar, Path out, List<Var
         integer(opts, "upstream-pool", DEFAULT_UPSTREAM_POOL),
         Duration.ofSeconds(integer(opts, "upstream-warmup-seconds", DEFAULT_UPSTREAM_WARMUP_SECONDS)),
         Duration.ofSeconds(integer(opts, "aot-training-seconds", DEFAULT_AOT_TRAINING_SECONDS)),
+        Path.of(opts.getOrDefault("aot-script", "deploy/aot-cache.sh")),
+        integer(opts, "image-warm-up-requests", DEFAULT_IMAGE_WARM_UP_REQUESTS),
         opts.containsKey("machine") ? Path.of(opts.get("machine")) : null);
   }
 
   /** Roughly how long the run takes: the upstream's warm-up, each AOT training, each start. */
   public Duration estimate() {
     long trainings = variants.stream().filter(Variant::aotCache).count();
+    // An image variant's training is the node's warm-up, not aotTraining of load: counted the same, roughly.
     return upstreamWarmup
         .plus(aotTraining.plus(TRAINING_OVERHEAD).multipliedBy(trainings))
         .plus(load.plus(START_OVERHEAD).multipliedBy((long) starts * variants.size()));

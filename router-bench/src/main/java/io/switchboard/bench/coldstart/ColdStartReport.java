@@ -2,6 +2,7 @@ package io.switchboard.bench.coldstart;
 
 import io.switchboard.bench.report.MarkdownTable;
 import io.switchboard.bench.report.Spread;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
@@ -64,6 +65,21 @@ public final class ColdStartReport {
     if (never == 0) return reached.describe(0);
     String nevers = String.format(Locale.ROOT, "%d never", never);
     return reached.isEmpty() ? nevers : reached.describe(0) + ", " + nevers;
+  }
+
+  /**
+   * A variant's first minute as one line: for each second of load, the median over its starts of the
+   * requests completed in that second. As long as the shortest start: a start cut short does not leave a
+   * second measured by fewer starts than the rest.
+   */
+  public static List<Double> medianCurve(List<long[]> perSecondOfEachStart) {
+    int seconds = perSecondOfEachStart.stream().mapToInt(c -> c.length).min().orElse(0);
+    List<Double> curve = new ArrayList<>(seconds);
+    for (int s = 0; s < seconds; s++) {
+      int second = s;
+      curve.add(Spread.of(perSecondOfEachStart.stream().map(c -> (double) c[second]).toList()).median());
+    }
+    return curve;
   }
 
   private static Spread spread(List<StartFigures> of, ToDoubleFunction<StartFigures> figure) {

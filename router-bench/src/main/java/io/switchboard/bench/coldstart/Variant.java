@@ -9,22 +9,42 @@ import java.util.Map;
 /**
  * One way of starting a node that a cold-start run compares: the {@code java} binary, its flags, lines
  * added to the node's configuration, and whether it runs from an AOT cache (JDK 25, JEPs 483/514/515)
- * that the run trains first with the same binary, flags and configuration.
+ * that the run trains first with the same binary and flags.
  *
  * @param label the name in the report and on the command line, e.g. {@code jdk25-aot}
  * @param java path of the {@code java} binary
  * @param flags JVM flags, before {@code -jar}
  * @param config HOCON appended to the node's file, e.g. {@code switchboard.warm-up.enabled = false}
- * @param aotCache whether the run trains an AOT cache for this variant and starts it with {@code -XX:AOTCache}
+ * @param training how the run trains this variant's AOT cache, which its starts then use with
+ *     {@code -XX:AOTCache}; {@link Training#NONE} for none
  */
-public record Variant(String label, String java, List<String> flags, String config, boolean aotCache) {
+public record Variant(String label, String java, List<String> flags, String config, Training training) {
+  /** How a variant's AOT cache is trained. */
+  public enum Training {
+    /** No AOT cache. */
+    NONE,
+    /** The node under the run's own saturating load, with the variant's configuration, then SIGTERM. */
+    LOAD,
+    /**
+     * As the Docker image's build trains it: {@code deploy/aot-cache.sh}, the node's own start-up warm-up on
+     * its built-in configuration, {@code --exit-when-warm}.
+     */
+    IMAGE
+  }
+
   /** Where Temurin 25 is installed beside JDK 17 on the bench machine. */
   public static final String DEFAULT_JDK25 = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";
   public static final String WARM_UP_ON = "switchboard.warm-up.enabled = true";
   public static final String WARM_UP_OFF = "switchboard.warm-up.enabled = false";
   public static final String COMPACT_HEADERS = "-XX:+UseCompactObjectHeaders";
-  /** The variants a run compares unless told otherwise (issue 18's question: does JDK 25 warm faster?). */
-  public static final List<String> DEFAULT_SELECTION = List.of("jdk17-off", "jdk17", "jdk25", "jdk25-aot");
+  /** The collector the Docker image's {@code ENTRYPOINT} pins, with compact headers, for its AOT cache. */
+  public static final String G1 = "-XX:+UseG1GC";
+  /**
+   * The variants a run compares unless told otherwise (issue 18's question: does JDK 25 warm faster?): JDK 17
+   * without and with the warm-up, JDK 25 from a cache trained under load, and from one trained as the
+   * Docker image's build trains it.
+   */
+  public static final List<String> DEFAULT_SELECTION = List.of("jdk17-off", "jdk17", "jdk25-aot", "jdk25-image");
 
   public Variant {
     if (label.isBlank() || !label.matches("[A-Za-z0-9._-]+")) {
@@ -32,12 +52,25 @@ public record Variant(String label, String java, List<String> flags, String conf
     }
     if (java.isBlank()) throw new IllegalArgumentException("variant " + label + " names no java binary");
     flags = List.copyOf(flags);
+    if (training == null) throw new IllegalArgumentException("variant " + label + " says nothing of an AOT cache");
+  }
+
+  /** A variant without an AOT cache ({@code aotCache} false) or with one trained under load. */
+  public Variant(String label, String java, List<String> flags, String config, boolean aotCache) {
+    this(label, java, flags, config, aotCache ? Training.LOAD : Training.NONE);
+  }
+
+  /** Whether this variant's starts run from an AOT cache the run trains first. */
+  public boolean aotCache() {
+    return training != Training.NONE;
   }
 
   /**
    * The variants known by name, with {@code jdk17} and {@code jdk25} as their {@code java} binaries and
    * {@code common} flags first in each (the heap size, say): warm-up off and on for JDK 17; warm-up on
-   * for JDK 25 with compact object headers, from an AOT cache, and each without compact headers.
+   * for JDK 25 with compact object headers, from an AOT cache, and each without compact headers; and
+   * {@code jdk25-image}, the Docker image's way: G1 and compact headers, from a cache trained as its build
+   * trains it.
    */
   public static Map<String, Variant> catalogue(String jdk17, String jdk25, List<String> common) {
     Map<String, Variant> known = new LinkedHashMap<>();
@@ -48,13 +81,16 @@ public record Variant(String label, String java, List<String> flags, String conf
     known.put("jdk25-off", new Variant("jdk25-off", jdk25, with(common, COMPACT_HEADERS), WARM_UP_OFF, false));
     known.put("jdk25-plain", new Variant("jdk25-plain", jdk25, common, WARM_UP_ON, false));
     known.put("jdk25-aot-plain", new Variant("jdk25-aot-plain", jdk25, common, WARM_UP_ON, true));
+    known.put("jdk25-image", new Variant("jdk25-image", jdk25, with(with(common, G1), COMPACT_HEADERS), WARM_UP_ON,
+        Training.IMAGE));
     return known;
   }
 
   /**
    * The variants of a selection, in its order: names from the {@link #catalogue} separated by commas,
-   * and variants written out as {@code LABEL|JAVA|FLAGS|CONFIG[|aot]} (flags separated by spaces, config
-   * one line of HOCON with keys separated by commas), each separated from the rest by a semicolon:
+   * and variants written out as {@code LABEL|JAVA|FLAGS|CONFIG[|aot|image]} (flags separated by spaces, config
+   * one line of HOCON with keys separated by commas; {@code aot} trains the cache under load, {@code image}
+   * as the image's build does), each separated from the rest by a semicolon:
    * {@code jdk17,jdk25;g1|/opt/jdk/bin/java|-XX:+UseG1GC|switchboard.warm-up.enabled = true}.
    */
   public static List<Variant> select(String selection, Map<String, Variant> catalogue) {
@@ -63,7 +99,7 @@ public record Variant(String label, String java, List<String> flags, String conf
       Variant variant = item.contains("|") ? parse(item) : catalogue.get(item);
       if (variant == null) {
         throw new IllegalArgumentException("no variant named '" + item + "'; known: " + String.join(", ",
-            catalogue.keySet()) + ", or LABEL|JAVA|FLAGS|CONFIG[|aot]");
+            catalogue.keySet()) + ", or LABEL|JAVA|FLAGS|CONFIG[|aot|image]");
       }
       if (chosen.stream().anyMatch(v -> v.label().equals(variant.label()))) {
         throw new IllegalArgumentException("variant " + variant.label() + " chosen twice");
@@ -74,14 +110,20 @@ public record Variant(String label, String java, List<String> flags, String conf
     return chosen;
   }
 
-  /** {@code LABEL|JAVA|FLAGS|CONFIG[|aot]}. */
+  /** {@code LABEL|JAVA|FLAGS|CONFIG[|aot|image]}. */
   static Variant parse(String spec) {
     String[] parts = spec.split("\\|", -1);
-    if (parts.length < 4 || parts.length > 5 || (parts.length == 5 && !parts[4].strip().equals("aot"))) {
-      throw new IllegalArgumentException("a variant is LABEL|JAVA|FLAGS|CONFIG[|aot], was '" + spec + "'");
+    String cache = parts.length == 5 ? parts[4].strip() : "";
+    if (parts.length < 4 || parts.length > 5 || !List.of("", "aot", "image").contains(cache)) {
+      throw new IllegalArgumentException("a variant is LABEL|JAVA|FLAGS|CONFIG[|aot|image], was '" + spec + "'");
     }
     List<String> flags = Arrays.stream(parts[2].strip().split("\\s+")).filter(f -> !f.isEmpty()).toList();
-    return new Variant(parts[0].strip(), parts[1].strip(), flags, parts[3].strip(), parts.length == 5);
+    Training training = switch (cache) {
+      case "aot" -> Training.LOAD;
+      case "image" -> Training.IMAGE;
+      default -> Training.NONE;
+    };
+    return new Variant(parts[0].strip(), parts[1].strip(), flags, parts[3].strip(), training);
   }
 
   /** Items separated by ';', and names within an item without '|' also by ','. */

@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
 @Tag("unit")
 class ColdStartOptionsTest {
   @Test
-  void defaults_fourVariantsThreeStartsAMinuteOfLoad_inAboutSeventeenMinutes() {
+  void defaults_fourVariantsThreeStartsAMinuteOfLoad_inAboutNineteenMinutes() {
     ColdStartOptions o = ColdStartOptions.of(Map.of("upstream", "http://127.0.0.1:9000/"));
     assertEquals("http://127.0.0.1:9000", o.upstream(), "trailing slash dropped");
-    assertEquals(List.of("jdk17-off", "jdk17", "jdk25", "jdk25-aot"), o.variants().stream().map(Variant::label).toList());
+    assertEquals(List.of("jdk17-off", "jdk17", "jdk25-aot", "jdk25-image"), o.variants().stream().map(Variant::label).toList());
     assertEquals("java", o.variants().get(0).java());
     assertEquals(Variant.DEFAULT_JDK25, o.variants().get(2).java());
     assertEquals(3, o.starts());
@@ -28,15 +28,19 @@ class ColdStartOptionsTest {
     assertEquals(64, o.connections());
     assertEquals(4096, o.upstreamPool(), "as run.sh's benchmark node");
     assertNull(o.machine());
-    // 20 s upstream warm-up + one training (45 + 60 s) + 12 starts of (60 + 15 s)
-    assertEquals(Duration.ofSeconds(20 + 105 + 12 * 75), o.estimate());
+    assertEquals(Path.of("deploy/aot-cache.sh"), o.aotScript(), "the script the image's build runs");
+    assertEquals(2000, o.imageWarmUpRequests(), "as deploy/Dockerfile gives it");
+    // 20 s upstream warm-up + two trainings (45 + 60 s each) + 12 starts of (60 + 15 s)
+    assertEquals(Duration.ofSeconds(20 + 2 * 105 + 12 * 75), o.estimate());
   }
 
   @Test
   void jdksAndCommonFlags_reachTheNamedVariants() {
-    ColdStartOptions o = ColdStartOptions.of(Map.of("upstream", "http://u", "jdk17", "/a/java", "jdk25", "/b/java",
-        "common-flags", "-Xmx2g -Xms2g", "variants", "jdk17,jdk25-plain", "starts", "5", "load-seconds", "30", "upstream-pool", "64",
-        "machine", "m.txt"));
+    ColdStartOptions o = ColdStartOptions.of(Map.ofEntries(Map.entry("upstream", "http://u"),
+        Map.entry("jdk17", "/a/java"), Map.entry("jdk25", "/b/java"), Map.entry("common-flags", "-Xmx2g -Xms2g"),
+        Map.entry("variants", "jdk17,jdk25-plain"), Map.entry("starts", "5"), Map.entry("load-seconds", "30"),
+        Map.entry("upstream-pool", "64"), Map.entry("machine", "m.txt"), Map.entry("aot-script", "/x/aot.sh"),
+        Map.entry("image-warm-up-requests", "20000")));
     assertEquals("/a/java", o.variants().get(0).java());
     assertEquals(List.of("-Xmx2g", "-Xms2g"), o.variants().get(0).flags());
     assertEquals("/b/java", o.variants().get(1).java());
@@ -44,6 +48,8 @@ class ColdStartOptionsTest {
     assertEquals(Duration.ofSeconds(30), o.load());
     assertEquals(Path.of("m.txt"), o.machine());
     assertEquals(64, o.upstreamPool());
+    assertEquals(Path.of("/x/aot.sh"), o.aotScript());
+    assertEquals(20000, o.imageWarmUpRequests());
     assertEquals(Duration.ofSeconds(20 + 10 * 45), o.estimate(), "no AOT variant, no training");
   }
 

@@ -31,6 +31,16 @@ class ColdStartReportTest {
   }
 
   @Test
+  void medianCurve_takesEachSecondsMedianOverTheStarts_asLongAsTheShortestStart() {
+    List<Double> curve = ColdStartReport.medianCurve(List.of(
+        new long[] {100, 900, 2000, 5000},
+        new long[] {300, 700, 2600},
+        new long[] {200, 800, 2200, 4000}));
+    assertEquals(List.of(200.0, 800.0, 2200.0), curve);
+    assertEquals(List.of(), ColdStartReport.medianCurve(List.of()));
+  }
+
+  @Test
   void secondsTo80_allNever() {
     assertEquals("2 never", ColdStartReport.secondsTo80(List.of(figures(1, 1, 1, Double.NaN),
         figures(1, 1, 1, Double.NaN))));

@@ -17,19 +17,20 @@ class VariantTest {
       List.of("-Xmx1g"));
 
   @Test
-  void theDefaultSelection_isJdk17OffAndOn_jdk25_andJdk25FromAnAotCache() {
+  void theDefaultSelection_isJdk17OffAndOn_andJdk25FromACacheTrainedUnderLoad_andAsTheImageBuildDoes() {
     List<Variant> chosen = Variant.select(String.join(",", Variant.DEFAULT_SELECTION), KNOWN);
-    assertEquals(List.of("jdk17-off", "jdk17", "jdk25", "jdk25-aot"), chosen.stream().map(Variant::label).toList());
+    assertEquals(List.of("jdk17-off", "jdk17", "jdk25-aot", "jdk25-image"), chosen.stream().map(Variant::label).toList());
     Variant off = chosen.get(0);
     assertEquals("/jdk17/bin/java", off.java());
     assertEquals(List.of("-Xmx1g"), off.flags());
     assertEquals(Variant.WARM_UP_OFF, off.config());
     assertEquals(Variant.WARM_UP_ON, chosen.get(1).config());
-    Variant aot = chosen.get(3);
+    assertFalse(chosen.get(1).aotCache());
+    Variant aot = chosen.get(2);
     assertEquals("/jdk25/bin/java", aot.java());
     assertEquals(List.of("-Xmx1g", "-XX:+UseCompactObjectHeaders"), aot.flags(), "common flags first");
     assertTrue(aot.aotCache());
-    assertFalse(chosen.get(2).aotCache());
+    assertFalse(KNOWN.get("jdk25").aotCache());
   }
 
   @Test
@@ -37,6 +38,18 @@ class VariantTest {
     Variant plain = KNOWN.get("jdk25-plain");
     assertEquals(List.of("-Xmx1g"), plain.flags());
     assertEquals("/jdk25/bin/java", plain.java());
+  }
+
+  @Test
+  void theImagesVariant_runsJdk25WithTheEntrypointsFlags_fromACacheTrainedAsTheImageBuildDoes() {
+    Variant image = KNOWN.get("jdk25-image");
+    assertEquals("/jdk25/bin/java", image.java());
+    assertEquals(List.of("-Xmx1g", "-XX:+UseG1GC", "-XX:+UseCompactObjectHeaders"), image.flags());
+    assertEquals(Variant.WARM_UP_ON, image.config());
+    assertEquals(Variant.Training.IMAGE, image.training());
+    assertTrue(image.aotCache());
+    assertEquals(Variant.Training.LOAD, KNOWN.get("jdk25-aot").training());
+    assertEquals(Variant.Training.NONE, KNOWN.get("jdk25").training());
   }
 
   @Test
@@ -50,6 +63,8 @@ class VariantTest {
     assertEquals(List.of("-Xmx2g", "-XX:+UseG1GC"), custom.flags());
     assertEquals("switchboard.warm-up.enabled = true, a.b = 1", custom.config());
     assertTrue(custom.aotCache());
+    assertEquals(Variant.Training.LOAD, custom.training());
+    assertEquals(Variant.Training.IMAGE, Variant.parse("x|java||switchboard.warm-up.enabled = true|image").training());
     assertFalse(Variant.parse("x|java||").aotCache());
     assertEquals(List.of(), Variant.parse("x|java||").flags());
   }
