@@ -98,12 +98,17 @@ public final class UpstreamHttp {
    * A call {@linkplain Abandonment abandoned} by its caller has its response body cut, which closes its
    * connection. One abandoned before its headers came is withdrawn at once by the Netty transport (its
    * connection closed, the call failed as CONNECTION_FAILED); Pekko's pool cannot withdraw a pooled
-   * request, so there it is cut when its headers come.
+   * request, so there it is cut when its headers come. A call whose first-byte time ran out is given up
+   * the same way: the Netty transport closes its connection (or never sends it, if it was still waiting
+   * for one), so an upstream that never answers does not keep a connection of the pool for ever.
    */
   public CompletionStage<HttpResponse> send(HttpRequest request) {
     Duration firstByte = settings.timeouts().firstByte();
     CompletionStage<Void> abandonment = Abandonment.current().orElse(null);
-    CompletableFuture<HttpResponse> sent = transport.send(request, abandonment).toCompletableFuture();
+    // Completed when the call is given up before its headers: by its caller, or by first-byte running out.
+    CompletableFuture<Void> givenUp = new CompletableFuture<>();
+    if (abandonment != null) abandonment.thenRun(() -> givenUp.complete(null));
+    CompletableFuture<HttpResponse> sent = transport.send(request, givenUp).toCompletableFuture();
     CompletableFuture<HttpResponse> response = abandonment == null ? sent : cutWhen(abandonment, sent);
     return response.copy()
         .orTimeout(firstByte.toMillis(), TimeUnit.MILLISECONDS)
@@ -111,7 +116,8 @@ public final class UpstreamHttp {
           if (error == null) return resp;
           Throwable cause = unwrap(error);
           if (cause instanceof TimeoutException) {
-            // The answer may still come: drain it so the pooled connection is not held forever.
+            givenUp.complete(null);
+            // Pekko's pool cannot withdraw it, so its answer may still come: drain it, which frees the connection.
             response.thenAccept(late -> late.discardEntityBytes(materializer));
             throw failure(Kind.TIMEOUT, "Provider '" + settings.id() + "' sent no response headers within "
                 + firstByte.toMillis() + " ms (timeouts.first-byte).", cause);

@@ -21,9 +21,10 @@ public interface UpstreamTransport {
   /**
    * Sends {@code request}; completes with the response once its headers arrived.
    *
-   * @param abandoned completes when the caller gives up on the call; null when it never does. A
-   *     transport that can withdraw a request closes its connection then and fails with
-   *     {@link CallAbandonedException}; the body of a response already received is the caller's to cut
+   * @param abandoned completes when the call is given up (by its caller, or because its response headers
+   *     did not come within {@code timeouts.first-byte}); null when it never is. A transport that can
+   *     withdraw a request closes its connection then and fails with {@link CallAbandonedException}; the
+   *     body of a response already received is the caller's to cut
    */
   CompletionStage<HttpResponse> send(HttpRequest request, CompletionStage<Void> abandoned);
 

@@ -375,6 +375,19 @@ class NettyTransportTest {
   }
 
   @Test
+  void aCallWhoseFirstByteRanOut_closesItsConnection_soASilentUpstreamDoesNotKeepThePoolsOnlyOne() throws Exception {
+    try (SocketUpstream socket = new SocketUpstream(SocketUpstream.silence())) {
+      UpstreamHttp http = client(socket.baseUrl(), "timeouts.first-byte = 300ms\nconnection-pool.max-connections = 1");
+      assertEquals(Kind.TIMEOUT, failure(http.send(chat(socket.baseUrl(), "{\"n\":1}"))).kind());
+
+      socket.awaitClosedByClient();
+      socket.answer(SocketUpstream.json(ANSWER));
+      assertEquals(ANSWER, answer(http, chat(socket.baseUrl(), "{\"n\":2}")));
+      assertEquals(2, socket.connectionsAccepted(), "the next call opened a connection of its own");
+    }
+  }
+
+  @Test
   void aCallAbandonedBeforeItsHeaders_closesItsConnectionAtOnce() throws Exception {
     try (SocketUpstream socket = new SocketUpstream(SocketUpstream.silence())) {
       UpstreamHttp http = client(socket.baseUrl(), "timeouts.first-byte = 60s");
