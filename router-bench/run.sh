@@ -358,6 +358,7 @@ if [[ "$MODE" != soak && "$MODE" != cluster && "$MODE" != ab && "$MODE" != trans
   # connects to it timed out; NettyFakeUpstream answers the same and keeps up. STREAMS_UPSTREAM=pekko
   # points the streams node at the shared fake upstream as before.
   STREAMS_UP_PORT=$UP_PORT
+  STREAMS_UP_ARGS=()
   if [[ "${STREAMS_UPSTREAM:-netty}" == netty ]]; then
     STREAMS_UP_PORT=$(free_port)
     log "held streams' fake upstream (Netty) on $STREAMS_UP_PORT"
@@ -365,6 +366,7 @@ if [[ "$MODE" != soak && "$MODE" != cluster && "$MODE" != ab && "$MODE" != trans
       >"$OUT/fake-upstream-streams.log" 2>&1 &
     PIDS+=("$!")
     wait_for "http://127.0.0.1:$STREAMS_UP_PORT/v1/chat/completions" 60
+    STREAMS_UP_ARGS=(--streams-upstream "a fake upstream of its own (NettyFakeUpstream: the same answers and pacing, on Netty)")
   fi
   STREAMS_PORT=$(free_port)
   node_config "$OUT/switchboard-streams.conf" "$STREAMS_PORT" 20000 on "$STREAMS_UP_PORT"
@@ -379,7 +381,8 @@ case "$MODE" in
       --direct "http://127.0.0.1:$UP_PORT" "${NGINX_ARGS[@]}" "${PEKKO_ARGS[@]}" \
       --switchboard "http://127.0.0.1:$NODE_PORT" --node-pid "$NODE_PID" --upstream-pid "$UP_PID" \
       --streams-switchboard "http://127.0.0.1:$STREAMS_PORT" --streams-node-pid "$STREAMS_PID" --max-streams "$MAX_STREAMS" \
-      --max-h2-streams "$MAX_H2_STREAMS" --h2-streams-per-connection "$H2_STREAMS_PER_CONNECTION" --machine "$OUT/machine.txt"
+      --max-h2-streams "$MAX_H2_STREAMS" --h2-streams-per-connection "$H2_STREAMS_PER_CONNECTION" --machine "$OUT/machine.txt" \
+      "${STREAMS_UP_ARGS[@]}"
     ;;
   soak)
     java -Xmx512m -cp "$BENCH_JAR" io.switchboard.bench.Soak --switchboard "http://127.0.0.1:$NODE_PORT" \

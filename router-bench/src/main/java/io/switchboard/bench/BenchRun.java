@@ -69,6 +69,8 @@ public final class BenchRun {
   private final NodeProbe node;
   private Scenario streamsNode;
   private NodeProbe streamsProbe;
+  /** What the held streams' node calls when it is not the shared fake upstream, or null when it is. */
+  private String streamsUpstream;
   /** Streams to one h2c connection: at most the streams node's {@code pekko.http.server.http2.max-concurrent-streams}. */
   private int h2StreamsPerConnection = 256;
   private final Map<String, ProcessCpu> proxyCpu;
@@ -117,6 +119,7 @@ public final class BenchRun {
       run.streamsProbe = run.node;
     }
     run.h2StreamsPerConnection = Integer.parseInt(opts.getOrDefault("h2-streams-per-connection", "256"));
+    run.streamsUpstream = opts.get("streams-upstream");
     String machine = opts.containsKey("machine") ? Files.readString(Path.of(opts.get("machine"))) : "";
     run.runAll(machine);
     System.exit(0);
@@ -126,7 +129,9 @@ public final class BenchRun {
     note("start");
     report.append("# Switchboard benchmark run (").append(profile.name()).append(")\n\n")
         .append("Started ").append(Instant.now()).append(". All scenarios ran in this one run, one after another, ")
-        .append("against the same fake upstream; ratios are within this run.\n\n");
+        .append("against the same fake upstream")
+        .append(streamsUpstream == null ? "" : ", except the held streams: their node calls " + streamsUpstream)
+        .append("; ratios are within this run.\n\n");
     if (!machine.isBlank()) report.append("## Machine\n\n```\n").append(machine.strip()).append("\n```\n\n");
 
     OptionalLong idleRss = node.rssKib();
