@@ -10,7 +10,7 @@
 #   router-bench/run.sh cluster [quick|full]   # direct, one node and a 3-node cluster (embedded PostgreSQL)
 #   router-bench/run.sh ab OLD_REF [NEW_REF]   # ~20 min + builds: the node jars of two commits side by side (NEW_REF: HEAD)
 #   router-bench/run.sh hedge [HedgeRun options]   # ~5 min: hedging fan-outs against upstreams with a heavy tail (issue 20)
-#   router-bench/run.sh coldstart [ColdStartRun options]   # ~19 min: fresh nodes to /ready, then their first minute under load (issue 18)
+#   router-bench/run.sh coldstart [ColdStartRun options]   # ~23 min: fresh nodes to /ready, then their first minute under load (issue 18)
 #   router-bench/run.sh transport      # ~10 min: bare proxies with Pekko's host pool, its connection-level client and Netty (issue 18)
 #   router-bench/run.sh variants       # ~25 min + builds: node variants (commit and JVM flags each) side by side, NODE_VARIANTS
 #
@@ -35,9 +35,10 @@
 # compares the same jar, warm, on JDK 17 and JDK 25.
 #
 # coldstart starts the fake upstream only; io.switchboard.bench.ColdStartRun starts every node itself, one
-# fresh start at a time, per variant (JDK 17 warm-up off / on, JDK 25 from an AOT cache it trains first
-# under load, and from one trained by deploy/aot-cache.sh as the Docker image's build does; COLDSTART_VARIANTS
-# picks them, e.g. jdk25 for JDK 25 without a cache), and ignores NODE_JAVA: each variant names its JDK. JDK17_JAVA
+# fresh start at a time, per variant (a fresh bare Pekko HTTP proxy as the reference, JDK 17 warm-up off / on,
+# JDK 25 from an AOT cache it trains first under load, and from one trained by deploy/aot-cache.sh as the
+# Docker image's build does; COLDSTART_VARIANTS picks them, e.g. jdk25 for JDK 25 without a cache), and
+# ignores NODE_JAVA: each variant names its JDK. JDK17_JAVA
 # (java) and JDK25_JAVA (/usr/lib/jvm/temurin-25-jdk-amd64/bin/java) are those binaries; NODE_JAVA_OPTS is
 # added to every variant's flags. COLDSTART_STARTS (3) and COLDSTART_LOAD_SECONDS (60) size the run.
 # transport starts one bare Pekko HTTP proxy JVM per upstream client beside the fake upstream and nginx
@@ -216,7 +217,7 @@ if [[ "$MODE" == coldstart ]]; then
   java -Xmx1g -cp "$BENCH_JAR" io.switchboard.bench.ColdStartRun --out "$OUT" --node-jar "$NODE_JAR" \
     --upstream "http://127.0.0.1:$UP_PORT" --machine "$OUT/machine.txt" --aot-script "$ROOT/deploy/aot-cache.sh" \
     --jdk17 "${JDK17_JAVA:-java}" --jdk25 "${JDK25_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}" \
-    --common-flags "-Xmx1g $NODE_JAVA_OPTS" --variants "${COLDSTART_VARIANTS:-jdk17-off,jdk17,jdk25-aot,jdk25-image}" \
+    --common-flags "-Xmx1g $NODE_JAVA_OPTS" --variants "${COLDSTART_VARIANTS:-bare-pekko,jdk17-off,jdk17,jdk25-aot,jdk25-image}" \
     --starts "${COLDSTART_STARTS:-3}" --load-seconds "${COLDSTART_LOAD_SECONDS:-60}" "${@:2}" | tee "$OUT/console.txt"
   echo "uptime at end: $(uptime)" >>"$OUT/machine.txt"
   log "results in $OUT"

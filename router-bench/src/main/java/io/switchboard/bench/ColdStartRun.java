@@ -9,6 +9,7 @@ import io.switchboard.bench.load.HttpLoad;
 import io.switchboard.bench.load.LatencySummary;
 import io.switchboard.bench.report.Charts;
 import io.switchboard.bench.report.ProcessCpu;
+import io.switchboard.bench.upstream.BarePekkoProxy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -34,7 +35,7 @@ import org.HdrHistogram.Histogram;
 /**
  * Cold start, measured (issue 18, "the runtime" and "warm-up before ready"): how soon a fresh node
  * serves at its warm throughput, for several ways of starting it ({@link Variant}: JDK 17 or 25, the
- * node's warm-up on or off, an AOT cache). Each start launches the node jar in front of the fake upstream
+ * node's warm-up on or off, an AOT cache), beside a fresh bare Pekko HTTP proxy as the same-run reference. Each start launches the node jar in front of the fake upstream
  * (already warm), times process start to the first 200 of {@code /ready}, then at once puts a saturating
  * closed loop on it for {@code --load-seconds}, counting completed requests per second, and reads the
  * node's CPU and its JIT threads' CPU over the first window. Starts are interleaved across variants
@@ -148,10 +149,10 @@ public final class ColdStartRun {
     Files.writeString(config, nodeConfig(port, options.upstream(), options.upstreamPool(), v.config()));
     log(v.label() + ": training its AOT cache, " + options.aotTraining().toSeconds() + " s of load");
     long began = System.nanoTime();
-    Process node = start(v, List.of("-XX:AOTCacheOutput=" + file), options.nodeJar(), config,
+    Process node = start(v, List.of("-XX:AOTCacheOutput=" + file), options, port, config,
         dir.resolve(v.label() + "-training-data"), dir.resolve(v.label() + "-training.log"));
     try {
-      awaitReady(node, port);
+      awaitReady(v, node, port);
       load.closedLoop(v.label() + " training", URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"), BODY,
           options.connections(), Duration.ZERO, options.aotTraining());
     } finally {
@@ -222,13 +223,15 @@ public final class ColdStartRun {
       int number) throws Exception {
     int port = freePort();
     Path config = options.out().resolve("starts").resolve(name + ".conf");
-    Files.writeString(config, nodeConfig(port, options.upstream(), options.upstreamPool(), v.config()));
+    if (v.program() == Variant.Program.NODE) {
+      Files.writeString(config, nodeConfig(port, options.upstream(), options.upstreamPool(), v.config()));
+    }
     long began = System.nanoTime();
-    Process node = start(v, extra, options.nodeJar(), config, options.out().resolve("starts").resolve(name + "-data"),
+    Process node = start(v, extra, options, port, config, options.out().resolve("starts").resolve(name + "-data"),
         logFile);
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     try {
-      awaitReady(node, port);
+      awaitReady(v, node, port);
       double ready = (System.nanoTime() - began) / 1e9;
       ProcessCpu cpu = new ProcessCpu(List.of(node.pid()));
       long cpuAtLoad = cpu.micros();
@@ -287,13 +290,13 @@ public final class ColdStartRun {
         """.formatted(port, pool, pool, upstream, MODEL, variantConfig);
   }
 
-  private static Process start(Variant v, List<String> extra, Path jar, Path config, Path dataDir, Path logFile)
-      throws IOException {
+  private static Process start(Variant v, List<String> extra, ColdStartOptions options, int port, Path config,
+      Path dataDir, Path logFile) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(v.java());
     command.addAll(v.flags());
     command.addAll(extra);
-    command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "--config", config.toAbsolutePath().toString()));
+    command.addAll(program(v, options, port, config));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logFile.toFile());
     Map<String, String> env = builder.environment();
     // The variant decides: neither a SWITCHBOARD_ variable nor JVM options left in the operator's shell may.
@@ -305,9 +308,29 @@ public final class ColdStartRun {
     return builder.start();
   }
 
-  private static void awaitReady(Process node, int port) throws IOException, InterruptedException {
-    HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready"))
-        .timeout(Duration.ofSeconds(5)).GET().build();
+  /**
+   * What follows a variant's JVM flags: the node jar with its file, or the bare Pekko proxy's class from this
+   * run's own class path (router-bench's jar), on {@code port} in front of the run's fake upstream.
+   */
+  static List<String> program(Variant v, ColdStartOptions options, int port, Path config) {
+    if (v.program() == Variant.Program.BARE_PEKKO) {
+      return List.of("-cp", System.getProperty("java.class.path"), BarePekkoProxy.class.getName(),
+          "--port", Integer.toString(port), "--upstream", options.upstream());
+    }
+    return List.of("-jar", options.nodeJar().toAbsolutePath().toString(), "--config", config.toAbsolutePath().toString());
+  }
+
+  /**
+   * Waits for the first 200 of the node's {@code /ready}; the bare Pekko proxy, which has none, is ready at its
+   * first 200 to the request the load sends.
+   */
+  private static void awaitReady(Variant v, Process node, int port) throws IOException, InterruptedException {
+    HttpRequest ready = v.program() == Variant.Program.BARE_PEKKO
+        ? HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+            .timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(BODY)).build()
+        : HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).timeout(Duration.ofSeconds(5)).GET()
+            .build();
     boolean up;
     try {
       up = Poll.until(() -> {
@@ -405,7 +428,11 @@ public final class ColdStartRun {
     for (Variant v : o.variants()) {
       out.append("- `").append(v.label()).append("`: `").append(v.java()).append(' ')
           .append(String.join(" ", v.flags())).append(v.aotCache() ? " -XX:AOTCache=aot/" + v.label() + ".aot" : "")
-          .append("`; node config `").append(v.config()).append("`; ").append(versions.get(v.java())).append('\n');
+          .append(v.program() == Variant.Program.BARE_PEKKO
+              ? " -cp router-bench.jar " + BarePekkoProxy.class.getName() + "`: the bare Pekko HTTP proxy (server and"
+                  + " host pool, nothing between them), ready at its first 200; "
+              : "`; node config `" + v.config() + "`; ")
+          .append(versions.get(v.java())).append('\n');
       AotCache cache = caches.get(v.label());
       if (cache != null) {
         String how = v.training() == Variant.Training.IMAGE

@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.switchboard.bench.coldstart.ColdStartOptions;
+import io.switchboard.bench.coldstart.Variant;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The node file a cold start writes, and which lines of a JDK 25 node's output mean its AOT cache was not used. */
+/** The node file a cold start writes, what each variant starts, and which lines of a JDK 25 node's output mean its AOT cache was not used. */
 @Tag("unit")
 class ColdStartRunTest {
   @Test
@@ -23,6 +28,18 @@ class ColdStartRunTest {
     assertEquals(64, config.getInt("switchboard.providers.bench.max-in-flight"));
     assertFalse(config.getBoolean("switchboard.warm-up.enabled"));
     assertEquals(1, config.getInt("switchboard.x"));
+  }
+
+  @Test
+  void aNodeVariant_startsTheNodeJarWithItsFile_andTheBarePekkoVariant_theProxyInFrontOfTheSameUpstream() {
+    ColdStartOptions options = ColdStartOptions.of(Map.of("upstream", "http://127.0.0.1:9000",
+        "node-jar", "/jars/node.jar"));
+    Map<String, Variant> known = Variant.catalogue("java", "java25", List.of());
+    assertEquals(List.of("-jar", "/jars/node.jar", "--config", "/run/n.conf"),
+        ColdStartRun.program(known.get("jdk17"), options, 8123, Path.of("/run/n.conf")));
+    List<String> bare = ColdStartRun.program(known.get("bare-pekko"), options, 8123, Path.of("/run/n.conf"));
+    assertEquals(List.of("-cp", System.getProperty("java.class.path"), "io.switchboard.bench.upstream.BarePekkoProxy",
+        "--port", "8123", "--upstream", "http://127.0.0.1:9000"), bare);
   }
 
   @Test

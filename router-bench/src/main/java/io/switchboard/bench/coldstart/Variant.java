@@ -17,8 +17,23 @@ import java.util.Map;
  * @param config HOCON appended to the node's file, e.g. {@code switchboard.warm-up.enabled = false}
  * @param training how the run trains this variant's AOT cache, which its starts then use with
  *     {@code -XX:AOTCache}; {@link Training#NONE} for none
+ * @param program what the variant starts: the node jar, or the bare Pekko HTTP proxy as the same-run reference
  */
-public record Variant(String label, String java, List<String> flags, String config, Training training) {
+public record Variant(String label, String java, List<String> flags, String config, Training training,
+    Program program) {
+  /** What a variant starts. */
+  public enum Program {
+    /** The node jar, with the run's node configuration and the variant's lines. */
+    NODE,
+    /**
+     * router-bench's {@code BarePekkoProxy} (Pekko HTTP's server and host pool, nothing between them) in
+     * front of the same fake upstream: the reference of every other row of issue 18, here a fresh JVM of the
+     * same stack without Switchboard's code. It has no {@code /ready} and no warm-up: it is ready once it
+     * answers a request, and takes no configuration lines.
+     */
+    BARE_PEKKO
+  }
+
   /** How a variant's AOT cache is trained. */
   public enum Training {
     /** No AOT cache. */
@@ -40,11 +55,12 @@ public record Variant(String label, String java, List<String> flags, String conf
   /** The collector the Docker image's {@code ENTRYPOINT} pins, with compact headers, for its AOT cache. */
   public static final String G1 = "-XX:+UseG1GC";
   /**
-   * The variants a run compares unless told otherwise (issue 18's question: does JDK 25 warm faster?): JDK 17
-   * without and with the warm-up, JDK 25 from a cache trained under load, and from one trained as the
-   * Docker image's build trains it.
+   * The variants a run compares unless told otherwise (issue 18's question: does JDK 25 warm faster?): the
+   * bare Pekko proxy as the reference, JDK 17 without and with the warm-up, JDK 25 from a cache trained
+   * under load, and from one trained as the Docker image's build trains it.
    */
-  public static final List<String> DEFAULT_SELECTION = List.of("jdk17-off", "jdk17", "jdk25-aot", "jdk25-image");
+  public static final List<String> DEFAULT_SELECTION =
+      List.of("bare-pekko", "jdk17-off", "jdk17", "jdk25-aot", "jdk25-image");
 
   public Variant {
     if (label.isBlank() || !label.matches("[A-Za-z0-9._-]+")) {
@@ -53,9 +69,19 @@ public record Variant(String label, String java, List<String> flags, String conf
     if (java.isBlank()) throw new IllegalArgumentException("variant " + label + " names no java binary");
     flags = List.copyOf(flags);
     if (training == null) throw new IllegalArgumentException("variant " + label + " says nothing of an AOT cache");
+    if (program == null) throw new IllegalArgumentException("variant " + label + " starts nothing");
+    if (program == Program.BARE_PEKKO && (training != Training.NONE || !config.isBlank())) {
+      throw new IllegalArgumentException("variant " + label + ": the bare Pekko proxy takes no AOT cache and no"
+          + " node configuration");
+    }
   }
 
-  /** A variant without an AOT cache ({@code aotCache} false) or with one trained under load. */
+  /** A node variant. */
+  public Variant(String label, String java, List<String> flags, String config, Training training) {
+    this(label, java, flags, config, training, Program.NODE);
+  }
+
+  /** A node variant without an AOT cache ({@code aotCache} false) or with one trained under load. */
   public Variant(String label, String java, List<String> flags, String config, boolean aotCache) {
     this(label, java, flags, config, aotCache ? Training.LOAD : Training.NONE);
   }
@@ -67,13 +93,15 @@ public record Variant(String label, String java, List<String> flags, String conf
 
   /**
    * The variants known by name, with {@code jdk17} and {@code jdk25} as their {@code java} binaries and
-   * {@code common} flags first in each (the heap size, say): warm-up off and on for JDK 17; warm-up on
+   * {@code common} flags first in each (the heap size, say): the bare Pekko proxy on JDK 17; warm-up off and
+   * on for JDK 17; warm-up on
    * for JDK 25 with compact object headers, from an AOT cache, and each without compact headers; and
    * {@code jdk25-image}, the Docker image's way: G1 and compact headers, from a cache trained as its build
    * trains it.
    */
   public static Map<String, Variant> catalogue(String jdk17, String jdk25, List<String> common) {
     Map<String, Variant> known = new LinkedHashMap<>();
+    known.put("bare-pekko", new Variant("bare-pekko", jdk17, common, "", Training.NONE, Program.BARE_PEKKO));
     known.put("jdk17-off", new Variant("jdk17-off", jdk17, common, WARM_UP_OFF, false));
     known.put("jdk17", new Variant("jdk17", jdk17, common, WARM_UP_ON, false));
     known.put("jdk25", new Variant("jdk25", jdk25, with(common, COMPACT_HEADERS), WARM_UP_ON, false));

@@ -16,12 +16,12 @@ import org.junit.jupiter.api.Test;
 @Tag("unit")
 class ColdStartOptionsTest {
   @Test
-  void defaults_fourVariantsThreeStartsAMinuteOfLoad_inAboutNineteenMinutes() {
+  void defaults_fiveVariantsThreeStartsAMinuteOfLoad_inAboutTwentyThreeMinutes() {
     ColdStartOptions o = ColdStartOptions.of(Map.of("upstream", "http://127.0.0.1:9000/"));
     assertEquals("http://127.0.0.1:9000", o.upstream(), "trailing slash dropped");
-    assertEquals(List.of("jdk17-off", "jdk17", "jdk25-aot", "jdk25-image"), o.variants().stream().map(Variant::label).toList());
+    assertEquals(List.of("bare-pekko", "jdk17-off", "jdk17", "jdk25-aot", "jdk25-image"), o.variants().stream().map(Variant::label).toList());
     assertEquals("java", o.variants().get(0).java());
-    assertEquals(Variant.DEFAULT_JDK25, o.variants().get(2).java());
+    assertEquals(Variant.DEFAULT_JDK25, o.variants().get(3).java());
     assertEquals(3, o.starts());
     assertEquals(Duration.ofSeconds(60), o.load());
     assertEquals(10, o.windowSeconds());
@@ -30,8 +30,8 @@ class ColdStartOptionsTest {
     assertNull(o.machine());
     assertEquals(Path.of("deploy/aot-cache.sh"), o.aotScript(), "the script the image's build runs");
     assertEquals(2000, o.imageWarmUpRequests(), "as deploy/Dockerfile gives it");
-    // 20 s upstream warm-up + two trainings (45 + 60 s each) + 12 starts of (60 + 15 s)
-    assertEquals(Duration.ofSeconds(20 + 2 * 105 + 12 * 75), o.estimate());
+    // 20 s upstream warm-up + two trainings (45 + 60 s each) + 15 starts of (60 + 15 s)
+    assertEquals(Duration.ofSeconds(20 + 2 * 105 + 15 * 75), o.estimate());
   }
 
   @Test

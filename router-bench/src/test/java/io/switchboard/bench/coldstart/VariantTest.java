@@ -17,20 +17,35 @@ class VariantTest {
       List.of("-Xmx1g"));
 
   @Test
-  void theDefaultSelection_isJdk17OffAndOn_andJdk25FromACacheTrainedUnderLoad_andAsTheImageBuildDoes() {
+  void theDefaultSelection_isTheBarePekkoProxy_jdk17OffAndOn_andJdk25FromACacheTrainedUnderLoad_andAsTheImageBuildDoes() {
     List<Variant> chosen = Variant.select(String.join(",", Variant.DEFAULT_SELECTION), KNOWN);
-    assertEquals(List.of("jdk17-off", "jdk17", "jdk25-aot", "jdk25-image"), chosen.stream().map(Variant::label).toList());
-    Variant off = chosen.get(0);
+    assertEquals(List.of("bare-pekko", "jdk17-off", "jdk17", "jdk25-aot", "jdk25-image"),
+        chosen.stream().map(Variant::label).toList());
+    Variant bare = chosen.get(0);
+    assertEquals(Variant.Program.BARE_PEKKO, bare.program());
+    assertEquals("/jdk17/bin/java", bare.java());
+    assertEquals(List.of("-Xmx1g"), bare.flags());
+    assertFalse(bare.aotCache());
+    Variant off = chosen.get(1);
+    assertEquals(Variant.Program.NODE, off.program());
     assertEquals("/jdk17/bin/java", off.java());
     assertEquals(List.of("-Xmx1g"), off.flags());
     assertEquals(Variant.WARM_UP_OFF, off.config());
-    assertEquals(Variant.WARM_UP_ON, chosen.get(1).config());
-    assertFalse(chosen.get(1).aotCache());
-    Variant aot = chosen.get(2);
+    assertEquals(Variant.WARM_UP_ON, chosen.get(2).config());
+    assertFalse(chosen.get(2).aotCache());
+    Variant aot = chosen.get(3);
     assertEquals("/jdk25/bin/java", aot.java());
     assertEquals(List.of("-Xmx1g", "-XX:+UseCompactObjectHeaders"), aot.flags(), "common flags first");
     assertTrue(aot.aotCache());
     assertFalse(KNOWN.get("jdk25").aotCache());
+  }
+
+  @Test
+  void theBarePekkoProxy_takesNeitherACacheNorNodeConfiguration() {
+    assertThrows(IllegalArgumentException.class, () -> new Variant("b", "java", List.of(), "", Variant.Training.LOAD,
+        Variant.Program.BARE_PEKKO));
+    assertThrows(IllegalArgumentException.class, () -> new Variant("b", "java", List.of(), Variant.WARM_UP_ON,
+        Variant.Training.NONE, Variant.Program.BARE_PEKKO));
   }
 
   @Test
