@@ -35,10 +35,11 @@ import org.HdrHistogram.Histogram;
 /**
  * Cold start, measured (issue 18, "the runtime" and "warm-up before ready"): how soon a fresh node
  * serves at its warm throughput, for several ways of starting it ({@link Variant}: JDK 17 or 25, the
- * node's warm-up on or off, an AOT cache), beside a fresh bare Pekko HTTP proxy as the same-run reference. Each start launches the node jar in front of the fake upstream
- * (already warm), times process start to the first 200 of {@code /ready}, then at once puts a saturating
- * closed loop on it for {@code --load-seconds}, counting completed requests per second, and reads the
- * node's CPU and its JIT threads' CPU over the first window. Starts are interleaved across variants
+ * node's warm-up on or off, an AOT cache), beside a fresh bare Pekko HTTP proxy as the same-run
+ * reference. Each start launches the node jar in front of the fake upstream (already warm), times
+ * process start to the first 200 of {@code /ready}, then at once puts a saturating closed loop on it for
+ * {@code --load-seconds}, counting completed requests per second, and reads the node's CPU and its JIT
+ * threads' CPU over the first window. Starts are interleaved across variants
  * ({@link StartOrder}); the report gives each figure's median and range per variant.
  *
  * <pre>
@@ -163,10 +164,7 @@ public final class ColdStartRun {
       throw new IOException("the training run of " + v.label() + " wrote no AOT cache at " + file + "; see "
           + dir.resolve(v.label() + "-training.log"));
     }
-    AotCache cache = new AotCache(file, Files.size(file), Duration.ofNanos(System.nanoTime() - began));
-    log(String.format(Locale.ROOT, "%s: AOT cache %s, %.1f MB, %d s", v.label(), file, cache.bytes() / 1e6,
-        cache.took().toSeconds()));
-    return cache;
+    return written(v, file, began);
   }
 
   /**
@@ -182,10 +180,7 @@ public final class ColdStartRun {
     log(v.label() + ": training its AOT cache as the image build does, " + options.imageWarmUpRequests()
         + " warm-up requests: " + String.join(" ", command));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logFile.toFile());
-    Map<String, String> env = builder.environment();
-    env.keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
-    env.remove("JAVA_TOOL_OPTIONS");
-    env.remove("JDK_JAVA_OPTIONS");
+    Map<String, String> env = variantsOwn(builder);
     env.put("JAVA", v.java());
     env.put("WARM_UP_REQUESTS", Integer.toString(options.imageWarmUpRequests()));
     long began = System.nanoTime();
@@ -198,6 +193,11 @@ public final class ColdStartRun {
       throw new IOException(options.aotScript() + " failed for " + v.label() + " (exit " + script.exitValue()
           + "); see " + logFile);
     }
+    return written(v, file, began);
+  }
+
+  /** The cache {@code v}'s training wrote to {@code file}, timed from {@code began} ({@link System#nanoTime}). */
+  private static AotCache written(Variant v, Path file, long began) throws IOException {
     AotCache cache = new AotCache(file, Files.size(file), Duration.ofNanos(System.nanoTime() - began));
     log(String.format(Locale.ROOT, "%s: AOT cache %s, %.1f MB, %d s", v.label(), file, cache.bytes() / 1e6,
         cache.took().toSeconds()));
@@ -298,14 +298,21 @@ public final class ColdStartRun {
     command.addAll(extra);
     command.addAll(program(v, options, port, config));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logFile.toFile());
+    variantsOwn(builder).put("SWITCHBOARD_DATA_DIR", dataDir.toAbsolutePath().toString());
+    log("starting: " + String.join(" ", command));
+    return builder.start();
+  }
+
+  /**
+   * {@code builder}'s environment without what the operator's shell could add: the variant decides, and
+   * neither a {@code SWITCHBOARD_} variable nor JVM options may. Returned for the caller's own entries.
+   */
+  private static Map<String, String> variantsOwn(ProcessBuilder builder) {
     Map<String, String> env = builder.environment();
-    // The variant decides: neither a SWITCHBOARD_ variable nor JVM options left in the operator's shell may.
     env.keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
     env.remove("JAVA_TOOL_OPTIONS");
     env.remove("JDK_JAVA_OPTIONS");
-    env.put("SWITCHBOARD_DATA_DIR", dataDir.toAbsolutePath().toString());
-    log("starting: " + String.join(" ", command));
-    return builder.start();
+    return env;
   }
 
   /**
@@ -317,7 +324,8 @@ public final class ColdStartRun {
       return List.of("-cp", System.getProperty("java.class.path"), BarePekkoProxy.class.getName(),
           "--port", Integer.toString(port), "--upstream", options.upstream());
     }
-    return List.of("-jar", options.nodeJar().toAbsolutePath().toString(), "--config", config.toAbsolutePath().toString());
+    return List.of("-jar", options.nodeJar().toAbsolutePath().toString(),
+        "--config", config.toAbsolutePath().toString());
   }
 
   /**
@@ -437,7 +445,8 @@ public final class ColdStartRun {
       if (cache != null) {
         String how = v.training() == Variant.Training.IMAGE
             ? String.format(Locale.ROOT, "as the Docker image's build trains it (`%s`, the node's warm-up of %d"
-                + " requests on its built-in configuration, `--exit-when-warm`)", o.aotScript(), o.imageWarmUpRequests())
+                + " requests on its built-in configuration, `--exit-when-warm`)", o.aotScript(),
+                o.imageWarmUpRequests())
             : String.format(Locale.ROOT, "with %d s of the same load (JEP 514, `-XX:AOTCacheOutput`, stopped with"
                 + " SIGTERM)", o.aotTraining().toSeconds());
         out.append(String.format(Locale.ROOT, "  - AOT cache trained %s: %.1f MB, %d s from training start to cache"

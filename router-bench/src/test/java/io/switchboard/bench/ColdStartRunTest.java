@@ -14,7 +14,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The node file a cold start writes, what each variant starts, and which lines of a JDK 25 node's output mean its AOT cache was not used. */
+/**
+ * The node file a cold start writes, what each variant starts, and which lines of a JDK 25 node's output mean
+ * its AOT cache was not used.
+ */
 @Tag("unit")
 class ColdStartRunTest {
   @Test

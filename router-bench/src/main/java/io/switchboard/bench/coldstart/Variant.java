@@ -81,11 +81,6 @@ public record Variant(String label, String java, List<String> flags, String conf
     this(label, java, flags, config, training, Program.NODE);
   }
 
-  /** A node variant without an AOT cache ({@code aotCache} false) or with one trained under load. */
-  public Variant(String label, String java, List<String> flags, String config, boolean aotCache) {
-    this(label, java, flags, config, aotCache ? Training.LOAD : Training.NONE);
-  }
-
   /** Whether this variant's starts run from an AOT cache the run trains first. */
   public boolean aotCache() {
     return training != Training.NONE;
@@ -93,22 +88,21 @@ public record Variant(String label, String java, List<String> flags, String conf
 
   /**
    * The variants known by name, with {@code jdk17} and {@code jdk25} as their {@code java} binaries and
-   * {@code common} flags first in each (the heap size, say): the bare Pekko proxy on JDK 17; warm-up off and
-   * on for JDK 17; warm-up on
-   * for JDK 25 with compact object headers, from an AOT cache, and each without compact headers; and
-   * {@code jdk25-image}, the Docker image's way: G1 and compact headers, from a cache trained as its build
-   * trains it.
+   * {@code common} flags first in each (the heap size, say): the bare Pekko proxy on JDK 17; warm-up off
+   * and on for JDK 17; warm-up on for JDK 25 with compact object headers, from an AOT cache, and each
+   * without compact headers; and {@code jdk25-image}, the Docker image's way: G1 and compact headers, from
+   * a cache trained as its build trains it.
    */
   public static Map<String, Variant> catalogue(String jdk17, String jdk25, List<String> common) {
     Map<String, Variant> known = new LinkedHashMap<>();
     known.put("bare-pekko", new Variant("bare-pekko", jdk17, common, "", Training.NONE, Program.BARE_PEKKO));
-    known.put("jdk17-off", new Variant("jdk17-off", jdk17, common, WARM_UP_OFF, false));
-    known.put("jdk17", new Variant("jdk17", jdk17, common, WARM_UP_ON, false));
-    known.put("jdk25", new Variant("jdk25", jdk25, with(common, COMPACT_HEADERS), WARM_UP_ON, false));
-    known.put("jdk25-aot", new Variant("jdk25-aot", jdk25, with(common, COMPACT_HEADERS), WARM_UP_ON, true));
-    known.put("jdk25-off", new Variant("jdk25-off", jdk25, with(common, COMPACT_HEADERS), WARM_UP_OFF, false));
-    known.put("jdk25-plain", new Variant("jdk25-plain", jdk25, common, WARM_UP_ON, false));
-    known.put("jdk25-aot-plain", new Variant("jdk25-aot-plain", jdk25, common, WARM_UP_ON, true));
+    known.put("jdk17-off", new Variant("jdk17-off", jdk17, common, WARM_UP_OFF, Training.NONE));
+    known.put("jdk17", new Variant("jdk17", jdk17, common, WARM_UP_ON, Training.NONE));
+    known.put("jdk25", new Variant("jdk25", jdk25, with(common, COMPACT_HEADERS), WARM_UP_ON, Training.NONE));
+    known.put("jdk25-aot", new Variant("jdk25-aot", jdk25, with(common, COMPACT_HEADERS), WARM_UP_ON, Training.LOAD));
+    known.put("jdk25-off", new Variant("jdk25-off", jdk25, with(common, COMPACT_HEADERS), WARM_UP_OFF, Training.NONE));
+    known.put("jdk25-plain", new Variant("jdk25-plain", jdk25, common, WARM_UP_ON, Training.NONE));
+    known.put("jdk25-aot-plain", new Variant("jdk25-aot-plain", jdk25, common, WARM_UP_ON, Training.LOAD));
     known.put("jdk25-image", new Variant("jdk25-image", jdk25, with(with(common, G1), COMPACT_HEADERS), WARM_UP_ON,
         Training.IMAGE));
     return known;

@@ -19,7 +19,8 @@ class ColdStartOptionsTest {
   void defaults_fiveVariantsThreeStartsAMinuteOfLoad_inAboutTwentyThreeMinutes() {
     ColdStartOptions o = ColdStartOptions.of(Map.of("upstream", "http://127.0.0.1:9000/"));
     assertEquals("http://127.0.0.1:9000", o.upstream(), "trailing slash dropped");
-    assertEquals(List.of("bare-pekko", "jdk17-off", "jdk17", "jdk25-aot", "jdk25-image"), o.variants().stream().map(Variant::label).toList());
+    assertEquals(List.of("bare-pekko", "jdk17-off", "jdk17", "jdk25-aot", "jdk25-image"),
+        o.variants().stream().map(Variant::label).toList());
     assertEquals("java", o.variants().get(0).java());
     assertEquals(Variant.DEFAULT_JDK25, o.variants().get(3).java());
     assertEquals(3, o.starts());

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 /** The report's median (range) per variant, and starts that never reached 80% of warm counted as such. */
 @Tag("unit")
 class ColdStartReportTest {
-  private static final Variant A = new Variant("jdk17", "java", List.of(), Variant.WARM_UP_ON, false);
-  private static final Variant B = new Variant("jdk25-aot", "java25", List.of(), Variant.WARM_UP_ON, true);
+  private static final Variant A = new Variant("jdk17", "java", List.of(), Variant.WARM_UP_ON, Variant.Training.NONE);
+  private static final Variant B =
+      new Variant("jdk25-aot", "java25", List.of(), Variant.WARM_UP_ON, Variant.Training.LOAD);
 
   @Test
   void summary_givesMedianAndRangePerVariant() {

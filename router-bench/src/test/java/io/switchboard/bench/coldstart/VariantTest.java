@@ -17,7 +17,7 @@ class VariantTest {
       List.of("-Xmx1g"));
 
   @Test
-  void theDefaultSelection_isTheBarePekkoProxy_jdk17OffAndOn_andJdk25FromACacheTrainedUnderLoad_andAsTheImageBuildDoes() {
+  void theDefaultSelection_isTheBarePekkoProxy_jdk17OffAndOn_andJdk25FromACacheTrainedUnderLoadAndAsTheImage() {
     List<Variant> chosen = Variant.select(String.join(",", Variant.DEFAULT_SELECTION), KNOWN);
     assertEquals(List.of("bare-pekko", "jdk17-off", "jdk17", "jdk25-aot", "jdk25-image"),
         chosen.stream().map(Variant::label).toList());
